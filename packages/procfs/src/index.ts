@@ -1,0 +1,1 @@
+export type { ContainerRuntime, ProcessRecord } from './processRecord.js';

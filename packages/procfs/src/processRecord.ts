@@ -1,0 +1,34 @@
+/** Container runtimes recognised from a process's cgroup path. */
+export type ContainerRuntime = 'docker' | 'containerd' | 'cri-o' | 'podman';
+
+/**
+ * One process (thread-group leader) as the kernel shows it in /proc.
+ * Identity everywhere is `pid` + `startTime`: PIDs are reused, start times tell them apart.
+ */
+export interface ProcessRecord {
+  /** Host PID (first NSpid value, as seen from the namespace of the mounted /proc). */
+  pid: number;
+  /** Parent PID in the same view; 0 for PID 1, kthreadd, and parents outside the reader's namespace. */
+  ppid: number;
+  /** One-letter state from /proc/<pid>/stat: R S D T t Z X I P. */
+  state: string;
+  /** Command name (up to 15 bytes; may hold spaces, parentheses, newlines). */
+  comm: string;
+  /** argv; empty for zombies and kernel threads. */
+  cmdline: string[];
+  /** Start time in clock ticks since boot (stat field 22). */
+  startTime: number;
+  threads: number;
+  /** Real UID. */
+  uid: number;
+  kernelThread: boolean;
+  /** NSpid chain, outermost (host) first, innermost (in-container) last. */
+  nsPids: number[];
+  /** PID namespace inode, or null when unreadable. */
+  pidNs: number | null;
+  /** Full 64-hex container id, or null for host processes. */
+  containerId: string | null;
+  runtime: ContainerRuntime | null;
+  /** Resident set size in bytes. */
+  rssBytes: number;
+}

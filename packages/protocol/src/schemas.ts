@@ -1,0 +1,271 @@
+import Type, { type Static } from 'typebox';
+
+/** Bumped on any incompatible change to a message below. */
+export const PROTOCOL_VERSION = 1;
+
+const Pid = Type.Integer({ minimum: 0 });
+const Ticks = Type.Integer({ minimum: 0 });
+
+/** A process is identified by host PID + start time (clock ticks since boot). */
+export const ProcessKey = Type.Object(
+  { pid: Pid, startTime: Ticks },
+  { additionalProperties: false },
+);
+export type ProcessKey = Static<typeof ProcessKey>;
+
+export const Runtime = Type.Union([
+  Type.Literal('docker'),
+  Type.Literal('containerd'),
+  Type.Literal('cri-o'),
+  Type.Literal('podman'),
+  Type.Null(),
+]);
+
+export const Process = Type.Object(
+  {
+    pid: Pid,
+    ppid: Pid,
+    state: Type.String({ maxLength: 1 }),
+    comm: Type.String(),
+    cmdline: Type.Array(Type.String()),
+    startTime: Ticks,
+    threads: Type.Integer({ minimum: 0 }),
+    uid: Type.Integer({ minimum: 0 }),
+    kernelThread: Type.Boolean(),
+    nsPids: Type.Array(Pid),
+    pidNs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    containerId: Type.Union([Type.String(), Type.Null()]),
+    runtime: Runtime,
+    rssBytes: Type.Integer({ minimum: 0 }),
+    /** ms since epoch when the agent first saw it in state Z; null when not a zombie. */
+    zombieSince: Type.Union([Type.Number(), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type Process = Static<typeof Process>;
+
+/** Fields of a process that may change while its identity stays the same. */
+export const ProcessUpdate = Type.Object(
+  {
+    pid: Pid,
+    startTime: Ticks,
+    ppid: Type.Optional(Pid),
+    state: Type.Optional(Type.String({ maxLength: 1 })),
+    comm: Type.Optional(Type.String()),
+    cmdline: Type.Optional(Type.Array(Type.String())),
+    threads: Type.Optional(Type.Integer({ minimum: 0 })),
+    uid: Type.Optional(Type.Integer({ minimum: 0 })),
+    containerId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    runtime: Type.Optional(Runtime),
+    rssBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+    zombieSince: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+export type ProcessUpdate = Static<typeof ProcessUpdate>;
+
+export const Container = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    image: Type.String(),
+    state: Type.String(),
+    runtime: Runtime,
+    /** Host PID of the container's PID 1 (docker-init's when run with --init); null when unknown. */
+    initPid: Type.Union([Pid, Type.Null()]),
+    /** Docker's HostConfig.Init, or whether PID 1 is a known reaping init when Docker is not asked. */
+    hasInit: Type.Boolean(),
+    pidNs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    pidsCurrent: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    /** null when unlimited. Effective limit: the smallest over ancestor cgroups. */
+    pidsMax: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    forkFailures: Type.Integer({ minimum: 0 }),
+    pidsPeak: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    labels: Type.Record(Type.String(), Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type Container = Static<typeof Container>;
+
+export const Host = Type.Object(
+  {
+    hostname: Type.String(),
+    pidMax: Type.Integer({ minimum: 0 }),
+    threadsMax: Type.Integer({ minimum: 0 }),
+    /** Tasks (threads) system-wide, from /proc/loadavg. */
+    tasks: Type.Integer({ minimum: 0 }),
+    processes: Type.Integer({ minimum: 0 }),
+    zombies: Type.Integer({ minimum: 0 }),
+    kernelThreads: Type.Integer({ minimum: 0 }),
+    /** min(pidMax - 300, threadsMax) - tasks. */
+    headroom: Type.Integer(),
+  },
+  { additionalProperties: false },
+);
+export type Host = Static<typeof Host>;
+
+export const DockerStatus = Type.Object(
+  {
+    available: Type.Boolean(),
+    /** Why Docker is unavailable (e.g. "connect ENOENT /var/run/docker.sock"); null when available. */
+    reason: Type.Union([Type.String(), Type.Null()]),
+    version: Type.Union([Type.String(), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type DockerStatus = Static<typeof DockerStatus>;
+
+export const EventType = Type.Union([
+  Type.Literal('zombie-appeared'),
+  Type.Literal('zombie-reaped'),
+  Type.Literal('reparented'),
+  Type.Literal('exited'),
+  Type.Literal('container-started'),
+  Type.Literal('container-stopped'),
+  Type.Literal('pids-limit-hit'),
+]);
+export type EventType = Static<typeof EventType>;
+
+export const ReaperKind = Type.Union([
+  Type.Literal('namespace-init'),
+  Type.Literal('subreaper'),
+  Type.Literal('host-init'),
+]);
+export type ReaperKind = Static<typeof ReaperKind>;
+
+export const Event = Type.Object(
+  {
+    /** Unique and increasing within one agent run. */
+    id: Type.Integer({ minimum: 0 }),
+    type: EventType,
+    /** ms since epoch. */
+    at: Type.Number(),
+    /** Host PID; 0 for container events without a process. */
+    pid: Pid,
+    startTime: Ticks,
+    containerId: Type.Union([Type.String(), Type.Null()]),
+    comm: Type.Optional(Type.String()),
+    /** In-container PID (last NSpid), when the process is in a nested PID namespace. */
+    nsPid: Type.Optional(Pid),
+    /** reparented: old and new parent host PIDs, and what the new parent is. */
+    oldPpid: Type.Optional(Pid),
+    newPpid: Type.Optional(Pid),
+    newParentKind: Type.Optional(ReaperKind),
+    /** pids-limit-hit: fork failures now, and how many were added since the last scan. */
+    forkFailures: Type.Optional(Type.Integer({ minimum: 0 })),
+    delta: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Human-readable one-line summary. */
+    message: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type Event = Static<typeof Event>;
+
+export const State = Type.Object(
+  {
+    seq: Type.Integer({ minimum: 0 }),
+    host: Host,
+    docker: DockerStatus,
+    containers: Type.Array(Container),
+    processes: Type.Array(Process),
+  },
+  { additionalProperties: false },
+);
+export type State = Static<typeof State>;
+
+export const Hello = Type.Object(
+  {
+    type: Type.Literal('hello'),
+    protocolVersion: Type.Integer(),
+    hostname: Type.String(),
+    kernel: Type.String(),
+    agentVersion: Type.String(),
+    capabilities: Type.Array(Type.String()),
+    docker: DockerStatus,
+    readOnly: Type.Boolean(),
+    intervalMs: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type Hello = Static<typeof Hello>;
+
+export const Snapshot = Type.Object(
+  { type: Type.Literal('snapshot'), seq: Type.Integer({ minimum: 0 }), state: State },
+  { additionalProperties: false },
+);
+export type Snapshot = Static<typeof Snapshot>;
+
+export const Patch = Type.Object(
+  {
+    type: Type.Literal('patch'),
+    seq: Type.Integer({ minimum: 1 }),
+    /** The seq of the state this patch applies to; a client holding another seq must resync. */
+    baseSeq: Type.Integer({ minimum: 0 }),
+    added: Type.Array(Process),
+    updated: Type.Array(ProcessUpdate),
+    removed: Type.Array(ProcessKey),
+    containers: Type.Object(
+      {
+        upserted: Type.Array(Container),
+        removed: Type.Array(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
+    /** Only the host fields that changed. */
+    host: Type.Optional(Type.Partial(Host)),
+    docker: Type.Optional(DockerStatus),
+    events: Type.Array(Event),
+  },
+  { additionalProperties: false },
+);
+export type Patch = Static<typeof Patch>;
+
+export const Heartbeat = Type.Object(
+  { type: Type.Literal('heartbeat'), seq: Type.Integer({ minimum: 0 }), at: Type.Number() },
+  { additionalProperties: false },
+);
+export type Heartbeat = Static<typeof Heartbeat>;
+
+export const ServerMessage = Type.Union([Hello, Snapshot, Patch, Heartbeat]);
+export type ServerMessage = Static<typeof ServerMessage>;
+
+export const Resync = Type.Object(
+  { type: Type.Literal('resync'), reason: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);
+export type Resync = Static<typeof Resync>;
+
+export const ClientMessage = Type.Union([Resync]);
+export type ClientMessage = Static<typeof ClientMessage>;
+
+export const ZombieAnalysis = Type.Object(
+  {
+    pid: Pid,
+    startTime: Ticks,
+    nsPid: Type.Union([Pid, Type.Null()]),
+    zombieSince: Type.Number(),
+    ageMs: Type.Number(),
+    containerId: Type.Union([Type.String(), Type.Null()]),
+    parent: Type.Union([
+      Type.Object(
+        {
+          pid: Pid,
+          startTime: Ticks,
+          comm: Type.String(),
+          cmdline: Type.Array(Type.String()),
+          isContainerInit: Type.Boolean(),
+          isHostInit: Type.Boolean(),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ]),
+    /** Whether the PID 1 of the zombie's namespace is a known reaping init; null when unknown. */
+    initReaps: Type.Union([Type.Boolean(), Type.Null()]),
+    initComm: Type.Union([Type.String(), Type.Null()]),
+    /** What would clear it, in words. */
+    fix: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type ZombieAnalysis = Static<typeof ZombieAnalysis>;

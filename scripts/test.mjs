@@ -1,0 +1,34 @@
+// `npm test`: lint and format check, build, typecheck, then every package's tests, one package at a time
+// (live tests start real processes and containers and must not race each other's scans).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureInstalled, root, run } from './ensure.mjs';
+
+ensureInstalled();
+
+function preflight() {
+  const problems = [];
+  try {
+    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'pipe' });
+  } catch {
+    problems.push('Docker is not answering (`docker info` failed). `.ci/run` installs docker.io and starts dockerd.');
+  }
+  if (!existsSync('/usr/bin/chromium')) {
+    problems.push('Chromium is missing at /usr/bin/chromium (`apt-get install -y chromium`).');
+  }
+  if (!existsSync('/bin/busybox') && !existsSync('/usr/bin/busybox')) {
+    problems.push('busybox is missing (`apt-get install -y busybox-static`), needed for local test images.');
+  }
+  if (problems.length) {
+    console.error(`pidscope tests need real Docker, Chromium and busybox:\n- ${problems.join('\n- ')}`);
+    process.exit(1);
+  }
+}
+
+preflight();
+run('biome', ['check', '.']);
+run('turbo', ['run', 'build', 'typecheck', '--output-logs=errors-only']);
+const images = join(root, 'apps', 'agent', 'dist', 'docker', 'imagesCli.js');
+if (existsSync(images)) execFileSync(process.execPath, [images], { cwd: root, stdio: 'inherit' });
+run('turbo', ['run', 'test', '--concurrency=1', '--continue']);
