@@ -1,0 +1,1 @@
+export { BUSYBOX_IMAGE, ensureBusyboxImage, MANAGED_LABEL } from './docker/images.js';
