@@ -12,16 +12,22 @@ function preflight() {
   try {
     execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'pipe' });
   } catch {
-    problems.push('Docker is not answering (`docker info` failed). `.ci/run` installs docker.io and starts dockerd.');
+    problems.push(
+      'Docker is not answering (`docker info` failed). `.ci/run` installs docker.io and starts dockerd.',
+    );
   }
   if (!existsSync('/usr/bin/chromium')) {
     problems.push('Chromium is missing at /usr/bin/chromium (`apt-get install -y chromium`).');
   }
   if (!existsSync('/bin/busybox') && !existsSync('/usr/bin/busybox')) {
-    problems.push('busybox is missing (`apt-get install -y busybox-static`), needed for local test images.');
+    problems.push(
+      'busybox is missing (`apt-get install -y busybox-static`), needed for local test images.',
+    );
   }
   if (problems.length) {
-    console.error(`pidscope tests need real Docker, Chromium and busybox:\n- ${problems.join('\n- ')}`);
+    console.error(
+      `pidscope tests need real Docker, Chromium and busybox:\n- ${problems.join('\n- ')}`,
+    );
     process.exit(1);
   }
 }
