@@ -16,6 +16,7 @@ export function ensureInstalled() {
 }
 
 export function run(bin, args, opts = {}) {
+  process.env.TURBO_TELEMETRY_DISABLED = '1';
   execFileSync(join(root, 'node_modules', '.bin', bin), args, {
     cwd: root,
     stdio: 'inherit',
