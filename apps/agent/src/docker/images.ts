@@ -1,7 +1,18 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 
 /** Label carried by every image, container and process group pidscope creates. */
@@ -65,6 +76,101 @@ export async function ensureBusyboxImage(docker: Docker): Promise<string> {
       throw new ImageBuildError(`docker import finished but ${BUSYBOX_IMAGE} is not there`);
     }
     return BUSYBOX_IMAGE;
+  } finally {
+    rmSync(rootfs, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The base image of the Dockerfile: this machine's own node and npm, the shared libraries they and
+ * the build's native addons load, and busybox for a shell. There is no registry to pull node from.
+ */
+export const NODE_IMAGE = 'pidscope/node:local';
+
+/** Libraries loaded by native addons of the build (rolldown, lightningcss) beyond node's own. */
+const EXTRA_LIBS = ['librt.so.1'];
+
+/** Absolute paths of the shared objects `ldd` resolves for a binary, the ELF interpreter included. */
+function sharedLibraries(binary: string): string[] {
+  const out = execFileSync('ldd', [binary], { encoding: 'utf8' });
+  const paths: string[] = [];
+  for (const line of out.split('\n')) {
+    const m = /(?:=>\s*)?(\/\S+)\s+\(0x[0-9a-f]+\)/.exec(line);
+    if (m?.[1]) paths.push(m[1]);
+  }
+  return paths;
+}
+
+function copyInto(rootfs: string, hostPath: string, imagePath = hostPath): void {
+  const target = join(rootfs, imagePath);
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(realpathSync(hostPath), target);
+}
+
+async function importRootfs(
+  docker: Docker,
+  rootfs: string,
+  image: string,
+  changes: string[],
+): Promise<void> {
+  const tar = spawn('tar', ['-C', rootfs, '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [repo, tag] = image.split(':') as [string, string];
+  const stream: NodeJS.ReadableStream = await (
+    docker.importImage as (...a: unknown[]) => Promise<NodeJS.ReadableStream>
+  )(tar.stdout, { repo, tag, changes } as never);
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()));
+  });
+  if (!(await hasImage(docker, image))) {
+    throw new ImageBuildError(`docker import finished but ${image} is not there`);
+  }
+}
+
+/** Builds NODE_IMAGE from the running node binary, its libraries, npm and busybox, unless it exists. */
+export async function ensureNodeImage(docker: Docker): Promise<string> {
+  if (await hasImage(docker, NODE_IMAGE)) return NODE_IMAGE;
+  const busybox = findBusybox();
+  const node = realpathSync(process.execPath);
+  const npm = join(dirname(node), '..', 'lib', 'node_modules', 'npm');
+  if (!existsSync(join(npm, 'bin', 'npm-cli.js'))) {
+    throw new ImageBuildError(`cannot build ${NODE_IMAGE}: npm not found next to ${node}`);
+  }
+  const rootfs = mkdtempSync(join(tmpdir(), 'pidscope-node-rootfs-'));
+  try {
+    copyInto(rootfs, busybox, '/bin/busybox');
+    const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n');
+    for (const applet of applets) {
+      if (applet && applet !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', applet));
+    }
+    mkdirSync(join(rootfs, 'usr', 'bin'), { recursive: true });
+    symlinkSync('/bin/busybox', join(rootfs, 'usr', 'bin', 'env'));
+    copyInto(rootfs, node, '/usr/local/bin/node');
+    const libs = sharedLibraries(node);
+    const libc = libs.find((l) => l.endsWith('/libc.so.6'));
+    if (libc) for (const extra of EXTRA_LIBS) libs.push(join(dirname(libc), extra));
+    for (const lib of libs) if (existsSync(lib)) copyInto(rootfs, lib);
+    cpSync(npm, join(rootfs, 'usr', 'local', 'lib', 'node_modules', 'npm'), {
+      recursive: true,
+      dereference: true,
+    });
+    symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(rootfs, 'usr/local/bin/npm'));
+    symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', join(rootfs, 'usr/local/bin/npx'));
+    mkdirSync(join(rootfs, 'etc'));
+    writeFileSync(
+      join(rootfs, 'etc', 'passwd'),
+      'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+    );
+    writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
+    mkdirSync(join(rootfs, 'root'));
+    mkdirSync(join(rootfs, 'tmp'));
+    chmodSync(join(rootfs, 'tmp'), 0o1777);
+    await importRootfs(docker, rootfs, NODE_IMAGE, [
+      `LABEL ${MANAGED_LABEL}=true`,
+      'ENV PATH=/usr/local/bin:/bin',
+      'ENV HOME=/root',
+      'CMD ["node"]',
+    ]);
+    return NODE_IMAGE;
   } finally {
     rmSync(rootfs, { recursive: true, force: true });
   }

@@ -1,6 +1,9 @@
-// Builds the local images that demos and live tests use; run by `npm test` and `.ci/run`.
+// Builds the local images that demos, live tests and the Dockerfile use; run by `npm test` and `.ci/run`.
 import Docker from 'dockerode';
-import { ensureBusyboxImage } from './images.js';
+import { ensureBusyboxImage, ensureNodeImage } from './images.js';
 
-const image = await ensureBusyboxImage(new Docker());
-console.log(`pidscope: image ${image} ready`);
+const docker = new Docker();
+for (const ensure of [ensureBusyboxImage, ensureNodeImage]) {
+  const image = await ensure(docker);
+  console.log(`pidscope: image ${image} ready`);
+}
