@@ -1,1 +1,17 @@
+export * from './apply.js';
+export * from './closeCodes.js';
+export * from './diff.js';
+export * from './errors.js';
+export * from './parse.js';
 export * from './schemas.js';
+export * from './state.js';
+export {
+  isClientMessage,
+  isContainer,
+  isEvent,
+  isPatch,
+  isProcess,
+  isServerMessage,
+  isState,
+  validateState,
+} from './validate.js';

@@ -1,0 +1,110 @@
+import {
+  cloneContainer,
+  cloneDocker,
+  cloneProcess,
+  HOST_FIELDS,
+  IDENTITY_FIELDS,
+  jsonEqual,
+  UPDATABLE_FIELDS,
+} from './fields.js';
+import type { Container, Event, Host, Patch, Process, ProcessUpdate, State } from './schemas.js';
+import { processKey } from './state.js';
+
+/**
+ * The patch that turns `prev` into `next` ([D1]–[D9] in SPEC.md). Pure: neither input is changed
+ * and the patch shares no objects with them, except the `events`, which are passed through.
+ */
+export function diff(prev: State, next: State, events: readonly Event[] = []): Patch {
+  const before = new Map<string, Process>();
+  for (const p of prev.processes) before.set(processKey(p), p);
+
+  const added: Process[] = [];
+  const updated: ProcessUpdate[] = [];
+  const removed: { pid: number; startTime: number }[] = [];
+  const seen = new Set<string>();
+  for (const p of next.processes) {
+    const key = processKey(p);
+    seen.add(key);
+    const old = before.get(key);
+    if (!old) {
+      added.push(cloneProcess(p));
+    } else if (IDENTITY_FIELDS.some((f) => !jsonEqual(old[f], p[f]))) {
+      removed.push({ pid: p.pid, startTime: p.startTime });
+      added.push(cloneProcess(p));
+    } else {
+      const u = processUpdate(old, p);
+      if (u) updated.push(u);
+    }
+  }
+  for (const p of prev.processes) {
+    if (!seen.has(processKey(p))) removed.push({ pid: p.pid, startTime: p.startTime });
+  }
+
+  const patch: Patch = {
+    type: 'patch',
+    seq: next.seq,
+    baseSeq: prev.seq,
+    added,
+    updated,
+    removed,
+    containers: diffContainers(prev.containers, next.containers),
+    events: [...events],
+  };
+  const host = diffHost(prev.host, next.host);
+  if (host) patch.host = host;
+  if (!jsonEqual(prev.docker, next.docker)) patch.docker = cloneDocker(next.docker);
+  return patch;
+}
+
+/** The changed fields of a same-identity process, or null when nothing changed. */
+function processUpdate(old: Process, p: Process): ProcessUpdate | null {
+  let u: ProcessUpdate | null = null;
+  for (const f of UPDATABLE_FIELDS) {
+    if (jsonEqual(old[f], p[f])) continue;
+    u ??= { pid: p.pid, startTime: p.startTime };
+    const value = p[f];
+    (u as Record<string, unknown>)[f] = Array.isArray(value) ? [...value] : value;
+  }
+  return u;
+}
+
+function diffContainers(
+  prev: readonly Container[],
+  next: readonly Container[],
+): Patch['containers'] {
+  const before = new Map<string, Container>();
+  for (const c of prev) before.set(c.id, c);
+  const upserted: Container[] = [];
+  const ids = new Set<string>();
+  for (const c of next) {
+    ids.add(c.id);
+    const old = before.get(c.id);
+    if (!old || !jsonEqual(old, c)) upserted.push(cloneContainer(c));
+  }
+  const removed = prev.filter((c) => !ids.has(c.id)).map((c) => c.id);
+  return { upserted, removed };
+}
+
+function diffHost(prev: Host, next: Host): Partial<Host> | null {
+  let changes: Partial<Host> | null = null;
+  for (const f of HOST_FIELDS) {
+    if (prev[f] === next[f]) continue;
+    changes ??= {};
+    (changes as Record<string, unknown>)[f] = next[f];
+  }
+  return changes;
+}
+
+/** True when a patch carries nothing: no process, container, host or Docker change, no events. */
+export function isEmptyPatch(patch: Patch): boolean {
+  return (
+    patch.added.length === 0 &&
+    patch.updated.length === 0 &&
+    patch.removed.length === 0 &&
+    patch.containers.upserted.length === 0 &&
+    patch.containers.removed.length === 0 &&
+    (patch.host === undefined || Object.keys(patch.host).length === 0) &&
+    patch.docker === undefined &&
+    patch.events.length === 0
+  );
+}

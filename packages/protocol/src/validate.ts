@@ -1,0 +1,103 @@
+import type { TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
+import {
+  ClientMessage,
+  Container,
+  Event,
+  Heartbeat,
+  Hello,
+  Patch,
+  Process,
+  Resync,
+  ServerMessage,
+  Snapshot,
+  State,
+} from './schemas.js';
+import { stateInvariantProblems } from './state.js';
+
+/** Compiles on first use, so importing the package costs nothing until a message arrives. */
+function compiled<T extends TSchema>(schema: T): () => Validator<Record<string, never>, T> {
+  let validator: Validator<Record<string, never>, T> | undefined;
+  return () => {
+    validator ??= Compile(schema);
+    return validator;
+  };
+}
+
+export const validators = {
+  hello: compiled(Hello),
+  snapshot: compiled(Snapshot),
+  patch: compiled(Patch),
+  heartbeat: compiled(Heartbeat),
+  resync: compiled(Resync),
+  serverMessage: compiled(ServerMessage),
+  clientMessage: compiled(ClientMessage),
+  state: compiled(State),
+  process: compiled(Process),
+  container: compiled(Container),
+  event: compiled(Event),
+};
+
+/** What parsing needs from a compiled validator, whatever its schema. */
+export interface Checker {
+  Check(value: unknown): boolean;
+  Errors(
+    value: unknown,
+  ): { keyword: string; instancePath: string; message: string; params: object }[];
+}
+
+/** Up to `limit` schema errors as short "path: message" text, most specific first. */
+export function schemaProblems(validator: Checker, value: unknown, limit = 3): string[] {
+  const errors = validator.Errors(value);
+  // "schema is false" repeats an additionalProperties error; "anyOf" only says a union failed.
+  const specific = errors.filter((e) => e.keyword !== 'boolean' && e.keyword !== 'anyOf');
+  const chosen = (specific.length > 0 ? specific : errors).slice(0, limit);
+  return chosen.map((e) => {
+    const path = e.instancePath === '' ? '/' : e.instancePath;
+    const extra =
+      e.keyword === 'additionalProperties' && 'additionalProperties' in e.params
+        ? ` (${(e.params.additionalProperties as string[]).map((k) => JSON.stringify(k)).join(', ')})`
+        : '';
+    return `${path} ${e.message}${extra}`;
+  });
+}
+
+export function isProcess(value: unknown): value is Process {
+  return validators.process().Check(value);
+}
+
+export function isContainer(value: unknown): value is Container {
+  return validators.container().Check(value);
+}
+
+export function isEvent(value: unknown): value is Event {
+  return validators.event().Check(value);
+}
+
+export function isPatch(value: unknown): value is Patch {
+  return validators.patch().Check(value);
+}
+
+export function isServerMessage(value: unknown): value is ServerMessage {
+  return validators.serverMessage().Check(value);
+}
+
+export function isClientMessage(value: unknown): value is ClientMessage {
+  return validators.clientMessage().Check(value);
+}
+
+/** A schema-valid state that also keeps the [S1]/[S2] invariants (unique, sorted). */
+export function isState(value: unknown): value is State {
+  return validateState(value).length === 0;
+}
+
+/**
+ * Everything wrong with `value` as a State: schema errors first, then [S1]/[S2] invariant problems
+ * (duplicate identities, order). Empty when it is a sound state. Agents call it in tests; clients
+ * can call it on a snapshot when debugging.
+ */
+export function validateState(value: unknown): string[] {
+  const v = validators.state();
+  if (!v.Check(value)) return schemaProblems(v, value, 10);
+  return stateInvariantProblems(value);
+}

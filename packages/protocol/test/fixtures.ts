@@ -1,0 +1,63 @@
+import type { Container, Host, Process, State } from '../src/index.js';
+
+export function proc(pid: number, startTime: number, over: Partial<Process> = {}): Process {
+  return {
+    pid,
+    ppid: 1,
+    state: 'S',
+    comm: 'sleep',
+    cmdline: ['sleep', '1000'],
+    startTime,
+    threads: 1,
+    uid: 0,
+    kernelThread: false,
+    nsPids: [pid],
+    pidNs: 4026531836,
+    containerId: null,
+    runtime: null,
+    rssBytes: 1_048_576,
+    zombieSince: null,
+    ...over,
+  };
+}
+
+export function container(id: string, over: Partial<Container> = {}): Container {
+  return {
+    id,
+    name: `c-${id.slice(0, 6)}`,
+    image: 'pidscope/busybox:local',
+    state: 'running',
+    runtime: 'docker',
+    initPid: 4000,
+    hasInit: false,
+    pidNs: 4026532500,
+    pidsCurrent: 2,
+    pidsMax: null,
+    forkFailures: 0,
+    pidsPeak: null,
+    labels: { 'io.pidscope.managed': 'true' },
+    ...over,
+  };
+}
+
+export const host: Host = {
+  hostname: 'box',
+  pidMax: 4_194_304,
+  threadsMax: 62_000,
+  tasks: 300,
+  processes: 3,
+  zombies: 0,
+  kernelThreads: 1,
+  headroom: 61_700,
+};
+
+export function state(seq: number, processes: Process[], over: Partial<State> = {}): State {
+  return {
+    seq,
+    host,
+    docker: { available: true, reason: null, version: '20.10.24' },
+    containers: [],
+    processes,
+    ...over,
+  };
+}
