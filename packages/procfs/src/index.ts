@@ -1,1 +1,51 @@
+export {
+  CgroupReader,
+  type CgroupReaderOptions,
+  findPidsHierarchies,
+  type PidsCgroup,
+} from './cgroupReader.js';
+export {
+  attributeContainer,
+  type ContainerAttribution,
+  containerFromCgroupPath,
+} from './container.js';
+export { isRestricted, isVanished, ProcfsError, type ProcfsErrorCode } from './errors.js';
+export {
+  computeHostHeadroom,
+  type HostHeadroom,
+  RESERVED_PIDS,
+  readHostHeadroom,
+} from './headroom.js';
+export { parsePidMax, parseThreadsMax, readPidMax, readThreadsMax } from './kernelLimits.js';
+export { type Loadavg, parseLoadavg, readLoadavg } from './loadavg.js';
+export { type MountInfo, parseMountinfo, readMountinfo } from './mountinfo.js';
+export { systemPageSize } from './pageSize.js';
+export {
+  type CgroupLine,
+  cgroupPathFor,
+  parsePidCgroup,
+  readPidCgroup,
+  unifiedCgroupPath,
+} from './pidCgroup.js';
+export { parsePidCmdline, readPidCmdline } from './pidCmdline.js';
+export { maxProcesses, parsePidLimits, type ResourceLimit, readPidLimits } from './pidLimits.js';
+export { parsePidNs, readPidNs } from './pidNs.js';
+export {
+  PF_KTHREAD,
+  type PidStat,
+  parsePidStat,
+  parsePidStatBytes,
+  readPidStat,
+} from './pidStat.js';
+export { type PidStatus, parsePidStatus, readPidStatus } from './pidStatus.js';
+export {
+  type PidsFiles,
+  parsePidsCurrent,
+  parsePidsEvents,
+  parsePidsMax,
+  parsePidsPeak,
+  readPidsFiles,
+} from './pidsCgroupFiles.js';
+export { type ProcessDetails, readProcess } from './processes.js';
 export type { ContainerRuntime, ProcessRecord } from './processRecord.js';
+export { ProcScanner, type ProcScannerOptions, type ScanResult } from './scanner.js';

@@ -31,4 +31,11 @@ export interface ProcessRecord {
   runtime: ContainerRuntime | null;
   /** Resident set size in bytes. */
   rssBytes: number;
+  /**
+   * Path in the cgroup v1 `pids` hierarchy (`/docker/<id>`), null without one. Reads `/` on a
+   * zombie. Set by every reader in this package; optional so other code can build records.
+   */
+  pidsCgroup?: string | null;
+  /** Path in the cgroup v2 hierarchy (the `0::` line), null without one. Kept on zombies. */
+  unifiedCgroup?: string | null;
 }

@@ -1,0 +1,93 @@
+import { attributeContainer } from './container.js';
+import { isRestricted } from './errors.js';
+import { systemPageSize } from './pageSize.js';
+import { cgroupPathFor, readPidCgroup, unifiedCgroupPath } from './pidCgroup.js';
+import { readPidCmdline } from './pidCmdline.js';
+import { readPidNs } from './pidNs.js';
+import { type PidStat, readPidStat } from './pidStat.js';
+import { type PidStatus, readPidStatus } from './pidStatus.js';
+import type { ProcessRecord } from './processRecord.js';
+
+/** What is read once per process (per exec): everything but stat. */
+export interface ProcessDetails {
+  status: PidStatus;
+  cmdline: string[];
+  pidsCgroup: string | null;
+  unifiedCgroup: string | null;
+  container: ReturnType<typeof attributeContainer>;
+  pidNs: number | null;
+}
+
+/**
+ * Reads status, cmdline, cgroup and ns/pid of `pid`; null as soon as one of them shows the
+ * process has vanished, so a half-read process never becomes a record.
+ */
+export function readProcessDetails(
+  pid: number,
+  root: string,
+  kernelThread: boolean,
+): ProcessDetails | null {
+  const status = readPidStatus(pid, root);
+  if (status === null) return null;
+  // A kernel thread has no argv; skipping the read saves a syscall per kthread on every scan.
+  const cmdline = kernelThread ? [] : readPidCmdline(pid, root);
+  if (cmdline === null) return null;
+  const cgroup = readPidCgroup(pid, root);
+  if (cgroup === null) return null;
+  let pidNs: number | null;
+  try {
+    pidNs = readPidNs(pid, root);
+    if (pidNs === null) return null;
+  } catch (err) {
+    if (!isRestricted(err)) throw err;
+    pidNs = null;
+  }
+  return {
+    status,
+    cmdline,
+    pidsCgroup: cgroupPathFor(cgroup, 'pids'),
+    unifiedCgroup: unifiedCgroupPath(cgroup),
+    container: attributeContainer(cgroup),
+    pidNs,
+  };
+}
+
+/** Joins a stat with the details read once per process into the public record. */
+export function composeRecord(stat: PidStat, d: ProcessDetails, pageSize: number): ProcessRecord {
+  return {
+    pid: stat.pid,
+    ppid: stat.ppid,
+    state: stat.state,
+    comm: stat.comm,
+    cmdline: d.cmdline,
+    startTime: stat.startTime,
+    threads: stat.numThreads,
+    uid: d.status.uids[0],
+    kernelThread: stat.kernelThread,
+    nsPids: d.status.nsPids,
+    pidNs: d.pidNs,
+    containerId: d.container?.containerId ?? null,
+    runtime: d.container?.runtime ?? null,
+    rssBytes: stat.rss * pageSize,
+    pidsCgroup: d.pidsCgroup,
+    unifiedCgroup: d.unifiedCgroup,
+  };
+}
+
+/**
+ * Reads one process by host PID (as seen under `root`). Returns null when it does not exist,
+ * vanished while being read, or is a non-leader thread: /proc/<tid> of a thread is readable
+ * although readdir never lists it, so a PID from outside is checked for Tgid == Pid.
+ * Throws ProcfsError when a file does not parse.
+ */
+export function readProcess(pid: number, root = '/proc'): ProcessRecord | null {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return null;
+  const stat = readPidStat(pid, root);
+  if (stat === null) return null;
+  const details = readProcessDetails(pid, root, stat.kernelThread);
+  if (details === null || details.status.tgid !== details.status.pid) return null;
+  // The PID may have been reused between the reads: the start time tells.
+  const again = readPidStat(pid, root);
+  if (again === null || again.startTime !== stat.startTime) return null;
+  return composeRecord(again, details, systemPageSize());
+}
