@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './parse.js';
 export * from './schemas.js';
 export * from './state.js';
+export * from './stream.js';
 export {
   isClientMessage,
   isContainer,

@@ -99,10 +99,7 @@ export function parseClientMessage(
 ): ClientMessageResult {
   const size = byteLength(raw, maxBytes);
   if (size > maxBytes) {
-    return reject(
-      CloseCode.MessageTooBig,
-      `message too big: ${size > maxBytes + 1 ? `${size} bytes` : 'over'} the ${maxBytes}-byte limit`,
-    );
+    return reject(CloseCode.MessageTooBig, `message too big: more than ${maxBytes} bytes`);
   }
   let text: string;
   if (typeof raw === 'string') text = raw;

@@ -1,0 +1,75 @@
+import { applyPatch } from './apply.js';
+import { ProtocolError } from './errors.js';
+import type { Event, Hello, ServerMessage, State } from './schemas.js';
+
+/** [T3] The agent sends a heartbeat when it has sent nothing else for this long. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+/** [T3] A client that has received nothing for this long shows its data as stale. */
+export const STALE_AFTER_MS = 3 * HEARTBEAT_INTERVAL_MS;
+/** [T5] Past this many unsent bytes on a socket the agent stops sending patches to it. */
+export const MAX_BUFFERED_BYTES = 1_048_576;
+
+/** What a client knows from the stream so far. */
+export interface StreamView {
+  hello: Hello | null;
+  state: State | null;
+  /** A resync was asked for; patches are ignored until the next snapshot ([T4]). */
+  awaitingSnapshot: boolean;
+}
+
+export interface StreamStep {
+  view: StreamView;
+  /** When set, send `{ type: 'resync', reason }` (once; later steps stay quiet until a snapshot). */
+  resync: string | null;
+  /** Events of a patch that was applied, in order. */
+  events: readonly Event[];
+}
+
+export const initialStreamView: StreamView = { hello: null, state: null, awaitingSnapshot: false };
+
+const none: readonly Event[] = [];
+
+function resync(view: StreamView, reason: string): StreamStep {
+  if (view.awaitingSnapshot) return { view, resync: null, events: none };
+  return { view: { ...view, awaitingSnapshot: true }, resync: reason, events: none };
+}
+
+/**
+ * The client side of [T1]–[T5] as a pure reducer: feed it every parsed server message; it applies
+ * snapshots and patches and says when to ask for a resync. The caller keeps the view and sends the
+ * resync message; it never needs to compare seqs itself.
+ */
+export function receive(view: StreamView, msg: ServerMessage): StreamStep {
+  switch (msg.type) {
+    case 'hello':
+      return { view: { ...view, hello: msg }, resync: null, events: none };
+    case 'snapshot':
+      return {
+        view: { ...view, state: { ...msg.state, seq: msg.seq }, awaitingSnapshot: false },
+        resync: null,
+        events: none,
+      };
+    case 'heartbeat': {
+      const seq = view.state?.seq;
+      if (seq === undefined || msg.seq <= seq) return { view, resync: null, events: none };
+      return resync(view, `heartbeat at seq ${msg.seq}, state at seq ${seq}`);
+    }
+    case 'patch': {
+      const state = view.state;
+      if (view.awaitingSnapshot) return { view, resync: null, events: none };
+      if (!state) return resync(view, `patch ${msg.seq} before any snapshot`);
+      // Sent before a snapshot the client already holds: nothing to do.
+      if (msg.seq <= state.seq) return { view, resync: null, events: none };
+      try {
+        return {
+          view: { ...view, state: applyPatch(state, msg) },
+          resync: null,
+          events: msg.events,
+        };
+      } catch (err) {
+        if (err instanceof ProtocolError) return resync(view, err.message);
+        throw err;
+      }
+    }
+  }
+}
