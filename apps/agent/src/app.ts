@@ -1,0 +1,89 @@
+import { STATUS_CODES } from 'node:http';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import websocket from '@fastify/websocket';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from './config.js';
+import configPlugin from './plugins/config.js';
+import dockerPlugin from './plugins/docker.js';
+import modelPlugin from './plugins/model.js';
+import streamPlugin, { type StreamOptions } from './plugins/stream.js';
+import containersRoute from './routes/api/containers.js';
+import eventsRoute from './routes/api/events.js';
+import processesRoute from './routes/api/processes.js';
+import snapshotRoute from './routes/api/snapshot.js';
+import streamRoute from './routes/api/stream.js';
+import healthRoute from './routes/health.js';
+import metricsRoute from './routes/metrics.js';
+import webRoute from './routes/web.js';
+
+export interface AppOptions {
+  config: Config;
+  stream?: Partial<StreamOptions>;
+}
+
+/** Biggest client WebSocket frame ws accepts before closing with 1009; the protocol's own limit is lower. */
+const WS_MAX_PAYLOAD = 64 * 1024;
+
+/**
+ * The agent as a Fastify plugin; it never listens (main.ts does). Plugins that add decorators
+ * come first, then routes, each its own encapsulated plugin.
+ */
+export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  fastify.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.validation ? 400 : (err.statusCode ?? 500);
+    if (status >= 500) {
+      req.log.error({ err }, 'request failed');
+      return reply.code(status).send({
+        statusCode: status,
+        error: STATUS_CODES[status] ?? 'Error',
+        message: 'internal error',
+      });
+    }
+    return reply.code(status).send({
+      statusCode: status,
+      code: err.code,
+      error: STATUS_CODES[status] ?? 'Error',
+      message: err.message,
+    });
+  });
+
+  await fastify.register(configPlugin, { config: opts.config });
+  await fastify.register(dockerPlugin);
+  await fastify.register(modelPlugin);
+  await fastify.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
+  await fastify.register(streamPlugin, opts.stream ?? {});
+
+  await fastify.register(healthRoute);
+  await fastify.register(snapshotRoute);
+  await fastify.register(processesRoute);
+  await fastify.register(containersRoute);
+  await fastify.register(eventsRoute);
+  await fastify.register(streamRoute);
+  await fastify.register(metricsRoute);
+  await fastify.register(webRoute);
+}
+
+export default fp(app, { name: 'pidscope-app' });
+
+/** Strips the token from a logged URL: it must never reach the logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/g, '$1[redacted]');
+}
+
+/** A Fastify instance with the agent registered (not listening). */
+export async function buildApp(
+  opts: AppOptions,
+  server: FastifyServerOptions = {},
+): Promise<FastifyInstance> {
+  const fastify = Fastify({
+    logger: false,
+    ...server,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  await fastify.register(fp(app, { name: 'pidscope-app' }), opts);
+  return fastify;
+}

@@ -1,0 +1,240 @@
+import type { DockerStatus } from '@pidscope/protocol';
+import Docker from 'dockerode';
+import type { DockerEndpoint } from '../config.js';
+import type { DockerContainer } from '../model/containers.js';
+
+const REQUEST_TIMEOUT_MS = 5000;
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 5000;
+/** Docker event actions after which a container's inspect data may differ. */
+const REFRESH_ACTIONS = new Set([
+  'create',
+  'start',
+  'restart',
+  'die',
+  'stop',
+  'kill',
+  'oom',
+  'pause',
+  'unpause',
+  'rename',
+  'update',
+  'destroy',
+]);
+
+export function createDockerClient(endpoint: DockerEndpoint): Docker {
+  // docker-modem merges DOCKER_HOST from the environment under explicit options; `host: undefined`
+  // keeps a configured socket from being overridden by an inherited tcp:// DOCKER_HOST.
+  const options =
+    endpoint.kind === 'socket'
+      ? { socketPath: endpoint.socketPath, host: undefined }
+      : { host: endpoint.host, port: endpoint.port, protocol: endpoint.protocol };
+  // connectionTimeout is a docker-modem option that @types/dockerode does not list.
+  return new Docker({ ...options, connectionTimeout: 3000 } as unknown as Docker.DockerOptions);
+}
+
+function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} timed out after ${REQUEST_TIMEOUT_MS} ms`)),
+      REQUEST_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const e = err as Error & { code?: string; address?: string; statusCode?: number };
+    if (e.code && e.address) return `${e.code} ${e.address}`;
+    if (e.code) return `${e.code}: ${e.message}`;
+    return e.message.trim();
+  }
+  return String(err);
+}
+
+/** Maps `docker inspect` output to what the model needs. */
+export function fromInspect(info: Docker.ContainerInspectInfo): DockerContainer {
+  const limit = info.HostConfig?.PidsLimit;
+  return {
+    id: info.Id,
+    name: info.Name.replace(/^\//, ''),
+    image: info.Config?.Image ?? '',
+    state: info.State?.Status ?? 'unknown',
+    initPid: info.State?.Pid ? info.State.Pid : null,
+    hasInit: info.HostConfig?.Init === true,
+    pidsLimit: typeof limit === 'number' && limit > 0 ? limit : null,
+    labels: info.Config?.Labels ?? {},
+  };
+}
+
+/**
+ * Keeps a current list of Docker's containers: lists them on connect, then follows the event
+ * stream. When the daemon is absent, stops or restarts, it reports why and reconnects with backoff.
+ */
+export class DockerWatcher {
+  readonly client: Docker;
+  #status: DockerStatus = { available: false, reason: 'not connected yet', version: null };
+  #containers = new Map<string, DockerContainer>();
+  #listeners = new Set<() => void>();
+  #stream: NodeJS.ReadableStream | null = null;
+  #retry: NodeJS.Timeout | null = null;
+  #backoff = BACKOFF_MIN_MS;
+  #closed = false;
+  #generation = 0;
+  #inspectSeq = new Map<string, number>();
+
+  constructor(endpoint: DockerEndpoint, client = createDockerClient(endpoint)) {
+    this.client = client;
+  }
+
+  status(): DockerStatus {
+    return this.#status;
+  }
+
+  /** Last known containers; kept while Docker is away so names survive a daemon restart. */
+  containers(): ReadonlyMap<string, DockerContainer> {
+    return this.#containers;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Makes the first connection attempt; later ones happen by themselves. */
+  start(): Promise<void> {
+    return this.#connect();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#generation++;
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = null;
+    this.#dropStream();
+    this.#listeners.clear();
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#closed) return;
+    const generation = ++this.#generation;
+    try {
+      const version = await withTimeout(this.client.version(), 'docker version');
+      // Subscribe before listing so that nothing between the two is missed.
+      const stream = (await withTimeout(
+        this.client.getEvents({
+          filters: { type: ['container'] },
+        }) as Promise<NodeJS.ReadableStream>,
+        'docker events',
+      )) as NodeJS.ReadableStream;
+      if (generation !== this.#generation) {
+        (stream as unknown as { destroy?: () => void }).destroy?.();
+        return;
+      }
+      this.#follow(stream, generation);
+      const list = await withTimeout(this.client.listContainers({ all: false }), 'docker ps');
+      const infos = await Promise.all(
+        list.map((c) =>
+          withTimeout(this.client.getContainer(c.Id).inspect(), 'docker inspect').catch(() => null),
+        ),
+      );
+      if (generation !== this.#generation) return;
+      this.#containers = new Map(
+        infos.filter((i) => i !== null).map((i) => [i.Id, fromInspect(i)] as const),
+      );
+      this.#status = { available: true, reason: null, version: version.Version ?? null };
+      this.#backoff = BACKOFF_MIN_MS;
+      this.#emit();
+    } catch (err) {
+      if (generation === this.#generation) this.#down(describeError(err));
+    }
+  }
+
+  #follow(stream: NodeJS.ReadableStream, generation: number): void {
+    this.#stream = stream;
+    let buffered = '';
+    stream.on('data', (chunk: Buffer | string) => {
+      buffered += chunk.toString();
+      let nl = buffered.indexOf('\n');
+      while (nl !== -1) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line) this.#onEvent(line);
+        nl = buffered.indexOf('\n');
+      }
+    });
+    const lost = (why: string) => {
+      if (generation === this.#generation && !this.#closed) this.#down(why);
+    };
+    stream.on('error', (err) => lost(`event stream failed: ${describeError(err)}`));
+    stream.on('end', () => lost('event stream ended (daemon stopped or restarting)'));
+    stream.on('close', () => lost('event stream closed (daemon stopped or restarting)'));
+  }
+
+  #onEvent(line: string): void {
+    let ev: { Type?: string; Action?: string; Actor?: { ID?: string }; id?: string };
+    try {
+      ev = JSON.parse(line);
+    } catch {
+      return;
+    }
+    const id = ev.Actor?.ID ?? ev.id;
+    const action = (ev.Action ?? '').split(':')[0] ?? '';
+    if (ev.Type !== 'container' || !id || !REFRESH_ACTIONS.has(action)) return;
+    if (action === 'destroy') {
+      if (this.#containers.delete(id)) this.#emit();
+      return;
+    }
+    void this.#refresh(id);
+  }
+
+  async #refresh(id: string): Promise<void> {
+    const seq = (this.#inspectSeq.get(id) ?? 0) + 1;
+    this.#inspectSeq.set(id, seq);
+    const generation = this.#generation;
+    let info: DockerContainer | null = null;
+    try {
+      info = fromInspect(
+        await withTimeout(this.client.getContainer(id).inspect(), 'docker inspect'),
+      );
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) return;
+    }
+    // An older inspect answering after a newer one must not win.
+    if (generation !== this.#generation || this.#inspectSeq.get(id) !== seq) return;
+    this.#inspectSeq.delete(id);
+    if (info) this.#containers.set(id, info);
+    else this.#containers.delete(id);
+    this.#emit();
+  }
+
+  #down(reason: string): void {
+    this.#generation++;
+    this.#dropStream();
+    const wasAvailable = this.#status.available;
+    this.#status = { available: false, reason, version: null };
+    if (wasAvailable || this.#listeners.size > 0) this.#emit();
+    if (this.#closed || this.#retry) return;
+    const delay = this.#backoff;
+    this.#backoff = Math.min(BACKOFF_MAX_MS, this.#backoff * 2);
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      void this.#connect();
+    }, delay);
+    this.#retry.unref();
+  }
+
+  #dropStream(): void {
+    const s = this.#stream as (NodeJS.ReadableStream & { destroy?: () => void }) | null;
+    this.#stream = null;
+    s?.removeAllListeners();
+    s?.on('error', () => {});
+    s?.destroy?.();
+  }
+
+  #emit(): void {
+    for (const l of this.#listeners) l();
+  }
+}

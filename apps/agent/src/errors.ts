@@ -1,0 +1,21 @@
+/** An error with an HTTP status that is safe to show to the client (status < 500). */
+export class AgentError extends Error {
+  override name = 'AgentError';
+  constructor(
+    readonly code: string,
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The catalogue of coded errors the agent's routes answer with. */
+export const Errors = {
+  processNotFound: (pid: number) =>
+    new AgentError('PIDSCOPE_ERR_PROCESS_NOT_FOUND', 404, `no process with PID ${pid}`),
+  containerNotFound: (id: string) =>
+    new AgentError('PIDSCOPE_ERR_CONTAINER_NOT_FOUND', 404, `no container ${JSON.stringify(id)}`),
+  notFound: (method: string, url: string) =>
+    new AgentError('PIDSCOPE_ERR_NOT_FOUND', 404, `no route ${method} ${url.split('?')[0]}`),
+} as const;

@@ -1,0 +1,160 @@
+import { hostname } from 'node:os';
+import type { Container, Process, State, ZombieAnalysis } from '@pidscope/protocol';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { NewEvent } from '../model/events.js';
+import { LiveModel, type Tick } from '../model/liveModel.js';
+import type { SampleResult } from '../sampler/messages.js';
+import { Sampler } from '../sampler/sampler.js';
+
+export type { Tick } from '../model/liveModel.js';
+
+/** Scan durations, for the histogram on /metrics. */
+export interface ScanStats {
+  count: number;
+  sumSeconds: number;
+  /** Cumulative counts per upper bound (seconds), Prometheus style. */
+  buckets: Map<number, number>;
+  lastDurationMs: number | null;
+  failures: number;
+}
+
+export interface ModelService {
+  state(): State;
+  findProcess(pid: number): Process | undefined;
+  /** Children of a process, by its `pid:startTime` key or its record. */
+  children(key: string | { pid: number; startTime: number }): Process[];
+  zombieAnalysis(pid: number): ZombieAnalysis | null;
+  /** By full id or a unique prefix of 12+ hex digits. */
+  container(id: string): Container | undefined;
+  events(since: number): ReturnType<LiveModel['events']>;
+  /** Called after every update that changed the state; returns an unsubscribe function. */
+  onTick(listener: (tick: Tick) => void): () => void;
+  /** Queues an event (e.g. an action's outcome) and publishes it with a fresh update. */
+  recordEvent(event: Omit<NewEvent, 'at'> & { at?: number }): void;
+  /** Scans now and resolves once the result is applied and published. */
+  refresh(): Promise<void>;
+  scanStats(): ScanStats;
+  lastSample(): SampleResult | null;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    model: ModelService;
+  }
+}
+
+export const SCAN_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export default fp(
+  async function modelPlugin(fastify: FastifyInstance) {
+    const { config, docker } = fastify;
+    const model = new LiveModel(hostname(), docker.status());
+    const listeners = new Set<(tick: Tick) => void>();
+    const stats: ScanStats = {
+      count: 0,
+      sumSeconds: 0,
+      buckets: new Map(SCAN_BUCKETS_SECONDS.map((b) => [b, 0])),
+      lastDurationMs: null,
+      failures: 0,
+    };
+    let sampler = new Sampler(config.procRoot);
+    let closed = false;
+    let timer: NodeJS.Timeout | null = null;
+    let chain: Promise<void> = Promise.resolve();
+
+    const dockerView = () => ({ status: docker.status(), containers: docker.containers() });
+    const publish = (tick: Tick) => {
+      if (!tick.patch) return;
+      for (const l of listeners) {
+        try {
+          l(tick);
+        } catch (err) {
+          fastify.log.error({ err }, 'tick listener failed');
+        }
+      }
+    };
+
+    const scanOnce = async () => {
+      if (closed) return;
+      let sample: SampleResult;
+      try {
+        sample = await sampler.scan();
+      } catch (err) {
+        if (closed) return;
+        stats.failures++;
+        fastify.log.error({ err }, 'scan failed');
+        if ((err as Error).message.startsWith('sampler')) {
+          await sampler.close().catch(() => {});
+          sampler = new Sampler(config.procRoot);
+        }
+        return;
+      }
+      if (closed) return;
+      const seconds = sample.durationMs / 1000;
+      stats.count++;
+      stats.sumSeconds += seconds;
+      stats.lastDurationMs = sample.durationMs;
+      for (const b of SCAN_BUCKETS_SECONDS) {
+        if (seconds <= b) stats.buckets.set(b, (stats.buckets.get(b) ?? 0) + 1);
+      }
+      publish(model.applySample(sample, dockerView()));
+    };
+    // Scans never overlap: each waits for the previous one (timer or refresh) to be applied.
+    const enqueue = () => {
+      chain = chain.then(scanOnce);
+      return chain;
+    };
+    const loop = async () => {
+      timer = null;
+      const started = Date.now();
+      await enqueue();
+      if (!closed)
+        timer = setTimeout(loop, Math.max(0, config.intervalMs - (Date.now() - started)));
+    };
+
+    const unsubscribeDocker = docker.onChange(() => {
+      if (!closed && model.lastSample) publish(model.applyDocker(dockerView()));
+    });
+
+    const service: ModelService = {
+      state: () => model.state,
+      findProcess: (pid) => model.findProcess(pid),
+      children: (key) => {
+        const p =
+          typeof key === 'string'
+            ? model.findByKey(key)
+            : model.findByKey(`${key.pid}:${key.startTime}`);
+        return p ? model.children(p) : [];
+      },
+      zombieAnalysis: (pid) => model.zombieAnalysis(pid),
+      container: (id) => model.container(id),
+      events: (since) => model.events(since),
+      onTick: (l) => {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+      recordEvent: (e) => {
+        model.recordEvent({ ...e, at: e.at ?? Date.now() });
+        if (!closed) publish(model.applyDocker(dockerView()));
+      },
+      refresh: () => enqueue(),
+      scanStats: () => stats,
+      lastSample: () => model.lastSample,
+    };
+    fastify.decorate('model', service);
+
+    await enqueue();
+    if (!model.lastSample) throw new Error(`the first scan of ${config.procRoot} failed`);
+    timer = setTimeout(loop, config.intervalMs);
+
+    fastify.addHook('onClose', async () => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      unsubscribeDocker();
+      listeners.clear();
+      await sampler.close();
+    });
+  },
+  { name: 'pidscope-model', dependencies: ['pidscope-config', 'pidscope-docker'] },
+);

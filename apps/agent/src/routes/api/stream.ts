@@ -1,0 +1,20 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { parseClientMessage } from '@pidscope/protocol';
+
+const stream: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/api/v1/stream', { websocket: true }, (socket) => {
+    const client = fastify.stream.connect(socket);
+    // Attached before anything async, or early client messages would be lost.
+    socket.on('message', (raw: Buffer | ArrayBuffer | Buffer[]) => {
+      const result = parseClientMessage(raw);
+      if (!result.ok) {
+        client.close(result.code, result.reason);
+        return;
+      }
+      if (result.message.type === 'resync') client.resync();
+    });
+    client.start();
+  });
+};
+
+export default stream;

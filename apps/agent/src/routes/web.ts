@@ -1,0 +1,49 @@
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { Errors } from '../errors.js';
+
+const NOT_BUILT = `pidscope agent is running, but its web UI is not built.
+
+Build it with:  npm run build -w @pidscope/web
+then restart the agent. The API answers meanwhile:
+  /api/v1/snapshot  /api/v1/containers  /api/v1/events  /api/v1/stream (WebSocket)  /metrics
+`;
+
+/** Paths that never fall back to the single-page app. */
+const isApiPath = (url: string) =>
+  url.startsWith('/api/') ||
+  url === '/api' ||
+  url.startsWith('/metrics') ||
+  url.startsWith('/healthz');
+
+/**
+ * Serves the built web UI at /, with the single-page-app fallback to index.html for other GETs
+ * that accept HTML; without a build, / explains how to make one. Unknown API paths answer JSON 404.
+ */
+export default fp(
+  async function web(fastify: FastifyInstance) {
+    const root = fastify.config.webRoot;
+    if (root) {
+      await fastify.register(fastifyStatic, {
+        root,
+        prefix: '/',
+        wildcard: true,
+        index: 'index.html',
+      });
+    } else {
+      fastify.get('/', async (_req, reply) =>
+        reply.type('text/plain; charset=utf-8').send(NOT_BUILT),
+      );
+    }
+    fastify.setNotFoundHandler(async (req: FastifyRequest, reply: FastifyReply) => {
+      const wantsPage =
+        (req.method === 'GET' || req.method === 'HEAD') &&
+        !isApiPath(req.url) &&
+        (req.headers.accept ?? '').includes('text/html');
+      if (root && wantsPage) return reply.sendFile('index.html');
+      throw Errors.notFound(req.method, req.url);
+    });
+  },
+  { name: 'pidscope-web', dependencies: ['pidscope-config'] },
+);

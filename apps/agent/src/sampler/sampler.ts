@@ -1,0 +1,74 @@
+import { Worker } from 'node:worker_threads';
+import type {
+  SampleResult,
+  SamplerRequest,
+  SamplerResponse,
+  SamplerWorkerData,
+} from './messages.js';
+
+export class SamplerError extends Error {
+  override name = 'SamplerError';
+}
+
+interface Pending {
+  resolve: (r: SampleResult) => void;
+  reject: (e: Error) => void;
+}
+
+/** Where the worker's code is: the compiled .js next to this file, or the .ts source under tests. */
+function workerEntry(): { url: URL; execArgv: string[] } {
+  const self = import.meta.url;
+  if (self.endsWith('.ts')) {
+    return { url: new URL('./worker.ts', self), execArgv: ['--import', 'tsx'] };
+  }
+  return { url: new URL('./worker.js', self), execArgv: [] };
+}
+
+/** Runs scans in a worker thread; one request at a time, answered in order. */
+export class Sampler {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #closed = false;
+
+  constructor(procRoot: string) {
+    const { url, execArgv } = workerEntry();
+    const data: SamplerWorkerData = { procRoot };
+    this.#worker = new Worker(url, { workerData: data, execArgv });
+    this.#worker.on('message', (res: SamplerResponse) => {
+      const p = this.#pending.get(res.id);
+      if (!p) return;
+      this.#pending.delete(res.id);
+      if (res.type === 'result') p.resolve(res.result);
+      else p.reject(new SamplerError(`scan failed: ${res.message}`));
+    });
+    this.#worker.on('error', (err) =>
+      this.#failAll(new SamplerError(`sampler crashed: ${err.message}`)),
+    );
+    this.#worker.on('exit', (code) => {
+      if (!this.#closed) this.#failAll(new SamplerError(`sampler exited with code ${code}`));
+    });
+  }
+
+  scan(): Promise<SampleResult> {
+    if (this.#closed) return Promise.reject(new SamplerError('sampler is closed'));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      const req: SamplerRequest = { type: 'scan', id };
+      this.#worker.postMessage(req);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#failAll(new SamplerError('sampler is closed'));
+    await this.#worker.terminate();
+  }
+
+  #failAll(err: Error): void {
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+  }
+}
