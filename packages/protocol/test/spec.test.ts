@@ -1,0 +1,42 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { CloseCode } from '../src/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const spec = readFileSync(join(root, 'SPEC.md'), 'utf8');
+const tests = readdirSync(join(root, 'test'))
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => readFileSync(join(root, 'test', f), 'utf8'))
+  .join('\n');
+
+/** Rules about what the agent does on its sockets; this package has no server to test them on. */
+const agentRules = new Set(['S3', 'T5', 'T6', 'T7']);
+
+describe('SPEC.md', () => {
+  const rules = [...spec.matchAll(/^- \*\*\[([A-Z]\d+)\]\*\*/gm)].map((m) => m[1] as string);
+
+  test('rules are numbered without gaps or repeats', () => {
+    const byPrefix = new Map<string, number[]>();
+    for (const r of rules) {
+      const list = byPrefix.get(r[0] as string) ?? [];
+      list.push(Number(r.slice(1)));
+      byPrefix.set(r[0] as string, list);
+    }
+    expect([...byPrefix.keys()].sort()).toEqual(['A', 'D', 'P', 'S', 'T']);
+    for (const [, numbers] of byPrefix) {
+      expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+    }
+  });
+
+  test('every rule this package implements has a test named after it', () => {
+    const untested = rules.filter((r) => !agentRules.has(r) && !tests.includes(`[${r}]`));
+    expect(untested).toEqual([]);
+  });
+
+  test('the close code table matches CloseCode', () => {
+    const rows = [...spec.matchAll(/^\| (\d{4}) \| `(\w+)` \|/gm)].map((m) => [m[2], Number(m[1])]);
+    expect(Object.fromEntries(rows)).toEqual(CloseCode);
+  });
+});
