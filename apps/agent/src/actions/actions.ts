@@ -1,0 +1,293 @@
+import type Docker from 'dockerode';
+import { refuse } from './guard.js';
+import { type ProcessView, previewSignal, type SignalPreview } from './preview.js';
+import { type SignalInfo, type SignalName, signalInfo } from './signals.js';
+import { ancestry, readIdentity, readTarget, type Target } from './target.js';
+
+/** A refused or failed action: an HTTP status, a stable code and a sentence for people. */
+export class ActionError extends Error {
+  override name = 'ActionError';
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly detail: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface ActionDeps {
+  procRoot: string;
+  /** The agent's PID in the procRoot view. */
+  selfPid: number;
+  view: () => ProcessView;
+  docker: () => Docker | null;
+  /** kill(2); a parameter so unit tests can watch what would be sent. */
+  kill?: (pid: number, signal: number) => void;
+}
+
+export interface SignalRequest {
+  pid: number;
+  startTime: number;
+  signal: SignalName;
+  dryRun: boolean;
+}
+
+export interface SignalOutcome {
+  dryRun: boolean;
+  sent: boolean;
+  preview: SignalPreview;
+  message: string;
+}
+
+export interface ReapRequest {
+  pid: number;
+  startTime: number;
+  dryRun: boolean;
+  /** Confirms a container restart when the zombie's parent is the container's PID 1. */
+  restartContainer: boolean;
+  /** What to send the parent; SIGTERM unless the person chose SIGKILL. */
+  signal: SignalName;
+}
+
+export type ReapPlanKind = 'signal-parent' | 'restart-container' | 'wait';
+
+export interface ReapOutcome {
+  dryRun: boolean;
+  done: boolean;
+  plan: ReapPlanKind;
+  zombie: { pid: number; startTime: number; comm: string };
+  parent: { pid: number; startTime: number; comm: string } | null;
+  container: { id: string; name: string } | null;
+  signal: SignalName | null;
+  preview: SignalPreview | null;
+  message: string;
+}
+
+const brief = (t: Target) => ({ pid: t.pid, startTime: t.startTime, comm: t.comm });
+
+export interface Actions {
+  signal(req: SignalRequest): Promise<SignalOutcome>;
+  reap(req: ReapRequest): Promise<ReapOutcome>;
+}
+
+export function createActions(deps: ActionDeps): Actions {
+  const kill = deps.kill ?? ((pid: number, sig: number) => process.kill(pid, sig));
+
+  /** The target by PID, refused unless it still is the process the caller means. */
+  function locate(pid: number, startTime: number): Target {
+    const t = readTarget(deps.procRoot, pid);
+    if (!t) throw new ActionError(404, 'NO_SUCH_PROCESS', `no process with PID ${pid}`);
+    if (t.startTime !== startTime) {
+      throw new ActionError(
+        409,
+        'STALE_START_TIME',
+        `PID ${pid} now belongs to another process (start time ${t.startTime}, not ${startTime}): refresh and try again`,
+        { currentStartTime: t.startTime },
+      );
+    }
+    return t;
+  }
+
+  function guard(t: Target, role = ''): void {
+    const chain = ancestry(deps.procRoot, deps.selfPid);
+    const refusal = refuse(t, { selfPid: deps.selfPid, ancestors: chain.slice(1) });
+    if (refusal) {
+      throw new ActionError(403, refusal.code, `${role}${refusal.message}`, {
+        pid: t.pid,
+        comm: t.comm,
+      });
+    }
+  }
+
+  /** Re-reads the identity at the last moment, then kill(2). Never PID <= 1. */
+  function send(t: Target, signal: SignalInfo): void {
+    if (!Number.isSafeInteger(t.pid) || t.pid <= 1) {
+      throw new ActionError(403, 'HOST_INIT', `refusing to signal PID ${t.pid}`);
+    }
+    const now = readIdentity(deps.procRoot, t.pid);
+    if (!now)
+      throw new ActionError(404, 'NO_SUCH_PROCESS', `PID ${t.pid} exited before the signal`);
+    if (now.startTime !== t.startTime) {
+      throw new ActionError(
+        409,
+        'STALE_START_TIME',
+        `PID ${t.pid} was reused by another process just before the signal: nothing sent`,
+        { currentStartTime: now.startTime },
+      );
+    }
+    try {
+      kill(t.pid, signal.number);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ESRCH') {
+        throw new ActionError(404, 'NO_SUCH_PROCESS', `PID ${t.pid} exited before the signal`);
+      }
+      if (code === 'EPERM') {
+        throw new ActionError(
+          403,
+          'NOT_PERMITTED',
+          `the kernel refused: not permitted to signal ${t.pid}`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  async function restart(id: string): Promise<void> {
+    const docker = deps.docker();
+    if (!docker) {
+      throw new ActionError(
+        503,
+        'DOCKER_UNAVAILABLE',
+        'restarting a container needs Docker, which is not available',
+      );
+    }
+    try {
+      await docker.getContainer(id).restart({ t: 2 });
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status === 404)
+        throw new ActionError(404, 'NO_SUCH_CONTAINER', `container ${id.slice(0, 12)} is gone`);
+      throw new ActionError(
+        502,
+        'DOCKER_FAILED',
+        `Docker could not restart ${id.slice(0, 12)}: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  return {
+    async signal(req) {
+      const t = locate(req.pid, req.startTime);
+      guard(t);
+      const info = signalInfo(req.signal);
+      const preview = previewSignal(t, info, deps.view());
+      if (req.dryRun) return { dryRun: true, sent: false, preview, message: preview.text };
+      send(t, info);
+      return {
+        dryRun: false,
+        sent: true,
+        preview,
+        message: `${info.name} sent to PID ${t.pid} (${t.comm})`,
+      };
+    },
+
+    async reap(req) {
+      const z = locate(req.pid, req.startTime);
+      if (z.state !== 'Z') {
+        throw new ActionError(
+          409,
+          'NOT_A_ZOMBIE',
+          `PID ${z.pid} (${z.comm}) is not a zombie (state ${z.state})`,
+        );
+      }
+      const view = deps.view();
+      const parent = readTarget(deps.procRoot, z.ppid);
+      if (!parent) {
+        throw new ActionError(
+          409,
+          'PARENT_GONE',
+          `the parent of zombie ${z.pid} (PID ${z.ppid}) is gone; the kernel hands the zombie to a reaper by itself`,
+        );
+      }
+      const base = {
+        dryRun: req.dryRun,
+        zombie: brief(z),
+        parent: brief(parent),
+      };
+
+      if (parent.pid === 1) {
+        const message = `Zombie ${z.pid}'s parent is the host's PID 1 (${parent.comm}), which reaps lazily: it should disappear within seconds. There is nothing to send.`;
+        if (!req.dryRun) throw new ActionError(409, 'HOST_INIT_REAPS', message);
+        return {
+          ...base,
+          done: false,
+          plan: 'wait',
+          container: null,
+          signal: null,
+          preview: null,
+          message,
+        };
+      }
+
+      const parentIsInit =
+        parent.nsPids.length > 1 && parent.nsPids[parent.nsPids.length - 1] === 1;
+      guard(parent, `zombie ${z.pid}'s parent cannot be touched: `);
+      if (parentIsInit) {
+        const containerId =
+          view.findProcess(parent.pid)?.containerId ?? view.findProcess(z.pid)?.containerId ?? null;
+        const c = containerId ? view.container(containerId) : undefined;
+        if (!containerId) {
+          throw new ActionError(
+            409,
+            'NO_CONTAINER',
+            `zombie ${z.pid}'s parent is the PID 1 of a PID namespace that belongs to no known container: only ending that namespace clears it`,
+          );
+        }
+        const name = c?.name ?? containerId.slice(0, 12);
+        const reaps = c?.hasInit === true;
+        const message = reaps
+          ? `Zombie ${z.pid}'s parent is PID 1 (${parent.comm}) of container ${name}, an init that reaps: it should go by itself. Restarting container ${name} would clear it too (every process in it restarts).`
+          : `Zombie ${z.pid}'s parent is PID 1 (${parent.comm}) of container ${name}, which never calls wait(): no signal clears it. Only restarting container ${name} does (every process in it restarts); run it with --init to prevent this.`;
+        const container = { id: containerId, name };
+        const out: ReapOutcome = {
+          ...base,
+          done: false,
+          plan: 'restart-container',
+          container,
+          signal: null,
+          preview: null,
+          message,
+        };
+        if (req.dryRun) return out;
+        if (!req.restartContainer) {
+          throw new ActionError(
+            409,
+            'RESTART_REQUIRED',
+            `${message} Send { "restartContainer": true } to confirm.`,
+            { plan: 'restart-container', container },
+          );
+        }
+        await restart(containerId);
+        return {
+          ...out,
+          done: true,
+          message: `Container ${name} restarted; its zombies are gone with its old PID namespace.`,
+        };
+      }
+
+      const info = signalInfo(req.signal);
+      const preview = previewSignal(parent, info, view);
+      const hint =
+        preview.effect === 'ignored' || preview.effect === 'handled'
+          ? info.name === 'SIGKILL'
+            ? ''
+            : ` ${info.name} may not make it exit; SIGKILL would.`
+          : '';
+      const message = `Reap sends ${info.name} to zombie ${z.pid}'s parent ${parent.pid} (${parent.comm}), which is not calling wait().${hint}\n${preview.text}`;
+      const out: ReapOutcome = {
+        ...base,
+        done: false,
+        plan: 'signal-parent',
+        container: preview.containerId
+          ? {
+              id: preview.containerId,
+              name: preview.containerName ?? preview.containerId.slice(0, 12),
+            }
+          : null,
+        signal: info.name,
+        preview,
+        message,
+      };
+      if (req.dryRun) return out;
+      send(parent, info);
+      return {
+        ...out,
+        done: true,
+        message: `${info.name} sent to ${parent.pid} (${parent.comm}), the parent of zombie ${z.pid}`,
+      };
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ActionError } from '../../actions/actions.js';
+import { isDemoName } from '../../demos/catalog.js';
+import { observe } from '../../demos/plugin.js';
+
+/**
+ * GET /api/v1/demos (the catalogue and what runs), POST /api/v1/demos/:name (token) and
+ * DELETE /api/v1/demos/:id (token). Starting and stopping are actions: audited, refused read-only.
+ */
+export default async function demoRoutes(fastify: FastifyInstance): Promise<void> {
+  const svc = fastify.actionService;
+  const demos = fastify.demos;
+
+  fastify.get('/api/v1/demos', async () => {
+    const running = demos.running().map((d) => ({ ...d, observed: observe(fastify, d) }));
+    return {
+      docker: fastify.docker.status(),
+      readOnly: fastify.config.readOnly,
+      demos: demos.catalog().map((info) => ({
+        ...info,
+        running: running.filter((r) => r.name === info.name),
+      })),
+    };
+  });
+
+  await fastify.register(async (scope) => {
+    scope.addHook('onRequest', svc.requireToken);
+    scope.addHook('onRequest', svc.requireWritable);
+    svc.auditRoutes(scope, 'demo');
+
+    scope.post('/api/v1/demos/:name', async (req: FastifyRequest, reply: FastifyReply) => {
+      const { name } = req.params as { name: string };
+      svc.note(req, { action: 'demo-start', target: null, detail: { demo: name } });
+      try {
+        if (!isDemoName(name)) {
+          throw new ActionError(404, 'NO_SUCH_DEMO', `no demo ${JSON.stringify(name)}`);
+        }
+        const d = await demos.start(name);
+        svc.note(req, {
+          outcome: `started ${d.name} ${d.id}`,
+          detail: { demo: name, id: d.id, containers: d.containers.map((c) => c.id), pids: d.pids },
+        });
+        return d;
+      } catch (err) {
+        return svc.fail(reply, err);
+      }
+    });
+
+    scope.delete('/api/v1/demos/:id', async (req: FastifyRequest, reply: FastifyReply) => {
+      const { id } = req.params as { id: string };
+      const d = demos.get(id);
+      svc.note(req, { action: 'demo-stop', target: null, detail: { id, demo: d?.name ?? null } });
+      try {
+        if (!d || !(await demos.stop(id))) {
+          throw new ActionError(404, 'NO_SUCH_DEMO', `no running demo ${JSON.stringify(id)}`);
+        }
+        svc.note(req, { outcome: `stopped ${d.name} ${id}` });
+        return { id, name: d.name, stopped: true };
+      } catch (err) {
+        return svc.fail(reply, err);
+      }
+    });
+  });
+}
