@@ -65,6 +65,10 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(eventsRoute);
   await fastify.register(streamRoute);
   await fastify.register(metricsRoute);
+  await fastify.register(import('./actions/plugin.js'));
+  await fastify.register(import('./routes/actions/index.js'));
+  await fastify.register(import('./demos/plugin.js'));
+  await fastify.register(import('./routes/demos/index.js'));
   await fastify.register(webRoute);
 }
 

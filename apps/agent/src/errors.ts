@@ -14,6 +14,12 @@ export class AgentError extends Error {
 export const Errors = {
   processNotFound: (pid: number) =>
     new AgentError('PIDSCOPE_ERR_PROCESS_NOT_FOUND', 404, `no process with PID ${pid}`),
+  badPid: (raw: string) =>
+    new AgentError(
+      'PIDSCOPE_ERR_BAD_PID',
+      400,
+      `pid must be a decimal integer from 1 to 4194304, not ${JSON.stringify(raw.slice(0, 32))}`,
+    ),
   containerNotFound: (id: string) =>
     new AgentError('PIDSCOPE_ERR_CONTAINER_NOT_FOUND', 404, `no container ${JSON.stringify(id)}`),
   notFound: (method: string, url: string) =>

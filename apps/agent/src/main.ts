@@ -1,5 +1,6 @@
 // Starts the agent: validates the config, listens, prints the URL to open, stops cleanly on signals.
 import type { AddressInfo } from 'node:net';
+import { LogController } from 'fastify';
 import { buildApp, redactUrl } from './app.js';
 import { ConfigError, listenUrl, loadConfig } from './config.js';
 
@@ -27,7 +28,7 @@ const app = await buildApp(
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     forceCloseConnections: 'idle',
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   },
 );
 

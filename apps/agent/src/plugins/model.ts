@@ -62,6 +62,7 @@ export default fp(
     let closed = false;
     let timer: NodeJS.Timeout | null = null;
     let chain: Promise<void> = Promise.resolve();
+    let lastError: string | null = null;
 
     const dockerView = () => ({ status: docker.status(), containers: docker.containers() });
     const publish = (tick: Tick) => {
@@ -83,6 +84,7 @@ export default fp(
       } catch (err) {
         if (closed) return;
         stats.failures++;
+        lastError = (err as Error).message;
         fastify.log.error({ err }, 'scan failed');
         if ((err as Error).message.startsWith('sampler')) {
           await sampler.close().catch(() => {});
@@ -145,7 +147,8 @@ export default fp(
     fastify.decorate('model', service);
 
     await enqueue();
-    if (!model.lastSample) throw new Error(`the first scan of ${config.procRoot} failed`);
+    if (!model.lastSample)
+      throw new Error(`the first scan of ${config.procRoot} failed: ${lastError}`);
     timer = setTimeout(loop, config.intervalMs);
 
     fastify.addHook('onClose', async () => {

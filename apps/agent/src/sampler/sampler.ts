@@ -15,13 +15,16 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-/** Where the worker's code is: the compiled .js next to this file, or the .ts source under tests. */
-function workerEntry(): { url: URL; execArgv: string[] } {
+/**
+ * The worker's code: the compiled worker.js next to this file, or, when this file runs as
+ * TypeScript source (tests, benchmarks), worker.ts loaded through tsx.
+ */
+function startWorker(workerData: SamplerWorkerData): Worker {
   const self = import.meta.url;
-  if (self.endsWith('.ts')) {
-    return { url: new URL('./worker.ts', self), execArgv: ['--import', 'tsx'] };
-  }
-  return { url: new URL('./worker.js', self), execArgv: [] };
+  if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self), { workerData });
+  const entry = JSON.stringify(new URL('./worker.ts', self).href);
+  const code = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); });`;
+  return new Worker(code, { eval: true, workerData });
 }
 
 /** Runs scans in a worker thread; one request at a time, answered in order. */
@@ -32,9 +35,7 @@ export class Sampler {
   #closed = false;
 
   constructor(procRoot: string) {
-    const { url, execArgv } = workerEntry();
-    const data: SamplerWorkerData = { procRoot };
-    this.#worker = new Worker(url, { workerData: data, execArgv });
+    this.#worker = startWorker({ procRoot });
     this.#worker.on('message', (res: SamplerResponse) => {
       const p = this.#pending.get(res.id);
       if (!p) return;

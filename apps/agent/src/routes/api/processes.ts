@@ -7,8 +7,15 @@ import { Errors } from '../../errors.js';
 export const PID_LIMIT = 4_194_304;
 
 export const PidParams = Type.Object({
-  pid: Type.Integer({ minimum: 1, maximum: PID_LIMIT, description: 'host PID' }),
+  pid: Type.String({ description: 'host PID, a decimal integer from 1 to 4194304' }),
 });
+
+/** A PID from a URL: decimal digits only (no `1e3`, `0x10`, `1.0`), 1 to PID_LIMIT. */
+export function parsePid(raw: string): number {
+  const n = /^[1-9][0-9]{0,6}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n <= PID_LIMIT)) throw Errors.badPid(raw);
+  return n;
+}
 
 export const ProcessDetails = Type.Object({
   process: Process,
@@ -25,8 +32,9 @@ const processes: FastifyPluginAsyncTypebox = async (fastify) => {
     { schema: { params: PidParams, response: { 200: ProcessDetails } } },
     async (req) => {
       const { model } = fastify;
-      const p = model.findProcess(req.params.pid);
-      if (!p) throw Errors.processNotFound(req.params.pid);
+      const pid = parsePid(req.params.pid);
+      const p = model.findProcess(pid);
+      if (!p) throw Errors.processNotFound(pid);
       return {
         process: p,
         parent: (p.ppid > 0 && model.findProcess(p.ppid)) || null,

@@ -1,0 +1,175 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildTestApp, useSharedApp } from '../helpers/app.js';
+
+const shared = useSharedApp();
+
+describe('GET /healthz', () => {
+  it('answers ok with the Docker status and the current seq', async () => {
+    const app = shared();
+    const res = await app.inject('/healthz');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.status).toBe('ok');
+    expect(body.seq).toBeGreaterThanOrEqual(1);
+    expect(typeof body.docker.available).toBe('boolean');
+  });
+});
+
+describe('GET /api/v1/snapshot', () => {
+  it('holds the host, Docker status, containers and every process including this one', async () => {
+    const app = shared();
+    const res = await app.inject('/api/v1/snapshot');
+    expect(res.statusCode).toBe(200);
+    const s = res.json();
+    expect(s.host.pidMax).toBeGreaterThan(300);
+    expect(s.host.threadsMax).toBeGreaterThan(0);
+    expect(s.host.tasks).toBeGreaterThan(0);
+    expect(s.host.headroom).toBeLessThan(s.host.pidMax);
+    expect(Array.isArray(s.containers)).toBe(true);
+    const me = s.processes.find((p: { pid: number }) => p.pid === process.pid);
+    expect(me).toMatchObject({ pid: process.pid, ppid: process.ppid, kernelThread: false });
+    expect(me.nsPids[0]).toBe(process.pid);
+    const init = s.processes.find((p: { pid: number }) => p.pid === 1);
+    expect(init).toBeDefined();
+  });
+});
+
+describe('GET /api/v1/processes/:pid', () => {
+  it('answers a process with its parent, children and no zombie analysis', async () => {
+    const app = shared();
+    const res = await app.inject(`/api/v1/processes/${process.ppid}`);
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.process.pid).toBe(process.ppid);
+    expect(body.children.map((c: { pid: number }) => c.pid)).toContain(process.pid);
+    expect(body.zombie).toBeNull();
+  });
+
+  it.each([['abc'], ['0'], ['-1'], ['1.5'], ['99999999'], ['1e3']])(
+    'answers 400 with a message for pid %j',
+    async (pid) => {
+      const app = shared();
+      const res = await app.inject(`/api/v1/processes/${encodeURIComponent(pid)}`);
+      expect(res.statusCode).toBe(400);
+      const body = res.json();
+      expect(body.error).toBe('Bad Request');
+      expect(body.message).toMatch(/pid/);
+      expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/);
+    },
+  );
+
+  it('answers 404 for a PID no process has', async () => {
+    const app = shared();
+    // Above this machine's pid_max (32768) but a valid PID number: never allocated.
+    const res = await app.inject('/api/v1/processes/4000000');
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({
+      code: 'PIDSCOPE_ERR_PROCESS_NOT_FOUND',
+      message: 'no process with PID 4000000',
+    });
+  });
+});
+
+describe('GET /api/v1/containers', () => {
+  it('lists containers with the Docker status', async () => {
+    const app = shared();
+    const res = await app.inject('/api/v1/containers');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(Array.isArray(body.containers)).toBe(true);
+    expect(body.docker).toHaveProperty('available');
+  });
+});
+
+describe('GET /api/v1/events', () => {
+  it('answers the ring since a time, with the agent clock', async () => {
+    const app = shared();
+    const before = Date.now();
+    const res = await app.inject(`/api/v1/events?since=${before}`);
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.now).toBeGreaterThanOrEqual(before);
+    for (const e of body.events) expect(e.at).toBeGreaterThanOrEqual(before);
+  });
+
+  it.each([['abc'], ['-5'], ['1.5']])('answers 400 for since=%j', async (since) => {
+    const app = shared();
+    const res = await app.inject(`/api/v1/events?since=${since}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/since/);
+  });
+});
+
+describe('errors', () => {
+  it('never leaks a 5xx message or stack', async () => {
+    const app = await buildTestApp({
+      before: (a) =>
+        a.get('/boom', async () => {
+          throw new Error('secret database password in /etc/shadow');
+        }),
+    });
+    const res = await app.inject('/boom');
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: 'internal error',
+    });
+  });
+
+  it('answers unknown API paths with a JSON 404', async () => {
+    const app = shared();
+    const res = await app.inject({ url: '/api/v1/nope', headers: { accept: 'text/html' } });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().message).toBe('no route GET /api/v1/nope');
+  });
+});
+
+describe('web UI', () => {
+  it('explains that the UI is not built when there is no build', async () => {
+    const app = shared();
+    const res = await app.inject('/');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/plain/);
+    expect(res.body).toMatch(/web UI is not built/);
+  });
+
+  it('serves the build at / and falls back to index.html for app routes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pidscope-web-'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>pidscope</title>');
+    writeFileSync(join(dir, 'app.js'), 'console.log(1)');
+    const app = await buildTestApp({ argv: ['--web-root', dir] });
+    const index = await app.inject('/?token=abc');
+    expect(index.statusCode).toBe(200);
+    expect(index.body).toContain('<title>pidscope</title>');
+    const asset = await app.inject('/app.js');
+    expect(asset.body).toBe('console.log(1)');
+    const deep = await app.inject({ url: '/processes/1', headers: { accept: 'text/html' } });
+    expect(deep.statusCode).toBe(200);
+    expect(deep.body).toContain('<title>pidscope</title>');
+    const missingAsset = await app.inject({ url: '/missing.js', headers: { accept: '*/*' } });
+    expect(missingAsset.statusCode).toBe(404);
+  });
+});
+
+describe('GET /metrics', () => {
+  it('exposes Prometheus text with processes by state, headroom and the scan histogram', async () => {
+    const app = shared();
+    const res = await app.inject('/metrics');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = res.body;
+    expect(text).toMatch(/^pidscope_processes\{state="S"\} \d+$/m);
+    expect(text).toMatch(/^pidscope_zombies \d+$/m);
+    expect(text).toMatch(/^pidscope_pid_max \d+$/m);
+    expect(text).toMatch(/^pidscope_threads_max \d+$/m);
+    expect(text).toMatch(/^pidscope_tasks \d+$/m);
+    expect(text).toMatch(/^pidscope_pid_headroom -?\d+$/m);
+    expect(text).toMatch(/^# TYPE pidscope_scan_duration_seconds histogram$/m);
+    expect(text).toMatch(/^pidscope_scan_duration_seconds_count [1-9]\d*$/m);
+    expect(text).toMatch(/^pidscope_ws_clients 0$/m);
+  });
+});
