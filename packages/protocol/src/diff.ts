@@ -21,14 +21,15 @@ export function diff(prev: State, next: State, events: readonly Event[] = []): P
   const added: Process[] = [];
   const updated: ProcessUpdate[] = [];
   const removed: { pid: number; startTime: number }[] = [];
-  const seen = new Set<string>();
   for (const p of next.processes) {
     const key = processKey(p);
-    seen.add(key);
     const old = before.get(key);
+    // What is left in `before` afterwards is gone, still in prev's order (Maps keep insertion order).
+    before.delete(key);
+    if (old === p) continue;
     if (!old) {
       added.push(cloneProcess(p));
-    } else if (IDENTITY_FIELDS.some((f) => !jsonEqual(old[f], p[f]))) {
+    } else if (!sameIdentityFields(old, p)) {
       removed.push({ pid: p.pid, startTime: p.startTime });
       added.push(cloneProcess(p));
     } else {
@@ -36,9 +37,7 @@ export function diff(prev: State, next: State, events: readonly Event[] = []): P
       if (u) updated.push(u);
     }
   }
-  for (const p of prev.processes) {
-    if (!seen.has(processKey(p))) removed.push({ pid: p.pid, startTime: p.startTime });
-  }
+  for (const p of before.values()) removed.push({ pid: p.pid, startTime: p.startTime });
 
   const patch: Patch = {
     type: 'patch',
@@ -54,6 +53,12 @@ export function diff(prev: State, next: State, events: readonly Event[] = []): P
   if (host) patch.host = host;
   if (!jsonEqual(prev.docker, next.docker)) patch.docker = cloneDocker(next.docker);
   return patch;
+}
+
+/** [D5] Whether the fields fixed for a process's lifetime agree. */
+function sameIdentityFields(a: Process, b: Process): boolean {
+  for (const f of IDENTITY_FIELDS) if (!jsonEqual(a[f], b[f])) return false;
+  return true;
 }
 
 /** The changed fields of a same-identity process, or null when nothing changed. */
