@@ -19,6 +19,15 @@ export interface ProcessDetails {
 }
 
 /**
+ * The inode of the PID namespace the procfs at `root` belongs to, learnt from the first process
+ * that lives in it. A process whose NSpid has one level is in exactly that namespace, so its
+ * ns/pid need not be read: readlink on ns/pid is as costly as reading a whole file.
+ */
+export interface RootNamespace {
+  inode: number | null;
+}
+
+/**
  * Reads status, cmdline, cgroup and ns/pid of `pid`; null as soon as one of them shows the
  * process has vanished, so a half-read process never becomes a record.
  */
@@ -26,6 +35,7 @@ export function readProcessDetails(
   pid: number,
   root: string,
   kernelThread: boolean,
+  rootNs: RootNamespace = { inode: null },
 ): ProcessDetails | null {
   const status = readPidStatus(pid, root);
   if (status === null) return null;
@@ -34,13 +44,17 @@ export function readProcessDetails(
   if (cmdline === null) return null;
   const cgroup = readPidCgroup(pid, root);
   if (cgroup === null) return null;
-  let pidNs: number | null;
-  try {
-    pidNs = readPidNs(pid, root);
-    if (pidNs === null) return null;
-  } catch (err) {
-    if (!isRestricted(err)) throw err;
-    pidNs = null;
+  const inRootNs = status.nsPids.length === 1;
+  let pidNs: number | null = inRootNs ? rootNs.inode : null;
+  if (pidNs === null) {
+    try {
+      pidNs = readPidNs(pid, root);
+      if (pidNs === null) return null;
+      if (inRootNs) rootNs.inode = pidNs;
+    } catch (err) {
+      // Some processes' ns links need more than root (PID 1 under a hypervisor's init, hidepid).
+      if (!isRestricted(err)) throw err;
+    }
   }
   return {
     status,

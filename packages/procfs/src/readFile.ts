@@ -13,30 +13,48 @@ let shared = Buffer.allocUnsafe(64 * 1024);
  * file (process) has vanished. The bytes are valid only until the next call.
  */
 export function readIntoShared(path: string): number {
-  let fd: number;
+  const fd = openOrNull(path);
+  if (fd === null) return -1;
   try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if (isVanished(err)) return -1;
-    throw new ProcfsError('EIO', path, (err as Error).message, undefined, err);
-  }
-  try {
-    let length = 0;
-    for (;;) {
-      if (length === shared.length) {
-        const bigger = Buffer.allocUnsafe(shared.length * 2);
-        shared.copy(bigger, 0, 0, length);
-        shared = bigger;
-      }
-      const n = readSync(fd, shared, length, shared.length - length, null);
-      if (n === 0) return length;
-      length += n;
-    }
-  } catch (err) {
-    if (isVanished(err)) return -1;
-    throw new ProcfsError('EIO', path, (err as Error).message, undefined, err);
+    return readFdIntoShared(fd, path);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Opens a proc file for reading; null when it has vanished. */
+export function openOrNull(path: string): number | null {
+  try {
+    return openSync(path, 'r');
+  } catch (err) {
+    if (isVanished(err)) return null;
+    throw new ProcfsError('EIO', path, (err as Error).message, undefined, err);
+  }
+}
+
+/**
+ * Reads the whole content of an open proc file from offset 0 (pread) into the shared buffer:
+ * the length, or -1 when its process has exited (ESRCH). Reading at offset 0 makes seq_file
+ * regenerate the text, so a held descriptor serves every later scan.
+ *
+ * A proc file's text is generated whole on the first read: a read that does not fill the buffer
+ * has returned everything, which saves the extra read(2) that would only confirm EOF.
+ */
+export function readFdIntoShared(fd: number, path: string): number {
+  try {
+    let length = readSync(fd, shared, 0, shared.length, 0);
+    while (length === shared.length) {
+      const bigger = Buffer.allocUnsafe(shared.length * 2);
+      shared.copy(bigger, 0, 0, length);
+      shared = bigger;
+      const n = readSync(fd, shared, length, shared.length - length, length);
+      if (n === 0) break;
+      length += n;
+    }
+    return length;
+  } catch (err) {
+    if (isVanished(err)) return -1;
+    throw new ProcfsError('EIO', path, (err as Error).message, undefined, err);
   }
 }
 

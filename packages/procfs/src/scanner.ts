@@ -1,11 +1,11 @@
-import { readdirSync } from 'node:fs';
+import { closeSync, readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ProcfsError } from './errors.js';
 import { systemPageSize } from './pageSize.js';
 import { type PidStat, parsePidStatBytes } from './pidStat.js';
-import { composeRecord, readProcessDetails } from './processes.js';
+import { composeRecord, type RootNamespace, readProcessDetails } from './processes.js';
 import type { ProcessRecord } from './processRecord.js';
-import { readIntoShared, sharedBuffer } from './readFile.js';
+import { openOrNull, readFdIntoShared, sharedBuffer } from './readFile.js';
 
 export interface ScanResult {
   /** Thread-group leaders in readdir order; zombies and kernel threads included. */
@@ -22,7 +22,24 @@ export interface ProcScannerOptions {
   root?: string;
   /** Bytes per page for rssBytes; defaults to the running kernel's. */
   pageSize?: number;
+  /**
+   * How many /proc/<pid>/stat descriptors to keep open between scans (default 8192; 0 = none).
+   * A held descriptor turns a rescan's open+read+close into one pread; processes beyond the
+   * budget are read by path.
+   */
+  keepOpen?: number;
 }
+
+/** Descriptors held by a scanner, closed by close() or, as a safety net, when it is collected. */
+interface HeldFiles {
+  fds: Map<number, number>;
+}
+
+const closeAll = (held: HeldFiles) => {
+  for (const fd of held.fds.values()) closeSync(fd);
+  held.fds.clear();
+};
+const unreleased = new FinalizationRegistry<HeldFiles>(closeAll);
 
 /**
  * Walks `<root>/<pid>/` for every process.
@@ -39,12 +56,22 @@ export interface ProcScannerOptions {
 export class ProcScanner {
   readonly root: string;
   readonly #pageSize: number;
+  readonly #keepOpen: number;
+  readonly #held: HeldFiles = { fds: new Map() };
+  readonly #rootNs: RootNamespace = { inode: null };
   #known = new Map<number, ProcessRecord>();
   #scanned = false;
 
   constructor(opts: ProcScannerOptions = {}) {
     this.root = opts.root ?? '/proc';
     this.#pageSize = opts.pageSize ?? systemPageSize();
+    this.#keepOpen = opts.keepOpen ?? 8192;
+    unreleased.register(this, this.#held, this);
+  }
+
+  /** Closes the descriptors held between scans. The scanner stays usable. */
+  close(): void {
+    closeAll(this.#held);
   }
 
   /** The first call is a full scan, later calls are incremental. */
@@ -65,12 +92,15 @@ export class ProcScanner {
     const processes: ProcessRecord[] = [];
     let vanished = 0;
     const root = this.root;
+    const heldBefore = this.#held.fds;
+    const held = new Map<number, number>();
+    this.#held.fds = held;
 
     for (const name of listPids(root)) {
       const pid = toPid(name);
       if (pid < 0) continue;
       const file = `${root}/${name}/stat`;
-      const n = readIntoShared(file);
+      const n = this.#readStat(pid, file, heldBefore, held);
       if (n < 0) {
         vanished++;
         continue;
@@ -81,7 +111,7 @@ export class ProcScanner {
       if (prev !== undefined && prev.startTime === stat.startTime && prev.comm === stat.comm) {
         record = updated(prev, stat, this.#pageSize);
       } else {
-        const details = readProcessDetails(pid, root, stat.kernelThread);
+        const details = readProcessDetails(pid, root, stat.kernelThread, this.#rootNs);
         record = details === null ? null : composeRecord(stat, details, this.#pageSize);
       }
       if (record === null) {
@@ -92,10 +122,46 @@ export class ProcScanner {
       processes.push(record);
     }
 
+    // Whatever is left belongs to processes no longer listed.
+    for (const fd of heldBefore.values()) closeSync(fd);
     attributeByPidNamespace(processes, next);
     this.#known = next;
     this.#scanned = true;
     return { processes, at, durationMs: performance.now() - t0, vanished };
+  }
+
+  /**
+   * Reads /proc/<pid>/stat into the shared buffer: through the descriptor held since an earlier
+   * scan when there is one, else by path. A held descriptor pins the task it was opened on: if
+   * that process exited, the read fails with ESRCH even when its PID was reused, and the path
+   * is tried again for the new process.
+   */
+  #readStat(
+    pid: number,
+    file: string,
+    before: Map<number, number>,
+    after: Map<number, number>,
+  ): number {
+    const old = before.get(pid);
+    if (old !== undefined) {
+      before.delete(pid);
+      const n = readFdIntoShared(old, file);
+      if (n >= 0) {
+        after.set(pid, old);
+        return n;
+      }
+      closeSync(old);
+    }
+    const fd = openOrNull(file);
+    if (fd === null) return -1;
+    let n = -1;
+    try {
+      n = readFdIntoShared(fd, file);
+    } finally {
+      if (n >= 0 && after.size < this.#keepOpen) after.set(pid, fd);
+      else closeSync(fd);
+    }
+    return n;
   }
 }
 
