@@ -2,12 +2,16 @@ import { applyPatch } from './apply.js';
 import { ProtocolError } from './errors.js';
 import type { Event, Hello, ServerMessage, State } from './schemas.js';
 
-/** [T3] The agent sends a heartbeat when it has sent nothing else for this long. */
-export const HEARTBEAT_INTERVAL_MS = 5_000;
-/** [T3] A client that has received nothing for this long shows its data as stale. */
+/** [T3] The agent sends a heartbeat when it has sent a client nothing else for this long. */
+export const HEARTBEAT_INTERVAL_MS = 10_000;
+/** [T3] A client that has received nothing for this long (three heartbeats) shows stale data. */
 export const STALE_AFTER_MS = 3 * HEARTBEAT_INTERVAL_MS;
 /** [T5] Past this many unsent bytes on a socket the agent stops sending patches to it. */
-export const MAX_BUFFERED_BYTES = 1_048_576;
+export const HIGH_WATER_BYTES = 4 * 1024 * 1024;
+/** [T5] A client that fell behind gets its fresh snapshot once its unsent bytes are below this. */
+export const LOW_WATER_BYTES = 256 * 1024;
+/** [T6] A client still behind after this long is closed with 1013 (try again later). */
+export const LAG_TIMEOUT_MS = 60_000;
 
 /** What a client knows from the stream so far. */
 export interface StreamView {
