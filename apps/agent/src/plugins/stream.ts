@@ -91,6 +91,7 @@ export default fp(
         lagResyncs++;
         sendSnapshot(c);
       } else if (now - c.laggingSince > options.lagTimeoutMs) {
+        clients.delete(c);
         c.socket.close(CloseCode.TryAgainLater, 'client too slow to keep up');
       }
     };
@@ -164,6 +165,8 @@ export default fp(
             if (open(c)) sendSnapshot(c);
           },
           close(code, reason) {
+            // Forgotten at once: the close handshake may take a while to finish.
+            clients.delete(c);
             socket.close(code, reason);
           },
         };
