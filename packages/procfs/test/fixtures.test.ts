@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  CgroupReader,
+  maxProcesses,
+  type ProcessRecord,
+  ProcScanner,
+  readHostHeadroom,
+  readPidLimits,
+  readProcess,
+} from '../src/index.js';
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const root = join(fixtures, 'proc');
+const expected = JSON.parse(readFileSync(join(fixtures, 'expected.json'), 'utf8')) as {
+  roles: {
+    kernelThread: number;
+    hostZombie: { pid: number; parent: number };
+    weirdComm: { pid: number; comm: string };
+    multiThreaded: number;
+    nested: { outer: number; levelOneInit: number; innermost: number; nsPids: number[] };
+    container: {
+      id: string;
+      init: number;
+      zombie: number;
+      zombieNsPids: number[];
+      pidsLimit: number;
+    };
+  };
+  records: ProcessRecord[];
+};
+const { roles } = expected;
+
+function scanFixtures(): Map<number, ProcessRecord> {
+  const scanner = new ProcScanner({ root, pageSize: 4096 });
+  try {
+    const result = scanner.scan();
+    expect(result.vanished).toBe(0);
+    return new Map(result.processes.map((p) => [p.pid, p]));
+  } finally {
+    scanner.close();
+  }
+}
+
+describe('captured /proc tree', () => {
+  const byPid = scanFixtures();
+  const get = (pid: number) => {
+    const p = byPid.get(pid);
+    if (!p) throw new Error(`pid ${pid} missing from the scan`);
+    return p;
+  };
+
+  it('reads exactly the expected records', () => {
+    expect([...byPid.values()].sort((a, b) => a.pid - b.pid)).toEqual(expected.records);
+  });
+
+  it('reads every record the same way through readProcess', () => {
+    // readProcess uses the running kernel's page size; rss is compared through the scanner.
+    for (const record of expected.records) {
+      const one = readProcess(record.pid, root);
+      expect(one).toEqual({ ...record, rssBytes: one?.rssBytes });
+    }
+  });
+
+  it('keeps the kernel thread, flagged by PF_KTHREAD, with no argv', () => {
+    expect(get(roles.kernelThread)).toMatchObject({ kernelThread: true, ppid: 0, cmdline: [] });
+    expect([...byPid.values()].filter((p) => p.kernelThread).map((p) => p.pid)).toEqual([
+      roles.kernelThread,
+    ]);
+  });
+
+  it('keeps the host zombie with its parent and an empty cmdline', () => {
+    expect(get(roles.hostZombie.pid)).toMatchObject({
+      state: 'Z',
+      ppid: roles.hostZombie.parent,
+      cmdline: [],
+      containerId: null,
+    });
+  });
+
+  it('reads a command name with spaces, parentheses and a newline', () => {
+    expect(get(roles.weirdComm.pid).comm).toBe(roles.weirdComm.comm);
+    expect(get(roles.weirdComm.pid).state).toBe('S');
+  });
+
+  it('counts the threads of a multi-threaded process', () => {
+    expect(get(roles.multiThreaded).threads).toBeGreaterThan(1);
+  });
+
+  it('gives the whole NSpid chain of a two-level nested namespace, host first', () => {
+    const inner = get(roles.nested.innermost);
+    expect(inner.nsPids).toEqual(roles.nested.nsPids);
+    expect(inner.nsPids).toHaveLength(3);
+    expect(inner.nsPids[0]).toBe(inner.pid);
+    expect(inner.nsPids.at(-1)).toBe(1);
+    const levelOne = get(roles.nested.levelOneInit);
+    expect(levelOne.nsPids).toEqual([levelOne.pid, 1]);
+    const hostNs = get(roles.nested.outer).pidNs;
+    expect(new Set([hostNs, levelOne.pidNs, inner.pidNs]).size).toBe(3);
+  });
+
+  it('attributes the container init and its zombie (v1 lines read /) to the container', () => {
+    const init = get(roles.container.init);
+    const zombie = get(roles.container.zombie);
+    expect(init).toMatchObject({
+      containerId: roles.container.id,
+      runtime: 'docker',
+      nsPids: [init.pid, 1],
+    });
+    expect(zombie).toMatchObject({
+      state: 'Z',
+      ppid: init.pid,
+      containerId: roles.container.id,
+      runtime: 'docker',
+      nsPids: roles.container.zombieNsPids,
+      pidsCgroup: '/',
+      unifiedCgroup: `/docker/${roles.container.id}`,
+    });
+    expect(zombie.pidNs).toBe(init.pidNs);
+  });
+
+  it('reads the container pids cgroup, also through its zombie', () => {
+    const reader = new CgroupReader({ procRoot: root, cgroupRoot: join(fixtures, 'cgroup') });
+    const viaInit = reader.readPids(get(roles.container.init));
+    expect(viaInit).toMatchObject({
+      path: `/docker/${roles.container.id}`,
+      version: 1,
+      max: roles.container.pidsLimit,
+      effectiveMax: roles.container.pidsLimit,
+      forkFailures: 0,
+    });
+    expect(viaInit?.current).toBeGreaterThanOrEqual(2);
+    expect(viaInit?.peak).toBeGreaterThanOrEqual(viaInit?.current ?? 0);
+    expect(reader.readPids(get(roles.container.zombie))).toEqual(viaInit);
+    expect(reader.readPids(get(roles.hostZombie.pid))).toBeNull();
+  });
+
+  it('computes host headroom from the captured files', () => {
+    const h = readHostHeadroom(root, [...byPid.values()]);
+    const [, , , , tasks, lastPid] = readFileSync(join(root, 'loadavg'), 'utf8').split(/[ /]/);
+    expect(h).toMatchObject({
+      pidMax: Number(readFileSync(join(root, 'sys/kernel/pid_max'), 'utf8')),
+      threadsMax: Number(readFileSync(join(root, 'sys/kernel/threads-max'), 'utf8')),
+      processes: byPid.size,
+      zombies: 2,
+      kernelThreads: 1,
+      lastPid: Number(lastPid),
+    });
+    expect(h.tasks).toBe(Number(tasks));
+    expect(h.headroom).toBe(Math.min(h.pidMax - 300, h.threadsMax) - h.tasks);
+  });
+
+  it('reads RLIMIT_NPROC from limits', () => {
+    const limits = readPidLimits(roles.multiThreaded, root);
+    expect(limits).not.toBeNull();
+    const nproc = maxProcesses(limits ?? []);
+    expect(nproc?.units).toBe('processes');
+    expect(typeof nproc?.soft === 'number' || nproc?.soft === null).toBe(true);
+  });
+});
