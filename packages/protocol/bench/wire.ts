@@ -140,9 +140,25 @@ function quantile(sorted: readonly number[], q: number): number {
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
 
 const start = initial();
-const snapshotBytes = Buffer.byteLength(
+const snapshotText = JSON.stringify({ type: 'snapshot', seq: start.seq, state: start });
+const snapshotBytes = Buffer.byteLength(snapshotText);
+
+function medianMs(runs: number, fn: () => unknown): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return quantile(
+    times.sort((a, b) => a - b),
+    0.5,
+  );
+}
+const snapshotStringifyMs = medianMs(30, () =>
   JSON.stringify({ type: 'snapshot', seq: start.seq, state: start }),
 );
+const snapshotParseMs = medianMs(30, () => parseServerMessage(snapshotText));
 
 // Idle: nothing changes, so the patch is empty and is not sent ([T2]); only heartbeats go out.
 const idle = diff(start, { ...start, processes: [...start.processes] });
@@ -233,6 +249,17 @@ const results = {
       value: round(agentCpuUs / 1000 / TICKS),
       unit: 'ms',
       note: 'process CPU time, less sensitive than wall time to other load on the machine',
+    },
+    {
+      metric: 'agent: JSON.stringify of the snapshot (median)',
+      value: round(snapshotStringifyMs),
+      unit: 'ms',
+    },
+    {
+      metric: 'client: parseServerMessage of the snapshot (median)',
+      value: round(snapshotParseMs),
+      unit: 'ms',
+      note: 'JSON.parse plus schema validation of every process',
     },
     {
       metric: 'client: parseServerMessage + applyPatch per tick (median)',

@@ -212,6 +212,19 @@ describe('[A7] untrusted input never reaches __proto__', () => {
     assertClean(next);
   });
 
+  test('[A7] such keys in upserted containers and the Docker status are ignored', () => {
+    const c = { ...container('e'), ...hostile(payload) };
+    const docker = { available: false, reason: 'down', version: null, ...hostile(payload) };
+    const next = applyPatch(base, patch({ containers: { upserted: [c], removed: [] }, docker }));
+    expect(next.containers[1]).toEqual(container('e'));
+    expect(Object.keys(next.containers[1] ?? {}).sort()).toEqual(
+      Object.keys(container('e')).sort(),
+    );
+    expect(Object.keys(next.docker).sort()).toEqual(['available', 'reason', 'version']);
+    expect(Object.getPrototypeOf(next.docker)).toBe(Object.prototype);
+    assertClean(next);
+  });
+
   test('[A7] a process key such as "__proto__" in removed/updated is just an unknown identity', () => {
     const p = patch({ updated: [JSON.parse('{"pid":"__proto__","startTime":"x","threads":1}')] });
     expect(thrown(() => applyPatch(base, p)).code).toBe('invalid-patch');

@@ -36,7 +36,10 @@ describe('SPEC.md', () => {
   });
 
   test('the close code table matches CloseCode', () => {
-    const rows = [...spec.matchAll(/^\| (\d{4}) \| `(\w+)` *\|/gm)].map((m) => [m[2], Number(m[1])]);
+    const rows = [...spec.matchAll(/^\| (\d{4}) \| `(\w+)` *\|/gm)].map((m) => [
+      m[2],
+      Number(m[1]),
+    ]);
     expect(Object.fromEntries(rows)).toEqual(CloseCode);
   });
 });
