@@ -69,14 +69,19 @@ function basename(path: string): string {
   return i === -1 ? path : path.slice(i + 1);
 }
 
+const INTERPRETERS = /^(python[\d.]*|perl|ruby|node|bash|sh)$/;
+
 /**
- * Classifies a PID 1 by its argv[0] (basename) first, then its comm (which the kernel truncates
- * to 15 bytes). `python3.12` and friends match their family name.
+ * Classifies a PID 1 by the script an interpreter runs (`python3 /usr/bin/supervisord`), then its
+ * comm (truncated by the kernel to 15 bytes), then argv[0]. `python3.12` matches `python3`.
  */
 export function classifyInit(comm: string, cmdline: readonly string[]): InitInfo | null {
-  const candidates = [cmdline[0] ? basename(cmdline[0]) : null, comm].filter(
-    (c): c is string => !!c,
-  );
+  const argv0 = cmdline[0] ? basename(cmdline[0]) : null;
+  const script =
+    argv0 && INTERPRETERS.test(argv0) && cmdline[1] && !cmdline[1].startsWith('-')
+      ? basename(cmdline[1])
+      : null;
+  const candidates = [script, comm, argv0].filter((c): c is string => !!c);
   for (const c of candidates) {
     const exact = BY_NAME.get(c);
     if (exact) return exact;
