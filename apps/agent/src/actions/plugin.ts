@@ -1,9 +1,11 @@
 import type { Process } from '@pidscope/protocol';
+import type Docker from 'dockerode';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { ActionError, type Actions, createActions } from './actions.js';
 import { type AuditEntry, type AuditLog, createAuditLog } from './audit.js';
 import { bearerMatches, tokenId } from './auth.js';
+import { createActionDockerClient } from './dockerClient.js';
 import type { ProcessView } from './preview.js';
 import { selfPid } from './target.js';
 
@@ -31,6 +33,8 @@ export interface ActionService {
   fail(reply: FastifyReply, err: unknown): FastifyReply;
   /** The agent's PID in the procRoot view. */
   selfPid: number;
+  /** Docker for actions: no connection timeout, since restarts and starts take seconds. */
+  docker: Docker;
 }
 
 declare module 'fastify' {
@@ -88,30 +92,30 @@ export default fp(
     const { config } = fastify;
     const audit = createAuditLog(config.auditFile);
     const self = selfPid(config.procRoot, process.pid);
+    const dockerClient = createActionDockerClient(config.docker);
     const actions = createActions({
       procRoot: config.procRoot,
       selfPid: self,
       view: () => modelView(fastify),
-      docker: () => fastify.docker.client,
+      docker: () => (fastify.docker.status().available ? dockerClient : null),
     });
     const notes = new WeakMap<FastifyRequest, AuditNote>();
     const authed = new WeakSet<FastifyRequest>();
 
     const send = (reply: FastifyReply, status: number, code: string, message: string, extra = {}) =>
-      reply
-        .code(status)
-        .send({
-          statusCode: status,
-          code,
-          error: STATUS_TEXT[status] ?? 'Error',
-          message,
-          ...extra,
-        });
+      reply.code(status).send({
+        statusCode: status,
+        code,
+        error: STATUS_TEXT[status] ?? 'Error',
+        message,
+        ...extra,
+      });
 
     const service: ActionService = {
       actions,
       audit,
       selfPid: self,
+      docker: dockerClient,
       requireToken: async (req, reply) => {
         if (!bearerMatches(req.headers.authorization, config.token)) {
           reply.header('www-authenticate', 'Bearer realm="pidscope"');

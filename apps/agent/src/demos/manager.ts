@@ -225,8 +225,18 @@ export function createDemoManager(opts: DemoManagerOptions): DemoManager {
         const startedAt = Date.now();
         let containers: DemoContainer[] = [];
         let host: Running['host'] = null;
-        if (def.recipe.kind === 'container') containers = [await startContainer(def, id)];
-        else host = startHost(def, id);
+        if (def.recipe.kind === 'container') {
+          containers = [
+            await startContainer(def, id).catch((err) => {
+              if (err instanceof ActionError) throw err;
+              throw new ActionError(
+                502,
+                'DOCKER_FAILED',
+                `Docker could not start the demo: ${(err as Error).message}`,
+              );
+            }),
+          ];
+        } else host = startHost(def, id);
         const r: Running = {
           id,
           name,

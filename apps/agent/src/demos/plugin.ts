@@ -52,7 +52,7 @@ export default fp(
     const self = selfPid(config.procRoot, process.pid);
     const owner = `${self}:${readIdentity(config.procRoot, self)?.startTime ?? 0}`;
     const manager = createDemoManager({
-      docker: () => docker.client,
+      docker: () => fastify.actionService.docker,
       dockerStatus: () => docker.status(),
       procRoot: config.procRoot,
       owner,

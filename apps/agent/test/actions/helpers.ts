@@ -15,10 +15,7 @@ export interface TestAgent {
   close(): Promise<void>;
 }
 
-/**
- * The real agent in this process (not listening), with the action and demo plugins registered
- * the way app.ts registers them.
- */
+/** The real agent in this process (not listening), with its own token and audit file. */
 export async function startAgent(env: Record<string, string> = {}): Promise<TestAgent> {
   const dir = mkdtempSync(join(tmpdir(), 'pidscope-actions-'));
   const auditFile = join(dir, 'audit.jsonl');
@@ -29,12 +26,6 @@ export async function startAgent(env: Record<string, string> = {}): Promise<Test
     ...env,
   });
   const app = await buildApp({ config });
-  if (!app.hasDecorator('actionService')) {
-    await app.register(import('../../src/actions/plugin.js'));
-    await app.register(import('../../src/routes/actions/index.js'));
-    await app.register(import('../../src/demos/plugin.js'));
-    await app.register(import('../../src/routes/demos/index.js'));
-  }
   await app.ready();
   return {
     app,
