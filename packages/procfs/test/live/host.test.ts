@@ -1,0 +1,117 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type ProcessRecord, ProcScanner, readHostHeadroom, readProcess } from '../../src/index.js';
+import { childrenOf, ProcessPool, stateOf, waitFor } from '../support/live.js';
+
+const pool = new ProcessPool();
+const scratch = mkdtempSync(join(tmpdir(), 'pidscope-procfs-'));
+afterAll(() => {
+  pool.stopAll();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function find(processes: readonly ProcessRecord[], pid: number): ProcessRecord | undefined {
+  return processes.find((p) => p.pid === pid);
+}
+
+describe('live host processes', () => {
+  it('finds a real zombie with state Z under the parent that never waits', async () => {
+    const scanner = new ProcScanner();
+    scanner.scan();
+    // sh backgrounds `sleep 0`, then execs `sleep 600`, which never calls wait().
+    const parent = pool.start('sh', ['-c', 'sleep 0 & exec sleep 600']).pid as number;
+    const zombie = await waitFor('a zombie child', () =>
+      childrenOf(parent).find((c) => stateOf(c) === 'Z'),
+    );
+    const { processes } = scanner.scan();
+    expect(find(processes, zombie)).toMatchObject({
+      pid: zombie,
+      ppid: parent,
+      state: 'Z',
+      comm: 'sleep',
+      cmdline: [],
+      kernelThread: false,
+      nsPids: [zombie],
+      containerId: null,
+    });
+    expect(find(processes, parent)).toMatchObject({ state: 'S', cmdline: ['sleep', '600'] });
+    expect(readProcess(zombie)).toMatchObject({ state: 'Z', ppid: parent });
+    // A fresh full scan agrees with the incremental one.
+    const fresh = new ProcScanner();
+    expect(find(fresh.scan().processes, zombie)).toEqual(find(processes, zombie));
+    fresh.close();
+
+    const headroom = readHostHeadroom('/proc', processes);
+    expect(headroom.pidMax).toBe(Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')));
+    expect(headroom.threadsMax).toBe(Number(readFileSync('/proc/sys/kernel/threads-max', 'utf8')));
+    expect(headroom.zombies).toBeGreaterThanOrEqual(1);
+    expect(headroom.headroom).toBe(
+      Math.min(headroom.pidMax - 300, headroom.threadsMax) - headroom.tasks,
+    );
+    scanner.close();
+  });
+
+  it('keeps an unchanged record as the same object, and re-reads cmdline after an exec', async () => {
+    const scanner = new ProcScanner();
+    const steady = pool.start('sleep', ['600']).pid as number;
+    const marker = join(scratch, 'exec-now');
+    const pid = pool.start('sh', [
+      '-c',
+      `while [ ! -e ${marker} ]; do sleep 0.05; done; exec sleep 601`,
+    ]).pid as number;
+    await waitFor('sleep running', () => (stateOf(steady) === 'S' ? true : undefined));
+    const first = scanner.scan().processes;
+    const second = scanner.scan().processes;
+    expect(find(second, steady)).toBe(find(first, steady));
+    const before = find(second, pid);
+    expect(before).toMatchObject({ comm: 'sh', cmdline: ['sh', '-c', expect.any(String)] });
+
+    writeFileSync(marker, '');
+    const after = await waitFor('the exec', () => {
+      const p = find(scanner.scan().processes, pid);
+      return p?.comm === 'sleep' ? p : undefined;
+    });
+    expect(after.startTime).toBe(before?.startTime);
+    expect(after.cmdline).toEqual(['sleep', '601']);
+    scanner.close();
+  });
+
+  it('drops a process that exited, without error, and readProcess says null', async () => {
+    const scanner = new ProcScanner();
+    const child = pool.start('sleep', ['600']);
+    const pid = child.pid as number;
+    await waitFor('sleep running', () => (stateOf(pid) === 'S' ? true : undefined));
+    expect(find(scanner.scan().processes, pid)).toBeDefined();
+    child.kill('SIGKILL');
+    await waitFor('reaped', () => (stateOf(pid) === undefined ? true : undefined));
+    expect(find(scanner.scan().processes, pid)).toBeUndefined();
+    expect(readProcess(pid)).toBeNull();
+    scanner.close();
+  });
+
+  it('readProcess refuses a non-leader thread even though /proc/<tid> is readable', async () => {
+    const pid = pool.start(process.execPath, ['-e', 'setInterval(() => {}, 1e6)']).pid as number;
+    const tid = await waitFor('a second thread', () =>
+      readdirSync(`/proc/${pid}/task`)
+        .map(Number)
+        .find((t) => t !== pid),
+    );
+    expect(readFileSync(`/proc/${tid}/stat`, 'utf8')).toContain(`${tid} (`);
+    expect(readProcess(tid)).toBeNull();
+    const leader = readProcess(pid);
+    expect(leader).toMatchObject({ pid, comm: 'node' });
+    expect(leader?.threads).toBeGreaterThan(1);
+  });
+
+  it('reads the kernel thread kthreadd by PF_KTHREAD', () => {
+    expect(readProcess(2)).toMatchObject({
+      pid: 2,
+      ppid: 0,
+      comm: 'kthreadd',
+      kernelThread: true,
+      cmdline: [],
+    });
+  });
+});
