@@ -1,10 +1,13 @@
 import {
+  CONTAINER_FIELDS,
   cloneContainer,
   cloneDocker,
   cloneProcess,
+  DOCKER_FIELDS,
   HOST_FIELDS,
   IDENTITY_FIELDS,
   jsonEqual,
+  sameFields,
   UPDATABLE_FIELDS,
 } from './fields.js';
 import type { Container, Event, Host, Patch, Process, ProcessUpdate, State } from './schemas.js';
@@ -29,7 +32,7 @@ export function diff(prev: State, next: State, events: readonly Event[] = []): P
     if (old === p) continue;
     if (!old) {
       added.push(cloneProcess(p));
-    } else if (!sameIdentityFields(old, p)) {
+    } else if (!sameFields(old, p, IDENTITY_FIELDS)) {
       removed.push({ pid: p.pid, startTime: p.startTime });
       added.push(cloneProcess(p));
     } else {
@@ -51,14 +54,8 @@ export function diff(prev: State, next: State, events: readonly Event[] = []): P
   };
   const host = diffHost(prev.host, next.host);
   if (host) patch.host = host;
-  if (!jsonEqual(prev.docker, next.docker)) patch.docker = cloneDocker(next.docker);
+  if (!sameFields(prev.docker, next.docker, DOCKER_FIELDS)) patch.docker = cloneDocker(next.docker);
   return patch;
-}
-
-/** [D5] Whether the fields fixed for a process's lifetime agree. */
-function sameIdentityFields(a: Process, b: Process): boolean {
-  for (const f of IDENTITY_FIELDS) if (!jsonEqual(a[f], b[f])) return false;
-  return true;
 }
 
 /** The changed fields of a same-identity process, or null when nothing changed. */
@@ -84,7 +81,7 @@ function diffContainers(
   for (const c of next) {
     ids.add(c.id);
     const old = before.get(c.id);
-    if (!old || !jsonEqual(old, c)) upserted.push(cloneContainer(c));
+    if (!old || !sameFields(old, c, CONTAINER_FIELDS)) upserted.push(cloneContainer(c));
   }
   const removed = prev.filter((c) => !ids.has(c.id)).map((c) => c.id);
   return { upserted, removed };

@@ -12,8 +12,6 @@ export const ProtocolErrorCode = {
   SeqMismatch: 'seq-mismatch',
   /** A patch contradicts the state it claims to apply to (adds a present process, …). */
   InvalidPatch: 'invalid-patch',
-  /** A message larger than the size limit. */
-  TooBig: 'too-big',
 } as const;
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
 

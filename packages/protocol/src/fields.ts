@@ -35,6 +35,34 @@ export const HOST_FIELDS = [
   'headroom',
 ] as const satisfies readonly (keyof Host)[];
 
+export const CONTAINER_FIELDS = [
+  'id',
+  'name',
+  'image',
+  'state',
+  'runtime',
+  'initPid',
+  'hasInit',
+  'pidNs',
+  'pidsCurrent',
+  'pidsMax',
+  'forkFailures',
+  'pidsPeak',
+  'labels',
+] as const satisfies readonly (keyof Container)[];
+
+export const DOCKER_FIELDS = [
+  'available',
+  'reason',
+  'version',
+] as const satisfies readonly (keyof DockerStatus)[];
+
+/** Equality over the given fields only, so a stray extra property never counts as a change. */
+export function sameFields<T extends object>(a: T, b: T, fields: readonly (keyof T)[]): boolean {
+  for (const f of fields) if (!jsonEqual(a[f], b[f])) return false;
+  return true;
+}
+
 /** Equality of JSON values (primitives, arrays, plain objects), by own enumerable keys. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -37,7 +37,8 @@ function describe(v: unknown): string {
 
 /** A value from untrusted input, quoted and cut short for an error message. */
 function quote(s: string, max = 32): string {
-  return JSON.stringify(s.length > max ? `${s.slice(0, max)}…` : s);
+  const chars = Array.from(s.slice(0, 2 * max + 2));
+  return JSON.stringify(chars.length > max ? `${chars.slice(0, max).join('')}…` : s);
 }
 
 /** UTF-8 length of a string without allocating, stopping once it passes `limit`. */
@@ -78,11 +79,12 @@ function toBytes(raw: Exclude<RawMessage, string>): Uint8Array {
 /** Cuts a close reason to what fits in a close frame (123 bytes of UTF-8). */
 export function closeReason(text: string): string {
   if (utf8Length(text, MAX_CLOSE_REASON_BYTES) <= MAX_CLOSE_REASON_BYTES) return text;
-  let cut = text;
-  while (utf8Length(`${cut}…`, MAX_CLOSE_REASON_BYTES) > MAX_CLOSE_REASON_BYTES) {
-    cut = cut.slice(0, -1);
+  // Cut whole code points, so a surrogate pair is never split.
+  const chars = Array.from(text);
+  while (utf8Length(`${chars.join('')}…`, MAX_CLOSE_REASON_BYTES) > MAX_CLOSE_REASON_BYTES) {
+    chars.pop();
   }
-  return `${cut}…`;
+  return `${chars.join('')}…`;
 }
 
 function reject(code: CloseCode, reason: string): ClientMessageResult {

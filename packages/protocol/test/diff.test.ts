@@ -120,6 +120,29 @@ describe('diff', () => {
     expect(p.containers.upserted).toHaveLength(1);
   });
 
+  test('[D6] [D8] [D4] properties outside the schema are neither compared nor sent', () => {
+    const c = container('a'.repeat(64));
+    const extra = { internalSince: 5 };
+    const a = state(1, [proc(1, 5)], { containers: [c] });
+    const b = state(
+      2,
+      [
+        { ...proc(1, 5), ...extra },
+        { ...proc(2, 6), ...extra },
+      ],
+      {
+        containers: [{ ...c, ...extra }],
+        docker: { ...a.docker, ...extra },
+      },
+    );
+    const p = diff(a, b);
+    expect(p.containers.upserted).toEqual([]);
+    expect(p.updated).toEqual([]);
+    expect('docker' in p).toBe(false);
+    expect(p.added).toEqual([proc(2, 6)]);
+    expect(Object.keys(p.added[0] ?? {})).not.toContain('internalSince');
+  });
+
   test('[D7] host carries only the changed fields, and is absent when nothing changed', () => {
     const p = diff(state(1, []), state(2, [], { host: { ...host, tasks: 301, headroom: 61_699 } }));
     expect(p.host).toEqual({ tasks: 301, headroom: 61_699 });

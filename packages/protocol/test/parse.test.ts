@@ -233,6 +233,18 @@ describe('parseClientMessage', () => {
     expect(closeReason('short')).toBe('short');
   });
 
+  test('[P7] cutting never splits a surrogate pair', () => {
+    const r = parseClientMessage(JSON.stringify({ type: '🙂'.repeat(40) }));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason).toMatch(/^unknown message type "(🙂)+…$/);
+    expect(r.reason).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
+    expect(bytes(r.reason)).toBeLessThanOrEqual(MAX_CLOSE_REASON_BYTES);
+    const cut = closeReason('🙂'.repeat(100));
+    expect(cut).toBe(`${'🙂'.repeat(30)}…`);
+    expect(cut).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
+  });
+
   test('[P8] an accepted message is returned exactly as sent', () => {
     const r = parseClientMessage('{"type":"resync","reason":"  patch 5 did not apply  "}');
     expect(r).toEqual({
