@@ -1,0 +1,192 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PF_KTHREAD, ProcfsError, ProcScanner } from '../src/index.js';
+
+// Synthetic /proc trees for what live processes cannot do on demand: vanish between two reads,
+// hold malformed text, or be a zombie without a 0:: line.
+
+const HOST_NS = 4026531836;
+const CONTAINER_NS = 4026532999;
+const ID = 'c'.repeat(64);
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'pidscope-fakeproc-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+interface Fake {
+  pid: number;
+  ppid?: number;
+  comm?: string;
+  state?: string;
+  flags?: number;
+  start?: number;
+  nsPids?: number[];
+  ns?: number;
+  cgroup?: string;
+  cmdline?: string[];
+}
+
+function stat(f: Fake): string {
+  const rest = `${f.state ?? 'S'} ${f.ppid ?? 1} 1 1 0 -1 ${f.flags ?? 0x400000} 0 0 0 0 0 0 0 0 20 0 1 0 ${f.start ?? 100} 0 2 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0`;
+  return `${f.pid} (${f.comm ?? 'proc'}) ${rest}\n`;
+}
+
+function write(f: Fake, skip: string[] = []): void {
+  const dir = join(root, String(f.pid));
+  mkdirSync(join(dir, 'ns'), { recursive: true });
+  const nsPids = f.nsPids ?? [f.pid];
+  const files: Record<string, string> = {
+    stat: stat(f),
+    status: `Name:\t${f.comm ?? 'proc'}\nState:\t${f.state ?? 'S'} (x)\nTgid:\t${f.pid}\nPid:\t${f.pid}\nPPid:\t${f.ppid ?? 1}\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nNSpid:\t${nsPids.join('\t')}\nThreads:\t1\n`,
+    cmdline: (f.cmdline ?? []).map((a) => `${a}\0`).join(''),
+    cgroup: f.cgroup ?? '12:pids:/\n0::/\n',
+  };
+  for (const [name, text] of Object.entries(files)) {
+    if (!skip.includes(name)) writeFileSync(join(dir, name), text);
+  }
+  if (!skip.includes('ns')) symlinkSync(`pid:[${f.ns ?? HOST_NS}]`, join(dir, 'ns', 'pid'));
+}
+
+const kthreadd: Fake = { pid: 2, ppid: 0, comm: 'kthreadd', flags: PF_KTHREAD, ns: HOST_NS };
+
+describe('ProcScanner on a synthetic tree', () => {
+  it('counts a process that vanished between stat and status, and makes no record of it', () => {
+    write(kthreadd);
+    write({ pid: 10, comm: 'gone' }, ['status', 'cmdline', 'cgroup', 'ns']);
+    mkdirSync(join(root, 'self'));
+    writeFileSync(join(root, 'loadavg'), '0.00 0.00 0.00 1/2 10\n');
+    const scanner = new ProcScanner({ root, pageSize: 4096 });
+    const result = scanner.scan();
+    scanner.close();
+    expect(result.processes.map((p) => p.pid)).toEqual([2]);
+    expect(result.vanished).toBe(1);
+  });
+
+  it('throws EPARSE naming the file and showing the text of a malformed stat', () => {
+    write(kthreadd);
+    mkdirSync(join(root, '11'));
+    writeFileSync(join(root, '11', 'stat'), '11 (broken S 1\n');
+    const scanner = new ProcScanner({ root });
+    let caught: unknown;
+    try {
+      scanner.scan();
+    } catch (err) {
+      caught = err;
+    }
+    scanner.close();
+    expect(caught).toBeInstanceOf(ProcfsError);
+    expect(caught).toMatchObject({
+      code: 'EPARSE',
+      file: join(root, '11', 'stat'),
+      text: '11 (broken S 1\n',
+    });
+  });
+
+  it('attributes a zombie whose cgroup lines all read / through its PID namespace', () => {
+    write(kthreadd);
+    write({
+      pid: 20,
+      comm: 'init',
+      ns: CONTAINER_NS,
+      nsPids: [20, 1],
+      cgroup: `12:pids:/docker/${ID}\n`,
+    });
+    write({
+      pid: 21,
+      state: 'Z',
+      ppid: 20,
+      ns: CONTAINER_NS,
+      nsPids: [21, 7],
+      cgroup: '12:pids:/\n',
+    });
+    write({ pid: 30, state: 'Z', ppid: 1, ns: HOST_NS, cgroup: '12:pids:/\n' });
+    const scanner = new ProcScanner({ root });
+    const byPid = new Map(scanner.scan().processes.map((p) => [p.pid, p]));
+    scanner.close();
+    expect(byPid.get(21)).toMatchObject({ containerId: ID, runtime: 'docker', nsPids: [21, 7] });
+    expect(byPid.get(30)?.containerId).toBeNull();
+  });
+
+  it('re-reads only stat for a known process; a zombie keeps the cgroup it had alive', () => {
+    write(kthreadd);
+    const alive: Fake = {
+      pid: 40,
+      ppid: 39,
+      comm: 'worker',
+      ns: CONTAINER_NS,
+      nsPids: [40, 5],
+      cgroup: `12:pids:/docker/${ID}\n0::/docker/${ID}\n`,
+      cmdline: ['worker', '--busy'],
+    };
+    write(alive);
+    // keepOpen 0: a held descriptor on a deleted regular file would keep reading the old text,
+    // where procfs answers ESRCH. Live tests cover held descriptors on the real /proc.
+    const scanner = new ProcScanner({ root, keepOpen: 0 });
+    const first = scanner.scan().processes.find((p) => p.pid === 40);
+    expect(first).toMatchObject({
+      containerId: ID,
+      pidsCgroup: `/docker/${ID}`,
+      cmdline: ['worker', '--busy'],
+    });
+
+    // It dies: stat says Z and the kernel would now show `/` and an empty argv. Only stat is
+    // re-read, so those other files must not matter — make them unreadable to prove it.
+    writeFileSync(join(root, '40', 'stat'), stat({ ...alive, state: 'Z' }));
+    rmSync(join(root, '40', 'cgroup'));
+    rmSync(join(root, '40', 'status'));
+    const second = scanner.scan();
+    const zombie = second.processes.find((p) => p.pid === 40);
+    expect(second.vanished).toBe(0);
+    expect(zombie).toMatchObject({
+      state: 'Z',
+      cmdline: [],
+      containerId: ID,
+      pidsCgroup: `/docker/${ID}`,
+      nsPids: [40, 5],
+    });
+    expect(scanner.scan().processes.find((p) => p.pid === 40)).toBe(zombie);
+
+    // A new process under the same PID (new start time) is read in full.
+    write({ pid: 41 });
+    rmSync(join(root, '40'), { recursive: true });
+    write({ pid: 40, start: 999, comm: 'reused', cmdline: ['reused'] });
+    const third = scanner.scan().processes.find((p) => p.pid === 40);
+    scanner.close();
+    expect(third).toMatchObject({
+      startTime: 999,
+      comm: 'reused',
+      cmdline: ['reused'],
+      containerId: null,
+    });
+  });
+
+  it('fullScan forgets what it knew', () => {
+    write(kthreadd);
+    write({ pid: 50, cmdline: ['a'] });
+    const scanner = new ProcScanner({ root });
+    scanner.scan();
+    writeFileSync(join(root, '50', 'cmdline'), 'b\0');
+    expect(scanner.scan().processes.find((p) => p.pid === 50)?.cmdline).toEqual(['a']);
+    expect(scanner.fullScan().processes.find((p) => p.pid === 50)?.cmdline).toEqual(['b']);
+    scanner.close();
+  });
+
+  it('keeps working by path when no descriptor may be held', () => {
+    write(kthreadd);
+    write({ pid: 60, comm: 'one' });
+    const scanner = new ProcScanner({ root, keepOpen: 0 });
+    expect(
+      scanner
+        .scan()
+        .processes.map((p) => p.comm)
+        .sort(),
+    ).toEqual(['kthreadd', 'one']);
+    writeFileSync(join(root, '60', 'stat'), stat({ pid: 60, comm: 'one', state: 'R' }));
+    expect(scanner.scan().processes.find((p) => p.pid === 60)?.state).toBe('R');
+    scanner.close();
+  });
+});
