@@ -1,0 +1,366 @@
+import type { Event, Process } from '@pidscope/protocol';
+import {
+  type ReactNode,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react';
+import { ConnectionBadge } from './components/ConnectionBadge.js';
+import { Details } from './components/Details.js';
+import { EventTimeline } from './components/EventTimeline.js';
+import { Headroom } from './components/Headroom.js';
+import { ProcessTree, type TreeHandle } from './components/ProcessTree.js';
+import { Toolbar } from './components/Toolbar.js';
+import { indexState } from './model/derive.js';
+import { keyOf } from './model/keys.js';
+import { layoutTree } from './model/layout.js';
+import { defaultFilters, type Filters, filterPredicate, findMatches } from './model/search.js';
+import { LiveStore } from './model/store.js';
+import { DemosMount, ProcessActionsMount } from './mounts.js';
+import { fetchEvents } from './net/api.js';
+import {
+  browserSocket,
+  Connection,
+  type ConnectionStatus,
+  type SocketFactory,
+} from './net/connection.js';
+import { type Selection, withSelection } from './net/session.js';
+import { markReceived } from './perf.js';
+
+export interface AppProps {
+  /** The stream URL (ws://…/api/v1/stream). */
+  streamUrl: string;
+  token: string | null;
+  /** The selection read from the page URL at start. */
+  initialSelection: Selection | null;
+  /** Injected in tests; the browser's WebSocket otherwise. */
+  socket?: SocketFactory;
+  /** Keeps `?pid=&start=` in the address bar; a no-op in tests that do not care. */
+  onSelectionUrl?: (sel: Selection | null) => void;
+  store?: LiveStore;
+}
+
+/** Reveal at most this many search matches by expanding their ancestors. */
+const REVEAL_MATCHES = 500;
+const NO_MATCHES: ReadonlySet<string> = new Set();
+
+export function replaceSelectionUrl(sel: Selection | null): void {
+  const next = withSelection(window.location.href, sel);
+  if (next !== window.location.href) window.history.replaceState(null, '', next);
+}
+
+export function App(props: AppProps) {
+  const store = useMemo(() => props.store ?? new LiveStore(), [props.store]);
+  const view = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const [status, setStatus] = useState<ConnectionStatus>('reconnecting');
+  const [problem, setProblem] = useState<string | null>(null);
+  const [lastUpdate, setLastUpdate] = useState<number | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+  const [selection, setSelection] = useState<Selection | null>(props.initialSelection);
+  const [query, setQuery] = useState('');
+  const [matchCursor, setMatchCursor] = useState(0);
+  const [filters, setFilters] = useState<Filters>(defaultFilters);
+  const [toggles, setToggles] = useState<ReadonlyMap<string, boolean>>(new Map());
+  const tree = useRef<TreeHandle | null>(null);
+  const pendingReveal = useRef<string | null>(
+    props.initialSelection ? keyOf(props.initialSelection) : null,
+  );
+  const { token, streamUrl, socket, onSelectionUrl } = props;
+
+  useEffect(() => {
+    let lastEventAt = 0;
+    const backfill = () => {
+      fetchEvents(lastEventAt, token).then(
+        (events) => store.addEvents(events, Date.now()),
+        () => undefined,
+      );
+    };
+    const conn = new Connection({
+      url: streamUrl,
+      socket: socket ?? browserSocket,
+      handlers: {
+        hello: (h) => store.setHello(h),
+        snapshot: (s) => {
+          markReceived('snapshot');
+          store.applySnapshot(s, Date.now());
+          setLastUpdate(Date.now());
+          setProblem(null);
+          // [T7] Events travel only in patches: fetch the ones missed while away.
+          if (!socket) backfill();
+        },
+        patch: (p) => {
+          markReceived('patch');
+          store.applyPatch(p, Date.now());
+          const last = p.events[p.events.length - 1];
+          if (last) lastEventAt = last.at;
+          setLastUpdate(Date.now());
+        },
+        status: setStatus,
+        closed: (code) => {
+          if (code === 4403) {
+            setProblem('The agent refused this page’s token: open the URL the agent printed.');
+          }
+        },
+      },
+    });
+    conn.start();
+    const clock = setInterval(() => {
+      const t = Date.now();
+      store.tick(t);
+      setNow(t);
+    }, 1000);
+    return () => {
+      clearInterval(clock);
+      conn.stop();
+    };
+  }, [store, streamUrl, socket, token]);
+
+  const state = view.state;
+  const index = useMemo(() => (state ? indexState(state) : null), [state]);
+  const containers = useMemo(
+    () => new Map((state?.containers ?? []).map((c) => [c.id, c])),
+    [state?.containers],
+  );
+  const matches = useMemo(
+    () => (state && query ? findMatches(state.processes, query) : NO_MATCHES),
+    [state, query],
+  );
+  const selectedKey = selection ? keyOf(selection) : null;
+  const reveal = useMemo(() => {
+    const r = new Set<string>();
+    if (selectedKey) r.add(selectedKey);
+    if (matches.size <= REVEAL_MATCHES) for (const m of matches) r.add(m);
+    return r;
+  }, [selectedKey, matches]);
+
+  const layout = useMemo(
+    () =>
+      layoutTree(state?.processes ?? [], state?.containers ?? [], {
+        toggles,
+        reveal,
+        showKernelThreads: filters.showKernelThreads,
+        filter: filterPredicate(filters),
+      }),
+    [state?.processes, state?.containers, toggles, reveal, filters],
+  );
+
+  const select = useCallback(
+    (key: string | null) => {
+      const sel = key ? parseKey(key) : null;
+      setSelection(sel);
+      onSelectionUrl?.(sel);
+      pendingReveal.current = key;
+    },
+    [onSelectionUrl],
+  );
+
+  const toggle = useCallback((key: string, expand: boolean) => {
+    setToggles((prev) => new Map(prev).set(key, expand));
+  }, []);
+
+  // Pan to a newly selected process once the layout that reveals it is drawn.
+  useEffect(() => {
+    const key = pendingReveal.current;
+    if (key && layout.byKey.has(key)) {
+      pendingReveal.current = null;
+      tree.current?.reveal(key);
+    }
+  }, [layout]);
+
+  const sortedMatches = useMemo(
+    () => layout.order.filter((k) => matches.has(k)),
+    [layout.order, matches],
+  );
+  const nextMatch = () => {
+    if (sortedMatches.length === 0) return;
+    const key = sortedMatches[matchCursor % sortedMatches.length] as string;
+    setMatchCursor(matchCursor + 1);
+    select(key);
+  };
+
+  const selectEvent = (e: Event) => {
+    if (e.pid !== 0) {
+      select(keyOf(e));
+      return;
+    }
+    const c = e.containerId ? containers.get(e.containerId) : undefined;
+    const init = c?.initPid ? index?.byPid.get(c.initPid) : undefined;
+    if (init) select(keyOf(init));
+  };
+
+  const selected: Process | null = (selectedKey && index?.byKey.get(selectedKey)) || null;
+  const parent = selected && index ? (index.byPid.get(selected.ppid) ?? null) : null;
+  const children = selected && index ? (index.childrenOf.get(keyOf(selected)) ?? []) : [];
+  const zombieChildren = children.filter((c) => c.state === 'Z').length;
+  const selectedContainer = selected?.containerId
+    ? (containers.get(selected.containerId) ?? null)
+    : null;
+
+  useEffect(() => {
+    const z = state?.host.zombies ?? 0;
+    const host = view.hello?.hostname ?? state?.host.hostname;
+    document.title = `${z > 0 ? `(${z} zombie${z === 1 ? '' : 's'}) ` : ''}pidscope${host ? ` — ${host}` : ''}`;
+  }, [state?.host.zombies, state?.host.hostname, view.hello?.hostname]);
+
+  let main: ReactNode;
+  if (!state || !index) {
+    main = (
+      <div className="placeholder">
+        <p>
+          {status === 'reconnecting' ? 'Connecting to the pidscope agent…' : 'Waiting for data…'}
+        </p>
+        {problem ? <p className="conn-problem">{problem}</p> : null}
+      </div>
+    );
+  } else {
+    main = (
+      <ProcessTree
+        handle={tree}
+        layout={layout}
+        processes={index.byKey}
+        containers={containers}
+        blamed={index.blamed}
+        matches={matches}
+        reparented={view.reparented}
+        selectedKey={selectedKey}
+        now={now}
+        label={`Processes of ${state.host.hostname}`}
+        onSelect={select}
+        onToggle={toggle}
+      />
+    );
+  }
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1 className="brand">
+          pid<span>scope</span>
+        </h1>
+        <ConnectionBadge
+          status={status}
+          hello={view.hello}
+          docker={state?.docker ?? view.hello?.docker ?? null}
+          lastUpdate={lastUpdate}
+          now={now}
+          problem={problem}
+        />
+        {state ? (
+          <div className="summary">
+            <span>{state.host.processes.toLocaleString('en-US')} processes</span>
+            <span className={state.host.zombies ? 'bad' : undefined}>
+              {state.host.zombies} zombie{state.host.zombies === 1 ? '' : 's'}
+            </span>
+            <span>{state.containers.length} containers</span>
+          </div>
+        ) : null}
+      </header>
+      <Toolbar
+        query={query}
+        matchCount={matches.size}
+        filters={filters}
+        containers={state?.containers ?? []}
+        onQuery={(q) => {
+          setQuery(q);
+          setMatchCursor(0);
+        }}
+        onNextMatch={nextMatch}
+        onFilters={setFilters}
+        onFit={() => tree.current?.fit()}
+        onExpandAll={() =>
+          setToggles(
+            new Map(layout.nodes.filter((n) => n.childCount > 0).map((n) => [n.key, true])),
+          )
+        }
+        onCollapseAll={() =>
+          setToggles(
+            new Map(
+              layout.nodes
+                .filter((n) => n.childCount > 0 && n.level > 1)
+                .map((n) => [n.key, false]),
+            ),
+          )
+        }
+      />
+      <main className="stage">
+        <div className="tree-pane">
+          {main}
+          <Legend />
+        </div>
+        <aside className="side">
+          {selection ? (
+            <Details
+              selected={selection}
+              process={selected}
+              parent={parent}
+              childProcesses={children}
+              container={selectedContainer}
+              zombieChildren={zombieChildren}
+              token={token}
+              now={now}
+              onSelect={select}
+              onClose={() => select(null)}
+              actions={
+                selected ? (
+                  <ProcessActionsMount
+                    process={selected}
+                    container={selectedContainer}
+                    parent={parent}
+                    token={token}
+                    readOnly={view.hello?.readOnly ?? false}
+                  />
+                ) : null
+              }
+            />
+          ) : null}
+          {state ? (
+            <Headroom
+              host={state.host}
+              containers={state.containers}
+              history={view.history}
+              now={now}
+              onPickContainer={(id) => setFilters({ ...filters, container: id })}
+            />
+          ) : null}
+          <DemosMount token={token} docker={state?.docker ?? view.hello?.docker ?? null} />
+        </aside>
+        <div className="bottom">
+          <EventTimeline events={view.events} selectedKey={selectedKey} onSelect={selectEvent} />
+        </div>
+      </main>
+    </div>
+  );
+}
+
+function parseKey(key: string): Selection {
+  const [pid, start] = key.split(':');
+  return { pid: Number(pid), startTime: Number(start) };
+}
+
+function Legend() {
+  return (
+    <div className="legend" aria-hidden="true">
+      <span>
+        <svg width="12" height="12" viewBox="-6 -6 12 12" aria-hidden="true">
+          <circle r="4" className="lg-proc" />
+        </svg>
+        process
+      </span>
+      <span>
+        <svg width="14" height="14" viewBox="-7 -7 14 14" aria-hidden="true">
+          <path d="M0,-6L6,0L0,6L-6,0Z" className="lg-zombie" />
+        </svg>
+        zombie
+      </span>
+      <span className="lg-blamed-text">⚠ parent not reaping</span>
+      <span className="lg-reparented-text">↪ adopted (reparented)</span>
+      <span>
+        <span className="lg-ns">⟨n⟩</span> in-container PID
+      </span>
+      <span className="muted">wheel: scroll · ctrl+wheel: zoom · drag: pan · arrows: walk</span>
+    </div>
+  );
+}

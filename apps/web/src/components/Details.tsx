@@ -1,0 +1,225 @@
+import type { Container, Process, ZombieAnalysis } from '@pidscope/protocol';
+import { type ReactNode, useEffect, useState } from 'react';
+import { keyOf, nsPidOf, shortId } from '../model/keys.js';
+import { formatBytes, formatDuration, stateName } from '../model/labels.js';
+import { fetchProcess } from '../net/api.js';
+
+interface Props {
+  /** The selection as asked for (it may have exited since). */
+  selected: { pid: number; startTime: number };
+  process: Process | null;
+  parent: Process | null;
+  childProcesses: readonly Process[];
+  container: Container | null;
+  /** Zombie children this process is failing to reap. */
+  zombieChildren: number;
+  token: string | null;
+  now: number;
+  onSelect(key: string): void;
+  onClose(): void;
+  /** The actions for this process (signal, reap), mounted from features/actions. */
+  actions?: ReactNode;
+}
+
+function Field({ name, children }: { name: string; children: ReactNode }) {
+  return (
+    <>
+      <dt>{name}</dt>
+      <dd>{children}</dd>
+    </>
+  );
+}
+
+function useAnalysis(p: Process | null, token: string | null) {
+  const [result, setResult] = useState<{
+    key: string;
+    analysis: ZombieAnalysis | null;
+    error: string | null;
+  } | null>(null);
+  const key = p ? keyOf(p) : null;
+  const pid = p?.pid;
+  const zombie = p?.state === 'Z';
+  useEffect(() => {
+    if (!key || !zombie || pid === undefined) return;
+    const ctl = new AbortController();
+    fetchProcess(pid, token, ctl.signal).then(
+      (d) => setResult({ key, analysis: d.analysis, error: null }),
+      (err: unknown) => {
+        if (ctl.signal.aborted) return;
+        setResult({ key, analysis: null, error: err instanceof Error ? err.message : String(err) });
+      },
+    );
+    return () => ctl.abort();
+  }, [key, pid, zombie, token]);
+  return result && result.key === key ? result : null;
+}
+
+function ProcLink({ p, onSelect }: { p: Process; onSelect(key: string): void }) {
+  const ns = nsPidOf(p);
+  return (
+    <button type="button" className="linklike" onClick={() => onSelect(keyOf(p))}>
+      {p.comm} {p.pid}
+      {ns !== null ? ` ⟨${ns}⟩` : ''}
+      {p.state === 'Z' ? ' (zombie)' : ''}
+    </button>
+  );
+}
+
+export function Details(props: Props) {
+  const { process: p, container: c, onSelect } = props;
+  const analysis = useAnalysis(p, props.token);
+  if (!p) {
+    return (
+      <section className="panel details" data-testid="details" aria-label="Process details">
+        <div className="details-head">
+          <h2>PID {props.selected.pid}</h2>
+          <button type="button" className="close" onClick={props.onClose} aria-label="Close">
+            ×
+          </button>
+        </div>
+        <p className="muted">
+          This process (start time {props.selected.startTime}) is not running any more.
+        </p>
+      </section>
+    );
+  }
+  const ns = nsPidOf(p);
+  return (
+    <section
+      className={p.state === 'Z' ? 'panel details zombie' : 'panel details'}
+      data-testid="details"
+      aria-label={`Details of ${p.comm}, PID ${p.pid}`}
+    >
+      <div className="details-head">
+        <h2>
+          {p.state === 'Z' ? <span className="zombie-tag">zombie</span> : null}
+          {p.comm} <span className="muted">PID {p.pid}</span>
+          {ns !== null ? <span className="nspid"> ⟨container PID {ns}⟩</span> : null}
+        </h2>
+        <button type="button" className="close" onClick={props.onClose} aria-label="Close">
+          ×
+        </button>
+      </div>
+
+      {p.state === 'Z' ? (
+        <div className="analysis" data-testid="zombie-analysis">
+          <p>
+            Zombie for{' '}
+            <strong>
+              {formatDuration(
+                props.now - (analysis?.analysis?.zombieSince ?? p.zombieSince ?? props.now),
+              )}
+            </strong>
+            {props.parent ? (
+              <>
+                . Its parent <ProcLink p={props.parent} onSelect={onSelect} /> has not called wait()
+                for it.
+              </>
+            ) : (
+              '.'
+            )}
+          </p>
+          {analysis?.analysis ? (
+            <>
+              {analysis.analysis.parent ? (
+                <p>
+                  Parent: {analysis.analysis.parent.comm} {analysis.analysis.parent.pid}
+                  {analysis.analysis.parent.isContainerInit ? " — the container's PID 1" : ''}
+                  {analysis.analysis.parent.isHostInit ? " — the host's PID 1" : ''}
+                </p>
+              ) : null}
+              <p>
+                {analysis.analysis.initReaps === null
+                  ? 'Whether PID 1 here reaps orphans is unknown'
+                  : analysis.analysis.initReaps
+                    ? `PID 1 here (${analysis.analysis.initComm ?? '?'}) is an init that reaps`
+                    : `PID 1 here (${analysis.analysis.initComm ?? '?'}) does not reap orphans`}
+                {c ? ` · container ${c.hasInit ? 'runs with --init' : 'runs without --init'}` : ''}
+              </p>
+              <p className="fix">
+                <strong>Fix:</strong> {analysis.analysis.fix}
+              </p>
+            </>
+          ) : analysis?.error ? (
+            <p className="muted">Analysis unavailable: {analysis.error}</p>
+          ) : (
+            <p className="muted">Asking the agent for its analysis…</p>
+          )}
+        </div>
+      ) : null}
+
+      {props.zombieChildren > 0 ? (
+        <p className="blame-note">
+          ⚠ Failing to reap {props.zombieChildren} zombie child
+          {props.zombieChildren === 1 ? '' : 'ren'}.
+        </p>
+      ) : null}
+
+      {props.actions}
+
+      <dl className="fields">
+        <Field name="host PID">{p.pid}</Field>
+        <Field name="in-container PID">{ns ?? '—'}</Field>
+        <Field name="NSpid">{p.nsPids.join(' ') || '—'}</Field>
+        <Field name="start time">{p.startTime} ticks after boot</Field>
+        <Field name="parent">
+          {props.parent ? <ProcLink p={props.parent} onSelect={onSelect} /> : `PID ${p.ppid}`}
+        </Field>
+        <Field name="state">
+          {p.state} ({stateName(p.state)})
+        </Field>
+        <Field name="command">{p.comm}</Field>
+        <Field name="command line">
+          <code>{p.cmdline.length ? p.cmdline.join(' ') : '—'}</code>
+        </Field>
+        <Field name="threads">{p.threads}</Field>
+        <Field name="uid">{p.uid}</Field>
+        <Field name="memory (RSS)">{formatBytes(p.rssBytes)}</Field>
+        <Field name="kernel thread">{p.kernelThread ? 'yes' : 'no'}</Field>
+        <Field name="PID namespace">{p.pidNs ?? '—'}</Field>
+        <Field name="runtime">{p.runtime ?? '—'}</Field>
+        <Field name="zombie since">
+          {p.zombieSince !== null ? new Date(p.zombieSince).toLocaleTimeString() : '—'}
+        </Field>
+      </dl>
+
+      {p.containerId ? (
+        <>
+          <h3>Container</h3>
+          <dl className="fields">
+            <Field name="name">{c?.name ?? '—'}</Field>
+            <Field name="image">{c?.image ?? '—'}</Field>
+            <Field name="id">
+              <code title={p.containerId}>{shortId(p.containerId)}</code>
+            </Field>
+            <Field name="state">{c?.state ?? '—'}</Field>
+            <Field name="init">{c ? (c.hasInit ? 'yes (reaps orphans)' : 'no init') : '—'}</Field>
+            <Field name="PID 1 (host PID)">{c?.initPid ?? '—'}</Field>
+            <Field name="pids">
+              {c
+                ? `${c.pidsCurrent ?? '?'} of ${c.pidsMax === null ? 'unlimited' : c.pidsMax}`
+                : '—'}
+            </Field>
+            <Field name="fork failures">{c?.forkFailures ?? '—'}</Field>
+          </dl>
+        </>
+      ) : null}
+
+      <h3>Children ({props.childProcesses.length})</h3>
+      {props.childProcesses.length ? (
+        <ul className="children">
+          {props.childProcesses.slice(0, 200).map((ch) => (
+            <li key={keyOf(ch)}>
+              <ProcLink p={ch} onSelect={onSelect} />
+            </li>
+          ))}
+          {props.childProcesses.length > 200 ? (
+            <li className="muted">… and {props.childProcesses.length - 200} more</li>
+          ) : null}
+        </ul>
+      ) : (
+        <p className="muted">None.</p>
+      )}
+    </section>
+  );
+}

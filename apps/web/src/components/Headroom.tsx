@@ -1,0 +1,131 @@
+import type { Container, Host } from '@pidscope/protocol';
+import {
+  containerLevel,
+  type History,
+  hostLevel,
+  hostLimit,
+  type Level,
+} from '../model/headroom.js';
+import { shortId } from '../model/keys.js';
+import { Sparkline } from './Sparkline.js';
+
+/** Fork failures that rose within this window keep a container red. */
+export const FORK_FAILURE_WINDOW_MS = 60_000;
+const WINDOW_MS = 5 * 60_000;
+
+function Meter({ used, limit, level }: { used: number; limit: number | null; level: Level }) {
+  const share = limit ? Math.min(1, used / limit) : 0;
+  return (
+    <div className="meter" data-level={level} aria-hidden="true">
+      <div className="meter-fill" style={{ width: `${(share * 100).toFixed(1)}%` }} />
+    </div>
+  );
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+interface Props {
+  host: Host;
+  containers: readonly Container[];
+  history: History;
+  now: number;
+  onPickContainer?(id: string): void;
+}
+
+export function Headroom({ host, containers, history, now, onPickContainer }: Props) {
+  const limit = hostLimit(host);
+  const level = hostLevel(host);
+  const limited = [...containers].sort(
+    (a, b) => (b.pidsCurrent ?? 0) / (b.pidsMax || 1e9) - (a.pidsCurrent ?? 0) / (a.pidsMax || 1e9),
+  );
+  return (
+    <section className="panel headroom" aria-labelledby="headroom-title">
+      <h2 id="headroom-title">PID headroom</h2>
+      <div className="hr-card" data-testid="headroom-host" data-level={level}>
+        <div className="hr-head">
+          <span className="hr-name">host {host.hostname}</span>
+          <span className="hr-level">{level}</span>
+        </div>
+        <div className="hr-main">
+          <span className="hr-big">{fmt(host.tasks)}</span>
+          <span className="hr-of"> tasks of {fmt(limit)}</span>
+          <span className="hr-free"> · {fmt(Math.max(0, host.headroom))} free</span>
+        </div>
+        <Meter used={host.tasks} limit={limit} level={level} />
+        <div className="hr-row">
+          <dl className="hr-facts">
+            <dt>pid_max</dt>
+            <dd>{fmt(host.pidMax)}</dd>
+            <dt>threads-max</dt>
+            <dd>{fmt(host.threadsMax)}</dd>
+            <dt>processes</dt>
+            <dd>{fmt(host.processes)}</dd>
+            <dt>zombies</dt>
+            <dd className={host.zombies > 0 ? 'bad' : undefined}>{fmt(host.zombies)}</dd>
+          </dl>
+          <div className="hr-sparks">
+            <Sparkline
+              label="host tasks, last 5 minutes"
+              samples={history.get('host:tasks')}
+              windowMs={WINDOW_MS}
+              now={now}
+            />
+            <Sparkline
+              label="host zombies, last 5 minutes"
+              samples={history.get('host:zombies')}
+              windowMs={WINDOW_MS}
+              now={now}
+            />
+          </div>
+        </div>
+      </div>
+      {limited.map((c) => {
+        const rising = history.roseWithin(`ctr:${c.id}:forkFailures`, now, FORK_FAILURE_WINDOW_MS);
+        const lvl = containerLevel(c, rising);
+        const cur = c.pidsCurrent;
+        return (
+          <div
+            key={c.id}
+            className="hr-card hr-container"
+            data-testid={`headroom-container-${shortId(c.id)}`}
+            data-level={lvl}
+          >
+            <div className="hr-head">
+              <button
+                type="button"
+                className="linklike hr-name"
+                onClick={() => onPickContainer?.(c.id)}
+                title="Show only this container"
+              >
+                {c.name || shortId(c.id)}
+              </button>
+              <span className="hr-level">{lvl}</span>
+            </div>
+            <div className="hr-row">
+              <div>
+                <div className="hr-main">
+                  <span className="hr-big">{cur === null ? '?' : fmt(cur)}</span>
+                  <span className="hr-of">
+                    {' '}
+                    pids of {c.pidsMax === null ? 'unlimited' : fmt(c.pidsMax)}
+                  </span>
+                </div>
+                <div className={c.forkFailures > 0 ? 'hr-ff bad' : 'hr-ff'}>
+                  {fmt(c.forkFailures)} fork failures{rising ? ' (rising)' : ''}
+                </div>
+              </div>
+              <Sparkline
+                label={`${c.name} pids, last 5 minutes`}
+                samples={history.get(`ctr:${c.id}:pids`)}
+                windowMs={WINDOW_MS}
+                now={now}
+                max={c.pidsMax}
+              />
+            </div>
+            <Meter used={cur ?? 0} limit={c.pidsMax} level={lvl} />
+          </div>
+        );
+      })}
+    </section>
+  );
+}

@@ -1,0 +1,40 @@
+import { scaleLinear } from 'd3-scale';
+import { area, line } from 'd3-shape';
+import type { Sample } from '../model/headroom.js';
+
+interface Props {
+  samples: readonly Sample[];
+  /** The window drawn, ending now. */
+  windowMs: number;
+  now: number;
+  /** The y-axis top: a limit when there is one, else the series' own maximum. */
+  max?: number | null;
+  width?: number;
+  height?: number;
+  label: string;
+}
+
+/** A small history chart: D3 computes the scales and the path, React draws it. */
+export function Sparkline({ samples, windowMs, now, max, width = 120, height = 28, label }: Props) {
+  const peak = Math.max(1, ...samples.map((s) => s.value));
+  const top = max && max > 0 ? Math.max(max, peak) : peak * 1.15;
+  const x = scaleLinear()
+    .domain([now - windowMs, now])
+    .range([0, width]);
+  const y = scaleLinear()
+    .domain([0, top])
+    .range([height - 1, 1]);
+  const fill = area<Sample>()
+    .x((s) => x(s.at))
+    .y0(height)
+    .y1((s) => y(s.value))(samples as Sample[]);
+  const stroke = line<Sample>()
+    .x((s) => x(s.at))
+    .y((s) => y(s.value))(samples as Sample[]);
+  return (
+    <svg className="sparkline" width={width} height={height} role="img" aria-label={label}>
+      {fill ? <path className="spark-area" d={fill} /> : null}
+      {stroke ? <path className="spark-line" d={stroke} /> : null}
+    </svg>
+  );
+}

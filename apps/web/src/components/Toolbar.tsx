@@ -1,0 +1,93 @@
+import type { Container } from '@pidscope/protocol';
+import type { Filters } from '../model/search.js';
+
+interface Props {
+  query: string;
+  matchCount: number;
+  filters: Filters;
+  containers: readonly Container[];
+  onQuery(q: string): void;
+  onNextMatch(): void;
+  onFilters(f: Filters): void;
+  onFit(): void;
+  onExpandAll(): void;
+  onCollapseAll(): void;
+}
+
+export function Toolbar(props: Props) {
+  const { filters: f, onFilters } = props;
+  return (
+    <div className="toolbar">
+      <search className="find">
+        <input
+          type="search"
+          placeholder="Find: PID, container PID, name or command line"
+          aria-label="Find a process by PID, container PID, name or command line"
+          data-testid="search"
+          value={props.query}
+          onChange={(e) => props.onQuery(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') props.onNextMatch();
+            if (e.key === 'Escape') props.onQuery('');
+          }}
+        />
+        {props.query ? (
+          <output className="match-count" data-testid="match-count">
+            {props.matchCount} {props.matchCount === 1 ? 'match' : 'matches'}
+          </output>
+        ) : null}
+      </search>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={f.zombiesOnly}
+          data-testid="filter-zombies"
+          onChange={(e) => onFilters({ ...f, zombiesOnly: e.target.checked })}
+        />
+        zombies only
+      </label>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={f.showKernelThreads}
+          data-testid="filter-kthreads"
+          onChange={(e) => onFilters({ ...f, showKernelThreads: e.target.checked })}
+        />
+        kernel threads
+      </label>
+      <label className="select">
+        <span className="sr-only">Container</span>
+        <select
+          value={f.container}
+          data-testid="filter-container"
+          aria-label="Show one container"
+          onChange={(e) => onFilters({ ...f, container: e.target.value })}
+        >
+          <option value="">all processes</option>
+          <option value="host">host only (no container)</option>
+          {props.containers.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name || c.id.slice(0, 12)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="buttons">
+        <button type="button" onClick={props.onExpandAll} title="Expand every subtree">
+          Expand all
+        </button>
+        <button type="button" onClick={props.onCollapseAll} title="Collapse to the top level">
+          Collapse
+        </button>
+        <button
+          type="button"
+          onClick={props.onFit}
+          data-testid="fit"
+          title="Fit the tree to the screen"
+        >
+          Fit
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,57 @@
+import type { Process } from '@pidscope/protocol';
+import { nsPidOf } from './keys.js';
+
+/** The accessible name of a drawn process: "sleep, PID 4425, container PID 1, zombie". */
+export function processLabel(p: Process): string {
+  const parts = [p.comm || '?', `PID ${p.pid}`];
+  const ns = nsPidOf(p);
+  if (ns !== null) parts.push(`container PID ${ns}`);
+  if (p.state === 'Z') parts.push('zombie');
+  return parts.join(', ');
+}
+
+const STATES: Record<string, string> = {
+  R: 'running',
+  S: 'sleeping',
+  D: 'uninterruptible (disk) sleep',
+  T: 'stopped',
+  t: 'traced',
+  Z: 'zombie',
+  X: 'dead',
+  I: 'idle kernel thread',
+  P: 'parked',
+  W: 'paging',
+  K: 'wakekill',
+};
+
+export function stateName(state: string): string {
+  return STATES[state] ?? state;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${m % 60}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+export function formatClock(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}

@@ -1,0 +1,339 @@
+import type { Container, Process } from '@pidscope/protocol';
+import { type HierarchyNode, hierarchy } from 'd3-hierarchy';
+import { keyOf } from './keys.js';
+
+/**
+ * The tree layout: a pure function from processes to positions. D3 computes, React draws
+ * (see components/ProcessTree.tsx). An indented tree, one row per process in pre-order (the
+ * shape of pstree and htop's tree view): labels never overlap, every container's processes are
+ * contiguous rows inside one labelled box, and rows make culling a range lookup.
+ * Coordinates are layout pixels: x grows with depth, y with rows; a node's (x, y) is its dot.
+ */
+
+export interface LayoutOptions {
+  /** Row height and column width in layout pixels. */
+  rowHeight: number;
+  indent: number;
+  /** Kernel threads are drawn (kthreadd expanded) when true; kthreadd starts collapsed when false. */
+  showKernelThreads: boolean;
+  /** Explicit user toggles, by process key: true = expanded, false = collapsed. */
+  toggles: ReadonlyMap<string, boolean>;
+  /** Keys that must be visible: their ancestors are expanded (search matches, the selection). */
+  reveal: ReadonlySet<string>;
+  /** When set, only matching processes and their ancestors are laid out. */
+  filter: ((p: Process) => boolean) | null;
+}
+
+export const defaultLayoutOptions: LayoutOptions = {
+  rowHeight: 22,
+  indent: 20,
+  showKernelThreads: false,
+  toggles: new Map(),
+  reveal: new Set(),
+  filter: null,
+};
+
+export interface LayoutNode {
+  key: string;
+  pid: number;
+  startTime: number;
+  x: number;
+  y: number;
+  /** aria-level: 1 for roots. */
+  level: number;
+  /** aria-posinset / aria-setsize among the drawn siblings. */
+  posInSet: number;
+  setSize: number;
+  parentKey: string | null;
+  /** Children in the model, drawn or not. */
+  childCount: number;
+  /** Descendants not drawn because this node or one below it is collapsed. */
+  hiddenCount: number;
+  /** Has children and they are not drawn. */
+  collapsed: boolean;
+  containerId: string | null;
+}
+
+export interface LayoutLink {
+  key: string;
+  sourceKey: string;
+  targetKey: string;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+export interface LayoutGroup {
+  containerId: string;
+  container: Container | null;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Bounds {
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+}
+
+export interface Layout {
+  nodes: LayoutNode[];
+  links: LayoutLink[];
+  groups: LayoutGroup[];
+  bounds: Bounds;
+  byKey: Map<string, LayoutNode>;
+  /** Drawn keys in pre-order (the order a keyboard walks the tree). */
+  order: string[];
+}
+
+/** The header band drawn above each container group, in layout pixels. */
+export const GROUP_HEADER = 26;
+/** Space left of a group's shallowest process, and below each group. */
+const GROUP_PAD = 12;
+const GROUP_GAP = 8;
+/** Wide enough for a group header such as "web · busybox:local · 3f2a1b9c0d1e · no init". */
+export const GROUP_MIN_WIDTH = 340;
+/** Room for a node's label to the right of its dot. */
+export const LABEL_WIDTH = 300;
+
+interface Item {
+  process: Process | null;
+  key: string;
+  children: Item[];
+  /** Every child in the model, before filtering and collapsing. */
+  modelChildren: number;
+  hidden: number;
+  collapsed: boolean;
+}
+
+/**
+ * The process holding `p.ppid` that can be p's parent: when the PID was reused, the latest one
+ * started no later than p.
+ */
+function parentOf(byPid: Map<number, Process[]>, p: Process): Process | undefined {
+  const candidates = byPid.get(p.ppid);
+  if (!candidates) return undefined;
+  let best: Process | undefined;
+  for (const c of candidates) {
+    if (c === p || c.startTime > p.startTime) continue;
+    if (!best || c.startTime > best.startTime) best = c;
+  }
+  return best ?? candidates.find((c) => c !== p);
+}
+
+function byStart(a: Process, b: Process): number {
+  return a.startTime - b.startTime || a.pid - b.pid;
+}
+
+function countDescendants(
+  key: string,
+  childrenOf: Map<string, Process[]>,
+  keep: Set<string> | null,
+): number {
+  let n = 0;
+  const stack = [key];
+  while (stack.length) {
+    const k = stack.pop() as string;
+    for (const c of childrenOf.get(k) ?? []) {
+      const ck = keyOf(c);
+      if (keep && !keep.has(ck)) continue;
+      n += 1;
+      stack.push(ck);
+    }
+  }
+  return n;
+}
+
+export function layoutTree(
+  processes: readonly Process[],
+  containers: readonly Container[],
+  options: Partial<LayoutOptions> = {},
+): Layout {
+  const opts: LayoutOptions = { ...defaultLayoutOptions, ...options };
+  const byPid = new Map<number, Process[]>();
+  for (const p of processes) {
+    const list = byPid.get(p.pid);
+    if (list) list.push(p);
+    else byPid.set(p.pid, [p]);
+  }
+
+  const parentKeyOf = new Map<string, string | null>();
+  const childrenOf = new Map<string, Process[]>();
+  const roots: Process[] = [];
+  const kthreadd = new Set<string>();
+  for (const p of processes) {
+    const key = keyOf(p);
+    const parent = p.ppid === 0 ? undefined : parentOf(byPid, p);
+    if (parent) {
+      const pk = keyOf(parent);
+      parentKeyOf.set(key, pk);
+      const list = childrenOf.get(pk);
+      if (list) list.push(p);
+      else childrenOf.set(pk, [p]);
+    } else {
+      parentKeyOf.set(key, null);
+      roots.push(p);
+      // kthreadd: the kernel thread at the top of the kernel-thread tree (its ppid is 0).
+      if (p.kernelThread) kthreadd.add(key);
+    }
+  }
+  for (const list of childrenOf.values()) list.sort(byStart);
+  roots.sort(byStart);
+
+  // Filter: keep matches and every ancestor of a match.
+  let keep: Set<string> | null = null;
+  if (opts.filter) {
+    keep = new Set();
+    for (const p of processes) {
+      if (!opts.filter(p)) continue;
+      let k: string | null | undefined = keyOf(p);
+      while (k && !keep.has(k)) {
+        keep.add(k);
+        k = parentKeyOf.get(k);
+      }
+    }
+  }
+
+  // Ancestors of revealed keys are forced open.
+  const forcedOpen = new Set<string>();
+  for (const r of opts.reveal) {
+    let k = parentKeyOf.get(r);
+    while (k && !forcedOpen.has(k)) {
+      forcedOpen.add(k);
+      k = parentKeyOf.get(k);
+    }
+  }
+
+  const isCollapsed = (key: string): boolean => {
+    if (forcedOpen.has(key)) return false;
+    const t = opts.toggles.get(key);
+    if (t !== undefined) return !t;
+    return kthreadd.has(key) && !opts.showKernelThreads;
+  };
+
+  const build = (p: Process): Item => {
+    const key = keyOf(p);
+    const kids = (childrenOf.get(key) ?? []).filter((c) => !keep || keep.has(keyOf(c)));
+    const item: Item = {
+      process: p,
+      key,
+      children: [],
+      modelChildren: childrenOf.get(key)?.length ?? 0,
+      hidden: 0,
+      collapsed: false,
+    };
+    if (kids.length > 0 && isCollapsed(key)) {
+      item.collapsed = true;
+      item.hidden = countDescendants(key, childrenOf, keep);
+      return item;
+    }
+    item.children = kids.map(build);
+    return item;
+  };
+
+  const top: Item = {
+    process: null,
+    key: '',
+    children: roots.filter((r) => !keep || keep.has(keyOf(r))).map(build),
+    modelChildren: roots.length,
+    hidden: 0,
+    collapsed: false,
+  };
+
+  const root = hierarchy(top, (d) => d.children);
+
+  const nodes: LayoutNode[] = [];
+  const links: LayoutLink[] = [];
+  const byKey = new Map<string, LayoutNode>();
+  const order: string[] = [];
+  const groups: LayoutGroup[] = [];
+  const byId = new Map(containers.map((c) => [c.id, c]));
+  let maxX = 0;
+  let y = 0;
+  let run: { group: LayoutGroup; maxX: number } | null = null;
+  const closeRun = () => {
+    if (!run) return;
+    run.group.width = Math.max(run.maxX - run.group.x + LABEL_WIDTH, GROUP_MIN_WIDTH);
+    run.group.height = y - run.group.y - opts.rowHeight / 2;
+    maxX = Math.max(maxX, run.group.x + run.group.width);
+    run = null;
+    y += GROUP_GAP;
+  };
+
+  // Pre-order walk: one row per drawn process, as pstree and htop's tree view show it.
+  root.eachBefore((n: HierarchyNode<Item>) => {
+    const p = n.data.process;
+    if (!p) return;
+    const x = (n.depth - 1) * opts.indent;
+    const cid = p.containerId;
+    if (run && run.group.containerId !== cid) closeRun();
+    if (cid && !run) {
+      y += GROUP_HEADER;
+      run = {
+        group: {
+          containerId: cid,
+          container: byId.get(cid) ?? null,
+          x: x - GROUP_PAD,
+          y: y - GROUP_HEADER - opts.rowHeight / 2,
+          width: 0,
+          height: 0,
+        },
+        maxX: x,
+      };
+      groups.push(run.group);
+    }
+    if (run) {
+      run.maxX = Math.max(run.maxX, x);
+      run.group.x = Math.min(run.group.x, x - GROUP_PAD);
+    }
+    const siblings = n.parent?.children ?? [n];
+    const parentKey = n.parent?.data.process ? n.parent.data.key : null;
+    const node: LayoutNode = {
+      key: n.data.key,
+      pid: p.pid,
+      startTime: p.startTime,
+      x,
+      y,
+      level: n.depth,
+      posInSet: siblings.indexOf(n) + 1,
+      setSize: siblings.length,
+      parentKey,
+      childCount: n.data.modelChildren,
+      hiddenCount: n.data.hidden,
+      collapsed: n.data.collapsed,
+      containerId: cid,
+    };
+    nodes.push(node);
+    byKey.set(node.key, node);
+    order.push(node.key);
+    maxX = Math.max(maxX, x + LABEL_WIDTH);
+    const parent = parentKey ? byKey.get(parentKey) : undefined;
+    if (parent) {
+      links.push({
+        key: `${parent.key}>${node.key}`,
+        sourceKey: parent.key,
+        targetKey: node.key,
+        x1: parent.x,
+        y1: parent.y,
+        x2: x,
+        y2: y,
+      });
+    }
+    y += opts.rowHeight;
+  });
+  closeRun();
+
+  const bounds: Bounds = nodes.length
+    ? {
+        minX: Math.min(0, ...groups.map((g) => g.x)),
+        minY: Math.min(-opts.rowHeight / 2, ...groups.map((g) => g.y)),
+        maxX,
+        maxY: y,
+      }
+    : { minX: 0, minY: 0, maxX: 0, maxY: 0 };
+  return { nodes, links, groups, bounds, byKey, order };
+}

@@ -1,0 +1,135 @@
+import {
+  applyPatch,
+  type Event,
+  type Hello,
+  type Patch,
+  type Snapshot,
+  type State,
+} from '@pidscope/protocol';
+import { History } from './headroom.js';
+import { keyOf } from './keys.js';
+
+/** How long a reparented process keeps its marked edge. */
+export const REPARENT_MARK_MS = 30_000;
+/** Events kept client-side for the timeline. */
+export const MAX_EVENTS = 1000;
+
+export interface StoreView {
+  /** Bumped on every change, so React sees a new object. */
+  version: number;
+  hello: Hello | null;
+  state: State | null;
+  /** Oldest first. */
+  events: readonly Event[];
+  /** Reparented process key → when this client learnt of it (client clock, ms). */
+  reparented: ReadonlyMap<string, number>;
+  history: History;
+}
+
+function eventId(e: Event): string {
+  return `${e.id}:${e.at}:${e.type}`;
+}
+
+/** The client's live model: the agent's state plus what the UI keeps over time. */
+export class LiveStore {
+  private view: StoreView = {
+    version: 0,
+    hello: null,
+    state: null,
+    events: [],
+    reparented: new Map(),
+    history: new History(),
+  };
+  private readonly seen = new Set<string>();
+  private readonly listeners = new Set<() => void>();
+
+  readonly subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  readonly getSnapshot = (): StoreView => this.view;
+
+  private commit(next: Partial<StoreView>): void {
+    this.view = { ...this.view, ...next, version: this.view.version + 1 };
+    for (const fn of this.listeners) fn();
+  }
+
+  setHello(hello: Hello): void {
+    this.commit({ hello });
+  }
+
+  applySnapshot(snapshot: Snapshot, now: number): void {
+    this.record(snapshot.state, now);
+    this.commit({ state: snapshot.state, reparented: this.expire(this.view.reparented, now) });
+  }
+
+  /** Applies a patch in order; throws the protocol's error when it does not fit (resync then). */
+  applyPatch(patch: Patch, now: number): void {
+    const current = this.view.state;
+    if (!current) throw new Error('patch before snapshot');
+    const state = applyPatch(current, patch);
+    const merged = this.mergeEvents(patch.events, now);
+    this.record(state, now);
+    this.commit({ state, events: merged.events, reparented: this.expire(merged.reparented, now) });
+  }
+
+  /** Events fetched from the agent's ring (after a reconnect); duplicates are ignored. */
+  addEvents(events: readonly Event[], now: number): void {
+    const merged = this.mergeEvents(events, now, false);
+    if (merged.events !== this.view.events) this.commit(merged);
+  }
+
+  private mergeEvents(
+    incoming: readonly Event[],
+    now: number,
+    live = true,
+  ): { events: readonly Event[]; reparented: ReadonlyMap<string, number> } {
+    const fresh = incoming.filter((e) => !this.seen.has(eventId(e)));
+    if (fresh.length === 0) return { events: this.view.events, reparented: this.view.reparented };
+    for (const e of fresh) this.seen.add(eventId(e));
+    let events = [...this.view.events, ...fresh];
+    if (!live) events.sort((a, b) => a.at - b.at || a.id - b.id);
+    if (events.length > MAX_EVENTS) {
+      const dropped = events.slice(0, events.length - MAX_EVENTS);
+      for (const e of dropped) this.seen.delete(eventId(e));
+      events = events.slice(events.length - MAX_EVENTS);
+    }
+    let reparented = this.view.reparented;
+    const moves = fresh.filter((e) => e.type === 'reparented');
+    if (moves.length) {
+      const next = new Map(reparented);
+      // Backfilled events are stamped with the agent's time of the move: only recent ones mark.
+      for (const e of moves) next.set(keyOf(e), live ? now : Math.min(now, e.at));
+      reparented = next;
+    }
+    return { events, reparented };
+  }
+
+  /** The clock: one history sample per second even when nothing changes; expires marks. */
+  tick(now: number): void {
+    const state = this.view.state;
+    if (!state) return;
+    this.record(state, now);
+    this.commit({ reparented: this.expire(this.view.reparented, now) });
+  }
+
+  private record(state: State, now: number): void {
+    const h = this.view.history;
+    h.push('host:tasks', now, state.host.tasks);
+    h.push('host:zombies', now, state.host.zombies);
+    for (const c of state.containers) {
+      h.push(`ctr:${c.id}:pids`, now, c.pidsCurrent ?? 0);
+      h.push(`ctr:${c.id}:forkFailures`, now, c.forkFailures);
+    }
+  }
+
+  private expire(marks: ReadonlyMap<string, number>, now: number): ReadonlyMap<string, number> {
+    for (const at of marks.values()) {
+      if (now - at > REPARENT_MARK_MS) {
+        return new Map([...marks].filter(([, t]) => now - t <= REPARENT_MARK_MS));
+      }
+    }
+    return marks;
+  }
+}

@@ -1,0 +1,60 @@
+import type { Event, Process, ZombieAnalysis } from '@pidscope/protocol';
+
+/** GET /api/v1/processes/:pid — one process, its children and, for a zombie, its analysis. */
+export interface ProcessDetails {
+  process: Process;
+  children: Process[];
+  analysis: ZombieAnalysis | null;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function authHeaders(token: string | null): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+async function getJson(path: string, token: string | null, signal?: AbortSignal): Promise<unknown> {
+  const res = await fetch(path, { headers: authHeaders(token), signal: signal ?? null });
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      const body = (await res.json()) as { message?: unknown };
+      if (typeof body.message === 'string') message = body.message;
+    } catch {
+      // not JSON
+    }
+    throw new ApiError(res.status, message);
+  }
+  return res.json();
+}
+
+/** Accepts `{ process, children, analysis }` and a flat process carrying `children`/`analysis`. */
+export function normalizeDetails(body: unknown): ProcessDetails {
+  const b = body as Record<string, unknown>;
+  const process = (b.process ?? b) as Process;
+  const children = (Array.isArray(b.children) ? b.children : []) as Process[];
+  const analysis = (b.analysis ?? b.zombieAnalysis ?? null) as ZombieAnalysis | null;
+  return { process, children, analysis };
+}
+
+export async function fetchProcess(
+  pid: number,
+  token: string | null,
+  signal?: AbortSignal,
+): Promise<ProcessDetails> {
+  return normalizeDetails(await getJson(`/api/v1/processes/${pid}`, token, signal));
+}
+
+export async function fetchEvents(since: number, token: string | null): Promise<Event[]> {
+  const body = (await getJson(`/api/v1/events?since=${since}`, token)) as unknown;
+  if (Array.isArray(body)) return body as Event[];
+  const events = (body as { events?: unknown }).events;
+  return Array.isArray(events) ? (events as Event[]) : [];
+}
