@@ -105,10 +105,10 @@ export function containerEvents(
   };
   for (const [id, c] of next) {
     const before = prev.get(id);
-    if (!before) {
-      ev(c, 'container-started', `container ${c.name} started`);
-    } else if (c.forkFailures > before.forkFailures) {
-      const delta = c.forkFailures - before.forkFailures;
+    if (!before) ev(c, 'container-started', `container ${c.name} started`);
+    // A container first seen with failures already counted hit its limit since it started.
+    const delta = c.forkFailures - (before?.forkFailures ?? 0);
+    if (delta > 0) {
       ev(
         c,
         'pids-limit-hit',

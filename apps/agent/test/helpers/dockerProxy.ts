@@ -1,0 +1,47 @@
+import { rmSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+/**
+ * A unix socket that forwards to the real Docker daemon and can be closed and reopened: a daemon
+ * that goes away and comes back, without touching the dockerd other tests share.
+ */
+export class DockerProxy {
+  #server: Server | null = null;
+  readonly #sockets = new Set<Socket>();
+
+  constructor(
+    readonly path: string,
+    readonly target = '/var/run/docker.sock',
+  ) {}
+
+  async open(): Promise<void> {
+    rmSync(this.path, { force: true });
+    const server = createServer((client) => {
+      const upstream = createConnection(this.target);
+      this.#sockets.add(client).add(upstream);
+      const drop = () => {
+        client.destroy();
+        upstream.destroy();
+        this.#sockets.delete(client);
+        this.#sockets.delete(upstream);
+      };
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve, reject) =>
+      server.once('error', reject).listen(this.path, resolve),
+    );
+    this.#server = server;
+  }
+
+  /** Stops accepting and cuts every open connection, like a daemon that stopped. */
+  async close(): Promise<void> {
+    const server = this.#server;
+    this.#server = null;
+    for (const s of this.#sockets) s.destroy();
+    this.#sockets.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(this.path, { force: true });
+  }
+}
