@@ -1,8 +1,12 @@
 import { release } from 'node:os';
 import {
   CloseCode,
+  HEARTBEAT_INTERVAL_MS,
   type Heartbeat,
   type Hello,
+  HIGH_WATER_BYTES,
+  LAG_TIMEOUT_MS,
+  LOW_WATER_BYTES,
   PROTOCOL_VERSION,
   type Snapshot,
   type State,
@@ -24,10 +28,10 @@ export interface StreamOptions {
 }
 
 export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
-  highWaterBytes: 4 * 1024 * 1024,
-  lowWaterBytes: 256 * 1024,
-  heartbeatMs: 10_000,
-  lagTimeoutMs: 60_000,
+  highWaterBytes: HIGH_WATER_BYTES,
+  lowWaterBytes: LOW_WATER_BYTES,
+  heartbeatMs: HEARTBEAT_INTERVAL_MS,
+  lagTimeoutMs: LAG_TIMEOUT_MS,
 };
 
 export interface StreamClient {

@@ -1,0 +1,141 @@
+import type { HostHeadroom, ProcessRecord } from '@pidscope/procfs';
+import type { DockerStatus } from '@pidscope/protocol';
+import { describe, expect, it } from 'vitest';
+import type { DockerContainer } from '../../src/model/containers.js';
+import { type DockerView, LiveModel } from '../../src/model/liveModel.js';
+import type { SampleResult } from '../../src/sampler/messages.js';
+import { CID, CNS, proc } from '../helpers/fixtures.js';
+
+const HOST: HostHeadroom = {
+  pidMax: 32768,
+  threadsMax: 100000,
+  tasks: 10,
+  processes: 3,
+  zombies: 0,
+  kernelThreads: 0,
+  headroom: 32458,
+  lastPid: 99,
+};
+const UP: DockerStatus = { available: true, reason: null, version: '20.10' };
+const DOWN: DockerStatus = { available: false, reason: 'connect ENOENT /x.sock', version: null };
+
+function record(p: Parameters<typeof proc>[0]): ProcessRecord {
+  const { zombieSince: _z, ...rest } = proc(p);
+  return rest;
+}
+
+function sample(
+  at: number,
+  processes: ProcessRecord[],
+  cgroups: SampleResult['cgroups'] = {},
+): SampleResult {
+  return { processes, at, durationMs: 5, vanished: 0, host: HOST, cgroups };
+}
+
+const noDocker: DockerView = { status: DOWN, containers: new Map() };
+
+describe('LiveModel', () => {
+  it('bumps seq only on updates that change something', () => {
+    const m = new LiveModel('vm', DOWN);
+    const procs = [record({ pid: 1, ppid: 0 }), record({ pid: 10 })];
+    const first = m.applySample(sample(1000, procs), noDocker);
+    expect(first.state.seq).toBe(1);
+    expect(first.events).toEqual([]);
+    const same = m.applySample(sample(2000, procs), noDocker);
+    expect(same.patch).toBeNull();
+    expect(m.state.seq).toBe(1);
+    const changed = m.applySample(sample(3000, [...procs, record({ pid: 11 })]), noDocker);
+    expect(changed.state.seq).toBe(2);
+    expect(changed.patch).toMatchObject({ seq: 2, baseSeq: 1 });
+    expect(changed.patch?.added.map((p) => p.pid)).toEqual([11]);
+  });
+
+  it('keeps zombieSince from the scan that first saw the zombie', () => {
+    const m = new LiveModel('vm', DOWN);
+    const init = record({ pid: 1, ppid: 0 });
+    m.applySample(sample(1000, [init, record({ pid: 10 })]), noDocker);
+    m.applySample(sample(2000, [init, record({ pid: 10, state: 'Z' })]), noDocker);
+    m.applySample(sample(3000, [init, record({ pid: 10, state: 'Z' })]), noDocker);
+    expect(m.findProcess(10)?.zombieSince).toBe(2000);
+    expect(m.zombieAnalysis(10, 5000)).toMatchObject({ zombieSince: 2000, ageMs: 3000 });
+    expect(m.events(0).map((e) => [e.type, e.pid, e.at])).toEqual([['zombie-appeared', 10, 2000]]);
+    expect(m.events(2001)).toEqual([]);
+  });
+
+  it('joins Docker with attribution, keeps names while Docker is away, and drops stopped containers', () => {
+    const m = new LiveModel('vm', UP);
+    const init = record({
+      pid: 5000,
+      nsPids: [5000, 1],
+      pidNs: CNS,
+      containerId: CID,
+      runtime: 'docker',
+    });
+    const cg = {
+      path: `/docker/${CID}`,
+      dir: '',
+      version: 1 as const,
+      current: 2,
+      max: 20,
+      effectiveMax: 20,
+      forkFailures: 0,
+      peak: 3,
+    };
+    const d: DockerContainer = {
+      id: CID,
+      name: 'web',
+      image: 'busybox',
+      state: 'running',
+      initPid: 5000,
+      hasInit: true,
+      pidsLimit: 20,
+      labels: { a: 'b' },
+    };
+    const docker: DockerView = { status: UP, containers: new Map([[CID, d]]) };
+    m.applySample(sample(1000, [record({ pid: 1, ppid: 0 })]), {
+      status: UP,
+      containers: new Map(),
+    });
+    const started = m.applySample(
+      sample(2000, [record({ pid: 1, ppid: 0 }), init], { [CID]: cg }),
+      docker,
+    );
+    expect(m.container(CID)).toMatchObject({
+      name: 'web',
+      initPid: 5000,
+      hasInit: true,
+      pidsCurrent: 2,
+      pidsMax: 20,
+      labels: { a: 'b' },
+    });
+    expect(m.container(CID.slice(0, 12))?.id).toBe(CID);
+    expect(started.events.map((e) => e.type)).toContain('container-started');
+
+    const away = m.applyDocker({ status: DOWN, containers: docker.containers }, 2500);
+    expect(away.patch?.docker).toEqual(DOWN);
+    expect(m.container(CID)?.name).toBe('web');
+
+    const stopped = m.applySample(sample(3000, [record({ pid: 1, ppid: 0 })]), {
+      status: DOWN,
+      containers: docker.containers,
+    });
+    expect(stopped.events.map((e) => e.type)).toContain('container-stopped');
+    expect(m.container(CID)).toBeUndefined();
+  });
+
+  it('publishes recorded events with the next update, with increasing ids', () => {
+    const m = new LiveModel('vm', DOWN);
+    m.applySample(sample(1000, [record({ pid: 1, ppid: 0 })]), noDocker);
+    m.recordEvent({
+      type: 'exited',
+      at: 1500,
+      pid: 42,
+      startTime: 7,
+      containerId: null,
+      message: 'signal sent',
+    });
+    const t = m.applyDocker(noDocker, 1500);
+    expect(t.events).toMatchObject([{ id: 1, type: 'exited', pid: 42 }]);
+    expect(t.state.seq).toBe(2);
+  });
+});
