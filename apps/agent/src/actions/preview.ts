@@ -99,6 +99,12 @@ function where(containerName: string | null): string {
   return containerName ? `container ${containerName}` : 'the host';
 }
 
+/** Same PID namespace; the nesting depth stands in when a namespace inode was unreadable. */
+function sameNamespace(a: Process, b: Process): boolean {
+  if (a.pidNs !== null && b.pidNs !== null) return a.pidNs === b.pidNs;
+  return a.nsPids.length === b.nsPids.length;
+}
+
 /**
  * Who adopts the children of `dying` (kernel/exit.c find_new_reaper): the nearest ancestor that is
  * a subreaper inside the same PID namespace, else that namespace's PID 1. null when `dying` is
@@ -108,7 +114,7 @@ export function findReaper(dying: Process, view: ProcessView): Reaper | null {
   if (isNsInit(dying.nsPids) || dying.pid === 1) return null;
   const seen = new Set<number>([dying.pid]);
   let up = view.findProcess(dying.ppid);
-  while (up && up.pidNs === dying.pidNs && !seen.has(up.pid)) {
+  while (up && sameNamespace(up, dying) && !seen.has(up.pid)) {
     if (isNsInit(up.nsPids) || up.pid === 1) break;
     if (isKnownSubreaper(up)) {
       return {
@@ -122,7 +128,8 @@ export function findReaper(dying: Process, view: ProcessView): Reaper | null {
     seen.add(up.pid);
     up = view.findProcess(up.ppid);
   }
-  const init = view.namespaceInit(dying.pidNs);
+  // A host process (one NSpid level in this view) goes to the host's PID 1.
+  const init = dying.nsPids.length <= 1 ? view.findProcess(1) : view.namespaceInit(dying.pidNs);
   if (!init) return null;
   return {
     pid: init.pid,
@@ -236,6 +243,9 @@ function effectOf(t: Target, signal: SignalInfo): { effect: SignalEffect; why: s
       why: `it is the container's PID 1 and has no handler for ${signal.name}: the kernel drops it, nothing happens (a namespace's PID 1 gets only SIGKILL and SIGSTOP from outside without a handler; SIGKILL would stop the whole container)`,
     };
   }
+  if (!signal.catchable && signal.name === 'SIGKILL') {
+    return { effect: 'terminate', why: 'SIGKILL cannot be caught or ignored: it terminates' };
+  }
   switch (signal.defaultAction) {
     case 'terminate':
       return { effect: 'terminate', why: `it has no handler for ${signal.name}: it terminates` };
@@ -307,11 +317,12 @@ export function previewSignal(t: Target, signal: SignalInfo, view: ProcessView):
       lines.push(`${prefix}${zombies.length - 5} more zombies share that fate.`);
     }
     if (live.length > 0) {
+      const kids = live.length === 1 ? 'Its child' : 'Its children';
       if (!reaper) {
-        lines.push(`Its children ${listNames(live)} die with it.`);
+        lines.push(`${kids} ${listNames(live)} die with it.`);
       } else {
         lines.push(
-          `${prefix}its children ${listNames(live)} will be adopted by ${reaperName(reaper, containerName)}.`,
+          `${prefix}${kids.toLowerCase()} ${listNames(live)} will be adopted by ${reaperName(reaper, containerName)}.`,
         );
       }
     }
