@@ -300,6 +300,13 @@ export function ProcessTree(props: ProcessTreeProps) {
   const cull = layout.nodes.length > CULL_ABOVE;
   const [cullRect, setCullRect] = useState<Bounds>(() => cullRectFor(view, size));
 
+  const sizeRef = useRef(size);
+  sizeRef.current = size;
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const layoutRef = useRef(layout);
+  layoutRef.current = layout;
+
   useLayoutEffect(() => {
     const svg = svgRef.current;
     if (!svg) return;
@@ -320,6 +327,10 @@ export function ProcessTree(props: ProcessTreeProps) {
     if (!svg) return;
     const behavior = zoom<SVGSVGElement, unknown>()
       .scaleExtent([0.02, 3])
+      .extent(() => [
+        [0, 0],
+        [sizeRef.current.width, sizeRef.current.height],
+      ])
       // Plain wheel scrolls (below); ctrl/⌘ + wheel and pinch zoom; no double-click zoom.
       .filter((e: Event) => {
         if (e.type === 'wheel') return (e as WheelEvent).ctrlKey || (e as WheelEvent).metaKey;
@@ -355,13 +366,6 @@ export function ProcessTree(props: ProcessTreeProps) {
     }
     behavior.transform(select(svg), zoomIdentity.translate(t.x, t.y).scale(t.k));
   }, []);
-
-  const sizeRef = useRef(size);
-  sizeRef.current = size;
-  const viewRef = useRef(view);
-  viewRef.current = view;
-  const layoutRef = useRef(layout);
-  layoutRef.current = layout;
 
   const revealKey = useCallback(
     (key: string) => {

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { containerLevel, History, hostLevel, levelOf } from '../src/model/headroom.js';
+import { processLabel } from '../src/model/labels.js';
+import { filterPredicate, findMatches } from '../src/model/search.js';
+import { LiveStore, REPARENT_MARK_MS } from '../src/model/store.js';
+import { readSelection, TOKEN_KEY, takeToken, withSelection } from '../src/net/session.js';
+import { emptyPatch, snapshotOf } from './fakeSocket.js';
+import { container, event, host, processes, state } from './fixtures/hosts.js';
+
+describe('headroom levels', () => {
+  it.each([
+    [10, 100, 'ok'],
+    [74, 100, 'ok'],
+    [75, 100, 'amber'],
+    [89, 100, 'amber'],
+    [90, 100, 'red'],
+    [120, 100, 'red'],
+    [5000, null, 'ok'],
+  ] as const)('%i of %s is %s', (used, limit, level) => {
+    expect(levelOf(used, limit)).toBe(level);
+  });
+
+  it('host: by tasks against min(pid_max - 300, threads-max), red at no headroom', () => {
+    expect(hostLevel(host)).toBe('ok');
+    expect(hostLevel({ ...host, tasks: 26_000 })).toBe('amber');
+    expect(hostLevel({ ...host, threadsMax: 1000, tasks: 950 })).toBe('red');
+    expect(hostLevel({ ...host, headroom: 0 })).toBe('red');
+  });
+
+  it('container: fork failures make it amber, rising ones red', () => {
+    const c = container({ id: 'x', name: 'x', pidsCurrent: 5, pidsMax: 100 });
+    expect(containerLevel(c, false)).toBe('ok');
+    expect(containerLevel({ ...c, forkFailures: 3 }, false)).toBe('amber');
+    expect(containerLevel({ ...c, forkFailures: 3 }, true)).toBe('red');
+  });
+});
+
+describe('History', () => {
+  it('keeps a bounded window and tells whether a series rose recently', () => {
+    const h = new History(10_000, 5);
+    for (let t = 0; t <= 20_000; t += 1000) h.push('a', t, t < 15_000 ? 1 : 2);
+    expect(h.get('a')).toHaveLength(5);
+    expect(h.get('a')[0]?.at).toBe(16_000);
+    const g = new History();
+    for (let t = 0; t < 10; t++) g.push('ff', t * 1000, t < 3 ? 0 : 4);
+    expect(g.roseWithin('ff', 9000, 60_000)).toBe(true);
+    expect(g.roseWithin('ff', 9000, 5000)).toBe(false);
+  });
+});
+
+describe('find and filters', () => {
+  it('matches numbers exactly against host and container PIDs, text against comm and cmdline', () => {
+    expect([...findMatches(processes, '1')].sort()).toEqual(['1:10', '4425:44250']);
+    expect([...findMatches(processes, 'SHD')]).toEqual(['500:5000']);
+    expect([...findMatches(processes, 'fd://')]).toEqual(['300:3000']);
+    expect(findMatches(processes, '  ').size).toBe(0);
+  });
+
+  it('builds no predicate when nothing is filtered', () => {
+    expect(
+      filterPredicate({ zombiesOnly: false, container: '', showKernelThreads: true }),
+    ).toBeNull();
+    const hostOnly = filterPredicate({
+      zombiesOnly: false,
+      container: 'host',
+      showKernelThreads: false,
+    });
+    expect(processes.filter((p) => hostOnly?.(p)).every((p) => p.containerId === null)).toBe(true);
+  });
+});
+
+describe('processLabel', () => {
+  it('names comm, host PID, container PID and zombie', () => {
+    expect(processes.map(processLabel).slice(6, 8)).toEqual([
+      'sleep, PID 4425, container PID 1',
+      'sleep, PID 4430, container PID 7, zombie',
+    ]);
+  });
+});
+
+describe('LiveStore', () => {
+  it('applies patches, keeps events once each, and expires reparent marks', () => {
+    const store = new LiveStore();
+    store.applySnapshot(snapshotOf(state({ seq: 1 })), 0);
+    const moved = event({ id: 1, type: 'reparented', pid: 778, startTime: 99_100 });
+    store.applyPatch(emptyPatch(1, { events: [moved] }), 1000);
+    store.addEvents([moved, event({ id: 2, type: 'exited', pid: 12 })], 1500);
+    const v = store.getSnapshot();
+    expect(v.state?.seq).toBe(2);
+    expect(v.events.map((e) => e.id)).toEqual([1, 2]);
+    expect(v.reparented.has('778:99100')).toBe(true);
+    store.tick(1000 + REPARENT_MARK_MS + 1);
+    expect(store.getSnapshot().reparented.size).toBe(0);
+  });
+
+  it('refuses a patch for another seq (the caller resyncs)', () => {
+    const store = new LiveStore();
+    store.applySnapshot(snapshotOf(state({ seq: 3 })), 0);
+    expect(() => store.applyPatch(emptyPatch(1), 1)).toThrow(/seq/);
+    expect(store.getSnapshot().state?.seq).toBe(3);
+  });
+});
+
+describe('session', () => {
+  it('moves ?token= into sessionStorage and off the address bar, keeping other params', () => {
+    const stored = new Map<string, string>();
+    const replaced: string[] = [];
+    const w = {
+      location: { href: 'http://127.0.0.1:7070/?token=s3cret&pid=4&start=40' },
+      history: {
+        replaceState: (_d: unknown, _u: string, url?: string | URL | null) =>
+          replaced.push(String(url)),
+      },
+      sessionStorage: {
+        getItem: (k: string) => stored.get(k) ?? null,
+        setItem: (k: string, v: string) => void stored.set(k, v),
+      },
+    };
+    expect(takeToken(w)).toBe('s3cret');
+    expect(stored.get(TOKEN_KEY)).toBe('s3cret');
+    expect(replaced).toEqual(['http://127.0.0.1:7070/?pid=4&start=40']);
+    // Later loads of the page find it in the session.
+    w.location.href = 'http://127.0.0.1:7070/';
+    expect(takeToken(w)).toBe('s3cret');
+    expect(replaced).toHaveLength(1);
+  });
+
+  it('reads and writes the selection as ?pid=&start=', () => {
+    expect(readSelection('http://h/?pid=4425&start=123')).toEqual({ pid: 4425, startTime: 123 });
+    expect(readSelection('http://h/?pid=4425')).toBeNull();
+    expect(readSelection('http://h/?pid=-1&start=1')).toBeNull();
+    expect(withSelection('http://h/?x=1', { pid: 7, startTime: 70 })).toBe(
+      'http://h/?x=1&pid=7&start=70',
+    );
+    expect(withSelection('http://h/?pid=7&start=70', null)).toBe('http://h/');
+  });
+});
