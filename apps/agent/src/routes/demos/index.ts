@@ -14,6 +14,8 @@ export default async function demoRoutes(fastify: FastifyInstance): Promise<void
   fastify.get('/api/v1/demos', async () => {
     const running = demos.running().map((d) => ({ ...d, observed: observe(fastify, d) }));
     return {
+      /** Server clock, so a UI can time the steps whatever its own clock says. */
+      now: Date.now(),
       docker: fastify.docker.status(),
       readOnly: fastify.config.readOnly,
       demos: demos.catalog().map((info) => ({

@@ -36,7 +36,13 @@ export async function callAction<T>(
     });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    return { ok: false, status: 0, body: null, error: `Cannot reach the agent: ${why}`, code: null };
+    return {
+      ok: false,
+      status: 0,
+      body: null,
+      error: `Cannot reach the agent: ${why}`,
+      code: null,
+    };
   }
   let json: unknown = null;
   try {

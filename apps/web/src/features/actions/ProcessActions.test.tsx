@@ -1,0 +1,249 @@
+import type { Process } from '@pidscope/protocol';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ProcessActions } from './ProcessActions.js';
+
+const proc = (over: Partial<Process> = {}): Process => ({
+  pid: 4425,
+  ppid: 4400,
+  state: 'S',
+  comm: 'sleep',
+  cmdline: ['sleep', '1000'],
+  startTime: 123456,
+  threads: 1,
+  uid: 0,
+  kernelThread: false,
+  nsPids: [4425],
+  pidNs: 4026531836,
+  containerId: null,
+  runtime: null,
+  rssBytes: 0,
+  zombieSince: null,
+  ...over,
+});
+
+interface Call {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** Answers fetch() from a queue of [status, body]; records every request. */
+function fakeFetch(answers: [number, unknown][]) {
+  const calls: Call[] = [];
+  const fn = vi.fn(async (url: string, init: RequestInit = {}) => {
+    calls.push({
+      url,
+      method: init.method ?? 'GET',
+      headers: (init.headers ?? {}) as Record<string, string>,
+      body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+    });
+    const [status, body] = answers.shift() ?? [500, { message: 'no answer queued' }];
+    return new Response(JSON.stringify(body), {
+      status,
+      headers: { 'content-type': 'application/json' },
+    });
+  });
+  vi.stubGlobal('fetch', fn);
+  return calls;
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+const PREVIEW =
+  'SIGTERM to PID 4425 (sleep) in the host: it has no handler for SIGTERM: it terminates.';
+
+describe('ProcessActions', () => {
+  it('previews a signal in a dialog, then sends it with the start time and the token', async () => {
+    const calls = fakeFetch([
+      [
+        200,
+        {
+          dryRun: true,
+          sent: false,
+          message: PREVIEW,
+          preview: { text: PREVIEW, effect: 'terminate' },
+        },
+      ],
+      [
+        200,
+        {
+          dryRun: false,
+          sent: true,
+          message: 'SIGTERM sent to PID 4425 (sleep)',
+          preview: { text: PREVIEW, effect: 'terminate' },
+        },
+      ],
+    ]);
+    const onDone = vi.fn();
+    render(<ProcessActions process={proc()} token="tok-123" apiBase="" onDone={onDone} />);
+    fireEvent.click(screen.getByRole('button', { name: 'SIGTERM' }));
+
+    const dialog = await screen.findByRole('dialog');
+    await waitFor(() =>
+      expect(within(dialog).getByTestId('signal-preview').textContent).toBe(PREVIEW),
+    );
+    expect(calls[0]).toMatchObject({
+      url: '/api/v1/processes/4425/signal?dryRun=1',
+      method: 'POST',
+      headers: { authorization: 'Bearer tok-123' },
+      body: { signal: 'SIGTERM', startTime: 123456 },
+    });
+    expect(onDone).not.toHaveBeenCalled();
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Send SIGTERM' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(calls[1]).toMatchObject({
+      url: '/api/v1/processes/4425/signal',
+      method: 'POST',
+      body: { signal: 'SIGTERM', startTime: 123456 },
+    });
+    expect(screen.getByRole('status').textContent).toBe('SIGTERM sent to PID 4425 (sleep)');
+    expect(onDone).toHaveBeenCalledTimes(1);
+  });
+
+  it('cancel sends nothing', async () => {
+    const calls = fakeFetch([
+      [200, { preview: { text: PREVIEW, effect: 'terminate' }, message: PREVIEW }],
+    ]);
+    render(<ProcessActions process={proc()} token="t" />);
+    fireEvent.click(screen.getByRole('button', { name: 'SIGKILL' }));
+    const dialog = await screen.findByRole('dialog');
+    await within(dialog).findByRole('button', { name: 'Send SIGKILL' });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(calls).toHaveLength(1);
+  });
+
+  it('says plainly when the process changed under it (409), and offers no confirm', async () => {
+    fakeFetch([
+      [200, { preview: { text: PREVIEW, effect: 'terminate' }, message: PREVIEW }],
+      [
+        409,
+        {
+          statusCode: 409,
+          code: 'STALE_START_TIME',
+          message: 'PID 4425 now belongs to another process',
+        },
+      ],
+    ]);
+    render(<ProcessActions process={proc()} token="t" />);
+    fireEvent.click(screen.getByRole('button', { name: 'SIGTERM' }));
+    await screen.findByTestId('signal-preview');
+    fireEvent.click(screen.getByRole('button', { name: 'Send SIGTERM' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('409');
+    expect(alert.textContent).toContain('PID 4425 now belongs to another process');
+    expect(screen.queryByRole('button', { name: 'Send SIGTERM' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Close' })).toBeTruthy();
+  });
+
+  it.each([
+    [401, 'UNAUTHORIZED', 'missing or wrong token'],
+    [403, 'AGENT_ANCESTOR', 'PID 4425 (sleep) is an ancestor of the pidscope agent'],
+  ])('shows a %i refusal of the preview in the dialog', async (status, code, message) => {
+    fakeFetch([[status, { statusCode: status, code, message }]]);
+    render(<ProcessActions process={proc()} token="t" />);
+    fireEvent.click(screen.getByRole('button', { name: 'SIGHUP' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain(String(status));
+    expect(alert.textContent).toContain(message);
+    expect(screen.queryByTestId('signal-preview')).toBeNull();
+  });
+
+  it('Reap on a zombie whose parent is PID 1 of a container offers a restart', async () => {
+    const message =
+      "Zombie 4425's parent is PID 1 (sleep) of container web, which never calls wait().";
+    const calls = fakeFetch([
+      [
+        200,
+        {
+          dryRun: true,
+          done: false,
+          plan: 'restart-container',
+          parent: { pid: 4400, startTime: 1, comm: 'sleep' },
+          container: { id: 'abc', name: 'web' },
+          signal: null,
+          message,
+        },
+      ],
+      [
+        200,
+        {
+          dryRun: false,
+          done: true,
+          plan: 'restart-container',
+          parent: null,
+          container: { id: 'abc', name: 'web' },
+          signal: null,
+          message: 'Container web restarted',
+        },
+      ],
+    ]);
+    render(<ProcessActions process={proc({ state: 'Z', cmdline: [] })} token="t" />);
+    fireEvent.click(screen.getByRole('button', { name: 'Reap' }));
+    const dialog = await screen.findByRole('dialog');
+    await waitFor(() =>
+      expect(within(dialog).getByTestId('signal-preview').textContent).toBe(message),
+    );
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Restart container web' }));
+    await waitFor(() =>
+      expect(screen.getByRole('status').textContent).toBe('Container web restarted'),
+    );
+    expect(calls.map((c) => c.url)).toEqual([
+      '/api/v1/processes/4425/reap?dryRun=1',
+      '/api/v1/processes/4425/reap',
+    ]);
+    expect(calls[1]?.body).toEqual({ pid: 4425, startTime: 123456, restartContainer: true });
+  });
+
+  it('Reap that signals the parent confirms with "Send SIGTERM"', async () => {
+    const calls = fakeFetch([
+      [
+        200,
+        {
+          plan: 'signal-parent',
+          parent: { pid: 4400, startTime: 9, comm: 'sh' },
+          container: null,
+          signal: 'SIGTERM',
+          message: 'Reap sends SIGTERM to …',
+        },
+      ],
+      [
+        200,
+        {
+          plan: 'signal-parent',
+          done: true,
+          signal: 'SIGTERM',
+          message: 'SIGTERM sent to 4400 (sh)',
+        },
+      ],
+    ]);
+    render(<ProcessActions process={proc({ state: 'Z' })} token="t" />);
+    fireEvent.click(screen.getByRole('button', { name: 'Reap' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Send SIGTERM' }));
+    await screen.findByRole('status');
+    expect(calls[1]?.body).toEqual({ pid: 4425, startTime: 123456, signal: 'SIGTERM' });
+  });
+
+  it('is disabled without a token, in read-only mode, and for PID 1', () => {
+    fakeFetch([]);
+    const { rerender } = render(<ProcessActions process={proc()} token={null} />);
+    expect((screen.getByRole('button', { name: 'SIGTERM' }) as HTMLButtonElement).disabled).toBe(
+      true,
+    );
+    expect(screen.getByText(/need the token/)).toBeTruthy();
+    rerender(<ProcessActions process={proc()} token="t" readOnly />);
+    expect((screen.getByRole('button', { name: 'SIGKILL' }) as HTMLButtonElement).disabled).toBe(
+      true,
+    );
+    expect(screen.getByText(/read-only/)).toBeTruthy();
+    rerender(<ProcessActions process={proc({ pid: 1 })} token="t" />);
+    expect((screen.getByRole('button', { name: 'SIGKILL' }) as HTMLButtonElement).disabled).toBe(
+      true,
+    );
+  });
+});

@@ -1,0 +1,274 @@
+import type { Container, Process } from '@pidscope/protocol';
+import { useEffect, useId, useRef, useState } from 'react';
+import { callAction } from './request.js';
+import './actions.css';
+
+export interface ProcessActionsProps {
+  process: Process;
+  token: string | null;
+  /** Prefix for API paths; '' when the UI is served by the agent. */
+  apiBase?: string;
+  /** Called after an action was carried out. */
+  onDone?: () => void;
+  /** The agent refuses every action; buttons are shown disabled. */
+  readOnly?: boolean;
+  container?: Container | null;
+}
+
+/** The signals offered as buttons; the agent accepts a few more. */
+export const OFFERED_SIGNALS = [
+  'SIGTERM',
+  'SIGKILL',
+  'SIGHUP',
+  'SIGINT',
+  'SIGSTOP',
+  'SIGCONT',
+] as const;
+
+interface SignalAnswer {
+  dryRun: boolean;
+  sent: boolean;
+  message: string;
+  preview: { text: string; effect: string };
+}
+
+interface ReapAnswer {
+  dryRun: boolean;
+  done: boolean;
+  plan: 'signal-parent' | 'restart-container' | 'wait';
+  parent: { pid: number; startTime: number; comm: string } | null;
+  container: { id: string; name: string } | null;
+  signal: string | null;
+  message: string;
+}
+
+/** What the confirm dialog holds. */
+type Pending =
+  | { kind: 'signal'; signal: string; phase: 'loading' | 'ready' | 'sending'; text: string }
+  | {
+      kind: 'reap';
+      phase: 'loading' | 'ready' | 'sending';
+      text: string;
+      plan: ReapAnswer['plan'] | null;
+      signal: string | null;
+      container: ReapAnswer['container'];
+    };
+
+function confirmLabel(p: Pending): string | null {
+  if (p.kind === 'signal') return `Send ${p.signal}`;
+  if (p.plan === 'signal-parent' && p.signal) return `Send ${p.signal}`;
+  if (p.plan === 'restart-container' && p.container) return `Restart container ${p.container.name}`;
+  return null;
+}
+
+/**
+ * Signal and Reap buttons for one process. Every action first asks the agent for a dry run and
+ * shows its words in a confirm dialog; only the confirm button acts.
+ */
+export function ProcessActions({
+  process: p,
+  token,
+  apiBase = '',
+  onDone,
+  readOnly = false,
+}: ProcessActionsProps) {
+  const [pending, setPending] = useState<Pending | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [result, setResult] = useState<string | null>(null);
+  const titleId = useId();
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const target = { pid: p.pid, startTime: p.startTime };
+  const key = `${p.pid}:${p.startTime}`;
+  const zombie = p.state === 'Z';
+  const disabled = readOnly || !token || p.kernelThread || p.pid <= 1;
+
+  // A new selection starts clean.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the identity changes
+  useEffect(() => {
+    setPending(null);
+    setError(null);
+    setResult(null);
+  }, [key]);
+
+  const ready = pending?.phase === 'ready';
+  useEffect(() => {
+    if (!ready) return;
+    (confirmRef.current ?? cancelRef.current)?.focus();
+  }, [ready]);
+
+  const close = () => {
+    setPending(null);
+    setError(null);
+  };
+
+  async function previewSignal(signal: string) {
+    setResult(null);
+    setError(null);
+    setPending({ kind: 'signal', signal, phase: 'loading', text: '' });
+    const res = await callAction<SignalAnswer>(
+      apiBase,
+      'POST',
+      `/api/v1/processes/${p.pid}/signal?dryRun=1`,
+      token,
+      { signal, startTime: p.startTime },
+    );
+    if (!res.ok || !res.body) {
+      setPending({ kind: 'signal', signal, phase: 'ready', text: '' });
+      setError(res.error);
+      return;
+    }
+    setPending({ kind: 'signal', signal, phase: 'ready', text: res.body.preview.text });
+  }
+
+  async function previewReap() {
+    setResult(null);
+    setError(null);
+    const empty = { kind: 'reap', text: '', plan: null, signal: null, container: null } as const;
+    setPending({ ...empty, phase: 'loading' });
+    const res = await callAction<ReapAnswer>(
+      apiBase,
+      'POST',
+      `/api/v1/processes/${p.pid}/reap?dryRun=1`,
+      token,
+      { startTime: p.startTime },
+    );
+    if (!res.ok || !res.body) {
+      setPending({ ...empty, phase: 'ready' });
+      setError(res.error);
+      return;
+    }
+    const b = res.body;
+    setPending({
+      kind: 'reap',
+      phase: 'ready',
+      text: b.message,
+      plan: b.plan,
+      signal: b.signal,
+      container: b.container,
+    });
+  }
+
+  async function confirm() {
+    if (pending?.phase !== 'ready') return;
+    setPending({ ...pending, phase: 'sending' });
+    const res =
+      pending.kind === 'signal'
+        ? await callAction<SignalAnswer>(
+            apiBase,
+            'POST',
+            `/api/v1/processes/${p.pid}/signal`,
+            token,
+            {
+              signal: pending.signal,
+              ...target,
+            },
+          )
+        : await callAction<ReapAnswer>(apiBase, 'POST', `/api/v1/processes/${p.pid}/reap`, token, {
+            ...target,
+            ...(pending.signal ? { signal: pending.signal } : {}),
+            ...(pending.plan === 'restart-container' ? { restartContainer: true } : {}),
+          });
+    if (!res.ok || !res.body) {
+      setPending({ ...pending, phase: 'ready' });
+      setError(res.error);
+      return;
+    }
+    setPending(null);
+    setError(null);
+    setResult(res.body.message);
+    onDone?.();
+  }
+
+  const label = pending ? confirmLabel(pending) : null;
+  const why = readOnly
+    ? 'The agent runs read-only: actions are disabled.'
+    : !token
+      ? 'Actions need the token: open pidscope from the URL the agent printed.'
+      : p.kernelThread || p.pid <= 1
+        ? 'pidscope does not signal kernel threads or the host’s PID 1.'
+        : null;
+
+  return (
+    <div className="ps-actions" data-testid="process-actions">
+      <fieldset className="ps-actions-buttons">
+        <legend className="sr-only">Actions for PID {p.pid}</legend>
+        {zombie ? (
+          <button
+            type="button"
+            className="ps-action ps-action-reap"
+            disabled={disabled}
+            onClick={() => void previewReap()}
+            data-testid="action-reap"
+          >
+            Reap
+          </button>
+        ) : null}
+        {OFFERED_SIGNALS.map((s) => (
+          <button
+            key={s}
+            type="button"
+            className="ps-action"
+            disabled={disabled}
+            onClick={() => void previewSignal(s)}
+            data-testid={`action-signal-${s}`}
+            title={`Preview ${s} to PID ${p.pid}`}
+          >
+            {s}
+          </button>
+        ))}
+      </fieldset>
+      {why ? <p className="muted ps-actions-why">{why}</p> : null}
+      {result ? (
+        <p className="ps-actions-result" role="status" data-testid="action-result">
+          {result}
+        </p>
+      ) : null}
+      {pending ? (
+        <div
+          className="ps-dialog"
+          role="dialog"
+          aria-modal="true"
+          aria-labelledby={titleId}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') close();
+          }}
+        >
+          <h3 id={titleId}>
+            {pending.kind === 'signal'
+              ? `${pending.signal} to ${p.comm} (PID ${p.pid})?`
+              : `Reap zombie ${p.pid}?`}
+          </h3>
+          {pending.phase === 'loading' ? (
+            <p className="muted">Asking the agent what would happen…</p>
+          ) : pending.text ? (
+            <pre className="ps-preview" data-testid="signal-preview">
+              {pending.text}
+            </pre>
+          ) : null}
+          {error ? (
+            <p className="bad ps-actions-error" role="alert" data-testid="action-error">
+              {error}
+            </p>
+          ) : null}
+          <div className="ps-dialog-buttons">
+            {label && !error ? (
+              <button
+                ref={confirmRef}
+                type="button"
+                className="ps-confirm"
+                disabled={pending.phase !== 'ready'}
+                onClick={() => void confirm()}
+              >
+                {label}
+              </button>
+            ) : null}
+            <button ref={cancelRef} type="button" onClick={close}>
+              {label && !error ? 'Cancel' : 'Close'}
+            </button>
+          </div>
+        </div>
+      ) : null}
+    </div>
+  );
+}

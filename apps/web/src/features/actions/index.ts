@@ -1,0 +1,2 @@
+export { OFFERED_SIGNALS, ProcessActions, type ProcessActionsProps } from './ProcessActions.js';
+export { type ActionResponse, callAction } from './request.js';

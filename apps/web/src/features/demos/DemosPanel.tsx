@@ -1,0 +1,192 @@
+import { useCallback, useEffect, useState } from 'react';
+import { callAction } from '../actions/request.js';
+import './demos.css';
+
+export interface DemoStep {
+  afterMs: number;
+  text: string;
+}
+
+export interface DemoObserved {
+  processes: number;
+  zombies: number;
+  pidsCurrent: number | null;
+  pidsMax: number | null;
+  forkFailures: number | null;
+}
+
+export interface DemoRun {
+  id: string;
+  name: string;
+  startedAt: number;
+  expiresAt: number;
+  containers: { id: string; name: string; initPid: number | null }[];
+  pids: number[];
+  steps: DemoStep[];
+  observed?: DemoObserved;
+}
+
+export interface DemoInfo {
+  name: string;
+  title: string;
+  description: string;
+  needsDocker: boolean;
+  available: boolean;
+  reason: string | null;
+  steps: DemoStep[];
+  running: DemoRun[];
+}
+
+export interface DemoList {
+  now: number;
+  readOnly: boolean;
+  demos: DemoInfo[];
+}
+
+export interface DemosPanelProps {
+  token: string | null;
+  /** Prefix for API paths; '' when the UI is served by the agent. */
+  apiBase?: string;
+  /** How often the running demos are refreshed. */
+  pollMs?: number;
+}
+
+function facts(o: DemoObserved | undefined): string | null {
+  if (!o) return null;
+  const parts = [`${o.processes} processes`, `${o.zombies} zombies`];
+  if (o.pidsMax !== null) parts.push(`pids ${o.pidsCurrent ?? '?'}/${o.pidsMax}`);
+  if (o.forkFailures !== null && (o.forkFailures > 0 || o.pidsMax !== null)) {
+    parts.push(`${o.forkFailures} fork failures`);
+  }
+  return parts.join(' · ');
+}
+
+function Run({ run, elapsedMs }: { run: DemoRun; elapsedMs: number }) {
+  const shown = run.steps.filter((s) => s.afterMs <= elapsedMs);
+  const line = facts(run.observed);
+  const where = run.containers.length
+    ? `container ${run.containers.map((c) => c.name).join(', ')}`
+    : `host PID ${run.pids.join(', ')}`;
+  return (
+    <div className="ps-demo-run" data-testid={`demo-run-${run.name}`} data-demo-id={run.id}>
+      <p className="muted">
+        Running in {where} for {Math.max(0, Math.round(elapsedMs / 1000))} s
+        {line ? ` — ${line}` : ''}
+      </p>
+      <ol className="ps-demo-steps" aria-live="polite">
+        {shown.map((s) => (
+          <li key={s.text} data-testid="demo-step">
+            {s.text}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+/**
+ * The one-click demos: each starts real processes (mostly containers) that show zombies,
+ * reparenting or PID exhaustion in the tree, and explains itself step by step as it unfolds.
+ */
+export function DemosPanel({ token, apiBase = '', pollMs = 2000 }: DemosPanelProps) {
+  const [list, setList] = useState<DemoList | null>(null);
+  const [skewMs, setSkewMs] = useState(0);
+  const [clock, setClock] = useState(() => Date.now());
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const refresh = useCallback(async () => {
+    const res = await callAction<DemoList>(apiBase, 'GET', '/api/v1/demos', token);
+    if (res.ok && res.body) {
+      setList(res.body);
+      setSkewMs(res.body.now - Date.now());
+    } else if (!res.ok) {
+      setError(res.error);
+    }
+  }, [apiBase, token]);
+
+  useEffect(() => {
+    void refresh();
+    const poll = setInterval(() => void refresh(), pollMs);
+    const tick = setInterval(() => setClock(Date.now()), 1000);
+    return () => {
+      clearInterval(poll);
+      clearInterval(tick);
+    };
+  }, [refresh, pollMs]);
+
+  async function start(name: string) {
+    setBusy(name);
+    setError(null);
+    const res = await callAction<DemoRun>(apiBase, 'POST', `/api/v1/demos/${name}`, token);
+    if (!res.ok) setError(res.error);
+    await refresh();
+    setBusy(null);
+  }
+
+  async function stop(name: string, id: string) {
+    setBusy(name);
+    setError(null);
+    const res = await callAction(apiBase, 'DELETE', `/api/v1/demos/${id}`, token);
+    if (!res.ok) setError(res.error);
+    await refresh();
+    setBusy(null);
+  }
+
+  const now = clock + skewMs;
+  const readOnly = list?.readOnly ?? false;
+  return (
+    <section className="panel ps-demos" data-testid="demos" aria-labelledby="ps-demos-title">
+      <h2 id="ps-demos-title">Demos</h2>
+      {!token ? (
+        <p className="muted">Demos need the token: open pidscope from the URL the agent printed.</p>
+      ) : null}
+      {readOnly ? <p className="muted">The agent runs read-only: demos cannot start.</p> : null}
+      {error ? (
+        <p className="bad" role="alert" data-testid="demo-error">
+          {error}
+        </p>
+      ) : null}
+      {list === null && !error ? <p className="muted">Loading…</p> : null}
+      <ul className="ps-demo-list">
+        {(list?.demos ?? []).map((d) => {
+          const latest = d.running[d.running.length - 1];
+          return (
+            <li key={d.name} className="ps-demo" data-testid={`demo-${d.name}`}>
+              <div className="ps-demo-head">
+                <strong>{d.title}</strong>
+                <span className="ps-demo-buttons">
+                  <button
+                    type="button"
+                    data-testid={`demo-start-${d.name}`}
+                    disabled={!token || readOnly || !d.available || busy !== null}
+                    onClick={() => void start(d.name)}
+                    aria-label={`Start demo ${d.name}`}
+                  >
+                    Start
+                  </button>
+                  {latest ? (
+                    <button
+                      type="button"
+                      data-testid={`demo-stop-${d.name}`}
+                      disabled={!token || busy !== null}
+                      onClick={() => void stop(d.name, latest.id)}
+                      aria-label={`Stop demo ${d.name}`}
+                    >
+                      Stop
+                    </button>
+                  ) : null}
+                </span>
+              </div>
+              <p className="muted ps-demo-desc">{d.description}</p>
+              {!d.available && d.reason ? <p className="bad">{d.reason}</p> : null}
+              {d.running.map((r) => (
+                <Run key={r.id} run={r} elapsedMs={now - r.startedAt} />
+              ))}
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
