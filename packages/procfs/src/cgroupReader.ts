@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type MountInfo, parseMountinfo, readMountinfo } from './mountinfo.js';
-import { readPidsFiles } from './pidsCgroupFiles.js';
+import { readPidsFiles, readPidsMax } from './pidsCgroupFiles.js';
 import type { ProcessRecord } from './processRecord.js';
 
 /** The pids controller's view of one cgroup. Counts are tasks (threads), not processes. */
@@ -149,7 +149,7 @@ export class CgroupReader {
     while (parent !== null) {
       const parentDir = this.#dirOf(h, parent);
       if (parentDir === null) break;
-      const max = readPidsFiles(parentDir).max;
+      const max = readPidsMax(parentDir);
       if (typeof max === 'number' && (effectiveMax === null || max < effectiveMax)) {
         effectiveMax = max;
       }

@@ -45,6 +45,7 @@ export {
   parsePidsMax,
   parsePidsPeak,
   readPidsFiles,
+  readPidsMax,
 } from './pidsCgroupFiles.js';
 export { type ProcessDetails, readProcess } from './processes.js';
 export type { ContainerRuntime, ProcessRecord } from './processRecord.js';

@@ -43,6 +43,13 @@ function integer(text: string, file: string): number {
   return Number(t);
 }
 
+/** pids.max in `dir`: a number, null for `max`, undefined when absent (a root cgroup). */
+export function readPidsMax(dir: string): number | null | undefined {
+  const file = `${dir}/pids.max`;
+  const text = readText(file);
+  return text === null ? undefined : parsePidsMax(text, file);
+}
+
 /** The raw pids files of one cgroup directory; each null when absent. */
 export interface PidsFiles {
   max: number | null | undefined;
@@ -61,9 +68,8 @@ export function readPidsFiles(dir: string): PidsFiles {
     const text = readText(file);
     return text === null ? null : parse(text, file);
   };
-  const maxText = readText(`${dir}/pids.max`);
   return {
-    max: maxText === null ? undefined : parsePidsMax(maxText, `${dir}/pids.max`),
+    max: readPidsMax(dir),
     current: read('pids.current', parsePidsCurrent),
     peak: read('pids.peak', parsePidsPeak),
     events: read('pids.events', parsePidsEvents),

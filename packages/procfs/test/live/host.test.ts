@@ -105,6 +105,14 @@ describe('live host processes', () => {
     expect(leader?.threads).toBeGreaterThan(1);
   });
 
+  it('reads a cmdline larger than the read buffer whole', async () => {
+    const long = 'x'.repeat(100_000);
+    // The extra arguments become $0 and $1 of the shell, which stays alive while sleep runs.
+    const holder = pool.start('sh', ['-c', 'sleep 600; exit 0', 'name', long]).pid as number;
+    const record = await waitFor('the shell', () => readProcess(holder) ?? undefined);
+    expect(record.cmdline).toEqual(['sh', '-c', 'sleep 600; exit 0', 'name', long]);
+  });
+
   it('reads the kernel thread kthreadd by PF_KTHREAD', () => {
     expect(readProcess(2)).toMatchObject({
       pid: 2,
