@@ -93,6 +93,23 @@ describe('live Docker containers', () => {
     expect(top).not.toContain(String(zombie));
   });
 
+  it('attributes a `docker exec` process seen by an incremental scanner', async () => {
+    const id = runContainer(testId, [], ['sleep', '600']);
+    const init = containerPid(id);
+    const scanner = new ProcScanner();
+    scanner.scan();
+    docker('exec', '-d', id, 'sleep', '321');
+    // runc joins the container's cgroup and namespaces, then execs: the scanner reads the new
+    // process (or re-reads it after the exec) and finds it in the container.
+    const exec = await waitFor('the exec’d sleep', () =>
+      scanner.scan().processes.find((p) => p.cmdline.join(' ') === 'sleep 321' && p.pid !== init),
+    );
+    scanner.close();
+    expect(exec).toMatchObject({ containerId: id, runtime: 'docker', comm: 'sleep' });
+    expect(exec.nsPids).toHaveLength(2);
+    expect(exec.pidNs).toBe(scanFor(init)?.pidNs);
+  });
+
   it('reads pids.max/current/events/peak of a --pids-limit container, matching docker inspect', async () => {
     const limit = 8;
     const id = runContainer(testId, ['--pids-limit', String(limit)], ['sleep', '600']);
