@@ -44,11 +44,12 @@ const unreleased = new FinalizationRegistry<HeldFiles>(closeAll);
 /**
  * Walks `<root>/<pid>/` for every process.
  *
- * The first `scan()` (and every `fullScan()`) reads stat, status, cmdline, cgroup and ns/pid of
- * each process. Later `scan()` calls re-read only stat for a process already known by
- * (pid, startTime): that is the only file whose content changes in place. When comm changes (an
- * exec), status, cmdline, cgroup and ns are read again, since exec is where runc and friends
- * switch namespaces and cgroups.
+ * The first `scan()` (and every `fullScan()`) reads stat, status, cmdline, cgroup and (outside
+ * the procfs's own PID namespace) ns/pid of each process. Later `scan()` calls re-read only stat
+ * for a process already known by (pid, startTime): it holds everything a record shows that
+ * changes during a process's life (state, ppid, threads, rss, comm). When comm changes (an exec),
+ * status, cmdline, cgroup and ns are read again, since exec is where runc and friends have just
+ * switched namespaces and cgroups.
  *
  * Records are immutable: an unchanged process keeps the very same object from scan to scan, so
  * `prev === next` is a valid "nothing changed" test.
@@ -96,35 +97,38 @@ export class ProcScanner {
     const held = new Map<number, number>();
     this.#held.fds = held;
 
-    for (const name of listPids(root)) {
-      const pid = toPid(name);
-      if (pid < 0) continue;
-      const file = `${root}/${name}/stat`;
-      const n = this.#readStat(pid, file, heldBefore, held);
-      if (n < 0) {
-        vanished++;
-        continue;
+    try {
+      for (const name of listPids(root)) {
+        const pid = toPid(name);
+        if (pid < 0) continue;
+        const file = `${root}/${name}/stat`;
+        const n = this.#readStat(pid, file, heldBefore, held);
+        if (n < 0) {
+          vanished++;
+          continue;
+        }
+        const stat = parsePidStatBytes(sharedBuffer(), n, file);
+        const prev = known.get(pid);
+        let record: ProcessRecord | null;
+        if (prev !== undefined && prev.startTime === stat.startTime && prev.comm === stat.comm) {
+          record = updated(prev, stat, this.#pageSize);
+        } else {
+          const details = readProcessDetails(pid, root, stat.kernelThread, this.#rootNs);
+          record = details === null ? null : composeRecord(stat, details, this.#pageSize);
+        }
+        if (record === null) {
+          vanished++;
+          continue;
+        }
+        next.set(pid, record);
+        processes.push(record);
       }
-      const stat = parsePidStatBytes(sharedBuffer(), n, file);
-      const prev = known.get(pid);
-      let record: ProcessRecord | null;
-      if (prev !== undefined && prev.startTime === stat.startTime && prev.comm === stat.comm) {
-        record = updated(prev, stat, this.#pageSize);
-      } else {
-        const details = readProcessDetails(pid, root, stat.kernelThread, this.#rootNs);
-        record = details === null ? null : composeRecord(stat, details, this.#pageSize);
-      }
-      if (record === null) {
-        vanished++;
-        continue;
-      }
-      next.set(pid, record);
-      processes.push(record);
+    } finally {
+      // Whatever is left belongs to processes no longer listed (or not reached after an error).
+      for (const fd of heldBefore.values()) closeSync(fd);
     }
 
-    // Whatever is left belongs to processes no longer listed.
-    for (const fd of heldBefore.values()) closeSync(fd);
-    attributeByPidNamespace(processes, next);
+    completeFromNamespaces(processes, next, this.#rootNs.inode);
     this.#known = next;
     this.#scanned = true;
     return { processes, at, durationMs: performance.now() - t0, vanished };
@@ -207,34 +211,43 @@ function updated(prev: ProcessRecord, stat: PidStat, pageSize: number): ProcessR
 }
 
 /**
- * A zombie's cgroup v1 lines read `/`, and without a `0::` path it cannot be attributed from its
- * cgroup file. Its PID namespace still can: give it the container that the other processes of
- * the same (non-host) PID namespace belong to.
+ * Completes records from what the whole scan knows about PID namespaces:
+ * - a zombie whose cgroup v1 lines read `/` and that has no `0::` path cannot be attributed from
+ *   its cgroup file, but its PID namespace can: it gets the container that the other processes
+ *   of the same (non-root) namespace belong to;
+ * - a process whose ns/pid link was unreadable (PID 1 under some inits, even for root) but whose
+ *   NSpid has one level is in the procfs's own namespace, learnt from another process.
  */
-function attributeByPidNamespace(
+function completeFromNamespaces(
   processes: ProcessRecord[],
   byPid: Map<number, ProcessRecord>,
+  rootNs: number | null,
 ): void {
-  // Kernel threads always live in the initial PID namespace; PID 1's ns/pid can be unreadable.
-  const hostNs = processes.find((p) => p.kernelThread)?.pidNs ?? byPid.get(1)?.pidNs ?? null;
+  const hostNs =
+    rootNs ?? processes.find((p) => p.kernelThread)?.pidNs ?? byPid.get(1)?.pidNs ?? null;
   const owners = new Map<number, ProcessRecord>();
-  let orphans = false;
+  let incomplete = false;
   for (const p of processes) {
-    if (p.pidNs === null || p.pidNs === hostNs) continue;
-    if (p.containerId !== null) {
-      if (!owners.has(p.pidNs)) owners.set(p.pidNs, p);
-    } else {
-      orphans = true;
+    if (p.pidNs === null) {
+      if (rootNs !== null && p.nsPids.length === 1) incomplete = true;
+    } else if (p.pidNs !== hostNs) {
+      if (p.containerId === null) incomplete = true;
+      else if (!owners.has(p.pidNs)) owners.set(p.pidNs, p);
     }
   }
-  if (!orphans) return;
+  if (!incomplete) return;
   for (let i = 0; i < processes.length; i++) {
     const p = processes[i] as ProcessRecord;
-    if (p.containerId !== null || p.pidNs === null || p.pidNs === hostNs) continue;
-    const owner = owners.get(p.pidNs);
-    if (owner === undefined) continue;
-    const attributed = { ...p, containerId: owner.containerId, runtime: owner.runtime };
-    processes[i] = attributed;
-    byPid.set(p.pid, attributed);
+    let completed = p;
+    if (p.pidNs === null) {
+      if (rootNs !== null && p.nsPids.length === 1) completed = { ...p, pidNs: rootNs };
+    } else if (p.pidNs !== hostNs && p.containerId === null) {
+      const owner = owners.get(p.pidNs);
+      if (owner) completed = { ...p, containerId: owner.containerId, runtime: owner.runtime };
+    }
+    if (completed !== p) {
+      processes[i] = completed;
+      byPid.set(p.pid, completed);
+    }
   }
 }

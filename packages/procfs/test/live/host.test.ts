@@ -113,6 +113,17 @@ describe('live host processes', () => {
     expect(record.cmdline).toEqual(['sh', '-c', 'sleep 600; exit 0', 'name', long]);
   });
 
+  it('gives every process of the host namespace its inode, PID 1 too', () => {
+    // Under some inits even root may not readlink /proc/1/ns/pid; one NSpid level says enough.
+    const scanner = new ProcScanner();
+    const { processes } = scanner.scan();
+    scanner.close();
+    const hostNs = find(processes, 2)?.pidNs;
+    expect(hostNs).toEqual(expect.any(Number));
+    expect(find(processes, 1)?.pidNs).toBe(hostNs);
+    expect(find(processes, process.pid)?.pidNs).toBe(hostNs);
+  });
+
   it('reads the kernel thread kthreadd by PF_KTHREAD', () => {
     expect(readProcess(2)).toMatchObject({
       pid: 2,
