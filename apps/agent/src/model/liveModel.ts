@@ -70,6 +70,7 @@ function toProcess(r: ProcessRecord, zombieSince: number | null): Process {
 export class LiveModel {
   #state: State;
   #byKey = new Map<string, Process>();
+  #records = new Map<string, ProcessRecord>();
   #byPid = new Map<number, Process>();
   #byPpid = new Map<number, Process[]>();
   #nsInit = new Map<number, Process>();
@@ -110,12 +111,20 @@ export class LiveModel {
     this.#sample = sample;
     const at = sample.at;
     const byKey = new Map<string, Process>();
+    const records = new Map<string, ProcessRecord>();
     for (const r of sample.processes) {
       const key = processKey(r);
+      records.set(key, r);
       const before = this.#byKey.get(key);
+      // The sampler hands over the same record object while a process is unchanged.
+      if (before && this.#records.get(key) === r) {
+        byKey.set(key, before);
+        continue;
+      }
       const zombieSince = r.state === 'Z' ? (before?.zombieSince ?? at) : null;
       byKey.set(key, toProcess(r, zombieSince));
     }
+    this.#records = records;
     const prevByKey = this.#byKey;
     this.#index(byKey);
     const events = first ? [] : processEvents(prevByKey, byKey, this.#byPid, at);

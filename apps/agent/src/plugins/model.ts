@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import type { Container, Process, State, ZombieAnalysis } from '@pidscope/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -17,6 +18,9 @@ export interface ScanStats {
   buckets: Map<number, number>;
   lastDurationMs: number | null;
   failures: number;
+  /** Main-thread time spent applying scans and publishing them (the event loop is busy then). */
+  applySeconds: number;
+  applyMaxMs: number;
 }
 
 export interface ModelService {
@@ -57,6 +61,8 @@ export default fp(
       buckets: new Map(SCAN_BUCKETS_SECONDS.map((b) => [b, 0])),
       lastDurationMs: null,
       failures: 0,
+      applySeconds: 0,
+      applyMaxMs: 0,
     };
     let sampler = new Sampler(config.procRoot);
     let closed = false;
@@ -100,7 +106,11 @@ export default fp(
       for (const b of SCAN_BUCKETS_SECONDS) {
         if (seconds <= b) stats.buckets.set(b, (stats.buckets.get(b) ?? 0) + 1);
       }
+      const t0 = performance.now();
       publish(model.applySample(sample, dockerView()));
+      const applyMs = performance.now() - t0;
+      stats.applySeconds += applyMs / 1000;
+      stats.applyMaxMs = Math.max(stats.applyMaxMs, applyMs);
     };
     // Scans never overlap: each waits for the previous one (timer or refresh) to be applied.
     const enqueue = () => {

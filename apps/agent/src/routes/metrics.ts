@@ -69,6 +69,15 @@ const metrics: FastifyPluginAsyncTypebox = async (fastify) => {
         scans.count,
         scans.sumSeconds,
       )
+      .family(
+        'pidscope_tick_apply_seconds_total',
+        'counter',
+        'Main-thread time spent applying scans to the model and publishing patches',
+        [{ value: scans.applySeconds }],
+      )
+      .family('pidscope_tick_apply_max_seconds', 'gauge', 'Longest single apply of a scan', [
+        { value: scans.applyMaxMs / 1000 },
+      ])
       .family('pidscope_scan_failures_total', 'counter', 'Scans that failed', [
         { value: scans.failures },
       ])

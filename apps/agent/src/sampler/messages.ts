@@ -14,9 +14,18 @@ export interface SampleResult {
   cgroups: Record<string, PidsCgroup | null>;
 }
 
+/**
+ * A sample as it crosses the thread boundary: only the records that are new or changed since the
+ * previous one (the scanner keeps an unchanged record's object), and the keys of those gone.
+ */
+export interface SampleDelta extends Omit<SampleResult, 'processes'> {
+  changed: ProcessRecord[];
+  removed: string[];
+}
+
 /** Sampler worker → main thread. */
 export type SamplerResponse =
-  | { type: 'result'; id: number; result: SampleResult }
+  | { type: 'result'; id: number; delta: SampleDelta }
   | { type: 'error'; id: number; message: string };
 
 export interface SamplerWorkerData {

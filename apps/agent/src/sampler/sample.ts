@@ -1,5 +1,5 @@
 import type { CgroupReader, HostHeadroom, ProcessRecord, ProcScanner } from '@pidscope/procfs';
-import type { SampleResult } from './messages.js';
+import type { SampleDelta, SampleResult } from './messages.js';
 
 /**
  * One tick's reading: a process scan, host headroom, and the pids cgroup of every container seen.
@@ -40,4 +40,38 @@ export function sample(
     host,
     cgroups: pids,
   };
+}
+
+const keyOf = (p: ProcessRecord) => `${p.pid}:${p.startTime}`;
+
+/** Worker side: turns full samples into deltas against the previous one (by object identity). */
+export class DeltaEncoder {
+  #known = new Map<string, ProcessRecord>();
+
+  encode(result: SampleResult): SampleDelta {
+    const { processes, ...rest } = result;
+    const next = new Map<string, ProcessRecord>();
+    const changed: ProcessRecord[] = [];
+    for (const p of processes) {
+      const key = keyOf(p);
+      next.set(key, p);
+      if (this.#known.get(key) !== p) changed.push(p);
+    }
+    const removed: string[] = [];
+    for (const key of this.#known.keys()) if (!next.has(key)) removed.push(key);
+    this.#known = next;
+    return { ...rest, changed, removed };
+  }
+}
+
+/** Main-thread side: rebuilds full samples from deltas. */
+export class DeltaDecoder {
+  readonly #records = new Map<string, ProcessRecord>();
+
+  decode(delta: SampleDelta): SampleResult {
+    const { changed, removed, ...rest } = delta;
+    for (const key of removed) this.#records.delete(key);
+    for (const p of changed) this.#records.set(keyOf(p), p);
+    return { ...rest, processes: [...this.#records.values()] };
+  }
 }

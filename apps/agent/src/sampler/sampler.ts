@@ -5,6 +5,7 @@ import type {
   SamplerResponse,
   SamplerWorkerData,
 } from './messages.js';
+import { DeltaDecoder } from './sample.js';
 
 export class SamplerError extends Error {
   override name = 'SamplerError';
@@ -31,6 +32,7 @@ function startWorker(workerData: SamplerWorkerData): Worker {
 export class Sampler {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
+  readonly #decoder = new DeltaDecoder();
   #nextId = 1;
   #closed = false;
 
@@ -40,7 +42,8 @@ export class Sampler {
       const p = this.#pending.get(res.id);
       if (!p) return;
       this.#pending.delete(res.id);
-      if (res.type === 'result') p.resolve(res.result);
+      // Deltas are decoded in arrival order, the order the worker encoded them.
+      if (res.type === 'result') p.resolve(this.#decoder.decode(res.delta));
       else p.reject(new SamplerError(`scan failed: ${res.message}`));
     });
     this.#worker.on('error', (err) =>
