@@ -2,10 +2,11 @@ import { closeSync, readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ProcfsError } from './errors.js';
 import { systemPageSize } from './pageSize.js';
+import { parsePidLimits } from './pidLimits.js';
 import { type PidStat, parsePidStatBytes } from './pidStat.js';
 import { composeRecord, type RootNamespace, readProcessDetails } from './processes.js';
 import type { ProcessRecord } from './processRecord.js';
-import { openOrNull, readFdIntoShared, sharedBuffer } from './readFile.js';
+import { openOrNull, readFdIntoShared, readText, sharedBuffer } from './readFile.js';
 
 export interface ScanResult {
   /** Thread-group leaders in readdir order; zombies and kernel threads included. */
@@ -23,9 +24,9 @@ export interface ProcScannerOptions {
   /** Bytes per page for rssBytes; defaults to the running kernel's. */
   pageSize?: number;
   /**
-   * How many /proc/<pid>/stat descriptors to keep open between scans (default 8192; 0 = none).
-   * A held descriptor turns a rescan's open+read+close into one pread; processes beyond the
-   * budget are read by path.
+   * How many /proc/<pid>/stat descriptors to keep open between scans (default 8192; 0 = none),
+   * never more than half this process's open-file soft limit. A held descriptor turns a
+   * rescan's open+read+close into one pread; processes beyond the budget are read by path.
    */
   keepOpen?: number;
 }
@@ -66,7 +67,7 @@ export class ProcScanner {
   constructor(opts: ProcScannerOptions = {}) {
     this.root = opts.root ?? '/proc';
     this.#pageSize = opts.pageSize ?? systemPageSize();
-    this.#keepOpen = opts.keepOpen ?? 8192;
+    this.#keepOpen = Math.min(opts.keepOpen ?? 8192, Math.floor(openFileLimit() / 2));
     unreleased.register(this, this.#held, this);
   }
 
@@ -166,6 +167,17 @@ export class ProcScanner {
       else closeSync(fd);
     }
     return n;
+  }
+}
+
+/** RLIMIT_NOFILE soft limit of this process (Infinity when unlimited or unknown). */
+function openFileLimit(): number {
+  try {
+    const text = readText('/proc/self/limits');
+    const limit = parsePidLimits(text ?? '').find((l) => l.name === 'Max open files');
+    return limit?.soft ?? Number.POSITIVE_INFINITY;
+  } catch {
+    return Number.POSITIVE_INFINITY;
   }
 }
 
