@@ -1,4 +1,4 @@
-import type { Event, Process } from '@pidscope/protocol';
+import type { Container, Event, Process } from '@pidscope/protocol';
 import {
   type ReactNode,
   useCallback,
@@ -14,12 +14,13 @@ import { EventTimeline } from './components/EventTimeline.js';
 import { Headroom } from './components/Headroom.js';
 import { ProcessTree, type TreeHandle } from './components/ProcessTree.js';
 import { Toolbar } from './components/Toolbar.js';
-import { indexState } from './model/derive.js';
+import { ProcessActions } from './features/actions/index.js';
+import { DemosPanel } from './features/demos/index.js';
+import { indexState, sameShape } from './model/derive.js';
 import { keyOf } from './model/keys.js';
 import { layoutTree } from './model/layout.js';
 import { defaultFilters, type Filters, filterPredicate, findMatches } from './model/search.js';
 import { LiveStore } from './model/store.js';
-import { DemosMount, ProcessActionsMount } from './mounts.js';
 import { fetchEvents } from './net/api.js';
 import {
   browserSocket,
@@ -136,15 +137,27 @@ export function App(props: AppProps) {
     return r;
   }, [selectedKey, matches]);
 
+  // The layout depends on the tree's shape only: reuse it across patches that keep the shape.
+  const shapeRef = useRef<readonly Process[]>([]);
+  const current = state?.processes ?? [];
+  if (!sameShape(shapeRef.current, current)) shapeRef.current = current;
+  const shape = shapeRef.current;
+  const groupsRef = useRef<readonly Container[]>([]);
+  const nowContainers = state?.containers ?? [];
+  if (groupsRef.current.map((c) => c.id).join() !== nowContainers.map((c) => c.id).join()) {
+    groupsRef.current = nowContainers;
+  }
+  const layoutContainers = groupsRef.current;
+
   const layout = useMemo(
     () =>
-      layoutTree(state?.processes ?? [], state?.containers ?? [], {
+      layoutTree(shape, layoutContainers, {
         toggles,
         reveal,
         showKernelThreads: filters.showKernelThreads,
         filter: filterPredicate(filters),
       }),
-    [state?.processes, state?.containers, toggles, reveal, filters],
+    [shape, layoutContainers, toggles, reveal, filters],
   );
 
   const select = useCallback(
@@ -305,10 +318,10 @@ export function App(props: AppProps) {
               onClose={() => select(null)}
               actions={
                 selected ? (
-                  <ProcessActionsMount
+                  <ProcessActions
+                    key={selectedKey}
                     process={selected}
                     container={selectedContainer}
-                    parent={parent}
                     token={token}
                     readOnly={view.hello?.readOnly ?? false}
                   />
@@ -325,7 +338,7 @@ export function App(props: AppProps) {
               onPickContainer={(id) => setFilters({ ...filters, container: id })}
             />
           ) : null}
-          <DemosMount token={token} docker={state?.docker ?? view.hello?.docker ?? null} />
+          <DemosPanel token={token} />
         </aside>
         <div className="bottom">
           <EventTimeline events={view.events} selectedKey={selectedKey} onSelect={selectEvent} />

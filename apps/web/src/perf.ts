@@ -1,22 +1,26 @@
 /**
- * Performance marks the benchmark reads: `pidscope:snapshot` and `pidscope:patch` measure from a
- * message's arrival to the tree's commit (store update, layout and React render).
+ * Performance measures the benchmark reads: `pidscope:snapshot` and `pidscope:patch` run from a
+ * stream message's arrival (before parsing) to the tree's commit: parse and validation, store
+ * update, layout and React render.
  */
-let pending: { kind: 'snapshot' | 'patch'; mark: string } | null = null;
-let n = 0;
+let arrival = 0;
+let pending: { kind: 'snapshot' | 'patch'; start: number } | null = null;
+
+const supported = () =>
+  typeof performance !== 'undefined' && typeof performance.measure === 'function';
+
+export function markArrival(): void {
+  if (supported()) arrival = performance.now();
+}
 
 export function markReceived(kind: 'snapshot' | 'patch'): void {
-  if (typeof performance === 'undefined' || !performance.mark) return;
-  n += 1;
-  const mark = `pidscope:${kind}:received:${n}`;
-  performance.mark(mark);
-  // A snapshot pending commit stays the one measured when a patch follows before the commit.
-  if (pending?.kind !== 'snapshot') pending = { kind, mark };
+  if (!supported()) return;
+  // A snapshot not yet drawn stays the one measured when a patch follows before the commit.
+  if (pending?.kind !== 'snapshot') pending = { kind, start: arrival || performance.now() };
 }
 
 export function markCommitted(): void {
-  if (!pending || typeof performance === 'undefined' || !performance.measure) return;
-  performance.measure(`pidscope:${pending.kind}`, pending.mark);
-  performance.clearMarks(pending.mark);
+  if (!pending || !supported()) return;
+  performance.measure(`pidscope:${pending.kind}`, { start: pending.start, end: performance.now() });
   pending = null;
 }

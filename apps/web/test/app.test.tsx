@@ -174,10 +174,8 @@ describe('the dashboard', () => {
     const panel = screen.getByTestId('zombie-analysis');
     expect(panel.textContent).toContain("the container's PID 1");
     expect(panel.textContent).toContain('does not reap');
-    expect(vi.mocked(fetch).mock.calls[0]?.[0]).toBe('/api/v1/processes/4430');
-    expect(vi.mocked(fetch).mock.calls[0]?.[1]).toMatchObject({
-      headers: { authorization: 'Bearer t0k' },
-    });
+    const call = vi.mocked(fetch).mock.calls.find(([url]) => url === '/api/v1/processes/4430');
+    expect(call?.[1]).toMatchObject({ headers: { authorization: 'Bearer t0k' } });
   });
 
   it('filters the event timeline by type, and an entry selects its process', () => {

@@ -35,8 +35,10 @@ interface Props {
 export function Headroom({ host, containers, history, now, onPickContainer }: Props) {
   const limit = hostLimit(host);
   const level = hostLevel(host);
+  // Limited containers first, then by name: a stable order (cards do not jump every tick).
   const limited = [...containers].sort(
-    (a, b) => (b.pidsCurrent ?? 0) / (b.pidsMax || 1e9) - (a.pidsCurrent ?? 0) / (a.pidsMax || 1e9),
+    (a, b) =>
+      Number(b.pidsMax !== null) - Number(a.pidsMax !== null) || a.name.localeCompare(b.name),
   );
   return (
     <section className="panel headroom" aria-labelledby="headroom-title">

@@ -142,11 +142,18 @@ const Links = memo(function Links({
   );
 });
 
-const Groups = memo(function Groups({ groups }: { groups: readonly LayoutGroup[] }) {
+const Groups = memo(function Groups({
+  groups,
+  containers,
+}: {
+  groups: readonly LayoutGroup[];
+  containers: ReadonlyMap<string, Container>;
+}) {
   return (
     <g className="groups">
       {groups.map((g) => {
-        const c = g.container;
+        // The live container (pids change every tick); the layout only knows where it is.
+        const c = containers.get(g.containerId) ?? g.container;
         const id = shortId(g.containerId);
         const limit = c ? (c.pidsMax === null ? '∞' : String(c.pidsMax)) : '?';
         return (
@@ -495,7 +502,7 @@ export function ProcessTree(props: ProcessTreeProps) {
       data-total={layout.nodes.length}
     >
       <g transform={`translate(${view.x},${view.y}) scale(${view.k})`}>
-        <Groups groups={groups} />
+        <Groups groups={groups} containers={props.containers} />
         <Links links={links} reparented={props.reparented} />
         <g className="nodes">
           {nodes.map((n) => {

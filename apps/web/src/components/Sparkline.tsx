@@ -1,5 +1,5 @@
 import { scaleLinear } from 'd3-scale';
-import { area, line } from 'd3-shape';
+import { line } from 'd3-shape';
 import type { Sample } from '../model/headroom.js';
 
 interface Props {
@@ -24,16 +24,12 @@ export function Sparkline({ samples, windowMs, now, max, width = 120, height = 2
   const y = scaleLinear()
     .domain([0, top])
     .range([height - 1, 1]);
-  const fill = area<Sample>()
-    .x((s) => x(s.at))
-    .y0(height)
-    .y1((s) => y(s.value))(samples as Sample[]);
   const stroke = line<Sample>()
     .x((s) => x(s.at))
     .y((s) => y(s.value))(samples as Sample[]);
   return (
     <svg className="sparkline" width={width} height={height} role="img" aria-label={label}>
-      {fill ? <path className="spark-area" d={fill} /> : null}
+      <line className="spark-base" x1={0} x2={width} y1={height - 0.5} y2={height - 0.5} />
       {stroke ? <path className="spark-line" d={stroke} /> : null}
     </svg>
   );

@@ -41,3 +41,29 @@ export function indexState(state: State): StateIndex {
   cache.set(state, index);
   return index;
 }
+
+/**
+ * Whether two process lists have the same tree shape for layout purposes: the same identities in
+ * the same order with the same parents, containers, kernel-thread flags and zombie states.
+ * Patches that only move memory or rename a command keep the shape, so the layout is reused.
+ */
+export function sameShape(a: readonly Process[], b: readonly Process[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as Process;
+    const y = b[i] as Process;
+    if (x === y) continue;
+    if (
+      x.pid !== y.pid ||
+      x.startTime !== y.startTime ||
+      x.ppid !== y.ppid ||
+      x.containerId !== y.containerId ||
+      x.kernelThread !== y.kernelThread ||
+      (x.state === 'Z') !== (y.state === 'Z')
+    ) {
+      return false;
+    }
+  }
+  return true;
+}

@@ -108,15 +108,23 @@ interface Item {
   modelChildren: number;
   hidden: number;
   collapsed: boolean;
+  /** 1-based position among drawn siblings. */
+  pos: number;
 }
 
 /**
  * The process holding `p.ppid` that can be p's parent: when the PID was reused, the latest one
  * started no later than p.
  */
-function parentOf(byPid: Map<number, Process[]>, p: Process): Process | undefined {
-  const candidates = byPid.get(p.ppid);
-  if (!candidates) return undefined;
+function parentOf(
+  byPid: Map<number, Process>,
+  reused: Map<number, Process[]>,
+  p: Process,
+): Process | undefined {
+  const only = byPid.get(p.ppid);
+  if (!only) return undefined;
+  const candidates = reused.get(p.ppid);
+  if (!candidates) return only === p ? undefined : only;
   let best: Process | undefined;
   for (const c of candidates) {
     if (c === p || c.startTime > p.startTime) continue;
@@ -133,13 +141,15 @@ function countDescendants(
   key: string,
   childrenOf: Map<string, Process[]>,
   keep: Set<string> | null,
+  k: (p: Process) => string,
 ): number {
+  // Iterative: a fork chain thousands deep must not overflow the stack.
   let n = 0;
   const stack = [key];
   while (stack.length) {
-    const k = stack.pop() as string;
-    for (const c of childrenOf.get(k) ?? []) {
-      const ck = keyOf(c);
+    const top = stack.pop() as string;
+    for (const c of childrenOf.get(top) ?? []) {
+      const ck = k(c);
       if (keep && !keep.has(ck)) continue;
       n += 1;
       stack.push(ck);
@@ -154,11 +164,14 @@ export function layoutTree(
   options: Partial<LayoutOptions> = {},
 ): Layout {
   const opts: LayoutOptions = { ...defaultLayoutOptions, ...options };
-  const byPid = new Map<number, Process[]>();
+  const k = keyOf;
+  // One process per PID; a reused PID listed twice (mid-scan) also goes to `reused`.
+  const byPid = new Map<number, Process>();
+  const reused = new Map<number, Process[]>();
   for (const p of processes) {
-    const list = byPid.get(p.pid);
-    if (list) list.push(p);
-    else byPid.set(p.pid, [p]);
+    const held = byPid.get(p.pid);
+    if (held) reused.set(p.pid, [...(reused.get(p.pid) ?? [held]), p]);
+    else byPid.set(p.pid, p);
   }
 
   const parentKeyOf = new Map<string, string | null>();
@@ -166,10 +179,10 @@ export function layoutTree(
   const roots: Process[] = [];
   const kthreadd = new Set<string>();
   for (const p of processes) {
-    const key = keyOf(p);
-    const parent = p.ppid === 0 ? undefined : parentOf(byPid, p);
+    const key = k(p);
+    const parent = p.ppid === 0 ? undefined : parentOf(byPid, reused, p);
     if (parent) {
-      const pk = keyOf(parent);
+      const pk = k(parent);
       parentKeyOf.set(key, pk);
       const list = childrenOf.get(pk);
       if (list) list.push(p);
@@ -190,10 +203,10 @@ export function layoutTree(
     keep = new Set();
     for (const p of processes) {
       if (!opts.filter(p)) continue;
-      let k: string | null | undefined = keyOf(p);
-      while (k && !keep.has(k)) {
-        keep.add(k);
-        k = parentKeyOf.get(k);
+      let up: string | null | undefined = k(p);
+      while (up && !keep.has(up)) {
+        keep.add(up);
+        up = parentKeyOf.get(up);
       }
     }
   }
@@ -201,10 +214,10 @@ export function layoutTree(
   // Ancestors of revealed keys are forced open.
   const forcedOpen = new Set<string>();
   for (const r of opts.reveal) {
-    let k = parentKeyOf.get(r);
-    while (k && !forcedOpen.has(k)) {
-      forcedOpen.add(k);
-      k = parentKeyOf.get(k);
+    let up = parentKeyOf.get(r);
+    while (up && !forcedOpen.has(up)) {
+      forcedOpen.add(up);
+      up = parentKeyOf.get(up);
     }
   }
 
@@ -216,8 +229,9 @@ export function layoutTree(
   };
 
   const build = (p: Process): Item => {
-    const key = keyOf(p);
-    const kids = (childrenOf.get(key) ?? []).filter((c) => !keep || keep.has(keyOf(c)));
+    const key = k(p);
+    const all = childrenOf.get(key);
+    const kids = all && keep ? all.filter((c) => keep.has(k(c))) : (all ?? []);
     const item: Item = {
       process: p,
       key,
@@ -225,24 +239,35 @@ export function layoutTree(
       modelChildren: childrenOf.get(key)?.length ?? 0,
       hidden: 0,
       collapsed: false,
+      pos: 1,
     };
     if (kids.length > 0 && isCollapsed(key)) {
       item.collapsed = true;
-      item.hidden = countDescendants(key, childrenOf, keep);
+      item.hidden = countDescendants(key, childrenOf, keep, k);
       return item;
     }
-    item.children = kids.map(build);
+    const children: Item[] = new Array(kids.length);
+    for (let i = 0; i < kids.length; i++) {
+      const c = build(kids[i] as Process);
+      c.pos = i + 1;
+      children[i] = c;
+    }
+    item.children = children;
     return item;
   };
 
   const top: Item = {
     process: null,
     key: '',
-    children: roots.filter((r) => !keep || keep.has(keyOf(r))).map(build),
+    children: roots.filter((r) => !keep || keep.has(k(r))).map(build),
     modelChildren: roots.length,
     hidden: 0,
     collapsed: false,
+    pos: 1,
   };
+  top.children.forEach((c, i) => {
+    c.pos = i + 1;
+  });
 
   const root = hierarchy(top, (d) => d.children);
 
@@ -290,7 +315,6 @@ export function layoutTree(
       run.maxX = Math.max(run.maxX, x);
       run.group.x = Math.min(run.group.x, x - GROUP_PAD);
     }
-    const siblings = n.parent?.children ?? [n];
     const parentKey = n.parent?.data.process ? n.parent.data.key : null;
     const node: LayoutNode = {
       key: n.data.key,
@@ -299,8 +323,8 @@ export function layoutTree(
       x,
       y,
       level: n.depth,
-      posInSet: siblings.indexOf(n) + 1,
-      setSize: siblings.length,
+      posInSet: n.data.pos,
+      setSize: n.parent?.children?.length ?? 1,
       parentKey,
       childCount: n.data.modelChildren,
       hiddenCount: n.data.hidden,

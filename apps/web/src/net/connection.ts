@@ -7,6 +7,7 @@ import {
   type Snapshot,
   STALE_AFTER_MS,
 } from '@pidscope/protocol';
+import { markArrival } from '../perf.js';
 
 /** What the header shows, exactly these words (e2e tests read them). */
 export type ConnectionStatus = 'live' | 'reconnecting' | 'stale';
@@ -129,6 +130,7 @@ export class Connection {
     };
     ws.onmessage = (ev) => {
       if (this.ws !== ws) return;
+      markArrival();
       this.receive(ev.data);
     };
     const lost = (ev: unknown) => {
