@@ -114,7 +114,11 @@ export default fp(
     };
     // Scans never overlap: each waits for the previous one (timer or refresh) to be applied.
     const enqueue = () => {
-      chain = chain.then(scanOnce);
+      chain = chain.then(scanOnce).catch((err: unknown) => {
+        // A bug while applying one scan must not stop the next ones.
+        stats.failures++;
+        fastify.log.error({ err }, 'applying a scan failed');
+      });
       return chain;
     };
     const loop = async () => {

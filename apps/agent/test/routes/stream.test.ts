@@ -162,6 +162,18 @@ describe('WS /api/v1/stream', () => {
     expect(app.stream.lagResyncs()).toBe(1);
   });
 
+  it('refuses a WebSocket opened by a page of another site', async () => {
+    const app = await buildTestApp();
+    await expect(
+      app.injectWS('/api/v1/stream', {
+        headers: { origin: 'https://evil.example', host: 'localhost:80' },
+      }),
+    ).rejects.toThrow(/403/);
+    const ok = await connect(app);
+    await ok.rec.next(isType('snapshot'), 'snapshot without an Origin header');
+    ok.ws.terminate();
+  });
+
   it('counts connected clients on /metrics', async () => {
     const app = await buildTestApp();
     const a = await connect(app);
