@@ -90,6 +90,9 @@ export const NODE_IMAGE = 'pidscope/node:local';
 /** Libraries loaded by native addons of the build (rolldown, lightningcss) beyond node's own. */
 const EXTRA_LIBS = ['librt.so.1'];
 
+/** The system trust store; npm in the image needs it where TLS to the registry is intercepted. */
+const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
 /** Absolute paths of the shared objects `ldd` resolves for a binary, the ELF interpreter included. */
 function sharedLibraries(binary: string): string[] {
   const out = execFileSync('ldd', [binary], { encoding: 'utf8' });
@@ -156,6 +159,11 @@ export async function ensureNodeImage(docker: Docker): Promise<string> {
     symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(rootfs, 'usr/local/bin/npm'));
     symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', join(rootfs, 'usr/local/bin/npx'));
     mkdirSync(join(rootfs, 'etc'));
+    if (existsSync(CA_BUNDLE)) {
+      copyInto(rootfs, CA_BUNDLE);
+      mkdirSync(join(rootfs, 'usr', 'local', 'etc'), { recursive: true });
+      writeFileSync(join(rootfs, 'usr', 'local', 'etc', 'npmrc'), `cafile=${CA_BUNDLE}\n`);
+    }
     writeFileSync(
       join(rootfs, 'etc', 'passwd'),
       'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
@@ -168,6 +176,7 @@ export async function ensureNodeImage(docker: Docker): Promise<string> {
       `LABEL ${MANAGED_LABEL}=true`,
       'ENV PATH=/usr/local/bin:/bin',
       'ENV HOME=/root',
+      ...(existsSync(CA_BUNDLE) ? [`ENV NODE_EXTRA_CA_CERTS=${CA_BUNDLE}`] : []),
       'CMD ["node"]',
     ]);
     return NODE_IMAGE;

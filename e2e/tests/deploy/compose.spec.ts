@@ -1,0 +1,151 @@
+// docker-compose.yml as users run it: builds the image, starts the agent in a container with the
+// host's PID namespace, /proc and cgroups, and checks that it sees the host and its containers.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { State } from '@pidscope/protocol';
+import { expect, test } from '@playwright/test';
+import { newToken } from '../../src/agent.js';
+import { containersWithLabel, docker, removeContainers, TEST_LABEL } from '../../src/docker.js';
+import { LOG_DIR, REPO_ROOT } from '../../src/paths.js';
+import { startTimeOf } from '../../src/proc.js';
+
+const run = `compose-${randomBytes(4).toString('hex')}`;
+const project = `pidscope-e2e-${run}`;
+const token = newToken();
+let port = 0;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function compose(args: string[], timeoutMs = 60_000): string {
+  const res = spawnSync(
+    'docker-compose',
+    ['-p', project, '-f', join(REPO_ROOT, 'docker-compose.yml'), ...args],
+    {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      env: {
+        ...process.env,
+        PIDSCOPE_PORT: String(port),
+        PIDSCOPE_TOKEN: token,
+        PIDSCOPE_IMAGE_TAG: 'e2e',
+      },
+    },
+  );
+  mkdirSync(LOG_DIR, { recursive: true });
+  writeFileSync(join(LOG_DIR, `compose-${args[0]}.log`), `${res.stdout}\n${res.stderr}`);
+  if (res.status !== 0) {
+    throw new Error(
+      `docker-compose ${args.join(' ')} failed (${res.status ?? res.signal}):\n${res.stderr.slice(-3000)}`,
+    );
+  }
+  return res.stdout;
+}
+
+async function getSnapshot(): Promise<State | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/snapshot`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return res.ok ? ((await res.json()) as State) : null;
+  } catch {
+    return null;
+  }
+}
+
+test.afterAll(() => {
+  if (port) compose(['down', '-v', '--remove-orphans'], 120_000);
+  removeContainers(containersWithLabel(TEST_LABEL, run));
+});
+
+test('docker-compose runs the agent in a container that sees the host and its containers', async () => {
+  // The base image is imported from this machine's node (there is no registry).
+  execFileSync(
+    process.execPath,
+    [join(REPO_ROOT, 'apps', 'agent', 'dist', 'docker', 'imagesCli.js')],
+    {
+      stdio: 'ignore',
+    },
+  );
+  port = await freePort();
+  compose(['up', '-d', '--build'], 540_000);
+  const agentId = compose(['ps', '-q', 'pidscope']).trim();
+  expect(agentId).toMatch(/^[0-9a-f]{64}$/);
+
+  await expect
+    .poll(() => docker(['inspect', '-f', '{{.State.Health.Status}}', agentId]), {
+      timeout: 120_000,
+      intervals: [2_000],
+    })
+    .toBe('healthy');
+  expect(compose(['logs', '--no-color', 'pidscope'])).toContain(
+    `pidscope listening on http://127.0.0.1:${port}/?token=`,
+  );
+
+  // Deployed unprivileged, every capability dropped but two, on a read-only root.
+  const hostConfig = JSON.parse(docker(['inspect', '-f', '{{json .HostConfig}}', agentId])) as {
+    Privileged: boolean;
+    ReadonlyRootfs: boolean;
+    CapDrop: string[];
+    PidMode: string;
+  };
+  expect(hostConfig).toMatchObject({ Privileged: false, ReadonlyRootfs: true, PidMode: 'host' });
+  expect(hostConfig.CapDrop).toEqual(['ALL']);
+
+  const mine = { pid: process.pid, startTime: startTimeOf(process.pid) };
+  const testContainer = docker([
+    'run',
+    '-d',
+    '--network',
+    'none',
+    '--label',
+    'io.pidscope.managed=true',
+    '--label',
+    `${TEST_LABEL}=${run}`,
+    'pidscope/busybox:local',
+    'sleep',
+    '300',
+  ]);
+  const initPid = Number(docker(['inspect', '-f', '{{.State.Pid}}', testContainer]));
+
+  let state: State | null = null;
+  await expect
+    .poll(
+      async () => {
+        state = await getSnapshot();
+        const container = state?.containers.find((c) => c.id === testContainer);
+        const init = state?.processes.find((p) => p.pid === initPid);
+        return {
+          runner: state?.processes.some(
+            (p) => p.pid === mine.pid && p.startTime === mine.startTime,
+          ),
+          container: container
+            ? { initPid: container.initPid, counted: (container.pidsCurrent ?? 0) >= 1 }
+            : null,
+          init: init ? { containerId: init.containerId, nsPid: init.nsPids.at(-1) } : null,
+        };
+      },
+      { timeout: 60_000, intervals: [1_000] },
+    )
+    .toEqual({
+      runner: true,
+      container: { initPid, counted: true },
+      init: { containerId: testContainer, nsPid: 1 },
+    });
+  // The agent finds itself in its own container through the host's cgroup hierarchy.
+  const agentPid = Number(docker(['inspect', '-f', '{{.State.Pid}}', agentId]));
+  const self = (state as State | null)?.processes.find((p) => p.pid === agentPid);
+  expect(self?.containerId).toBe(agentId);
+});

@@ -1,0 +1,24 @@
+import { expect, openDashboard, reveal, test } from '../../src/fixtures.js';
+
+test('the dashboard opens live and draws the host tree with the agent itself in it', async ({
+  page,
+  agent,
+}) => {
+  await openDashboard(page, agent);
+  // The token leaves the address bar once read.
+  expect(new URL(page.url()).searchParams.has('token')).toBe(false);
+
+  const self = await reveal(page, agent);
+  expect(self.pid).toBe(String(agent.pid));
+  expect(self.label).toMatch(new RegExp(`^node, PID ${agent.pid}\\b`));
+  expect(self.zombie).toBeNull();
+  await expect(page.getByTestId('details')).toHaveAttribute(
+    'aria-label',
+    `Details of node, PID ${agent.pid}`,
+  );
+
+  // The host's PID 1 is drawn as well, and the host headroom is shown.
+  await expect(page.locator('[role="treeitem"][data-pid="1"]').first()).toBeAttached();
+  await expect(page.getByTestId('headroom-host')).toBeVisible();
+  await expect(page.getByTestId('headroom-host')).toHaveAttribute('data-level', /^(ok|amber|red)$/);
+});

@@ -1,0 +1,34 @@
+import {
+  expect,
+  openDashboard,
+  type StartedDemo,
+  short,
+  snapshot,
+  startDemoFromUi,
+  stopDemo,
+  test,
+  waitForContainer,
+} from '../../src/fixtures.js';
+
+let demo: StartedDemo | null = null;
+
+test.afterEach(async ({ agent }) => {
+  if (demo) await stopDemo(agent, demo.demoId);
+  demo = null;
+});
+
+test("pid-exhaustion turns that container's headroom red", async ({ page, agent }) => {
+  await openDashboard(page, agent);
+  demo = await startDemoFromUi(page, agent, 'pid-exhaustion');
+  const id = demo.containerIds[0] as string;
+  const container = await waitForContainer(agent, id);
+  expect(container.pidsMax).not.toBeNull();
+
+  const card = page.getByTestId(`headroom-container-${short(id)}`);
+  await expect(card).toBeVisible();
+  await expect(card).toHaveAttribute('data-level', 'red', { timeout: 30_000 });
+  // Red because the container really is at its limit: fork failures counted by the kernel.
+  await expect
+    .poll(async () => (await snapshot(agent)).containers.find((c) => c.id === id)?.forkFailures)
+    .toBeGreaterThan(0);
+});

@@ -1,0 +1,83 @@
+import type { Event, Process } from '@pidscope/protocol';
+import {
+  drawnInside,
+  events,
+  expect,
+  openDashboard,
+  type StartedDemo,
+  showContainer,
+  snapshot,
+  startDemoFromUi,
+  stopDemo,
+  test,
+  treeitem,
+  waitForContainer,
+} from '../../src/fixtures.js';
+import { readStat } from '../../src/proc.js';
+
+let demo: StartedDemo | null = null;
+
+test.afterEach(async ({ agent }) => {
+  if (demo) await stopDemo(agent, demo.demoId);
+  demo = null;
+});
+
+test('orphan-reparent: the reparented event shows and the orphan sits under its new parent', async ({
+  page,
+  agent,
+}) => {
+  await openDashboard(page, agent);
+  const since = Date.now() - 1000;
+  demo = await startDemoFromUi(page, agent, 'orphan-reparent');
+  const id = demo.containerIds[0] as string;
+  await waitForContainer(agent, id);
+  const group = await showContainer(page, id);
+
+  let event: Event | undefined;
+  await expect
+    .poll(
+      async () => {
+        event = (await events(agent, since)).find(
+          (e) => e.type === 'reparented' && e.containerId === id,
+        );
+        return event !== undefined;
+      },
+      { timeout: 40_000 },
+    )
+    .toBe(true);
+  const ev = event as Event;
+
+  const entry = page
+    .getByTestId('event-timeline')
+    .locator(`[data-testid="event"][data-type="reparented"][data-pid="${ev.pid}"]`)
+    .first();
+  await expect(entry).toBeVisible();
+
+  const state = await snapshot(agent);
+  const orphan = state.processes.find((p) => p.pid === ev.pid && p.startTime === ev.startTime);
+  expect(orphan, `orphan ${ev.pid} still running`).toBeDefined();
+  const o = orphan as Process;
+  const parent = state.processes.find((p) => p.pid === o.ppid) as Process;
+  // The kernel agrees about the new parent, and it is the container's PID 1.
+  expect(readStat(o.pid)?.ppid).toBe(parent.pid);
+  expect(o.ppid).toBe(ev.newPpid);
+  expect(parent.containerId).toBe(id);
+
+  // Clicking the timeline entry selects the orphan; its details name the new parent.
+  await entry.click();
+  const details = page.getByTestId('details');
+  await expect(details).toContainText(`PID ${o.pid}`);
+  await expect(details).toContainText(`${parent.comm} ${parent.pid}`);
+
+  // In the tree: one level below the new parent, to its right, inside the container's group.
+  const child = treeitem(page, o);
+  const up = treeitem(page, parent);
+  await expect(child).toBeVisible();
+  await expect(up).toBeAttached();
+  const childLevel = Number(await child.getAttribute('aria-level'));
+  const parentLevel = Number(await up.getAttribute('aria-level'));
+  expect(childLevel).toBe(parentLevel + 1);
+  const [cb, pb] = [await child.boundingBox(), await up.boundingBox()];
+  expect(cb && pb && cb.x > pb.x).toBe(true);
+  expect(await drawnInside(child, group)).toBe(true);
+});

@@ -1,0 +1,96 @@
+import type { Process } from '@pidscope/protocol';
+import {
+  drawnInside,
+  expect,
+  openDashboard,
+  type StartedDemo,
+  showContainer,
+  snapshot,
+  startDemoFromUi,
+  stopDemo,
+  test,
+  treeitem,
+  waitForContainer,
+} from '../../src/fixtures.js';
+import { readStat } from '../../src/proc.js';
+
+let demo: StartedDemo | null = null;
+
+test.afterEach(async ({ agent }) => {
+  if (demo) await stopDemo(agent, demo.demoId);
+  demo = null;
+});
+
+test('zombie-no-init: the zombie is drawn in its container and its parent is blamed', async ({
+  page,
+  agent,
+}) => {
+  await openDashboard(page, agent);
+  demo = await startDemoFromUi(page, agent, 'zombie-no-init');
+  const id = demo.containerIds[0] as string;
+  await waitForContainer(agent, id);
+  const group = await showContainer(page, id);
+  await expect(group).toBeVisible();
+  await expect(group).toHaveAttribute('data-init', 'false');
+
+  let zombie: Process | undefined;
+  await expect
+    .poll(
+      async () => {
+        zombie = (await snapshot(agent)).processes.find(
+          (p) => p.containerId === id && p.state === 'Z',
+        );
+        return zombie !== undefined;
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true);
+  const z = zombie as Process;
+  // The kernel agrees: it is a zombie.
+  expect(readStat(z.pid)?.state).toBe('Z');
+
+  const node = treeitem(page, z);
+  await expect(node).toHaveAttribute('data-zombie', 'true');
+  await expect(node).toHaveAttribute('aria-label', /zombie/);
+  expect(await drawnInside(node, group)).toBe(true);
+
+  const parent = (await snapshot(agent)).processes.find((p) => p.pid === z.ppid);
+  expect(parent, `parent ${z.ppid} of zombie ${z.pid}`).toBeDefined();
+  await expect(treeitem(page, parent as Process)).toHaveAttribute('data-blamed', 'true');
+  expect(await drawnInside(treeitem(page, parent as Process), group)).toBe(true);
+});
+
+test('zombie-with-init: children come and go but no zombie stays in the container', async ({
+  page,
+  agent,
+}) => {
+  await openDashboard(page, agent);
+  demo = await startDemoFromUi(page, agent, 'zombie-with-init');
+  const id = demo.containerIds[0] as string;
+  const container = await waitForContainer(agent, id);
+  expect(container.hasInit).toBe(true);
+  const group = await showContainer(page, id);
+  await expect(group).toBeVisible();
+  await expect(group).toHaveAttribute('data-init', 'true');
+
+  // Watch for ~10 s: the program keeps forking short-lived children, init reaps each one.
+  const seen = new Set<string>();
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const state = await snapshot(agent);
+    const mine = state.processes.filter((p) => p.containerId === id);
+    for (const p of mine) seen.add(`${p.pid}:${p.startTime}`);
+    expect(
+      mine.filter((p) => p.state === 'Z').map((p) => p.pid),
+      'zombies in the container',
+    ).toEqual([]);
+    const drawnZombies = await page
+      .locator('[role="treeitem"][data-zombie="true"]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));
+    const keys = new Set(mine.map((p) => `proc-${p.pid}-${p.startTime}`));
+    expect(drawnZombies.filter((k) => k !== null && keys.has(k))).toEqual([]);
+    await page.waitForTimeout(500);
+  }
+  // More processes passed through the container than its init and program: children did come and go.
+  expect(seen.size).toBeGreaterThan(3);
+});
