@@ -61,8 +61,13 @@ export default fp(
       onError: (err, what) => fastify.log.warn({ err }, `demo: ${what} failed`),
     });
     fastify.decorate('demos', manager);
-    fastify.addHook('onReady', async () => {
-      // A crash leaves demos behind; their owner label names an agent that no longer runs.
+    // A crash leaves demos behind; their owner label names an agent that no longer runs. Docker
+    // may come up after the agent: its containers are then swept when it first answers.
+    let containersSwept = false;
+    const sweep = () => {
+      const withDocker = docker.status().available;
+      if (containersSwept && withDocker) return;
+      containersSwept = withDocker;
       manager
         .cleanupStale()
         .then(({ containers, processes }) => {
@@ -73,7 +78,14 @@ export default fp(
           }
         })
         .catch((err) => fastify.log.warn({ err }, 'stale demo cleanup failed'));
+    };
+    fastify.addHook('onReady', async () => {
+      sweep();
     });
+    const unsubscribe = docker.onChange(() => {
+      if (!containersSwept && docker.status().available) sweep();
+    });
+    fastify.addHook('onClose', async () => unsubscribe());
     fastify.addHook('onClose', async () => manager.stopAll());
   },
   {

@@ -25,7 +25,8 @@ export async function startAgent(env: Record<string, string> = {}): Promise<Test
     PIDSCOPE_INTERVAL_MS: '250',
     ...env,
   });
-  const app = await buildApp({ config });
+  // The first scan can take seconds on a machine busy with other live tests.
+  const app = await buildApp({ config }, { pluginTimeout: 120_000 });
   await app.ready();
   return {
     app,

@@ -137,7 +137,7 @@ describe('reap on the host', () => {
       () => stateOf(zombie) === null || startTimeOf(zombie) !== zombieStart,
       30_000,
     );
-  });
+  }, 90_000);
 });
 
 describe('signals and reap in containers', () => {
@@ -188,7 +188,7 @@ describe('signals and reap in containers', () => {
     const after = await docker.getContainer(d.id).inspect();
     expect(after.State.Running).toBe(true);
     expect(after.State.Pid).not.toBe(d.initPid);
-  });
+  }, 90_000);
 
   it('with --init: the preview says the zombie will disappear, and it does', async () => {
     const d = await containerWithZombie(true);
@@ -210,7 +210,7 @@ describe('signals and reap in containers', () => {
       'the zombie reaped by docker-init',
       () => stateOf(d.zombie) === null || startTimeOf(d.zombie) !== zombieStart,
     );
-  });
+  }, 90_000);
 
   it("the container's PID 1 ignores SIGTERM from the host; SIGKILL would stop the container", async () => {
     const d = await containerWithZombie(false);
@@ -245,5 +245,5 @@ describe('signals and reap in containers', () => {
       const s = await docker.getContainer(d.id).inspect();
       return !s.State.Running;
     });
-  });
+  }, 90_000);
 });

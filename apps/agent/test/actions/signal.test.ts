@@ -168,7 +168,7 @@ describe('POST /api/v1/processes/:pid/signal refuses without harming the victim'
     } finally {
       await ro.close();
     }
-  });
+  }, 90_000);
 });
 
 describe('dry run, then the real signal', () => {

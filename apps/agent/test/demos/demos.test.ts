@@ -144,7 +144,7 @@ describe('container demos, as the agent model sees them', () => {
     expect(eventsFor(id, 'zombie-appeared')).toEqual([]);
     await stopDemo(d.id);
     expect(await containerGone(id)).toBe(true);
-  });
+  }, 90_000);
 
   it("orphan-reparent: the children are reparented to the container's PID 1", async () => {
     const d = await startDemo('orphan-reparent');
@@ -165,7 +165,7 @@ describe('container demos, as the agent model sees them', () => {
       expect(e.comm).toBe('sleep');
     }
     await stopDemo(d.id);
-  });
+  }, 90_000);
 
   it('subreaper: the children are reparented to the subreaper, not to PID 1', async () => {
     const d = await startDemo('subreaper');
@@ -188,7 +188,7 @@ describe('container demos, as the agent model sees them', () => {
       expect(reaper?.cmdline.slice(0, 2)).toEqual(['/sbin/docker-init', '-s']);
     }
     await stopDemo(d.id);
-  });
+  }, 90_000);
 
   it('pid-exhaustion: the container sits at its pids limit and fork failures climb', async () => {
     const d = await startDemo('pid-exhaustion');
@@ -228,7 +228,7 @@ describe('host-zombie', () => {
       () => stateOf(zombie.pid) === null || startTimeOf(zombie.pid) !== zombie.startTime,
       30_000,
     );
-  });
+  }, 90_000);
 });
 
 describe('limits and cleanup', () => {
@@ -247,7 +247,7 @@ describe('limits and cleanup', () => {
     } finally {
       await capped.close();
     }
-  });
+  }, 90_000);
 
   it('removes a demo when its lifetime is over', async () => {
     process.env.PIDSCOPE_DEMO_LIFETIME_MS = '1500';
@@ -261,7 +261,7 @@ describe('limits and cleanup', () => {
     } finally {
       await short.close();
     }
-  });
+  }, 90_000);
 
   it('removes its demo containers when the agent closes', async () => {
     const closing = await startAgent();
@@ -270,7 +270,7 @@ describe('limits and cleanup', () => {
     expect(await containerGone(id)).toBe(false);
     await closing.close();
     expect(await containerGone(id)).toBe(true);
-  });
+  }, 90_000);
 
   it('removes demo containers and processes left by a crashed agent at start', async () => {
     const dead = '4000000:1';
@@ -299,5 +299,5 @@ describe('limits and cleanup', () => {
     } finally {
       await fresh.close();
     }
-  });
+  }, 90_000);
 });

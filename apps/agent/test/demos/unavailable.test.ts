@@ -51,7 +51,7 @@ describe('demos without Docker', () => {
       headers: auth,
     });
     expect(stop.statusCode).toBe(200);
-  });
+  }, 90_000);
 });
 
 describe('read-only agent', () => {
@@ -70,7 +70,7 @@ describe('read-only agent', () => {
     expect(stop.statusCode).toBe(403);
     const list = await a.app.inject({ method: 'GET', url: '/api/v1/demos' });
     expect(list.json().readOnly).toBe(true);
-  });
+  }, 90_000);
 });
 
 describe('logs', () => {
@@ -87,7 +87,10 @@ describe('logs', () => {
       PIDSCOPE_TOKEN: TOKEN,
       PIDSCOPE_AUDIT_FILE: join(dir, 'audit.jsonl'),
     });
-    const app = await buildApp({ config }, { logger: { level: 'trace', stream: sink } });
+    const app = await buildApp(
+      { config },
+      { logger: { level: 'trace', stream: sink }, pluginTimeout: 120_000 },
+    );
     try {
       await app.ready();
       const headers = { ...auth, 'content-type': 'application/json' };
@@ -116,5 +119,5 @@ describe('logs', () => {
       await app.close();
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 });
