@@ -34,11 +34,18 @@ function benchWorkspaces() {
   return found;
 }
 
+function isoMinute(ms) {
+  return new Date(ms)
+    .toISOString()
+    .replace(/:\d\d\.\d+Z$/, 'Z')
+    .replace('T', ' ');
+}
+
 function machine() {
   const cpus = os.cpus();
   const [l1, l5] = os.loadavg();
   return {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    date: isoMinute(Date.now()),
     kernel: `${os.type()} ${os.release()}`,
     cpu: `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown'}`,
     memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
@@ -75,7 +82,7 @@ function render(startedAt, outcomes) {
   const lines = [
     '| machine | |',
     '|---|---|',
-    `| date | ${m.date} |`,
+    `| merged | ${m.date} |`,
     `| kernel | ${m.kernel} |`,
     `| CPU | ${m.cpu} |`,
     `| memory | ${m.memory} |`,
