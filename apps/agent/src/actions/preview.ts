@@ -283,7 +283,7 @@ export function previewSignal(t: Target, signal: SignalInfo, view: ProcessView):
   const nsPid =
     t.nsPids.length > 1 ? `, PID ${t.nsPids[t.nsPids.length - 1]} in the container` : '';
   const lines = [
-    `${signal.name} to PID ${t.pid} (${t.comm}${nsPid}) in ${where(containerName)}: ${why}.`,
+    `${signal.name} to PID ${t.pid} (${t.comm}${nsPid}) ${containerName ? `in container ${containerName}` : 'on the host'}: ${why}.`,
   ];
 
   if (effect === 'none') {

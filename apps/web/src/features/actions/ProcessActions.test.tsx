@@ -54,7 +54,7 @@ afterEach(() => {
 });
 
 const PREVIEW =
-  'SIGTERM to PID 4425 (sleep) in the host: it has no handler for SIGTERM: it terminates.';
+  'SIGTERM to PID 4425 (sleep) on the host: it has no handler for SIGTERM: it terminates.';
 
 describe('ProcessActions', () => {
   it('previews a signal in a dialog, then sends it with the start time and the token', async () => {
