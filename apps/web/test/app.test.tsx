@@ -143,7 +143,7 @@ describe('the dashboard', () => {
             JSON.stringify({
               process: state().processes[7],
               children: [],
-              analysis: {
+              zombie: {
                 pid: 4430,
                 startTime: 44300,
                 nsPid: 7,

@@ -66,12 +66,14 @@ export function Headroom({ host, containers, history, now, onPickContainer }: Pr
             <dd className={host.zombies > 0 ? 'bad' : undefined}>{fmt(host.zombies)}</dd>
           </dl>
           <div className="hr-sparks">
+            <span className="spark-caption">tasks</span>
             <Sparkline
               label="host tasks, last 5 minutes"
               samples={history.get('host:tasks')}
               windowMs={WINDOW_MS}
               now={now}
             />
+            <span className="spark-caption">zombies</span>
             <Sparkline
               label="host zombies, last 5 minutes"
               samples={history.get('host:zombies')}

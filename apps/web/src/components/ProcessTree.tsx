@@ -5,6 +5,7 @@ import {
   type CSSProperties,
   type KeyboardEvent,
   memo,
+  type PointerEvent as ReactPointerEvent,
   useCallback,
   useEffect,
   useImperativeHandle,
@@ -53,6 +54,7 @@ interface Size {
   height: number;
 }
 
+/** Screen = layout × k + (x, y), relative to the scroll area's viewport. */
 interface View {
   x: number;
   y: number;
@@ -97,19 +99,23 @@ function lowerBound<T extends { y: number }>(items: readonly T[], y: number): nu
   return lo;
 }
 
-export function fitTransform(bounds: Bounds, size: Size, maxScale = 1.25): View {
-  const pad = 24;
+/** Space around the drawing inside the scroll area, in screen pixels. */
+const PAD = 24;
+const MIN_SCALE = 0.02;
+const MAX_SCALE = 3;
+
+/** The scale at which the whole tree fits the viewport (never above maxScale). */
+export function fitScale(bounds: Bounds, size: Size, maxScale = 1.25): number {
   const w = Math.max(1, bounds.maxX - bounds.minX);
   const h = Math.max(1, bounds.maxY - bounds.minY);
-  const k = Math.min(maxScale, (size.width - 2 * pad) / w, (size.height - 2 * pad) / h);
-  return { k, x: pad - bounds.minX * k, y: pad - bounds.minY * k };
+  const k = Math.min(maxScale, (size.width - 2 * PAD) / w, (size.height - 2 * PAD) / h);
+  return Math.max(MIN_SCALE, k);
 }
 
-/** The opening view: the whole tree when it is legible at that size, else its top at 100 %. */
-export function initialTransform(bounds: Bounds, size: Size): View {
-  const fit = fitTransform(bounds, size, 1);
-  if (fit.k >= 0.7) return fit;
-  return { k: 1, x: 24 - bounds.minX, y: 24 - bounds.minY };
+/** The opening scale: the whole tree when it is legible at that size, else 100 % (scroll). */
+export function initialScale(bounds: Bounds, size: Size): number {
+  const k = fitScale(bounds, size, 1);
+  return k >= 0.7 ? k : 1;
 }
 
 function linkPath(l: LayoutLink): string {
@@ -296,126 +302,231 @@ const Node = memo(function Node(props: NodeProps) {
   );
 });
 
+interface SceneProps {
+  nodes: readonly LayoutNodeLike[];
+  links: readonly LayoutLink[];
+  groups: readonly LayoutGroup[];
+  props: ProcessTreeProps;
+  active: string | null;
+}
+
+type LayoutNodeLike = Layout['nodes'][number];
+
+/** Everything drawn, memoised apart from scrolling and zooming (which only move it). */
+const Scene = memo(function Scene({ nodes, links, groups, props, active }: SceneProps) {
+  return (
+    <>
+      <Groups groups={groups} containers={props.containers} />
+      <Links links={links} reparented={props.reparented} />
+      <g className="nodes">
+        {nodes.map((n) => {
+          const p = props.processes.get(n.key);
+          if (!p) return null;
+          return (
+            <Node
+              key={n.key}
+              nodeKey={n.key}
+              process={p}
+              x={n.x}
+              y={n.y}
+              level={n.level}
+              posInSet={n.posInSet}
+              setSize={n.setSize}
+              childCount={n.childCount}
+              hiddenCount={n.hiddenCount}
+              collapsed={n.collapsed}
+              selected={props.selectedKey === n.key}
+              active={active === n.key}
+              match={props.matches.has(n.key)}
+              blamed={props.blamed.has(n.key)}
+              reparented={props.reparented.has(n.key)}
+              now={p.state === 'Z' ? props.now : 0}
+              onSelect={props.onSelect}
+              onToggle={props.onToggle}
+            />
+          );
+        })}
+      </g>
+    </>
+  );
+});
+
+/**
+ * The tree in a natively scrolling pane (so the browser, assistive tech and test drivers can
+ * scroll any process into view). d3-zoom computes the scale from ctrl/⌘ + wheel and pinch;
+ * dragging the background pans by scrolling; React applies both.
+ */
+function scrollPane(pane: HTMLElement, left: number, top: number): void {
+  pane.scrollLeft = Math.max(0, left);
+  pane.scrollTop = Math.max(0, top);
+}
+
 export function ProcessTree(props: ProcessTreeProps) {
   const { layout, onSelect, onToggle } = props;
-  const svgRef = useRef<SVGSVGElement | null>(null);
-  const zoomRef = useRef<ZoomBehavior<SVGSVGElement, unknown> | null>(null);
+  const paneRef = useRef<HTMLDivElement | null>(null);
+  const zoomRef = useRef<ZoomBehavior<HTMLDivElement, unknown> | null>(null);
   const [size, setSize] = useState<Size>({ width: 1000, height: 700 });
-  const [view, setView] = useState<View>({ x: 24, y: 24, k: 1 });
+  const [k, setK] = useState(1);
+  const [scroll, setScroll] = useState({ left: 0, top: 0 });
   const [activeKey, setActiveKey] = useState<string | null>(null);
   const placed = useRef(false);
+  /** Where to scroll once the next scale is drawn (keeps the point under the pointer still). */
+  const pendingScroll = useRef<{ left: number; top: number } | null>(null);
   const cull = layout.nodes.length > CULL_ABOVE;
+
+  const b = layout.bounds;
+  const ox = PAD - b.minX * k;
+  const oy = PAD - b.minY * k;
+  const view: View = { x: ox - scroll.left, y: oy - scroll.top, k };
   const [cullRect, setCullRect] = useState<Bounds>(() => cullRectFor(view, size));
 
   const sizeRef = useRef(size);
   sizeRef.current = size;
-  const viewRef = useRef(view);
-  viewRef.current = view;
+  const kRef = useRef(k);
+  kRef.current = k;
   const layoutRef = useRef(layout);
   layoutRef.current = layout;
 
   useLayoutEffect(() => {
-    const svg = svgRef.current;
-    if (!svg) return;
+    const pane = paneRef.current;
+    if (!pane) return;
     const measure = () => {
-      const r = svg.getBoundingClientRect();
-      if (r.width > 0 && r.height > 0) setSize({ width: r.width, height: r.height });
+      if (pane.clientWidth > 0 && pane.clientHeight > 0) {
+        setSize({ width: pane.clientWidth, height: pane.clientHeight });
+      }
     };
     measure();
     if (typeof ResizeObserver === 'undefined') return;
     const ro = new ResizeObserver(measure);
-    ro.observe(svg);
+    ro.observe(pane);
     return () => ro.disconnect();
   }, []);
 
-  // d3-zoom computes the transform from pointer and wheel input; React applies it.
+  // d3-zoom computes the scale; the scroll offsets keep the layout point under the pointer fixed.
   useEffect(() => {
-    const svg = svgRef.current;
-    if (!svg) return;
-    const behavior = zoom<SVGSVGElement, unknown>()
-      .scaleExtent([0.02, 3])
+    const pane = paneRef.current;
+    if (!pane) return;
+    const behavior = zoom<HTMLDivElement, unknown>()
+      .scaleExtent([MIN_SCALE, MAX_SCALE])
       .extent(() => [
         [0, 0],
         [sizeRef.current.width, sizeRef.current.height],
       ])
-      // Plain wheel scrolls (below); ctrl/⌘ + wheel and pinch zoom; no double-click zoom.
-      .filter((e: Event) => {
-        if (e.type === 'wheel') return (e as WheelEvent).ctrlKey || (e as WheelEvent).metaKey;
-        if (e.type === 'dblclick') return false;
-        return !(e as MouseEvent).button;
-      })
-      .on('zoom', (e: { transform: ZoomTransform }) => {
-        const t = e.transform;
-        setView({ x: t.x, y: t.y, k: t.k });
+      .filter(
+        (e: Event) =>
+          e.type === 'wheel' && ((e as WheelEvent).ctrlKey || (e as WheelEvent).metaKey),
+      )
+      .on('zoom', (e: { transform: ZoomTransform; sourceEvent: Event | null }) => {
+        const next = e.transform.k;
+        const prev = kRef.current;
+        const src = e.sourceEvent as WheelEvent | null;
+        if (src && next !== prev) {
+          const bounds = layoutRef.current.bounds;
+          const r = pane.getBoundingClientRect();
+          const mx = src.clientX - r.left;
+          const my = src.clientY - r.top;
+          const lx = (pane.scrollLeft + mx - (PAD - bounds.minX * prev)) / prev;
+          const ly = (pane.scrollTop + my - (PAD - bounds.minY * prev)) / prev;
+          pendingScroll.current = {
+            left: lx * next + PAD - bounds.minX * next - mx,
+            top: ly * next + PAD - bounds.minY * next - my,
+          };
+        }
+        setK(next);
       });
-    const sel = select(svg);
-    sel.call(behavior);
-    const onWheel = (e: WheelEvent) => {
-      if (e.ctrlKey || e.metaKey) return;
-      e.preventDefault();
-      const k = (svg.__zoom as ZoomTransform | undefined)?.k ?? 1;
-      behavior.translateBy(sel, -e.deltaX / k, -e.deltaY / k);
-    };
-    svg.addEventListener('wheel', onWheel, { passive: false });
+    select(pane).call(behavior);
     zoomRef.current = behavior;
     return () => {
-      svg.removeEventListener('wheel', onWheel);
-      sel.on('.zoom', null);
+      select(pane).on('.zoom', null);
     };
   }, []);
 
-  const apply = useCallback((t: View) => {
-    const svg = svgRef.current;
+  const zoomTo = useCallback((next: number, to: { left: number; top: number } | null) => {
+    const pane = paneRef.current;
     const behavior = zoomRef.current;
-    if (!svg || !behavior) {
-      setView(t);
-      return;
+    pendingScroll.current = to;
+    if (pane && behavior) behavior.transform(select(pane), zoomIdentity.scale(next));
+    else setK(next);
+    if (next === kRef.current && to && pane) {
+      scrollPane(pane, to.left, to.top);
+      pendingScroll.current = null;
     }
-    behavior.transform(select(svg), zoomIdentity.translate(t.x, t.y).scale(t.k));
   }, []);
 
-  const revealKey = useCallback(
-    (key: string) => {
-      const n = layoutRef.current.byKey.get(key);
-      if (!n) return;
-      setActiveKey(key);
-      const t = viewRef.current;
-      const s = sizeRef.current;
-      const v = visibleRect(t, s);
-      const margin = 40 / t.k;
-      if (
-        n.x >= v.minX + margin &&
-        n.x + 200 <= v.maxX &&
-        n.y >= v.minY + margin &&
-        n.y <= v.maxY - margin
-      ) {
-        return;
-      }
-      apply({ k: t.k, x: s.width / 3 - n.x * t.k, y: s.height / 2 - n.y * t.k });
-    },
-    [apply],
-  );
+  useLayoutEffect(() => {
+    const pane = paneRef.current;
+    const to = pendingScroll.current;
+    if (!pane || !to) return;
+    pendingScroll.current = null;
+    scrollPane(pane, Math.max(0, to.left), Math.max(0, to.top));
+  });
+
+  const onScroll = () => {
+    const pane = paneRef.current;
+    if (!pane) return;
+    setScroll({ left: pane.scrollLeft, top: pane.scrollTop });
+  };
+
+  // Drag the background to pan (by scrolling); clicks on processes stay clicks.
+  const drag = useRef<{ x: number; y: number; left: number; top: number } | null>(null);
+  const onPointerDown = (e: ReactPointerEvent<HTMLDivElement>) => {
+    const pane = paneRef.current;
+    if (!pane || e.button !== 0 || (e.target as Element).closest?.('.node')) return;
+    drag.current = { x: e.clientX, y: e.clientY, left: pane.scrollLeft, top: pane.scrollTop };
+    pane.setPointerCapture?.(e.pointerId);
+  };
+  const onPointerMove = (e: ReactPointerEvent<HTMLDivElement>) => {
+    const d = drag.current;
+    const pane = paneRef.current;
+    if (!d || !pane) return;
+    scrollPane(pane, d.left - (e.clientX - d.x), d.top - (e.clientY - d.y));
+  };
+  const onPointerUp = () => {
+    drag.current = null;
+  };
+
+  const revealKey = useCallback((key: string) => {
+    const n = layoutRef.current.byKey.get(key);
+    const pane = paneRef.current;
+    if (!n) return;
+    setActiveKey(key);
+    if (!pane) return;
+    const kk = kRef.current;
+    const bounds = layoutRef.current.bounds;
+    const px = n.x * kk + PAD - bounds.minX * kk;
+    const py = n.y * kk + PAD - bounds.minY * kk;
+    const w = pane.clientWidth || sizeRef.current.width;
+    const h = pane.clientHeight || sizeRef.current.height;
+    const margin = 40;
+    const inView =
+      px >= pane.scrollLeft + margin &&
+      px + 200 <= pane.scrollLeft + w &&
+      py >= pane.scrollTop + margin &&
+      py <= pane.scrollTop + h - margin;
+    if (!inView) scrollPane(pane, Math.max(0, px - w / 3), Math.max(0, py - h / 2));
+  }, []);
 
   useImperativeHandle(
     props.handle,
     () => ({
-      fit: () => apply(fitTransform(layoutRef.current.bounds, sizeRef.current)),
+      fit: () => zoomTo(fitScale(layoutRef.current.bounds, sizeRef.current), { left: 0, top: 0 }),
       reveal: revealKey,
     }),
-    [apply, revealKey],
+    [zoomTo, revealKey],
   );
 
-  // The first layout with processes sets the opening view.
+  // The first layout with processes sets the opening scale.
   useEffect(() => {
     if (placed.current || layout.nodes.length === 0) return;
     placed.current = true;
-    apply(initialTransform(layout.bounds, size));
-  }, [layout, size, apply]);
+    zoomTo(initialScale(layout.bounds, size), { left: 0, top: 0 });
+  }, [layout, size, zoomTo]);
 
   useEffect(() => {
     if (!cull) return;
-    if (!inside(visibleRect(view, size), cullRect)) setCullRect(cullRectFor(view, size));
-  }, [cull, view, size, cullRect]);
+    const v = { x: ox - scroll.left, y: oy - scroll.top, k };
+    if (!inside(visibleRect(v, size), cullRect)) setCullRect(cullRectFor(v, size));
+  }, [cull, ox, oy, scroll, k, size, cullRect]);
 
   useLayoutEffect(() => {
     markCommitted();
@@ -484,62 +595,41 @@ export function ProcessTree(props: ProcessTreeProps) {
   };
 
   const classes = ['tree'];
-  if (view.k < LABELS_FROM_SCALE) classes.push('lod-low');
-  if (layout.nodes.length > CULL_ABOVE) classes.push('large');
+  if (k < LABELS_FROM_SCALE) classes.push('lod-low');
+  if (cull) classes.push('large');
+  const width = Math.max((b.maxX - b.minX) * k + 2 * PAD, size.width);
+  const height = Math.max((b.maxY - b.minY) * k + 2 * PAD, size.height);
 
   return (
-    <svg
-      ref={svgRef}
-      className={classes.join(' ')}
-      // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: the SVG is the tree widget (one tab stop, aria-activedescendant).
-      role="tree"
-      aria-label={props.label}
-      aria-multiselectable="false"
-      aria-activedescendant={active ? `node-${active}` : undefined}
-      tabIndex={0}
-      onKeyDown={onKeyDown}
-      data-drawn={nodes.length}
-      data-total={layout.nodes.length}
+    // biome-ignore lint/a11y/noStaticElementInteractions: drag-to-pan is a pointer shortcut for scrolling.
+    <div
+      ref={paneRef}
+      className="tree-scroll"
+      onScroll={onScroll}
+      onPointerDown={onPointerDown}
+      onPointerMove={onPointerMove}
+      onPointerUp={onPointerUp}
+      onPointerCancel={onPointerUp}
     >
-      <g transform={`translate(${view.x},${view.y}) scale(${view.k})`}>
-        <Groups groups={groups} containers={props.containers} />
-        <Links links={links} reparented={props.reparented} />
-        <g className="nodes">
-          {nodes.map((n) => {
-            const p = props.processes.get(n.key);
-            if (!p) return null;
-            return (
-              <Node
-                key={n.key}
-                nodeKey={n.key}
-                process={p}
-                x={n.x}
-                y={n.y}
-                level={n.level}
-                posInSet={n.posInSet}
-                setSize={n.setSize}
-                childCount={n.childCount}
-                hiddenCount={n.hiddenCount}
-                collapsed={n.collapsed}
-                selected={props.selectedKey === n.key}
-                active={active === n.key}
-                match={props.matches.has(n.key)}
-                blamed={props.blamed.has(n.key)}
-                reparented={props.reparented.has(n.key)}
-                now={p.state === 'Z' ? props.now : 0}
-                onSelect={onSelect}
-                onToggle={onToggle}
-              />
-            );
-          })}
+      <svg
+        className={classes.join(' ')}
+        width={width}
+        height={height}
+        // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: the SVG is the tree widget (one tab stop, aria-activedescendant).
+        role="tree"
+        aria-label={props.label}
+        aria-multiselectable="false"
+        aria-activedescendant={active ? `node-${active}` : undefined}
+        tabIndex={0}
+        onKeyDown={onKeyDown}
+        data-drawn={nodes.length}
+        data-total={layout.nodes.length}
+        data-scale={k.toFixed(3)}
+      >
+        <g transform={`translate(${ox},${oy}) scale(${k})`}>
+          <Scene nodes={nodes} links={links} groups={groups} props={props} active={active} />
         </g>
-      </g>
-    </svg>
+      </svg>
+    </div>
   );
-}
-
-declare global {
-  interface SVGSVGElement {
-    __zoom?: unknown;
-  }
 }

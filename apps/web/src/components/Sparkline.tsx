@@ -18,8 +18,10 @@ interface Props {
 export function Sparkline({ samples, windowMs, now, max, width = 120, height = 28, label }: Props) {
   const peak = Math.max(1, ...samples.map((s) => s.value));
   const top = max && max > 0 ? Math.max(max, peak) : peak * 1.15;
+  // Until a full window is recorded, the chart spans what there is (at least a minute).
+  const first = samples[0]?.at ?? now;
   const x = scaleLinear()
-    .domain([now - windowMs, now])
+    .domain([Math.min(now - 60_000, Math.max(now - windowMs, first)), now])
     .range([0, width]);
   const y = scaleLinear()
     .domain([0, top])

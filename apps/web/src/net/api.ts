@@ -35,12 +35,12 @@ async function getJson(path: string, token: string | null, signal?: AbortSignal)
   return res.json();
 }
 
-/** Accepts `{ process, children, analysis }` and a flat process carrying `children`/`analysis`. */
+/** The agent answers `{ process, parent, children, container, zombie }`; `analysis` is accepted too. */
 export function normalizeDetails(body: unknown): ProcessDetails {
   const b = body as Record<string, unknown>;
   const process = (b.process ?? b) as Process;
   const children = (Array.isArray(b.children) ? b.children : []) as Process[];
-  const analysis = (b.analysis ?? b.zombieAnalysis ?? null) as ZombieAnalysis | null;
+  const analysis = (b.zombie ?? b.analysis ?? null) as ZombieAnalysis | null;
   return { process, children, analysis };
 }
 
