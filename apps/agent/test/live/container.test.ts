@@ -51,7 +51,7 @@ describe('live: a container whose PID 1 does not reap', () => {
     const started = events.find((e) => e.type === 'container-started' && e.containerId === id);
     expect(started).toBeDefined();
     const analysis = (await app.inject(`/api/v1/processes/${zombiePid}`)).json();
-    expect(analysis.zombie).toMatchObject({
+    expect(analysis.analysis).toMatchObject({
       nsPid,
       containerId: id,
       initReaps: false,

@@ -62,13 +62,13 @@ describe('live: host processes', () => {
     }, 'the agent to see the zombie');
     expect(p.zombieSince).toBeGreaterThan(0);
     const details = (await app.inject(`/api/v1/processes/${zombie}`)).json();
-    expect(details.zombie).toMatchObject({
+    expect(details.analysis).toMatchObject({
       pid: zombie,
       nsPid: null,
       containerId: null,
       parent: { pid: parentPid, comm: 'sleep', isContainerInit: false, isHostInit: false },
     });
-    expect(details.zombie.fix).toMatch(/^its parent sleep \(PID \d+\) never calls wait\(\)/);
+    expect(details.analysis.fix).toMatch(/^its parent sleep \(PID \d+\) never calls wait\(\)/);
     expect(details.parent.pid).toBe(parentPid);
 
     process.kill(parentPid, 'SIGKILL');

@@ -45,7 +45,7 @@ describe('GET /api/v1/processes/:pid', () => {
     const body = res.json();
     expect(body.process.pid).toBe(process.ppid);
     expect(body.children.map((c: { pid: number }) => c.pid)).toContain(process.pid);
-    expect(body.zombie).toBeNull();
+    expect(body.analysis).toBeNull();
   });
 
   it.each([['abc'], ['0'], ['-1'], ['1.5'], ['99999999'], ['1e3']])(

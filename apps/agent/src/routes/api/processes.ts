@@ -23,7 +23,7 @@ export const ProcessDetails = Type.Object({
   children: Type.Array(Process),
   container: Type.Union([Container, Type.Null()]),
   /** Only for a zombie: why it is there and what clears it. */
-  zombie: Type.Union([ZombieAnalysis, Type.Null()]),
+  analysis: Type.Union([ZombieAnalysis, Type.Null()]),
 });
 
 const processes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -40,7 +40,7 @@ const processes: FastifyPluginAsyncTypebox = async (fastify) => {
         parent: (p.ppid > 0 && model.findProcess(p.ppid)) || null,
         children: model.children(p),
         container: (p.containerId && model.container(p.containerId)) || null,
-        zombie: model.zombieAnalysis(p.pid),
+        analysis: model.zombieAnalysis(p.pid),
       };
     },
   );
