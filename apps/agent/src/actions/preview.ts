@@ -237,7 +237,14 @@ function effectOf(t: Target, signal: SignalInfo): { effect: SignalEffect; why: s
       why: "SIGKILL to the container's PID 1 stops the whole container: the kernel kills every process in its PID namespace",
     };
   }
-  if (containerInit && signal.defaultAction !== 'ignore' && signal.name !== 'SIGSTOP') {
+  // SIGSTOP from an ancestor namespace is forced; SIGCONT resumes a stopped task before the
+  // ignore check (kernel/signal.c prepare_signal).
+  if (
+    containerInit &&
+    signal.defaultAction !== 'ignore' &&
+    signal.name !== 'SIGSTOP' &&
+    signal.name !== 'SIGCONT'
+  ) {
     return {
       effect: 'ignored',
       why: `it is the container's PID 1 and has no handler for ${signal.name}: the kernel drops it, nothing happens (a namespace's PID 1 gets only SIGKILL and SIGSTOP from outside without a handler; SIGKILL would stop the whole container)`,

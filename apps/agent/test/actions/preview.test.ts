@@ -152,6 +152,10 @@ describe('previewSignal', () => {
     const kill = previewSignal(target(init), signalInfo('SIGKILL'), view);
     expect(kill.effect).toBe('stops-container');
     expect(kill.orphans.every((o) => o.fate === 'killed')).toBe(true);
+    // SIGSTOP from the host is forced; SIGCONT resumes it (checked live: state T, then S).
+    expect(previewSignal(target(init), signalInfo('SIGSTOP'), view).effect).toBe('stop');
+    const cont = previewSignal(target(init, { state: 'T' }), signalInfo('SIGCONT'), view);
+    expect(cont.effect).toBe('continue');
     // With a handler for SIGTERM (bit 15 of SigCgt) the program decides.
     const handled = previewSignal(
       target(init, { sigCgt: '0000000000004000' }),
