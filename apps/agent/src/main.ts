@@ -2,7 +2,12 @@
 import type { AddressInfo } from 'node:net';
 import { LogController } from 'fastify';
 import { buildApp, redactUrl } from './app.js';
-import { ConfigError, listenUrl, loadConfig } from './config.js';
+import { ConfigError, listenUrl, loadConfig, USAGE } from './config.js';
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 let config: ReturnType<typeof loadConfig>;
 try {
