@@ -37,7 +37,7 @@ export {
   parsePidStatBytes,
   readPidStat,
 } from './pidStat.js';
-export { type PidStatus, parsePidStatus, readPidStatus } from './pidStatus.js';
+export { type PidStatus, parsePidStatus, parsePidStatusBytes, readPidStatus } from './pidStatus.js';
 export {
   type PidsFiles,
   parsePidsCurrent,

@@ -1,12 +1,13 @@
 import { attributeContainer } from './container.js';
 import { isRestricted } from './errors.js';
 import { systemPageSize } from './pageSize.js';
-import { cgroupPathFor, readPidCgroup, unifiedCgroupPath } from './pidCgroup.js';
+import { cgroupPathFor, parsePidCgroup, unifiedCgroupPath } from './pidCgroup.js';
 import { readPidCmdline } from './pidCmdline.js';
 import { readPidNs } from './pidNs.js';
 import { type PidStat, readPidStat } from './pidStat.js';
 import { type PidStatus, readPidStatus } from './pidStatus.js';
 import type { ProcessRecord } from './processRecord.js';
+import { readText } from './readFile.js';
 
 /** What is read once per process (per exec): everything but stat. */
 export interface ProcessDetails {
@@ -18,13 +19,43 @@ export interface ProcessDetails {
   pidNs: number | null;
 }
 
-/**
- * The inode of the PID namespace the procfs at `root` belongs to, learnt from the first process
- * that lives in it. A process whose NSpid has one level is in exactly that namespace, so its
- * ns/pid need not be read: readlink on ns/pid is as costly as reading a whole file.
- */
-export interface RootNamespace {
-  inode: number | null;
+/** What a scanner learns once and reuses for every process it reads. */
+export interface ScanContext {
+  /**
+   * The inode of the PID namespace the procfs at `root` belongs to, learnt from the first process
+   * that lives in it. A process whose NSpid has one level is in exactly that namespace, so its
+   * ns/pid need not be read: readlink on ns/pid costs about as much as reading a whole file.
+   */
+  rootNs: number | null;
+  /** cgroup file text → what it means. Most processes share their cgroup file with others. */
+  cgroups: Map<string, CgroupFacts>;
+}
+
+interface CgroupFacts {
+  pidsCgroup: string | null;
+  unifiedCgroup: string | null;
+  container: ReturnType<typeof attributeContainer>;
+}
+
+const MAX_CACHED_CGROUPS = 4096;
+
+export function newScanContext(): ScanContext {
+  return { rootNs: null, cgroups: new Map() };
+}
+
+function cgroupFacts(text: string, file: string, cache: Map<string, CgroupFacts>): CgroupFacts {
+  let facts = cache.get(text);
+  if (facts === undefined) {
+    const lines = parsePidCgroup(text, file);
+    facts = {
+      pidsCgroup: cgroupPathFor(lines, 'pids'),
+      unifiedCgroup: unifiedCgroupPath(lines),
+      container: attributeContainer(lines),
+    };
+    if (cache.size >= MAX_CACHED_CGROUPS) cache.clear();
+    cache.set(text, facts);
+  }
+  return facts;
 }
 
 /**
@@ -35,22 +66,24 @@ export function readProcessDetails(
   pid: number,
   root: string,
   kernelThread: boolean,
-  rootNs: RootNamespace = { inode: null },
+  ctx: ScanContext = newScanContext(),
 ): ProcessDetails | null {
   const status = readPidStatus(pid, root);
   if (status === null) return null;
-  // A kernel thread has no argv; skipping the read saves a syscall per kthread on every scan.
+  // A kernel thread has no argv: skipping its cmdline saves an open, a read and a close.
   const cmdline = kernelThread ? [] : readPidCmdline(pid, root);
   if (cmdline === null) return null;
-  const cgroup = readPidCgroup(pid, root);
-  if (cgroup === null) return null;
+  const cgroupFile = `${root}/${pid}/cgroup`;
+  const cgroupText = readText(cgroupFile);
+  if (cgroupText === null) return null;
+  const cgroup = cgroupFacts(cgroupText, cgroupFile, ctx.cgroups);
   const inRootNs = status.nsPids.length === 1;
-  let pidNs: number | null = inRootNs ? rootNs.inode : null;
+  let pidNs: number | null = inRootNs ? ctx.rootNs : null;
   if (pidNs === null) {
     try {
       pidNs = readPidNs(pid, root);
       if (pidNs === null) return null;
-      if (inRootNs) rootNs.inode = pidNs;
+      if (inRootNs) ctx.rootNs = pidNs;
     } catch (err) {
       // Some processes' ns links need more than root (PID 1 under a hypervisor's init, hidepid).
       if (!isRestricted(err)) throw err;
@@ -59,9 +92,7 @@ export function readProcessDetails(
   return {
     status,
     cmdline,
-    pidsCgroup: cgroupPathFor(cgroup, 'pids'),
-    unifiedCgroup: unifiedCgroupPath(cgroup),
-    container: attributeContainer(cgroup),
+    ...cgroup,
     pidNs,
   };
 }

@@ -4,7 +4,7 @@ import { ProcfsError } from './errors.js';
 import { systemPageSize } from './pageSize.js';
 import { parsePidLimits } from './pidLimits.js';
 import { type PidStat, parsePidStatBytes } from './pidStat.js';
-import { composeRecord, type RootNamespace, readProcessDetails } from './processes.js';
+import { composeRecord, newScanContext, readProcessDetails } from './processes.js';
 import type { ProcessRecord } from './processRecord.js';
 import { openOrNull, readFdIntoShared, readText, sharedBuffer } from './readFile.js';
 
@@ -60,7 +60,7 @@ export class ProcScanner {
   readonly #pageSize: number;
   readonly #keepOpen: number;
   readonly #held: HeldFiles = { fds: new Map() };
-  readonly #rootNs: RootNamespace = { inode: null };
+  readonly #ctx = newScanContext();
   #known = new Map<number, ProcessRecord>();
   #scanned = false;
 
@@ -114,7 +114,7 @@ export class ProcScanner {
         if (prev !== undefined && prev.startTime === stat.startTime && prev.comm === stat.comm) {
           record = updated(prev, stat, this.#pageSize);
         } else {
-          const details = readProcessDetails(pid, root, stat.kernelThread, this.#rootNs);
+          const details = readProcessDetails(pid, root, stat.kernelThread, this.#ctx);
           record = details === null ? null : composeRecord(stat, details, this.#pageSize);
         }
         if (record === null) {
@@ -129,7 +129,7 @@ export class ProcScanner {
       for (const fd of heldBefore.values()) closeSync(fd);
     }
 
-    completeFromNamespaces(processes, next, this.#rootNs.inode);
+    completeFromNamespaces(processes, next, this.#ctx.rootNs);
     this.#known = next;
     this.#scanned = true;
     return { processes, at, durationMs: performance.now() - t0, vanished };
