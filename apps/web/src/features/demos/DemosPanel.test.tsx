@@ -152,3 +152,22 @@ describe('DemosPanel', () => {
     expect((screen.getByTestId('demo-start-host-zombie') as HTMLButtonElement).disabled).toBe(true);
   });
 });
+
+describe('DemosPanel when the agent is away', () => {
+  it('says so, and recovers on the next successful poll', async () => {
+    let up = false;
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => {
+        if (!up) throw new TypeError('Failed to fetch');
+        const body: DemoList = { now: NOW, readOnly: false, demos: [demo('host-zombie')] };
+        return new Response(JSON.stringify(body), { status: 200 });
+      }),
+    );
+    render(<DemosPanel token="t" pollMs={50} />);
+    expect((await screen.findByRole('alert')).textContent).toContain('Cannot reach the agent');
+    up = true;
+    await screen.findByTestId('demo-start-host-zombie');
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+  });
+});

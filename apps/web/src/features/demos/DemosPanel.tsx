@@ -94,14 +94,17 @@ export function DemosPanel({ token, apiBase = '', pollMs = 2000 }: DemosPanelPro
   const [clock, setClock] = useState(() => Date.now());
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** Why the list could not be loaded; cleared by the next successful poll. */
+  const [listError, setListError] = useState<string | null>(null);
 
   const refresh = useCallback(async () => {
     const res = await callAction<DemoList>(apiBase, 'GET', '/api/v1/demos', token);
     if (res.ok && res.body) {
       setList(res.body);
       setSkewMs(res.body.now - Date.now());
+      setListError(null);
     } else if (!res.ok) {
-      setError(res.error);
+      setListError(res.error);
     }
   }, [apiBase, token]);
 
@@ -142,12 +145,12 @@ export function DemosPanel({ token, apiBase = '', pollMs = 2000 }: DemosPanelPro
         <p className="muted">Demos need the token: open pidscope from the URL the agent printed.</p>
       ) : null}
       {readOnly ? <p className="muted">The agent runs read-only: demos cannot start.</p> : null}
-      {error ? (
+      {error || listError ? (
         <p className="bad" role="alert" data-testid="demo-error">
-          {error}
+          {error ?? listError}
         </p>
       ) : null}
-      {list === null && !error ? <p className="muted">Loading…</p> : null}
+      {list === null && !listError ? <p className="muted">Loading…</p> : null}
       <ul className="ps-demo-list">
         {(list?.demos ?? []).map((d) => {
           const latest = d.running[d.running.length - 1];
