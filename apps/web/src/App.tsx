@@ -194,7 +194,9 @@ export function App(props: AppProps) {
     select(key);
   };
 
-  const selectEvent = (e: Event) => {
+  const selectEventRef = useRef<(e: Event) => void>(() => undefined);
+  const onEvent = useCallback((e: Event) => selectEventRef.current(e), []);
+  selectEventRef.current = (e: Event) => {
     if (e.pid !== 0) {
       select(keyOf(e));
       return;
@@ -341,7 +343,7 @@ export function App(props: AppProps) {
           <DemosPanel token={token} />
         </aside>
         <div className="bottom">
-          <EventTimeline events={view.events} selectedKey={selectedKey} onSelect={selectEvent} />
+          <EventTimeline events={view.events} selectedKey={selectedKey} onSelect={onEvent} />
         </div>
       </main>
     </div>

@@ -237,6 +237,7 @@ describe('the dashboard', () => {
     );
     const moved = item(778, 99_100);
     expect(moved.getAttribute('data-reparented')).toBe('true');
+    expect(moved.getAttribute('data-ppid')).toBe('1');
     expect(moved.getAttribute('aria-level')).toBe('2');
     expect(document.querySelectorAll('.link-reparented')).toHaveLength(1);
   });

@@ -1,5 +1,5 @@
 import type { Event, EventType } from '@pidscope/protocol';
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { formatClock } from '../model/labels.js';
 
 export const EVENT_TYPES: readonly EventType[] = [
@@ -23,7 +23,34 @@ const TITLES: Record<EventType, string> = {
 };
 
 /** Entries drawn at most; older ones stay in the store. */
-const SHOWN = 300;
+const SHOWN = 200;
+
+const EventRow = memo(function EventRow({
+  e,
+  selected,
+  onSelect,
+}: {
+  e: Event;
+  selected: boolean;
+  onSelect(e: Event): void;
+}) {
+  return (
+    <li>
+      <button
+        type="button"
+        className={selected ? 'event selected' : 'event'}
+        data-testid="event"
+        data-type={e.type}
+        data-pid={e.pid}
+        onClick={() => onSelect(e)}
+      >
+        <time dateTime={new Date(e.at).toISOString()}>{formatClock(e.at)}</time>
+        <span className={`ev-type ev-${e.type}`}>{TITLES[e.type]}</span>
+        <span className="ev-msg">{e.message}</span>
+      </button>
+    </li>
+  );
+});
 
 interface Props {
   events: readonly Event[];
@@ -78,25 +105,14 @@ export function EventTimeline({ events, selectedKey, onSelect }: Props) {
             {events.length === 0 ? 'No events yet.' : 'No events of the chosen types.'}
           </li>
         ) : null}
-        {shown.map((e) => {
-          const key = `${e.pid}:${e.startTime}`;
-          return (
-            <li key={`${e.id}:${e.at}`}>
-              <button
-                type="button"
-                className={key === selectedKey ? 'event selected' : 'event'}
-                data-testid="event"
-                data-type={e.type}
-                data-pid={e.pid}
-                onClick={() => onSelect(e)}
-              >
-                <time dateTime={new Date(e.at).toISOString()}>{formatClock(e.at)}</time>
-                <span className={`ev-type ev-${e.type}`}>{TITLES[e.type]}</span>
-                <span className="ev-msg">{e.message}</span>
-              </button>
-            </li>
-          );
-        })}
+        {shown.map((e) => (
+          <EventRow
+            key={`${e.id}:${e.at}`}
+            e={e}
+            selected={`${e.pid}:${e.startTime}` === selectedKey}
+            onSelect={onSelect}
+          />
+        ))}
       </ol>
     </section>
   );

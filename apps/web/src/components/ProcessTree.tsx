@@ -255,6 +255,7 @@ const Node = memo(function Node(props: NodeProps) {
       role="treeitem"
       data-testid={`proc-${p.pid}-${p.startTime}`}
       data-pid={p.pid}
+      data-ppid={p.ppid}
       data-ns-pid={ns ?? undefined}
       data-zombie={zombie ? 'true' : undefined}
       data-blamed={props.blamed ? 'true' : undefined}
@@ -601,7 +602,6 @@ export function ProcessTree(props: ProcessTreeProps) {
   const height = Math.max((b.maxY - b.minY) * k + 2 * PAD, size.height);
 
   return (
-    // biome-ignore lint/a11y/noStaticElementInteractions: drag-to-pan is a pointer shortcut for scrolling.
     <div
       ref={paneRef}
       className="tree-scroll"

@@ -26,9 +26,12 @@ export function Sparkline({ samples, windowMs, now, max, width = 120, height = 2
   const y = scaleLinear()
     .domain([0, top])
     .range([height - 1, 1]);
+  // At most one point per pixel column: the chart is 120 px wide, the history up to 600 samples.
+  const step = Math.max(1, Math.ceil(samples.length / width));
+  const points = step === 1 ? (samples as Sample[]) : samples.filter((_, i) => i % step === 0);
   const stroke = line<Sample>()
     .x((s) => x(s.at))
-    .y((s) => y(s.value))(samples as Sample[]);
+    .y((s) => y(s.value))(points);
   return (
     <svg className="sparkline" width={width} height={height} role="img" aria-label={label}>
       <line className="spark-base" x1={0} x2={width} y1={height - 0.5} y2={height - 0.5} />
