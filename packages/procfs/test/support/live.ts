@@ -77,9 +77,17 @@ export class ProcessPool {
     this.#extra.add(pid);
   }
 
+  /** Kills every process started, the ones tracked, and all their descendants, by PID. */
   stopAll(): void {
-    for (const pid of this.#extra) kill(pid);
-    for (const child of this.#children) if (child.pid !== undefined) kill(child.pid);
+    const roots = [...this.#extra, ...this.#children.map((c) => c.pid as number)];
+    const all = new Set<number>();
+    const walk = (pid: number) => {
+      if (all.has(pid)) return;
+      all.add(pid);
+      for (const child of childrenOf(pid)) walk(child);
+    };
+    for (const pid of roots) walk(pid);
+    for (const pid of all) kill(pid);
     this.#extra.clear();
     this.#children.length = 0;
   }
