@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ProcessRecord, ProcScanner, readHostHeadroom, readProcess } from '../../src/index.js';
+import { openOrNull, readFdIntoShared } from '../../src/readFile.js';
 import { childrenOf, ProcessPool, stateOf, waitFor } from '../support/live.js';
 
 const pool = new ProcessPool();
@@ -89,6 +90,23 @@ describe('live host processes', () => {
     expect(find(scanner.scan().processes, pid)).toBeUndefined();
     expect(readProcess(pid)).toBeNull();
     scanner.close();
+  });
+
+  it('a held stat descriptor reads ESRCH (vanished) once its process is gone', async () => {
+    // What rescans rely on: a descriptor pins its task, so a reused PID can never be misread.
+    const child = pool.start('sleep', ['600']);
+    const pid = child.pid as number;
+    await waitFor('sleep running', () => (stateOf(pid) === 'S' ? true : undefined));
+    const fd = openOrNull(`/proc/${pid}/stat`) as number;
+    try {
+      expect(readFdIntoShared(fd, 'stat')).toBeGreaterThan(0);
+      expect(readFdIntoShared(fd, 'stat')).toBeGreaterThan(0);
+      child.kill('SIGKILL');
+      await waitFor('reaped', () => (stateOf(pid) === undefined ? true : undefined));
+      expect(readFdIntoShared(fd, 'stat')).toBe(-1);
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('readProcess refuses a non-leader thread even though /proc/<tid> is readable', async () => {
