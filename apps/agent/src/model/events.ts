@@ -46,6 +46,8 @@ export function processEvents(
   const out: NewEvent[] = [];
   for (const [key, p] of next) {
     const before = prev.get(key);
+    // The model hands over the same object while a process is unchanged.
+    if (before === p) continue;
     if (p.state === 'Z' && before?.state !== 'Z') {
       const parent = nextByPid.get(p.ppid);
       out.push({

@@ -71,6 +71,8 @@ export class LiveModel {
   #state: State;
   #byKey = new Map<string, Process>();
   #records = new Map<string, ProcessRecord>();
+  /** The processes of #state (the last state published), by key. */
+  #committed = new Map<string, Process>();
   #byPid = new Map<number, Process>();
   #byPpid = new Map<number, Process[]>();
   #nsInit = new Map<number, Process>();
@@ -236,9 +238,25 @@ export class LiveModel {
       processes: [...this.#byKey.values()].sort(compareProcesses),
     };
     const events = newEvents.map((e) => this.#stamp(e));
-    const patch = diff(prev, next, events);
+    // Unchanged processes are the very same objects in both states, and diff() finds nothing to
+    // say about them: diffing only the touched ones gives the same patch for much less work.
+    const touchedPrev: Process[] = [];
+    const touchedNext: Process[] = [];
+    for (const [key, p] of this.#byKey) {
+      const old = this.#committed.get(key);
+      if (old === p) continue;
+      touchedNext.push(p);
+      if (old) touchedPrev.push(old);
+    }
+    for (const [key, old] of this.#committed) if (!this.#byKey.has(key)) touchedPrev.push(old);
+    const patch = diff(
+      { ...prev, processes: touchedPrev.sort(compareProcesses) },
+      { ...next, processes: touchedNext.sort(compareProcesses) },
+      events,
+    );
     if (isEmptyPatch(patch)) return { state: prev, patch: null, events: [] };
     this.#state = next;
+    this.#committed = this.#byKey;
     this.#ring.push(events);
     return { state: next, patch, events };
   }

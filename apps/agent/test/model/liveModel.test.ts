@@ -139,3 +139,37 @@ describe('LiveModel', () => {
     expect(t.state.seq).toBe(2);
   });
 });
+
+describe('LiveModel patches', () => {
+  it('equal the protocol diff of the full states, tick after tick', async () => {
+    const { diff } = await import('@pidscope/protocol');
+    const m = new LiveModel('vm', DOWN);
+    let records = Array.from({ length: 200 }, (_, i) =>
+      record({ pid: i + 2, ppid: i < 20 ? 1 : 2 + (i % 20) }),
+    );
+    records.unshift(record({ pid: 1, ppid: 0 }));
+    m.applySample(sample(1000, records), noDocker);
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    let nextPid = 1000;
+    for (let t = 1; t <= 40; t++) {
+      records = records
+        .filter((r) => r.pid === 1 || rand(20) !== 0)
+        .map((r) => {
+          const roll = rand(30);
+          if (roll === 0) return { ...r, state: 'Z', cmdline: [] };
+          if (roll === 1) return { ...r, ppid: 1 };
+          if (roll === 2) return { ...r, rssBytes: r.rssBytes + 4096 };
+          return r;
+        });
+      for (let i = rand(5); i > 0; i--) records.push(record({ pid: nextPid++, ppid: 1 }));
+      const before = m.state;
+      const tick = m.applySample(sample(1000 + t * 1000, records), noDocker);
+      expect(tick.patch).not.toBeNull();
+      expect(tick.patch).toEqual(diff(before, tick.state, tick.events));
+    }
+  });
+});
