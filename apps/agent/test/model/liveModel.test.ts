@@ -165,7 +165,7 @@ describe('LiveModel patches', () => {
           if (roll === 2) return { ...r, rssBytes: r.rssBytes + 4096 };
           return r;
         });
-      for (let i = rand(5); i > 0; i--) records.push(record({ pid: nextPid++, ppid: 1 }));
+      for (let i = rand(5) + 1; i > 0; i--) records.push(record({ pid: nextPid++, ppid: 1 }));
       const before = m.state;
       const tick = m.applySample(sample(1000 + t * 1000, records), noDocker);
       expect(tick.patch).not.toBeNull();
