@@ -101,12 +101,14 @@ describe('POST /api/v1/processes/:pid/signal refuses without harming the victim'
     const res = await post(signalUrl(1), { signal: 'SIGKILL', startTime: startTimeOf(1) });
     expect(res.statusCode).toBe(403);
     expect(res.json().code).toBe('HOST_INIT');
+    expect(isAlive(victim)).toBe(true);
   });
 
   it('403 for a kernel thread (kthreadd, PID 2)', async () => {
     const res = await post(signalUrl(2), { signal: 'SIGKILL', startTime: startTimeOf(2) });
     expect(res.statusCode).toBe(403);
     expect(res.json().code).toBe('KERNEL_THREAD');
+    expect(isAlive(victim)).toBe(true);
   });
 
   it('403 for the agent itself and for its parent', async () => {
@@ -122,6 +124,7 @@ describe('POST /api/v1/processes/:pid/signal refuses without harming the victim'
     });
     expect(parent.statusCode).toBe(403);
     expect(parent.json().code).toBe('AGENT_ANCESTOR');
+    expect(isAlive(victim)).toBe(true);
   });
 
   it('403 for a thread id that is not its thread-group leader', async () => {
