@@ -127,6 +127,31 @@ describe('POST /api/v1/processes/:pid/signal refuses without harming the victim'
     expect(isAlive(victim)).toBe(true);
   });
 
+  it('403 for the container runtime daemons (asked as a dry run: a bug must not take Docker down)', async () => {
+    const daemons = readdirSync('/proc')
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number)
+      .filter((pid) => {
+        try {
+          return ['dockerd', 'containerd'].includes(
+            readFileSync(`/proc/${pid}/comm`, 'utf8').trim(),
+          );
+        } catch {
+          return false;
+        }
+      });
+    expect(daemons.length).toBeGreaterThanOrEqual(1);
+    for (const pid of daemons) {
+      const res = await post(signalUrl(pid, '?dryRun=1'), {
+        signal: 'SIGKILL',
+        startTime: startTimeOf(pid),
+      });
+      expect(res.statusCode).toBe(403);
+      expect(res.json().code).toBe('CONTAINER_RUNTIME');
+    }
+    expect(isAlive(victim)).toBe(true);
+  });
+
   it('403 for a thread id that is not its thread-group leader', async () => {
     const threaded = spawnVictim([
       process.execPath,
