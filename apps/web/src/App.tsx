@@ -266,9 +266,15 @@ export function App(props: AppProps) {
         {state ? (
           <div className="summary">
             <span>{state.host.processes.toLocaleString('en-US')} processes</span>
-            <span className={state.host.zombies ? 'bad' : undefined}>
+            <button
+              type="button"
+              className={state.host.zombies ? 'linklike bad' : 'linklike muted'}
+              aria-pressed={filters.zombiesOnly}
+              title="Show only zombies and their ancestors"
+              onClick={() => setFilters({ ...filters, zombiesOnly: !filters.zombiesOnly })}
+            >
               {state.host.zombies} zombie{state.host.zombies === 1 ? '' : 's'}
-            </span>
+            </button>
             <span>{state.containers.length} containers</span>
           </div>
         ) : null}

@@ -138,21 +138,19 @@ function byStart(a: Process, b: Process): number {
 }
 
 function countDescendants(
-  key: string,
-  childrenOf: Map<string, Process[]>,
-  keep: Set<string> | null,
-  k: (p: Process) => string,
+  p: Process,
+  childrenOf: Map<Process, Process[]>,
+  keep: Set<Process> | null,
 ): number {
   // Iterative: a fork chain thousands deep must not overflow the stack.
   let n = 0;
-  const stack = [key];
+  const stack = [p];
   while (stack.length) {
-    const top = stack.pop() as string;
+    const top = stack.pop() as Process;
     for (const c of childrenOf.get(top) ?? []) {
-      const ck = k(c);
-      if (keep && !keep.has(ck)) continue;
+      if (keep && !keep.has(c)) continue;
       n += 1;
-      stack.push(ck);
+      stack.push(c);
     }
   }
   return n;
@@ -174,76 +172,78 @@ export function layoutTree(
     else byPid.set(p.pid, p);
   }
 
-  const parentKeyOf = new Map<string, string | null>();
-  const childrenOf = new Map<string, Process[]>();
+  // Keyed by process object, not by key string: cheaper to hash and no strings to build.
+  const parentOfP = new Map<Process, Process | null>();
+  const childrenOf = new Map<Process, Process[]>();
+  const byKey0 = new Map<string, Process>();
   const roots: Process[] = [];
-  const kthreadd = new Set<string>();
+  const kthreadd = new Set<Process>();
   for (const p of processes) {
-    const key = k(p);
     const parent = p.ppid === 0 ? undefined : parentOf(byPid, reused, p);
     if (parent) {
-      const pk = k(parent);
-      parentKeyOf.set(key, pk);
-      const list = childrenOf.get(pk);
+      parentOfP.set(p, parent);
+      const list = childrenOf.get(parent);
       if (list) list.push(p);
-      else childrenOf.set(pk, [p]);
+      else childrenOf.set(parent, [p]);
     } else {
-      parentKeyOf.set(key, null);
+      parentOfP.set(p, null);
       roots.push(p);
       // kthreadd: the kernel thread at the top of the kernel-thread tree (its ppid is 0).
-      if (p.kernelThread) kthreadd.add(key);
+      if (p.kernelThread) kthreadd.add(p);
     }
   }
   for (const list of childrenOf.values()) list.sort(byStart);
   roots.sort(byStart);
 
   // Filter: keep matches and every ancestor of a match.
-  let keep: Set<string> | null = null;
+  let keep: Set<Process> | null = null;
   if (opts.filter) {
     keep = new Set();
     for (const p of processes) {
       if (!opts.filter(p)) continue;
-      let up: string | null | undefined = k(p);
+      let up: Process | null | undefined = p;
       while (up && !keep.has(up)) {
         keep.add(up);
-        up = parentKeyOf.get(up);
+        up = parentOfP.get(up);
       }
     }
   }
 
   // Ancestors of revealed keys are forced open.
-  const forcedOpen = new Set<string>();
+  const forcedOpen = new Set<Process>();
+  if (opts.reveal.size) for (const p of processes) byKey0.set(k(p), p);
   for (const r of opts.reveal) {
-    let up = parentKeyOf.get(r);
+    const target = byKey0.get(r);
+    let up = target ? parentOfP.get(target) : undefined;
     while (up && !forcedOpen.has(up)) {
       forcedOpen.add(up);
-      up = parentKeyOf.get(up);
+      up = parentOfP.get(up);
     }
   }
 
-  const isCollapsed = (key: string): boolean => {
-    if (forcedOpen.has(key)) return false;
+  const isCollapsed = (p: Process, key: string): boolean => {
+    if (forcedOpen.has(p)) return false;
     const t = opts.toggles.get(key);
     if (t !== undefined) return !t;
-    return kthreadd.has(key) && !opts.showKernelThreads;
+    return kthreadd.has(p) && !opts.showKernelThreads;
   };
 
   const build = (p: Process): Item => {
     const key = k(p);
-    const all = childrenOf.get(key);
-    const kids = all && keep ? all.filter((c) => keep.has(k(c))) : (all ?? []);
+    const all = childrenOf.get(p);
+    const kids = all && keep ? all.filter((c) => keep.has(c)) : (all ?? []);
     const item: Item = {
       process: p,
       key,
       children: [],
-      modelChildren: childrenOf.get(key)?.length ?? 0,
+      modelChildren: all?.length ?? 0,
       hidden: 0,
       collapsed: false,
       pos: 1,
     };
-    if (kids.length > 0 && isCollapsed(key)) {
+    if (kids.length > 0 && isCollapsed(p, key)) {
       item.collapsed = true;
-      item.hidden = countDescendants(key, childrenOf, keep, k);
+      item.hidden = countDescendants(p, childrenOf, keep);
       return item;
     }
     const children: Item[] = new Array(kids.length);
@@ -259,7 +259,7 @@ export function layoutTree(
   const top: Item = {
     process: null,
     key: '',
-    children: roots.filter((r) => !keep || keep.has(k(r))).map(build),
+    children: roots.filter((r) => !keep || keep.has(r)).map(build),
     modelChildren: roots.length,
     hidden: 0,
     collapsed: false,
