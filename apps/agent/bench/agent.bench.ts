@@ -158,6 +158,14 @@ async function main() {
     await sleep(20);
   }
 
+  const metricsText = await httpGet(`${base}/metrics`);
+  const loopDelay = (q: string) =>
+    Number(
+      new RegExp(`^pidscope_event_loop_delay_seconds\\{quantile="${q}"\\} (\\S+)$`, 'm').exec(
+        metricsText,
+      )?.[1],
+    ) * 1000;
+
   // Zombie creation to its event on a real WebSocket.
   const ws = new WebSocket(`${base.replace('http', 'ws')}/api/v1/stream`);
   const arrivals = new Map<number, number>();
@@ -256,6 +264,12 @@ async function main() {
       value: Number(percentile(latencies, 99).toFixed(1)),
       unit: 'ms',
       target: 'a few ms: scans never block the server',
+    },
+    {
+      metric: 'event loop delay, p99 (agent self-measured)',
+      value: Number(loopDelay('0.99').toFixed(1)),
+      unit: 'ms',
+      note: `perf_hooks monitorEventLoopDelay since start, load average ${load}`,
     },
     {
       metric: 'GET /healthz latency during scans, max',

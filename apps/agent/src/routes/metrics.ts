@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Exposition } from '../metrics/exposition.js';
 
@@ -5,6 +6,11 @@ import { Exposition } from '../metrics/exposition.js';
 const STATES = ['R', 'S', 'D', 'T', 't', 'Z', 'X', 'I', 'P'];
 
 const metrics: FastifyPluginAsyncTypebox = async (fastify) => {
+  // How late the event loop runs its timers: what a request waits for while a tick is applied.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  fastify.addHook('onClose', async () => loopDelay.disable());
+
   fastify.get('/metrics', async (_req, reply) => {
     const { model, stream, docker } = fastify;
     const state = model.state();
@@ -81,6 +87,15 @@ const metrics: FastifyPluginAsyncTypebox = async (fastify) => {
       .family('pidscope_scan_failures_total', 'counter', 'Scans that failed', [
         { value: scans.failures },
       ])
+      .family(
+        'pidscope_event_loop_delay_seconds',
+        'gauge',
+        'Event loop delay since start, by quantile (1 = the longest)',
+        [0.5, 0.99, 1].map((q) => ({
+          labels: { quantile: String(q) },
+          value: (q === 1 ? loopDelay.max : loopDelay.percentile(q * 100)) / 1e9,
+        })),
+      )
       .family('pidscope_ws_clients', 'gauge', 'Connected WebSocket stream clients', [
         { value: stream.clients() },
       ])

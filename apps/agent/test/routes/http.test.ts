@@ -171,5 +171,6 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^# TYPE pidscope_scan_duration_seconds histogram$/m);
     expect(text).toMatch(/^pidscope_scan_duration_seconds_count [1-9]\d*$/m);
     expect(text).toMatch(/^pidscope_ws_clients 0$/m);
+    expect(text).toMatch(/^pidscope_event_loop_delay_seconds\{quantile="0\.99"\} [\d.e-]+$/m);
   });
 });
