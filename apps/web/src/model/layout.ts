@@ -100,6 +100,16 @@ export const GROUP_MIN_WIDTH = 340;
 /** Room for a node's label to the right of its dot. */
 export const LABEL_WIDTH = 300;
 
+/**
+ * Room for a group's header ("name image 0123456789ab no init pids 32/32"), estimated at the
+ * header font's average glyph width so the text stays inside its box.
+ */
+function headerWidth(c: Container | null): number {
+  if (!c) return 0;
+  const text = `${c.name} ${c.image} 0123456789ab no init pids 9999/9999`;
+  return text.length * 6.9 + 24;
+}
+
 interface Item {
   process: Process | null;
   key: string;
@@ -282,7 +292,11 @@ export function layoutTree(
   let run: { group: LayoutGroup; maxX: number } | null = null;
   const closeRun = () => {
     if (!run) return;
-    run.group.width = Math.max(run.maxX - run.group.x + LABEL_WIDTH, GROUP_MIN_WIDTH);
+    run.group.width = Math.max(
+      run.maxX - run.group.x + LABEL_WIDTH,
+      GROUP_MIN_WIDTH,
+      headerWidth(run.group.container),
+    );
     run.group.height = y - run.group.y - opts.rowHeight / 2;
     maxX = Math.max(maxX, run.group.x + run.group.width);
     run = null;
