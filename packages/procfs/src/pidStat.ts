@@ -29,6 +29,12 @@ export interface PidStat {
   vsize: number;
   /** Pages. */
   rss: number;
+  /**
+   * Where the program text starts (man field 26). A new value means an exec (another binary, or
+   * another ASLR base); 0 without memory (kernel threads, zombies), 1 when the reader may not see
+   * it.
+   */
+  startCode: number;
   kernelThread: boolean;
 }
 
@@ -48,7 +54,8 @@ const F_THREADS = 17;
 const F_STARTTIME = 19;
 const F_VSIZE = 20;
 const F_RSS = 21;
-const LAST_NEEDED = F_RSS;
+const F_STARTCODE = 23;
+const LAST_NEEDED = F_STARTCODE;
 
 const SPACE = 0x20;
 const MINUS = 0x2d;
@@ -119,6 +126,7 @@ export function parsePidStatBytes(buf: Buffer, total: number, file = 'stat'): Pi
     startTime: numbers[F_STARTTIME] as number,
     vsize: numbers[F_VSIZE] as number,
     rss: numbers[F_RSS] as number,
+    startCode: numbers[F_STARTCODE] as number,
     // flags is an unsigned int; bitwise ops on it are safe within 32 bits.
     kernelThread: (flags & PF_KTHREAD) !== 0,
   };

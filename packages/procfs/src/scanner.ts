@@ -48,9 +48,9 @@ const unreleased = new FinalizationRegistry<HeldFiles>(closeAll);
  * The first `scan()` (and every `fullScan()`) reads stat, status, cmdline, cgroup and (outside
  * the procfs's own PID namespace) ns/pid of each process. Later `scan()` calls re-read only stat
  * for a process already known by (pid, startTime): it holds everything a record shows that
- * changes during a process's life (state, ppid, threads, rss, comm). When comm changes (an exec),
- * status, cmdline, cgroup and ns are read again, since exec is where runc and friends have just
- * switched namespaces and cgroups.
+ * changes during a process's life (state, ppid, threads, rss, comm). After an exec (comm or the
+ * start of the program text changed), status, cmdline, cgroup and ns are read again, since exec
+ * is where runc and friends have just switched namespaces and cgroups.
  *
  * Records are immutable: an unchanged process keeps the very same object from scan to scan, so
  * `prev === next` is a valid "nothing changed" test.
@@ -62,6 +62,8 @@ export class ProcScanner {
   readonly #held: HeldFiles = { fds: new Map() };
   readonly #ctx = newScanContext();
   #known = new Map<number, ProcessRecord>();
+  /** stat's start_code of each known process, to notice an exec that keeps the command name. */
+  #startCodes = new Map<number, number>();
   #scanned = false;
 
   constructor(opts: ProcScannerOptions = {}) {
@@ -90,6 +92,8 @@ export class ProcScanner {
     const at = Date.now();
     const t0 = performance.now();
     const known = incremental ? this.#known : new Map<number, ProcessRecord>();
+    const codesBefore = this.#startCodes;
+    const codes = new Map<number, number>();
     const next = new Map<number, ProcessRecord>();
     const processes: ProcessRecord[] = [];
     let vanished = 0;
@@ -111,7 +115,12 @@ export class ProcScanner {
         const stat = parsePidStatBytes(sharedBuffer(), n, file);
         const prev = known.get(pid);
         let record: ProcessRecord | null;
-        if (prev !== undefined && prev.startTime === stat.startTime && prev.comm === stat.comm) {
+        if (
+          prev !== undefined &&
+          prev.startTime === stat.startTime &&
+          prev.comm === stat.comm &&
+          !execedSince(codesBefore.get(pid), stat.startCode)
+        ) {
           record = updated(prev, stat, this.#pageSize);
         } else {
           const details = readProcessDetails(pid, root, stat.kernelThread, this.#ctx);
@@ -122,6 +131,10 @@ export class ProcScanner {
           continue;
         }
         next.set(pid, record);
+        // Mid-exec the new image has no start_code yet (0): remember the last real one, so the
+        // next scan still sees the change (and re-reads a cmdline read before argv was set up).
+        const before = codesBefore.get(pid);
+        codes.set(pid, stat.startCode <= 1 && before !== undefined ? before : stat.startCode);
         processes.push(record);
       }
     } finally {
@@ -131,6 +144,7 @@ export class ProcScanner {
 
     completeFromNamespaces(processes, next, this.#ctx.rootNs);
     this.#known = next;
+    this.#startCodes = codes;
     this.#scanned = true;
     return { processes, at, durationMs: performance.now() - t0, vanished };
   }
@@ -198,6 +212,14 @@ function toPid(name: string): number {
     pid = pid * 10 + c;
   }
   return name.length === 0 ? -1 : pid;
+}
+
+/**
+ * An exec that keeps the command name (`sh` exec'ing `sh`) still maps a new program: its text
+ * starts elsewhere. 0 (no memory: exiting, zombie) and 1 (hidden from this reader) tell nothing.
+ */
+function execedSince(before: number | undefined, now: number): boolean {
+  return before !== undefined && before > 1 && now > 1 && before !== now;
 }
 
 /** Applies a fresh stat to a known record; returns `prev` itself when nothing visible changed. */

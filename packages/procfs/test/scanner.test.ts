@@ -28,10 +28,12 @@ interface Fake {
   ns?: number;
   cgroup?: string;
   cmdline?: string[];
+  /** stat's start_code (program text address). */
+  code?: number;
 }
 
 function stat(f: Fake): string {
-  const rest = `${f.state ?? 'S'} ${f.ppid ?? 1} 1 1 0 -1 ${f.flags ?? 0x400000} 0 0 0 0 0 0 0 0 20 0 1 0 ${f.start ?? 100} 0 2 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0`;
+  const rest = `${f.state ?? 'S'} ${f.ppid ?? 1} 1 1 0 -1 ${f.flags ?? 0x400000} 0 0 0 0 0 0 0 0 20 0 1 0 ${f.start ?? 100} 0 2 18446744073709551615 ${f.code ?? 0} 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0`;
   return `${f.pid} (${f.comm ?? 'proc'}) ${rest}\n`;
 }
 
@@ -162,6 +164,27 @@ describe('ProcScanner on a synthetic tree', () => {
       cmdline: ['reused'],
       containerId: null,
     });
+  });
+
+  it('notices an exec that keeps the command name by the new start of the program text', () => {
+    write(kthreadd);
+    const sh: Fake = { pid: 80, comm: 'sh', cmdline: ['sh', 'one.sh'], code: 0x5600_0000_1000 };
+    write(sh);
+    const scanner = new ProcScanner({ root });
+    expect(scanner.scan().processes.find((p) => p.pid === 80)?.cmdline).toEqual(['sh', 'one.sh']);
+    writeFileSync(join(root, '80', 'cmdline'), 'sh\0two.sh\0');
+    // Same text address: no exec, cmdline is not read again.
+    expect(scanner.scan().processes.find((p) => p.pid === 80)?.cmdline).toEqual(['sh', 'one.sh']);
+    writeFileSync(join(root, '80', 'stat'), stat({ ...sh, code: 0x5611_0000_1000 }));
+    expect(scanner.scan().processes.find((p) => p.pid === 80)?.cmdline).toEqual(['sh', 'two.sh']);
+    // Becoming a zombie (no memory: 0) is no exec.
+    writeFileSync(join(root, '80', 'stat'), stat({ ...sh, state: 'Z', code: 0 }));
+    writeFileSync(join(root, '80', 'cmdline'), 'changed\0');
+    expect(scanner.scan().processes.find((p) => p.pid === 80)).toMatchObject({
+      state: 'Z',
+      cmdline: [],
+    });
+    scanner.close();
   });
 
   it('fullScan forgets what it knew', () => {

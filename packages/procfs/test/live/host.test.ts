@@ -79,6 +79,25 @@ describe('live host processes', () => {
     scanner.close();
   });
 
+  it('re-reads cmdline after an exec that keeps the command name (sh exec sh)', async () => {
+    const scanner = new ProcScanner();
+    const marker = join(scratch, 'exec-sh');
+    const pid = pool.start('sh', [
+      '-c',
+      `while [ ! -e ${marker} ]; do sleep 0.05; done; exec sh -c 'sleep 602; exit 0'`,
+    ]).pid as number;
+    const before = await waitFor('the shell', () => find(scanner.scan().processes, pid));
+    expect(before.cmdline[2]).toContain('while');
+    writeFileSync(marker, '');
+    // dash is position-independent: the new image starts at a new address (ASLR).
+    const after = await waitFor('the exec', () => {
+      const p = find(scanner.scan().processes, pid);
+      return p?.cmdline[2] === 'sleep 602; exit 0' ? p : undefined;
+    });
+    expect(after).toMatchObject({ comm: 'sh', startTime: before.startTime });
+    scanner.close();
+  });
+
   it('drops a process that exited, without error, and readProcess says null', async () => {
     const scanner = new ProcScanner();
     const child = pool.start('sleep', ['600']);
