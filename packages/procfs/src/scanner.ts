@@ -216,10 +216,12 @@ function toPid(name: string): number {
 
 /**
  * An exec that keeps the command name (`sh` exec'ing `sh`) still maps a new program: its text
- * starts elsewhere. 0 (no memory: exiting, zombie) and 1 (hidden from this reader) tell nothing.
+ * starts elsewhere. A process first read mid-exec shows 0 (no image yet) and gets its real value
+ * later: that counts too, since its argv may have been read before it was set up. A zombie going
+ * to 0, or 1 (hidden from this reader), tells nothing.
  */
 function execedSince(before: number | undefined, now: number): boolean {
-  return before !== undefined && before > 1 && now > 1 && before !== now;
+  return before !== undefined && before !== 1 && now > 1 && before !== now;
 }
 
 /** Applies a fresh stat to a known record; returns `prev` itself when nothing visible changed. */

@@ -177,6 +177,12 @@ describe('ProcScanner on a synthetic tree', () => {
     expect(scanner.scan().processes.find((p) => p.pid === 80)?.cmdline).toEqual(['sh', 'one.sh']);
     writeFileSync(join(root, '80', 'stat'), stat({ ...sh, code: 0x5611_0000_1000 }));
     expect(scanner.scan().processes.find((p) => p.pid === 80)?.cmdline).toEqual(['sh', 'two.sh']);
+    // Read mid-exec (no image yet: 0, argv not set up), then seen with its image: read again.
+    write({ pid: 81, comm: 'sh', cmdline: [], code: 0 });
+    expect(scanner.scan().processes.find((p) => p.pid === 81)?.cmdline).toEqual([]);
+    writeFileSync(join(root, '81', 'cmdline'), 'sh\0three.sh\0');
+    writeFileSync(join(root, '81', 'stat'), stat({ pid: 81, comm: 'sh', code: 0x5622_0000_1000 }));
+    expect(scanner.scan().processes.find((p) => p.pid === 81)?.cmdline).toEqual(['sh', 'three.sh']);
     // Becoming a zombie (no memory: 0) is no exec.
     writeFileSync(join(root, '80', 'stat'), stat({ ...sh, state: 'Z', code: 0 }));
     writeFileSync(join(root, '80', 'cmdline'), 'changed\0');
