@@ -23,7 +23,7 @@ const TITLES: Record<EventType, string> = {
 };
 
 /** Entries drawn at most; older ones stay in the store. */
-const SHOWN = 200;
+const SHOWN = 150;
 
 const EventRow = memo(function EventRow({
   e,
