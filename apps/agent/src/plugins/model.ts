@@ -6,7 +6,7 @@ import fp from 'fastify-plugin';
 import type { NewEvent } from '../model/events.js';
 import { LiveModel, type Tick } from '../model/liveModel.js';
 import type { SampleResult } from '../sampler/messages.js';
-import { Sampler } from '../sampler/sampler.js';
+import { Sampler, SamplerError } from '../sampler/sampler.js';
 
 export type { Tick } from '../model/liveModel.js';
 
@@ -64,7 +64,9 @@ export default fp(
       applySeconds: 0,
       applyMaxMs: 0,
     };
-    let sampler = new Sampler(config.procRoot);
+    const newSampler = () =>
+      new Sampler(config.procRoot, { scanTimeoutMs: Math.max(30_000, 10 * config.intervalMs) });
+    let sampler = newSampler();
     let closed = false;
     let timer: NodeJS.Timeout | null = null;
     let chain: Promise<void> = Promise.resolve();
@@ -92,9 +94,10 @@ export default fp(
         stats.failures++;
         lastError = (err as Error).message;
         fastify.log.error({ err }, 'scan failed');
-        if ((err as Error).message.startsWith('sampler')) {
-          await sampler.close().catch(() => {});
-          sampler = new Sampler(config.procRoot);
+        if (err instanceof SamplerError && err.fatal) {
+          // A worker stuck in a /proc read may never stop: do not wait for it.
+          void sampler.close().catch(() => {});
+          sampler = newSampler();
         }
         return;
       }

@@ -9,6 +9,18 @@ import { DeltaDecoder } from './sample.js';
 
 export class SamplerError extends Error {
   override name = 'SamplerError';
+  /** The worker is unusable (crashed, exited, stuck): start a new sampler. */
+  constructor(
+    message: string,
+    readonly fatal = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface SamplerOptions {
+  /** A scan taking longer than this means the worker is stuck (e.g. a /proc read in D state). */
+  scanTimeoutMs?: number;
 }
 
 interface Pending {
@@ -33,10 +45,13 @@ export class Sampler {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
   readonly #decoder = new DeltaDecoder();
+  readonly #timeoutMs: number;
   #nextId = 1;
   #closed = false;
+  #broken: SamplerError | null = null;
 
-  constructor(procRoot: string) {
+  constructor(procRoot: string, options: SamplerOptions = {}) {
+    this.#timeoutMs = options.scanTimeoutMs ?? 30_000;
     this.#worker = startWorker({ procRoot });
     this.#worker.on('message', (res: SamplerResponse) => {
       const p = this.#pending.get(res.id);
@@ -47,18 +62,34 @@ export class Sampler {
       else p.reject(new SamplerError(`scan failed: ${res.message}`));
     });
     this.#worker.on('error', (err) =>
-      this.#failAll(new SamplerError(`sampler crashed: ${err.message}`)),
+      this.#fail(new SamplerError(`sampler crashed: ${err.message}`, true)),
     );
     this.#worker.on('exit', (code) => {
-      if (!this.#closed) this.#failAll(new SamplerError(`sampler exited with code ${code}`));
+      if (!this.#closed) this.#fail(new SamplerError(`sampler exited with code ${code}`, true));
     });
   }
 
   scan(): Promise<SampleResult> {
     if (this.#closed) return Promise.reject(new SamplerError('sampler is closed'));
+    if (this.#broken) return Promise.reject(this.#broken);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      const timer = setTimeout(() => {
+        this.#fail(
+          new SamplerError(`sampler stuck: no scan result in ${this.#timeoutMs} ms`, true),
+        );
+      }, this.#timeoutMs);
+      timer.unref();
+      this.#pending.set(id, {
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
       const req: SamplerRequest = { type: 'scan', id };
       this.#worker.postMessage(req);
     });
@@ -69,6 +100,12 @@ export class Sampler {
     this.#closed = true;
     this.#failAll(new SamplerError('sampler is closed'));
     await this.#worker.terminate();
+  }
+
+  /** Marks the worker unusable: this and every later scan fail with `err`. */
+  #fail(err: SamplerError): void {
+    this.#broken ??= err;
+    this.#failAll(err);
   }
 
   #failAll(err: Error): void {

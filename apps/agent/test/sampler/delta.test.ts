@@ -1,8 +1,13 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { HostHeadroom, ProcessRecord } from '@pidscope/procfs';
 import { describe, expect, it } from 'vitest';
 import type { SampleResult } from '../../src/sampler/messages.js';
 import { DeltaDecoder, DeltaEncoder } from '../../src/sampler/sample.js';
-import { Sampler } from '../../src/sampler/sampler.js';
+import { Sampler, SamplerError } from '../../src/sampler/sampler.js';
+import { waitFor } from '../helpers/app.js';
 import { proc } from '../helpers/fixtures.js';
 
 const host = {} as HostHeadroom;
@@ -53,6 +58,35 @@ describe('sample deltas', () => {
       }
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('a stuck sampler', () => {
+  it('fails its scan as fatal when /proc blocks, instead of hanging the agent', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pidscope-stuck-proc-'));
+    mkdirSync(join(root, '1'));
+    // Opening a FIFO for reading blocks until a writer comes: a read that never returns.
+    execFileSync('mkfifo', [join(root, '1', 'stat')]);
+    const s = new Sampler(root, { scanTimeoutMs: 2000 });
+    try {
+      const err = await s.scan().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SamplerError);
+      expect((err as SamplerError).fatal).toBe(true);
+      expect((err as SamplerError).message).toMatch(/stuck/);
+      await expect(s.scan()).rejects.toThrow(/stuck/);
+    } finally {
+      // Let the blocked open return (once the worker got there) so the thread can be terminated.
+      await waitFor(() => {
+        try {
+          closeSync(openSync(join(root, '1', 'stat'), constants.O_WRONLY | constants.O_NONBLOCK));
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'the worker to block on the FIFO');
+      await s.close();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
