@@ -118,7 +118,10 @@ export function initialScale(bounds: Bounds, size: Size): number {
   return k >= 0.7 ? k : 1;
 }
 
+/** An elbow from the parent's dot down to the child's row, then right to the child; a trunk
+ * (x2 === x1) is the vertical part alone. */
 function linkPath(l: LayoutLink): string {
+  if (l.x2 === l.x1) return `M${l.x1},${l.y1 + 6}V${l.y2}`;
   return `M${l.x1},${l.y1 + 6}V${l.y2}H${l.x2 - 7}`;
 }
 
@@ -538,11 +541,21 @@ export function ProcessTree(props: ProcessTreeProps) {
     const r = cullRect;
     const from = lowerBound(layout.nodes, r.minY);
     const to = lowerBound(layout.nodes, r.maxY);
+    // Edges to processes in the rect, plus one trunk per parent whose vertical line crosses it:
+    // a parent with 1,000 children far below needs one line here, not 1,000.
+    const links = layout.links.filter((l) => l.y2 >= r.minY && l.y2 <= r.maxY);
+    const trunks = new Map<string, LayoutLink>();
+    for (const l of layout.links) {
+      const t = trunks.get(l.sourceKey);
+      if (t) t.y2 = Math.max(t.y2, l.y2);
+      else trunks.set(l.sourceKey, { ...l, key: `trunk:${l.sourceKey}`, targetKey: '', x2: l.x1 });
+    }
+    for (const t of trunks.values()) {
+      if (t.y2 >= r.minY && t.y1 <= r.maxY && (t.y1 < r.minY || t.y2 > r.maxY)) links.push(t);
+    }
     return {
       nodes: layout.nodes.slice(from, to),
-      links: layout.links.filter(
-        (l) => Math.max(l.y1, l.y2) >= r.minY && Math.min(l.y1, l.y2) <= r.maxY,
-      ),
+      links,
       groups: layout.groups.filter((g) => g.y + g.height >= r.minY && g.y <= r.maxY),
     };
   }, [cull, layout, cullRect]);
