@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../src/App.js';
 import type { Selection } from '../src/net/session.js';
 import { emptyPatch, FakeSocket, factory, hello, snapshotOf } from './fakeSocket.js';
-import { CONTAINER_ID, container, event, host, state } from './fixtures/hosts.js';
+import { CONTAINER_ID, container, event, host, proc, processes, state } from './fixtures/hosts.js';
 
 function mount(initialSelection: Selection | null = null) {
   const urls: (Selection | null)[] = [];
@@ -329,5 +329,22 @@ describe('the dashboard', () => {
     );
     expect(screen.getByTestId('connection-status').textContent).toBe('live');
     expect(screen.queryByTestId('proc-500-5000')).toBeNull();
+  });
+
+  it('keeps only rows near the view in the DOM for a large tree, with one trunk per parent', () => {
+    mount();
+    const many = Array.from({ length: 2000 }, (_, i) =>
+      proc({ pid: 10_000 + i, ppid: 500, comm: `worker${i}` }),
+    );
+    connect(1, { processes: [...processes, ...many] });
+    const tree = screen.getByRole('tree');
+    const drawn = screen.getAllByRole('treeitem').length;
+    expect(Number(tree.dataset.total)).toBe(2000 + 10);
+    expect(drawn).toBe(Number(tree.dataset.drawn));
+    expect(drawn).toBeLessThan(200);
+    expect(item(1, 10)).toBeTruthy();
+    // sshd's 2,000 children run far below the view: one trunk, not 2,000 edges.
+    const edges = document.querySelectorAll('.links path');
+    expect(edges.length).toBeLessThan(drawn + 10);
   });
 });
