@@ -11,9 +11,13 @@ const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
+// One folder per run: a second run (another terminal, the root `npm test`) must not wipe the
+// traces of one in progress. Set here once; workers inherit it.
+process.env.PIDSCOPE_E2E_OUTPUT ??= `./test-results/run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+
 export default defineConfig({
   testDir: './tests',
-  outputDir: './test-results',
+  outputDir: process.env.PIDSCOPE_E2E_OUTPUT,
   // One agent, real containers and real signals: tests run one at a time.
   workers: 1,
   fullyParallel: false,

@@ -13,6 +13,11 @@ export interface AgentOptions {
   /** 0 picks a free port. */
   port?: number;
   token?: string;
+  /**
+   * The agent's default, 1000 ms. At 500 ms a tree of ~3,000 processes on this shared 2-core
+   * machine keeps Chromium's main thread busy with patches and the page stops answering input
+   * (see bench/results/web.json: ~600 ms main-thread time per patch).
+   */
   intervalMs?: number;
   /** Names the log file under e2e/logs/. */
   name: string;
@@ -58,7 +63,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       PIDSCOPE_HOST: '127.0.0.1',
       PIDSCOPE_PORT: String(opts.port ?? 0),
       PIDSCOPE_TOKEN: token,
-      PIDSCOPE_INTERVAL_MS: String(opts.intervalMs ?? 500),
+      PIDSCOPE_INTERVAL_MS: String(opts.intervalMs ?? 1000),
       PIDSCOPE_AUDIT_FILE: join(LOG_DIR, `audit-${opts.name}.jsonl`),
     },
     stdio: ['ignore', 'pipe', 'pipe'],

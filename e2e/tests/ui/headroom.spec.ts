@@ -1,6 +1,8 @@
+import { containersWithLabel, DEMO_ID_LABEL } from '../../src/docker.js';
 import {
   expect,
   openDashboard,
+  press,
   type StartedDemo,
   short,
   snapshot,
@@ -31,4 +33,9 @@ test("pid-exhaustion turns that container's headroom red", async ({ page, agent 
   await expect
     .poll(async () => (await snapshot(agent)).containers.find((c) => c.id === id)?.forkFailures)
     .toBeGreaterThan(0);
+
+  // The demos panel stops it: the container is removed.
+  await press(page.getByTestId('demos').getByTestId('demo-stop-pid-exhaustion'));
+  await expect.poll(() => containersWithLabel(DEMO_ID_LABEL, demo?.demoId ?? '').length).toBe(0);
+  await expect(card).toHaveCount(0);
 });

@@ -4,6 +4,7 @@ import {
   events,
   expect,
   openDashboard,
+  press,
   type StartedDemo,
   showContainer,
   snapshot,
@@ -38,7 +39,9 @@ test('orphan-reparent: the reparented event shows and the orphan sits under its 
     .poll(
       async () => {
         event = (await events(agent, since)).find(
-          (e) => e.type === 'reparented' && e.containerId === id,
+          // Not the container's own PID 1, which runc hands to containerd-shim at start.
+          (e) =>
+            e.type === 'reparented' && e.containerId === id && e.newParentKind === 'namespace-init',
         );
         return event !== undefined;
       },
@@ -58,13 +61,15 @@ test('orphan-reparent: the reparented event shows and the orphan sits under its 
   expect(orphan, `orphan ${ev.pid} still running`).toBeDefined();
   const o = orphan as Process;
   const parent = state.processes.find((p) => p.pid === o.ppid) as Process;
+  expect(parent, `new parent ${o.ppid}`).toBeDefined();
   // The kernel agrees about the new parent, and it is the container's PID 1.
   expect(readStat(o.pid)?.ppid).toBe(parent.pid);
   expect(o.ppid).toBe(ev.newPpid);
   expect(parent.containerId).toBe(id);
+  expect(parent.nsPids.at(-1)).toBe(1);
 
   // Clicking the timeline entry selects the orphan; its details name the new parent.
-  await entry.click();
+  await press(entry);
   const details = page.getByTestId('details');
   await expect(details).toContainText(`PID ${o.pid}`);
   await expect(details).toContainText(`${parent.comm} ${parent.pid}`);

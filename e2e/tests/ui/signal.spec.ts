@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { api } from '../../src/agent.js';
-import { expect, openDashboard, test } from '../../src/fixtures.js';
+import { expect, openDashboard, press, test } from '../../src/fixtures.js';
 import { isAlive, startTimeOf } from '../../src/proc.js';
 
 let victim: ChildProcess | null = null;
@@ -26,7 +26,7 @@ test('signalling a process goes through the confirm dialog and its preview', asy
   const details = page.getByTestId('details');
   await expect(details).toHaveAttribute('aria-label', `Details of sleep, PID ${pid}`);
 
-  await details.getByRole('button', { name: 'SIGTERM', exact: true }).click();
+  await press(details.getByRole('button', { name: 'SIGTERM', exact: true }));
   const dialog = page.getByRole('dialog');
   await expect(dialog).toBeVisible();
   const preview = dialog.getByTestId('signal-preview');
@@ -45,7 +45,7 @@ test('signalling a process goes through the confirm dialog and its preview', asy
   );
   expect(dry.sent).toBe(false);
   await expect(preview).toContainText(dry.message.split('\n')[0] as string);
-  await confirm.click();
+  await press(confirm);
 
   expect(await exited).toBe(signal);
   await expect.poll(() => isAlive(pid, startTime)).toBe(false);
