@@ -291,6 +291,7 @@ export function App(props: AppProps) {
         onNextMatch={nextMatch}
         onFilters={setFilters}
         onFit={() => tree.current?.fit()}
+        onZoom={(f) => tree.current?.zoomBy(f)}
         onExpandAll={() =>
           setToggles(
             new Map(layout.nodes.filter((n) => n.childCount > 0).map((n) => [n.key, true])),

@@ -127,6 +127,21 @@ describe('the dashboard', () => {
     expect(screen.queryByTestId('proc-3-30')).toBeNull();
   });
 
+  it('zooms with the toolbar buttons and fits the tree', () => {
+    mount();
+    connect();
+    const tree = screen.getByRole('tree');
+    const scale = () => Number(tree.dataset.scale);
+    const start = scale();
+    fireEvent.click(screen.getByRole('button', { name: 'Zoom in' }));
+    expect(scale()).toBeCloseTo(start * 1.25, 2);
+    fireEvent.click(screen.getByRole('button', { name: 'Zoom out' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Zoom out' }));
+    expect(scale()).toBeCloseTo(start / 1.25, 2);
+    fireEvent.click(screen.getByTestId('fit'));
+    expect(scale()).toBeGreaterThan(0);
+  });
+
   it('restores a shared selection from the URL, opening its collapsed ancestors', () => {
     mount({ pid: 4, startTime: 40 });
     connect();

@@ -30,6 +30,8 @@ const LABELS_FROM_SCALE = 0.45;
 
 export interface TreeHandle {
   fit(): void;
+  /** Multiplies the scale, keeping the centre of the view still. */
+  zoomBy(factor: number): void;
   /** Pans so the process is in view (keeping the zoom), and makes it the keyboard's position. */
   reveal(key: string): void;
 }
@@ -514,6 +516,24 @@ export function ProcessTree(props: ProcessTreeProps) {
     props.handle,
     () => ({
       fit: () => zoomTo(fitScale(layoutRef.current.bounds, sizeRef.current), { left: 0, top: 0 }),
+      zoomBy: (factor: number) => {
+        const pane = paneRef.current;
+        const prev = kRef.current;
+        const next = Math.min(MAX_SCALE, Math.max(MIN_SCALE, prev * factor));
+        if (!pane) {
+          zoomTo(next, null);
+          return;
+        }
+        const w = pane.clientWidth / 2;
+        const h = pane.clientHeight / 2;
+        const bounds = layoutRef.current.bounds;
+        const lx = (pane.scrollLeft + w - (PAD - bounds.minX * prev)) / prev;
+        const ly = (pane.scrollTop + h - (PAD - bounds.minY * prev)) / prev;
+        zoomTo(next, {
+          left: lx * next + PAD - bounds.minX * next - w,
+          top: ly * next + PAD - bounds.minY * next - h,
+        });
+      },
       reveal: revealKey,
     }),
     [zoomTo, revealKey],

@@ -10,6 +10,7 @@ interface Props {
   onNextMatch(): void;
   onFilters(f: Filters): void;
   onFit(): void;
+  onZoom(factor: number): void;
   onExpandAll(): void;
   onCollapseAll(): void;
 }
@@ -78,6 +79,12 @@ export function Toolbar(props: Props) {
         </button>
         <button type="button" onClick={props.onCollapseAll} title="Collapse to the top level">
           Collapse
+        </button>
+        <button type="button" onClick={() => props.onZoom(1 / 1.25)} aria-label="Zoom out">
+          −
+        </button>
+        <button type="button" onClick={() => props.onZoom(1.25)} aria-label="Zoom in">
+          +
         </button>
         <button
           type="button"
