@@ -230,14 +230,6 @@ export class LiveModel {
           headroom: sample.host.headroom,
         }
       : prev.host;
-    const next: State = {
-      seq: prev.seq + 1,
-      host,
-      docker: docker.status,
-      containers: [...containers.values()].sort(compareContainers),
-      processes: [...this.#byKey.values()].sort(compareProcesses),
-    };
-    const events = newEvents.map((e) => this.#stamp(e));
     // Unchanged processes are the very same objects in both states, and diff() finds nothing to
     // say about them: diffing only the touched ones gives the same patch for much less work.
     const touchedPrev: Process[] = [];
@@ -249,6 +241,15 @@ export class LiveModel {
       if (old) touchedPrev.push(old);
     }
     for (const [key, old] of this.#committed) if (!this.#byKey.has(key)) touchedPrev.push(old);
+    const untouched = touchedPrev.length === 0 && touchedNext.length === 0;
+    const next: State = {
+      seq: prev.seq + 1,
+      host,
+      docker: docker.status,
+      containers: [...containers.values()].sort(compareContainers),
+      processes: untouched ? prev.processes : [...this.#byKey.values()].sort(compareProcesses),
+    };
+    const events = newEvents.map((e) => this.#stamp(e));
     const patch = diff(
       { ...prev, processes: touchedPrev.sort(compareProcesses) },
       { ...next, processes: touchedNext.sort(compareProcesses) },

@@ -48,6 +48,8 @@ declare module 'fastify' {
   }
 }
 
+const DOCKER_COALESCE_MS = 50;
+
 export const SCAN_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 export default fp(
@@ -132,8 +134,13 @@ export default fp(
         timer = setTimeout(loop, Math.max(0, config.intervalMs - (Date.now() - started)));
     };
 
+    // Docker events come in bursts (create, start, attach…): apply them together.
+    let dockerTimer: NodeJS.Timeout | null = null;
     const unsubscribeDocker = docker.onChange(() => {
-      if (!closed && model.lastSample) publish(model.applyDocker(dockerView()));
+      dockerTimer ??= setTimeout(() => {
+        dockerTimer = null;
+        if (!closed && model.lastSample) publish(model.applyDocker(dockerView()));
+      }, DOCKER_COALESCE_MS);
     });
 
     const service: ModelService = {
@@ -171,6 +178,7 @@ export default fp(
     fastify.addHook('onClose', async () => {
       closed = true;
       if (timer) clearTimeout(timer);
+      if (dockerTimer) clearTimeout(dockerTimer);
       unsubscribeDocker();
       listeners.clear();
       await sampler.close();
