@@ -87,7 +87,7 @@ function render(startedAt, outcomes) {
     `| CPU | ${m.cpu} |`,
     `| memory | ${m.memory} |`,
     `| Node | ${m.node} |`,
-    `| load average | ${m.load} |`,
+    ...(startedAt === null ? [] : [`| load average | ${m.load} |`]),
     '',
   ];
   const files = readdirSync(resultsDir)
@@ -106,10 +106,14 @@ function render(startedAt, outcomes) {
       lines.push(`### ${file}`, '', 'Not in the bench result format.', '');
       continue;
     }
-    const stale = startedAt !== null && statSync(path).mtimeMs < startedAt;
-    lines.push(`### ${cell(data.title)}`, '');
-    if (stale)
-      lines.push(`_${file} was not rewritten by this run: numbers from an earlier run._`, '');
+    const measured = statSync(path).mtimeMs;
+    const stale = startedAt !== null && measured < startedAt;
+    lines.push(
+      `### ${cell(data.title)}`,
+      '',
+      `_${file}, written ${isoMinute(measured)}${stale ? ', not by this run' : ''}._`,
+      '',
+    );
     lines.push('| metric | value | unit | target | note |', '|---|---:|---|---|---|');
     for (const r of data.rows) {
       lines.push(
