@@ -2,7 +2,7 @@
 #
 # There is no registry here: both stages start from pidscope/node:local, which
 # `node apps/agent/dist/docker/imagesCli.js` imports from this machine's node, npm, their shared
-# libraries and busybox. Two stages run `npm install` against the npm registry, so build with the
+# libraries and busybox. Two stages run `npm ci` against the npm registry, so build with the
 # host network (`docker build --network host .`; docker-compose.yml sets `build.network: host`).
 
 # The agent's production dependencies only (the UI ships as static files). A stage of its own so
@@ -15,7 +15,7 @@ COPY packages/protocol/package.json packages/protocol/
 COPY apps/agent/package.json apps/agent/
 COPY apps/web/package.json apps/web/
 COPY e2e/package.json e2e/
-RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund -w @pidscope/agent
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w @pidscope/agent
 
 FROM pidscope/node:local AS build
 WORKDIR /src
@@ -25,9 +25,7 @@ COPY packages/protocol/package.json packages/protocol/
 COPY apps/agent/package.json apps/agent/
 COPY apps/web/package.json apps/web/
 COPY e2e/package.json e2e/
-# `npm install` keeps every locked version; `npm ci` refuses this lockfile because it lacks vite's
-# Windows-only optional dependency napi-windows-process-start-time, which the registry does not serve.
-RUN npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY packages packages
 COPY apps apps
 ENV TURBO_TELEMETRY_DISABLED=1
