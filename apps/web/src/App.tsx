@@ -18,6 +18,7 @@ import { ProcessActions } from './features/actions/index.js';
 import { DemosPanel } from './features/demos/index.js';
 import { indexState, sameShape } from './model/derive.js';
 import { keyOf } from './model/keys.js';
+import { formatCount } from './model/labels.js';
 import { layoutTree } from './model/layout.js';
 import { defaultFilters, type Filters, filterPredicate, findMatches } from './model/search.js';
 import { LiveStore } from './model/store.js';
@@ -208,7 +209,10 @@ export function App(props: AppProps) {
 
   const selected: Process | null = (selectedKey && index?.byKey.get(selectedKey)) || null;
   const parent = selected && index ? (index.byPid.get(selected.ppid) ?? null) : null;
-  const children = selected && index ? (index.childrenOf.get(keyOf(selected)) ?? []) : [];
+  const children = useMemo(
+    () => (selectedKey && index ? index.childrenOf(selectedKey) : []),
+    [index, selectedKey],
+  );
   const zombieChildren = children.filter((c) => c.state === 'Z').length;
   const selectedContainer = selected?.containerId
     ? (containers.get(selected.containerId) ?? null)
@@ -265,7 +269,7 @@ export function App(props: AppProps) {
         />
         {state ? (
           <div className="summary">
-            <span>{state.host.processes.toLocaleString('en-US')} processes</span>
+            <span>{formatCount(state.host.processes)} processes</span>
             <button
               type="button"
               className={state.host.zombies ? 'linklike bad' : 'linklike muted'}

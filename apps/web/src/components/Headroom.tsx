@@ -7,6 +7,7 @@ import {
   type Level,
 } from '../model/headroom.js';
 import { shortId } from '../model/keys.js';
+import { formatCount as fmt } from '../model/labels.js';
 import { Sparkline } from './Sparkline.js';
 
 /** Fork failures that rose within this window keep a container red. */
@@ -21,8 +22,6 @@ function Meter({ used, limit, level }: { used: number; limit: number | null; lev
     </div>
   );
 }
-
-const fmt = (n: number) => n.toLocaleString('en-US');
 
 interface Props {
   host: Host;

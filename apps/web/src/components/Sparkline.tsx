@@ -1,5 +1,6 @@
 import { scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
+import { memo } from 'react';
 import type { Sample } from '../model/headroom.js';
 
 interface Props {
@@ -15,7 +16,7 @@ interface Props {
 }
 
 /** A small history chart: D3 computes the scales and the path, React draws it. */
-export function Sparkline({ samples, windowMs, now, max, width = 120, height = 28, label }: Props) {
+function SparklineChart({ samples, windowMs, now, max, width = 120, height = 28, label }: Props) {
   const peak = Math.max(1, ...samples.map((s) => s.value));
   const top = max && max > 0 ? Math.max(max, peak) : peak * 1.15;
   // Until a full window is recorded, the chart spans what there is (at least a minute).
@@ -39,3 +40,19 @@ export function Sparkline({ samples, windowMs, now, max, width = 120, height = 2
     </svg>
   );
 }
+
+/**
+ * History series grow in place, so a redraw is due when the clock, the limit or the newest sample
+ * changed (a patch between two clock ticks changes none of what is drawn up to `now`).
+ */
+export const Sparkline = memo(
+  SparklineChart,
+  (a, b) =>
+    a.samples === b.samples &&
+    a.now === b.now &&
+    a.windowMs === b.windowMs &&
+    a.max === b.max &&
+    a.width === b.width &&
+    a.height === b.height &&
+    a.label === b.label,
+);

@@ -55,3 +55,12 @@ export function formatClock(ms: number): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
+
+// One formatter for every count: Number#toLocaleString builds a new one per call (the headroom
+// panel formats about a hundred numbers per render).
+const counts = new Intl.NumberFormat('en-US');
+
+/** 12,345 */
+export function formatCount(n: number): string {
+  return counts.format(n);
+}

@@ -122,48 +122,83 @@ interface Item {
   pos: number;
 }
 
-/**
- * The process holding `p.ppid` that can be p's parent: when the PID was reused, the latest one
- * started no later than p.
- */
-function parentOf(
-  byPid: Map<number, Process>,
-  reused: Map<number, Process[]>,
-  p: Process,
-): Process | undefined {
-  const only = byPid.get(p.ppid);
-  if (!only) return undefined;
-  const candidates = reused.get(p.ppid);
-  if (!candidates) return only === p ? undefined : only;
-  let best: Process | undefined;
-  for (const c of candidates) {
-    if (c === p || c.startTime > p.startTime) continue;
-    if (!best || c.startTime > best.startTime) best = c;
-  }
-  return best ?? candidates.find((c) => c !== p);
-}
-
 function byStart(a: Process, b: Process): number {
   return a.startTime - b.startTime || a.pid - b.pid;
 }
 
-function countDescendants(
-  p: Process,
-  childrenOf: Map<Process, Process[]>,
-  keep: Set<Process> | null,
-): number {
-  // Iterative: a fork chain thousands deep must not overflow the stack.
-  let n = 0;
-  const stack = [p];
-  while (stack.length) {
-    const top = stack.pop() as Process;
-    for (const c of childrenOf.get(top) ?? []) {
-      if (keep && !keep.has(c)) continue;
-      n += 1;
-      stack.push(c);
+/**
+ * The tree's structure over positions in `processes` (typed arrays, not maps keyed by object:
+ * this runs on every patch that changes the shape, and Map writes and their garbage dominated it).
+ */
+interface Structure {
+  /** Parent's position, or -1 for a root. */
+  parent: Int32Array;
+  /** Children of position i are childIdx[childStart[i] .. childStart[i + 1]), by start time. */
+  childStart: Int32Array;
+  childIdx: Int32Array;
+  roots: number[];
+}
+
+function structure(processes: readonly Process[]): Structure {
+  const n = processes.length;
+  const at = (i: number) => processes[i] as Process;
+  // One position per PID; a reused PID listed twice (mid-scan) also goes to `reused`.
+  const byPid = new Map<number, number>();
+  let reused: Map<number, number[]> | null = null;
+  for (let i = 0; i < n; i++) {
+    const pid = at(i).pid;
+    const held = byPid.get(pid);
+    if (held === undefined) byPid.set(pid, i);
+    else {
+      reused ??= new Map();
+      reused.set(pid, [...(reused.get(pid) ?? [held]), i]);
     }
   }
-  return n;
+  // The process holding `p.ppid` that can be p's parent: when the PID was reused, the latest one
+  // started no later than p.
+  const parentOf = (i: number): number => {
+    const p = at(i);
+    if (p.ppid === 0) return -1;
+    const only = byPid.get(p.ppid);
+    if (only === undefined) return -1;
+    const candidates = reused?.get(p.ppid);
+    if (!candidates) return only === i ? -1 : only;
+    let best = -1;
+    for (const c of candidates) {
+      if (c === i || at(c).startTime > p.startTime) continue;
+      if (best < 0 || at(c).startTime > at(best).startTime) best = c;
+    }
+    return best >= 0 ? best : (candidates.find((c) => c !== i) ?? -1);
+  };
+
+  const parent = new Int32Array(n);
+  const childStart = new Int32Array(n + 1);
+  const roots: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const up = parentOf(i);
+    parent[i] = up;
+    if (up >= 0) childStart[up + 1] = (childStart[up + 1] as number) + 1;
+    else roots.push(i);
+  }
+  for (let i = 0; i < n; i++)
+    childStart[i + 1] = (childStart[i + 1] as number) + (childStart[i] as number);
+  const fill = childStart.slice(0, n);
+  const childIdx = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const up = parent[i] as number;
+    if (up < 0) continue;
+    const slot = fill[up] as number;
+    childIdx[slot] = i;
+    fill[up] = slot + 1;
+  }
+  const cmp = (a: number, b: number) => byStart(at(a), at(b));
+  for (let i = 0; i < n; i++) {
+    const from = childStart[i] as number;
+    const to = childStart[i + 1] as number;
+    if (to - from > 1) childIdx.subarray(from, to).sort(cmp);
+  }
+  roots.sort(cmp);
+  return { parent, childStart, childIdx, roots };
 }
 
 export function layoutTree(
@@ -173,94 +208,92 @@ export function layoutTree(
 ): Layout {
   const opts: LayoutOptions = { ...defaultLayoutOptions, ...options };
   const k = keyOf;
-  // One process per PID; a reused PID listed twice (mid-scan) also goes to `reused`.
-  const byPid = new Map<number, Process>();
-  const reused = new Map<number, Process[]>();
-  for (const p of processes) {
-    const held = byPid.get(p.pid);
-    if (held) reused.set(p.pid, [...(reused.get(p.pid) ?? [held]), p]);
-    else byPid.set(p.pid, p);
-  }
-
-  // Keyed by process object, not by key string: cheaper to hash and no strings to build.
-  const parentOfP = new Map<Process, Process | null>();
-  const childrenOf = new Map<Process, Process[]>();
-  const byKey0 = new Map<string, Process>();
-  const roots: Process[] = [];
-  const kthreadd = new Set<Process>();
-  for (const p of processes) {
-    const parent = p.ppid === 0 ? undefined : parentOf(byPid, reused, p);
-    if (parent) {
-      parentOfP.set(p, parent);
-      const list = childrenOf.get(parent);
-      if (list) list.push(p);
-      else childrenOf.set(parent, [p]);
-    } else {
-      parentOfP.set(p, null);
-      roots.push(p);
-      // kthreadd: the kernel thread at the top of the kernel-thread tree (its ppid is 0).
-      if (p.kernelThread) kthreadd.add(p);
-    }
-  }
-  for (const list of childrenOf.values()) list.sort(byStart);
-  roots.sort(byStart);
+  const n = processes.length;
+  const at = (i: number) => processes[i] as Process;
+  const { parent, childStart, childIdx, roots } = structure(processes);
 
   // Filter: keep matches and every ancestor of a match.
-  let keep: Set<Process> | null = null;
+  let keep: Uint8Array | null = null;
   if (opts.filter) {
-    keep = new Set();
-    for (const p of processes) {
-      if (!opts.filter(p)) continue;
-      let up: Process | null | undefined = p;
-      while (up && !keep.has(up)) {
-        keep.add(up);
-        up = parentOfP.get(up);
+    keep = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      if (!opts.filter(at(i))) continue;
+      let up = i;
+      while (up >= 0 && !keep[up]) {
+        keep[up] = 1;
+        up = parent[up] as number;
       }
     }
   }
 
   // Ancestors of revealed keys are forced open.
-  const forcedOpen = new Set<Process>();
-  if (opts.reveal.size) for (const p of processes) byKey0.set(k(p), p);
-  for (const r of opts.reveal) {
-    const target = byKey0.get(r);
-    let up = target ? parentOfP.get(target) : undefined;
-    while (up && !forcedOpen.has(up)) {
-      forcedOpen.add(up);
-      up = parentOfP.get(up);
+  const forcedOpen = new Uint8Array(n);
+  if (opts.reveal.size) {
+    const byKey0 = new Map<string, number>();
+    for (let i = 0; i < n; i++) byKey0.set(k(at(i)), i);
+    for (const r of opts.reveal) {
+      const target = byKey0.get(r);
+      let up = target === undefined ? -1 : (parent[target] as number);
+      while (up >= 0 && !forcedOpen[up]) {
+        forcedOpen[up] = 1;
+        up = parent[up] as number;
+      }
     }
   }
 
-  const isCollapsed = (p: Process, key: string): boolean => {
-    if (forcedOpen.has(p)) return false;
+  const isCollapsed = (i: number, key: string): boolean => {
+    if (forcedOpen[i]) return false;
     const t = opts.toggles.get(key);
     if (t !== undefined) return !t;
-    return kthreadd.has(p) && !opts.showKernelThreads;
+    // kthreadd: the kernel thread at the top of the kernel-thread tree (a root; its ppid is 0).
+    return parent[i] === -1 && at(i).kernelThread && !opts.showKernelThreads;
   };
 
-  const build = (p: Process): Item => {
+  const countDescendants = (i: number): number => {
+    // Iterative: a fork chain thousands deep must not overflow the stack.
+    let count = 0;
+    const stack = [i];
+    while (stack.length) {
+      const top = stack.pop() as number;
+      for (let j = childStart[top] as number; j < (childStart[top + 1] as number); j++) {
+        const c = childIdx[j] as number;
+        if (keep && !keep[c]) continue;
+        count += 1;
+        stack.push(c);
+      }
+    }
+    return count;
+  };
+
+  const build = (i: number): Item => {
+    const p = at(i);
     const key = k(p);
-    const all = childrenOf.get(p);
-    const kids = all && keep ? all.filter((c) => keep.has(c)) : (all ?? []);
+    const from = childStart[i] as number;
+    const to = childStart[i + 1] as number;
+    const kids: number[] = [];
+    for (let j = from; j < to; j++) {
+      const c = childIdx[j] as number;
+      if (!keep || keep[c]) kids.push(c);
+    }
     const item: Item = {
       process: p,
       key,
       children: [],
-      modelChildren: all?.length ?? 0,
+      modelChildren: to - from,
       hidden: 0,
       collapsed: false,
       pos: 1,
     };
-    if (kids.length > 0 && isCollapsed(p, key)) {
+    if (kids.length > 0 && isCollapsed(i, key)) {
       item.collapsed = true;
-      item.hidden = countDescendants(p, childrenOf, keep);
+      item.hidden = countDescendants(i);
       return item;
     }
     const children: Item[] = new Array(kids.length);
-    for (let i = 0; i < kids.length; i++) {
-      const c = build(kids[i] as Process);
-      c.pos = i + 1;
-      children[i] = c;
+    for (let c = 0; c < kids.length; c++) {
+      const child = build(kids[c] as number);
+      child.pos = c + 1;
+      children[c] = child;
     }
     item.children = children;
     return item;
@@ -269,7 +302,7 @@ export function layoutTree(
   const top: Item = {
     process: null,
     key: '',
-    children: roots.filter((r) => !keep || keep.has(r)).map(build),
+    children: roots.filter((r) => !keep || keep[r]).map(build),
     modelChildren: roots.length,
     hidden: 0,
     collapsed: false,
