@@ -110,18 +110,6 @@ function headerWidth(c: Container | null): number {
   return text.length * 6.9 + 24;
 }
 
-interface Item {
-  process: Process | null;
-  key: string;
-  children: Item[];
-  /** Every child in the model, before filtering and collapsing. */
-  modelChildren: number;
-  hidden: number;
-  collapsed: boolean;
-  /** 1-based position among drawn siblings. */
-  pos: number;
-}
-
 function byStart(a: Process, b: Process): number {
   return a.startTime - b.startTime || a.pid - b.pid;
 }
@@ -265,55 +253,36 @@ export function layoutTree(
     return count;
   };
 
-  const build = (i: number): Item => {
-    const p = at(i);
-    const key = k(p);
+  // The drawn children of position i (the top is -1: the roots), or none when i is collapsed.
+  // D3 asks once per node; what it learns of each node goes to typed arrays, not per-node objects.
+  const collapsed = new Uint8Array(n);
+  const hidden = new Int32Array(n);
+  const drawnChildren = (i: number): number[] | undefined => {
+    if (i < 0) return keep ? roots.filter((r) => keep[r]) : roots;
     const from = childStart[i] as number;
     const to = childStart[i + 1] as number;
+    if (from === to) return undefined;
     const kids: number[] = [];
     for (let j = from; j < to; j++) {
       const c = childIdx[j] as number;
       if (!keep || keep[c]) kids.push(c);
     }
-    const item: Item = {
-      process: p,
-      key,
-      children: [],
-      modelChildren: to - from,
-      hidden: 0,
-      collapsed: false,
-      pos: 1,
-    };
-    if (kids.length > 0 && isCollapsed(i, key)) {
-      item.collapsed = true;
-      item.hidden = countDescendants(i);
-      return item;
+    if (kids.length > 0 && isCollapsed(i, k(at(i)))) {
+      collapsed[i] = 1;
+      hidden[i] = countDescendants(i);
+      return undefined;
     }
-    const children: Item[] = new Array(kids.length);
-    for (let c = 0; c < kids.length; c++) {
-      const child = build(kids[c] as number);
-      child.pos = c + 1;
-      children[c] = child;
-    }
-    item.children = children;
-    return item;
+    return kids;
   };
+  const root = hierarchy<number>(-1, drawnChildren);
 
-  const top: Item = {
-    process: null,
-    key: '',
-    children: roots.filter((r) => !keep || keep[r]).map(build),
-    modelChildren: roots.length,
-    hidden: 0,
-    collapsed: false,
-    pos: 1,
+  // Pre-order meets siblings in order: a count per parent (slot 0 for the top) is the position.
+  const seenChildren = new Int32Array(n + 1);
+  const position = (up: number): number => {
+    const slot = up + 1;
+    seenChildren[slot] = (seenChildren[slot] as number) + 1;
+    return seenChildren[slot] as number;
   };
-  top.children.forEach((c, i) => {
-    c.pos = i + 1;
-  });
-
-  const root = hierarchy(top, (d) => d.children);
-
   const nodes: LayoutNode[] = [];
   const links: LayoutLink[] = [];
   const byKey = new Map<string, LayoutNode>();
@@ -337,9 +306,11 @@ export function layoutTree(
   };
 
   // Pre-order walk: one row per drawn process, as pstree and htop's tree view show it.
-  root.eachBefore((n: HierarchyNode<Item>) => {
-    const p = n.data.process;
-    if (!p) return;
+  root.eachBefore((n: HierarchyNode<number>) => {
+    const i = n.data;
+    if (i < 0) return;
+    const p = at(i);
+    const key = k(p);
     const x = (n.depth - 1) * opts.indent;
     const cid = p.containerId;
     if (run && run.group.containerId !== cid) closeRun();
@@ -362,20 +333,22 @@ export function layoutTree(
       run.maxX = Math.max(run.maxX, x);
       run.group.x = Math.min(run.group.x, x - GROUP_PAD);
     }
-    const parentKey = n.parent?.data.process ? n.parent.data.key : null;
+    const up = n.parent?.data ?? -1;
+    const parentKey = up >= 0 ? k(at(up)) : null;
+    const siblings = n.parent?.children;
     const node: LayoutNode = {
-      key: n.data.key,
+      key,
       pid: p.pid,
       startTime: p.startTime,
       x,
       y,
       level: n.depth,
-      posInSet: n.data.pos,
-      setSize: n.parent?.children?.length ?? 1,
+      posInSet: position(up),
+      setSize: siblings?.length ?? 1,
       parentKey,
-      childCount: n.data.modelChildren,
-      hiddenCount: n.data.hidden,
-      collapsed: n.data.collapsed,
+      childCount: (childStart[i + 1] as number) - (childStart[i] as number),
+      hiddenCount: hidden[i] as number,
+      collapsed: collapsed[i] === 1,
       containerId: cid,
     };
     nodes.push(node);
