@@ -92,6 +92,12 @@ try {
   const patchJs = await page.evaluate(() =>
     performance.getEntriesByName('pidscope:patch').map((m) => m.duration),
   );
+  const layoutMs = await page.evaluate(() =>
+    performance
+      .getEntriesByName('pidscope:layout')
+      .map((m) => m.duration)
+      .slice(1),
+  );
   const drawnAfter = await page.evaluate(() =>
     Number(document.querySelector('svg[role="tree"]')?.getAttribute('data-drawn')),
   );
@@ -129,6 +135,13 @@ try {
         unit: 'ms',
         target: '< 16',
       },
+      {
+        metric: 'layout per patch (median)',
+        value: round(quantile(layoutMs, 0.5)),
+        unit: 'ms',
+        note: `layoutTree of every process, inside the patch time above (${layoutMs.length} layouts)`,
+      },
+      { metric: 'layout per patch (p95)', value: round(quantile(layoutMs, 0.95)), unit: 'ms' },
       {
         metric: 'main-thread busy per patch (median)',
         value: round(quantile(busy, 0.5)),

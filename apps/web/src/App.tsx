@@ -30,7 +30,7 @@ import {
   type SocketFactory,
 } from './net/connection.js';
 import { type Selection, withSelection } from './net/session.js';
-import { markReceived } from './perf.js';
+import { markReceived, timed } from './perf.js';
 
 export interface AppProps {
   /** The stream URL (ws://…/api/v1/stream). */
@@ -152,12 +152,14 @@ export function App(props: AppProps) {
 
   const layout = useMemo(
     () =>
-      layoutTree(shape, layoutContainers, {
-        toggles,
-        reveal,
-        showKernelThreads: filters.showKernelThreads,
-        filter: filterPredicate(filters),
-      }),
+      timed('layout', () =>
+        layoutTree(shape, layoutContainers, {
+          toggles,
+          reveal,
+          showKernelThreads: filters.showKernelThreads,
+          filter: filterPredicate(filters),
+        }),
+      ),
     [shape, layoutContainers, toggles, reveal, filters],
   );
 

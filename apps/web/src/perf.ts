@@ -24,3 +24,12 @@ export function markCommitted(): void {
   performance.measure(`pidscope:${pending.kind}`, { start: pending.start, end: performance.now() });
   pending = null;
 }
+
+/** Times one step of the render path as `pidscope:<name>` (the benchmark reports the layout). */
+export function timed<T>(name: string, run: () => T): T {
+  if (!supported()) return run();
+  const start = performance.now();
+  const out = run();
+  performance.measure(`pidscope:${name}`, { start, end: performance.now() });
+  return out;
+}
