@@ -13,6 +13,8 @@ import { Sparkline } from './Sparkline.js';
 /** Fork failures that rose within this window keep a container red. */
 export const FORK_FAILURE_WINDOW_MS = 60_000;
 const WINDOW_MS = 5 * 60_000;
+/** Cards scrolled out of the side panel are not laid out or painted on every tick. */
+const CARD_STYLE = { contentVisibility: 'auto', containIntrinsicSize: 'auto 84px' } as const;
 
 function Meter({ used, limit, level }: { used: number; limit: number | null; level: Level }) {
   const share = limit ? Math.min(1, used / limit) : 0;
@@ -90,6 +92,7 @@ export function Headroom({ host, containers, history, now, onPickContainer }: Pr
           <div
             key={c.id}
             className="hr-card hr-container"
+            style={CARD_STYLE}
             data-testid={`headroom-container-${shortId(c.id)}`}
             data-level={lvl}
           >
