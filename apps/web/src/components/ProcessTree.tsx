@@ -556,6 +556,20 @@ export function ProcessTree(props: ProcessTreeProps) {
     markCommitted();
   });
 
+  // One trunk per parent: its vertical line down to its last child. Once per layout, not per
+  // scroll step.
+  const trunks = useMemo(() => {
+    if (!cull) return [];
+    const byParent = new Map<string, LayoutLink>();
+    for (const l of layout.links) {
+      const t = byParent.get(l.sourceKey);
+      if (t) t.y2 = Math.max(t.y2, l.y2);
+      else
+        byParent.set(l.sourceKey, { ...l, key: `trunk:${l.sourceKey}`, targetKey: '', x2: l.x1 });
+    }
+    return [...byParent.values()];
+  }, [cull, layout.links]);
+
   const { nodes, links, groups } = useMemo(() => {
     if (!cull) return layout;
     const r = cullRect;
@@ -564,13 +578,7 @@ export function ProcessTree(props: ProcessTreeProps) {
     // Edges to processes in the rect, plus one trunk per parent whose vertical line crosses it:
     // a parent with 1,000 children far below needs one line here, not 1,000.
     const links = layout.links.filter((l) => l.y2 >= r.minY && l.y2 <= r.maxY);
-    const trunks = new Map<string, LayoutLink>();
-    for (const l of layout.links) {
-      const t = trunks.get(l.sourceKey);
-      if (t) t.y2 = Math.max(t.y2, l.y2);
-      else trunks.set(l.sourceKey, { ...l, key: `trunk:${l.sourceKey}`, targetKey: '', x2: l.x1 });
-    }
-    for (const t of trunks.values()) {
+    for (const t of trunks) {
       if (t.y2 >= r.minY && t.y1 <= r.maxY && (t.y1 < r.minY || t.y2 > r.maxY)) links.push(t);
     }
     return {
@@ -578,7 +586,7 @@ export function ProcessTree(props: ProcessTreeProps) {
       links,
       groups: layout.groups.filter((g) => g.y + g.height >= r.minY && g.y <= r.maxY),
     };
-  }, [cull, layout, cullRect]);
+  }, [cull, layout, cullRect, trunks]);
 
   const active =
     activeKey && layout.byKey.has(activeKey)
