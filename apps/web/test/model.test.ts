@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { indexState } from '../src/model/derive.js';
 import { containerLevel, History, hostLevel, levelOf } from '../src/model/headroom.js';
 import { processLabel } from '../src/model/labels.js';
 import { filterPredicate, findMatches } from '../src/model/search.js';
 import { LiveStore, REPARENT_MARK_MS } from '../src/model/store.js';
 import { readSelection, TOKEN_KEY, takeToken, withSelection } from '../src/net/session.js';
 import { emptyPatch, snapshotOf } from './fakeSocket.js';
-import { container, event, host, processes, state } from './fixtures/hosts.js';
+import { container, event, host, proc, processes, state } from './fixtures/hosts.js';
 
 describe('headroom levels', () => {
   it.each([
@@ -133,5 +134,25 @@ describe('session', () => {
       'http://h/?x=1&pid=7&start=70',
     );
     expect(withSelection('http://h/?pid=7&start=70', null)).toBe('http://h/');
+  });
+});
+
+describe('indexState', () => {
+  it('finds zombies, blames their parent and lists a process’s children', () => {
+    const index = indexState(state());
+    expect(index.zombies.map((p) => p.pid)).toEqual([4430]);
+    expect([...index.blamed]).toEqual(['4425:44250']);
+    expect(index.childrenOf('4425:44250').map((p) => p.pid)).toEqual([4430, 4431]);
+    expect(index.childrenOf('1:10').map((p) => p.pid)).toEqual([300, 400, 500]);
+    expect(index.childrenOf('999:1')).toEqual([]);
+    expect(indexState(state())).not.toBe(index);
+  });
+
+  it('gives a reused PID’s children to the process now holding it', () => {
+    const old = proc({ pid: 777, ppid: 1, comm: 'old', startTime: 50 });
+    const index = indexState(state({ processes: [...processes, old] }));
+    expect(index.byPid.get(777)?.comm).toBe('bash');
+    expect(index.childrenOf('777:99000').map((p) => p.comm)).toEqual(['vim']);
+    expect(index.childrenOf('777:50')).toEqual([]);
   });
 });
