@@ -362,4 +362,17 @@ describe('the dashboard', () => {
     const edges = document.querySelectorAll('.links path');
     expect(edges.length).toBeLessThan(drawn + 10);
   });
+
+  it('keeps the selected process in place while rows above it come and go', () => {
+    const { container: root } = mount({ pid: 300, startTime: 3000 });
+    const ws = connect();
+    const pane = root.querySelector('.tree-scroll') as HTMLElement;
+    pane.scrollTop = 100;
+    const before = (item(300, 3000) as unknown as SVGElement).style.transform;
+    act(() => {
+      ws.push(emptyPatch(1, { added: [proc({ pid: 5, ppid: 1, comm: 'cron' })] }));
+    });
+    expect((item(300, 3000) as unknown as SVGElement).style.transform).not.toBe(before);
+    expect(pane.scrollTop).toBeGreaterThan(100);
+  });
 });

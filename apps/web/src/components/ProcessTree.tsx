@@ -262,6 +262,7 @@ const Node = memo(function Node(props: NodeProps) {
       data-pid={p.pid}
       data-ppid={p.ppid}
       data-ns-pid={ns ?? undefined}
+      data-container-id={p.containerId ?? undefined}
       data-zombie={zombie ? 'true' : undefined}
       data-blamed={props.blamed ? 'true' : undefined}
       data-reparented={props.reparented ? 'true' : undefined}
@@ -555,6 +556,21 @@ export function ProcessTree(props: ProcessTreeProps) {
   useLayoutEffect(() => {
     markCommitted();
   });
+
+  // Scroll anchoring on the selection: on a busy host rows above it come and go every tick, and
+  // without this the process someone is looking at (or opened from a shared URL) drifts away.
+  const anchor = useRef<{ key: string; top: number } | null>(null);
+  useLayoutEffect(() => {
+    const key = props.selectedKey;
+    const n = key ? layout.byKey.get(key) : undefined;
+    const top = n ? n.y - layout.bounds.minY : 0;
+    const pane = paneRef.current;
+    const prev = anchor.current;
+    if (pane && n && prev && prev.key === key && prev.top !== top) {
+      pane.scrollTop += (top - prev.top) * kRef.current;
+    }
+    anchor.current = key && n ? { key, top } : null;
+  }, [layout, props.selectedKey]);
 
   // One trunk per parent: its vertical line down to its last child. Once per layout, not per
   // scroll step.
