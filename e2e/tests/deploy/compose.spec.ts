@@ -80,7 +80,9 @@ test('docker-compose runs the agent in a container that sees the host and its co
     },
   );
   port = await freePort();
-  compose(['up', '-d', '--build'], 540_000);
+  // --force-rm: a failed build step leaves no intermediate container behind.
+  compose(['build', '--force-rm'], 540_000);
+  compose(['up', '-d'], 120_000);
   const agentId = compose(['ps', '-q', 'pidscope']).trim();
   expect(agentId).toMatch(/^[0-9a-f]{64}$/);
 
