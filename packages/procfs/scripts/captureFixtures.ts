@@ -18,6 +18,7 @@ import { ProcScanner } from '../src/index.js';
 import {
   childrenOf,
   containerPid,
+  descendants,
   ProcessPool,
   removeContainers,
   requireBusyboxImage,
@@ -40,12 +41,6 @@ const PER_PID_FILES = ['stat', 'status', 'cmdline', 'cgroup', 'limits'];
 function nsPidsOf(pid: number): number[] {
   const m = /\nNSpid:\s+([^\n]+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? (m[1] as string).trim().split(/\s+/).map(Number) : [];
-}
-
-function descendants(pid: number): number[] {
-  const out: number[] = [];
-  for (const child of childrenOf(pid)) out.push(child, ...descendants(child));
-  return out;
 }
 
 function threadsOf(pid: number): number {

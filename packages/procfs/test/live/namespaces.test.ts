@@ -1,15 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProcScanner, readProcess } from '../../src/index.js';
-import { childrenOf, ProcessPool, stateOf, waitFor } from '../support/live.js';
+import { childrenOf, descendants, ProcessPool, stateOf, waitFor } from '../support/live.js';
 
 const pool = new ProcessPool();
 afterAll(() => pool.stopAll());
-
-function descendants(pid: number): number[] {
-  const out: number[] = [];
-  for (const child of childrenOf(pid)) out.push(child, ...descendants(child));
-  return out;
-}
 
 describe('live PID namespaces (unshare --pid --fork --mount-proc)', () => {
   it('gives a process in a new namespace its NSpid chain, host PID first', async () => {

@@ -3,7 +3,7 @@
  * fixture capture script. Everything they start is tracked and stopped by PID or by label.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export const BUSYBOX_IMAGE = 'pidscope/busybox:local';
@@ -36,10 +36,7 @@ export async function waitFor<T>(
 export function childrenOf(pid: number): number[] {
   try {
     const out: number[] = [];
-    for (const tid of execFileSync('ls', [`/proc/${pid}/task`], { encoding: 'utf8' }).split(
-      /\s+/,
-    )) {
-      if (!tid) continue;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
       const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
       for (const c of text.trim().split(' ')) if (c) out.push(Number(c));
     }
@@ -47,6 +44,13 @@ export function childrenOf(pid: number): number[] {
   } catch {
     return [];
   }
+}
+
+/** Every process below `pid` (children, grandchildren, …), parents before their children. */
+export function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (const child of childrenOf(pid)) out.push(child, ...descendants(child));
+  return out;
 }
 
 /** State letter of `pid` from its stat (after the last ')'), or undefined when gone. */
