@@ -29,10 +29,23 @@ export function sharedAgent(): SharedAgent {
   };
 }
 
-export const test = base.extend<{ agent: SharedAgent }>({
+export const test = base.extend<{
+  agent: SharedAgent;
+  /** Starts a demo from the page's demos panel; every demo started is stopped after the test. */
+  startDemo: (name: string) => Promise<StartedDemo>;
+}>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
   agent: async ({}, use) => {
     await use(sharedAgent());
+  },
+  startDemo: async ({ page, agent }, use) => {
+    const started: StartedDemo[] = [];
+    await use(async (name) => {
+      const demo = await startDemoFromUi(page, agent, name);
+      started.push(demo);
+      return demo;
+    });
+    for (const demo of started) await stopDemo(agent, demo.demoId);
   },
 });
 export { expect };

@@ -3,25 +3,15 @@ import {
   expect,
   openDashboard,
   press,
-  type StartedDemo,
   short,
   snapshot,
-  startDemoFromUi,
-  stopDemo,
   test,
   waitForContainer,
 } from '../../src/fixtures.js';
 
-let demo: StartedDemo | null = null;
-
-test.afterEach(async ({ agent }) => {
-  if (demo) await stopDemo(agent, demo.demoId);
-  demo = null;
-});
-
-test("pid-exhaustion turns that container's headroom red", async ({ page, agent }) => {
+test("pid-exhaustion turns that container's headroom red", async ({ page, agent, startDemo }) => {
   await openDashboard(page, agent);
-  demo = await startDemoFromUi(page, agent, 'pid-exhaustion');
+  const demo = await startDemo('pid-exhaustion');
   const id = demo.containerIds[0] as string;
   const container = await waitForContainer(agent, id);
   expect(container.pidsMax).not.toBeNull();
@@ -36,6 +26,6 @@ test("pid-exhaustion turns that container's headroom red", async ({ page, agent 
 
   // The demos panel stops it: the container is removed.
   await press(page.getByTestId('demos').getByTestId('demo-stop-pid-exhaustion'));
-  await expect.poll(() => containersWithLabel(DEMO_ID_LABEL, demo?.demoId ?? '').length).toBe(0);
+  await expect.poll(() => containersWithLabel(DEMO_ID_LABEL, demo.demoId).length).toBe(0);
   await expect(card).toHaveCount(0);
 });

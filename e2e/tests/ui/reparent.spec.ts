@@ -5,31 +5,22 @@ import {
   expect,
   openDashboard,
   press,
-  type StartedDemo,
   showContainer,
   snapshot,
-  startDemoFromUi,
-  stopDemo,
   test,
   treeitem,
   waitForContainer,
 } from '../../src/fixtures.js';
 import { readStat } from '../../src/proc.js';
 
-let demo: StartedDemo | null = null;
-
-test.afterEach(async ({ agent }) => {
-  if (demo) await stopDemo(agent, demo.demoId);
-  demo = null;
-});
-
 test('orphan-reparent: the reparented event shows and the orphan sits under its new parent', async ({
   page,
   agent,
+  startDemo,
 }) => {
   await openDashboard(page, agent);
   const since = Date.now() - 1000;
-  demo = await startDemoFromUi(page, agent, 'orphan-reparent');
+  const demo = await startDemo('orphan-reparent');
   const id = demo.containerIds[0] as string;
   await waitForContainer(agent, id);
   const group = await showContainer(page, id);

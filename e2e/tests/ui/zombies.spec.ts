@@ -3,30 +3,21 @@ import {
   drawnInside,
   expect,
   openDashboard,
-  type StartedDemo,
   showContainer,
   snapshot,
-  startDemoFromUi,
-  stopDemo,
   test,
   treeitem,
   waitForContainer,
 } from '../../src/fixtures.js';
 import { readStat } from '../../src/proc.js';
 
-let demo: StartedDemo | null = null;
-
-test.afterEach(async ({ agent }) => {
-  if (demo) await stopDemo(agent, demo.demoId);
-  demo = null;
-});
-
 test('zombie-no-init: the zombie is drawn in its container and its parent is blamed', async ({
   page,
   agent,
+  startDemo,
 }) => {
   await openDashboard(page, agent);
-  demo = await startDemoFromUi(page, agent, 'zombie-no-init');
+  const demo = await startDemo('zombie-no-init');
   const id = demo.containerIds[0] as string;
   await waitForContainer(agent, id);
   const group = await showContainer(page, id);
@@ -63,9 +54,10 @@ test('zombie-no-init: the zombie is drawn in its container and its parent is bla
 test('zombie-with-init: children come and go but no zombie stays in the container', async ({
   page,
   agent,
+  startDemo,
 }) => {
   await openDashboard(page, agent);
-  demo = await startDemoFromUi(page, agent, 'zombie-with-init');
+  const demo = await startDemo('zombie-with-init');
   const id = demo.containerIds[0] as string;
   const container = await waitForContainer(agent, id);
   expect(container.hasInit).toBe(true);
