@@ -59,8 +59,6 @@ export function App(props: AppProps) {
   const view = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const [status, setStatus] = useState<ConnectionStatus>('reconnecting');
   const [problem, setProblem] = useState<string | null>(null);
-  const [lastUpdate, setLastUpdate] = useState<number | null>(null);
-  const [now, setNow] = useState(() => Date.now());
   const [selection, setSelection] = useState<Selection | null>(props.initialSelection);
   const [query, setQuery] = useState('');
   const [matchCursor, setMatchCursor] = useState(0);
@@ -88,7 +86,6 @@ export function App(props: AppProps) {
         snapshot: (s) => {
           markReceived('snapshot');
           store.applySnapshot(s, Date.now());
-          setLastUpdate(Date.now());
           setProblem(null);
           // [T7] Events travel only in patches: fetch the ones missed while away.
           if (!socket) backfill();
@@ -98,7 +95,6 @@ export function App(props: AppProps) {
           store.applyPatch(p, Date.now());
           const last = p.events[p.events.length - 1];
           if (last) lastEventAt = last.at;
-          setLastUpdate(Date.now());
         },
         status: setStatus,
         closed: (code) => {
@@ -109,18 +105,15 @@ export function App(props: AppProps) {
       },
     });
     conn.start();
-    const clock = setInterval(() => {
-      const t = Date.now();
-      store.tick(t);
-      setNow(t);
-    }, 1000);
+    // The store keeps the clock too: one render per tick or patch, not one for it and one here.
+    const clock = setInterval(() => store.tick(Date.now()), 1000);
     return () => {
       clearInterval(clock);
       conn.stop();
     };
   }, [store, streamUrl, socket, token]);
 
-  const state = view.state;
+  const { state, now } = view;
   const index = useMemo(() => (state ? indexState(state) : null), [state]);
   const containers = useMemo(
     () => new Map((state?.containers ?? []).map((c) => [c.id, c])),
@@ -265,7 +258,7 @@ export function App(props: AppProps) {
           status={status}
           hello={view.hello}
           docker={state?.docker ?? view.hello?.docker ?? null}
-          lastUpdate={lastUpdate}
+          lastUpdate={view.updatedAt}
           now={now}
           problem={problem}
         />

@@ -24,6 +24,10 @@ export interface StoreView {
   /** Reparented process key → when this client learnt of it (client clock, ms). */
   reparented: ReadonlyMap<string, number>;
   history: History;
+  /** The client clock at the last tick, snapshot or patch (ms). */
+  now: number;
+  /** When the last snapshot or patch arrived (client clock, ms); null before the first. */
+  updatedAt: number | null;
 }
 
 function eventId(e: Event): string {
@@ -39,6 +43,8 @@ export class LiveStore {
     events: [],
     reparented: new Map(),
     history: new History(),
+    now: Date.now(),
+    updatedAt: null,
   };
   private readonly seen = new Set<string>();
   private readonly listeners = new Set<() => void>();
@@ -61,7 +67,12 @@ export class LiveStore {
 
   applySnapshot(snapshot: Snapshot, now: number): void {
     this.record(snapshot.state, now);
-    this.commit({ state: snapshot.state, reparented: this.expire(this.view.reparented, now) });
+    this.commit({
+      state: snapshot.state,
+      reparented: this.expire(this.view.reparented, now),
+      now,
+      updatedAt: now,
+    });
   }
 
   /** Applies a patch in order; throws the protocol's error when it does not fit (resync then). */
@@ -71,7 +82,13 @@ export class LiveStore {
     const state = applyPatch(current, patch);
     const merged = this.mergeEvents(patch.events, now);
     this.record(state, now);
-    this.commit({ state, events: merged.events, reparented: this.expire(merged.reparented, now) });
+    this.commit({
+      state,
+      events: merged.events,
+      reparented: this.expire(merged.reparented, now),
+      now,
+      updatedAt: now,
+    });
   }
 
   /** Events fetched from the agent's ring (after a reconnect); duplicates are ignored. */
@@ -109,9 +126,12 @@ export class LiveStore {
   /** The clock: one history sample per second even when nothing changes; expires marks. */
   tick(now: number): void {
     const state = this.view.state;
-    if (!state) return;
+    if (!state) {
+      this.commit({ now });
+      return;
+    }
     this.record(state, now);
-    this.commit({ reparented: this.expire(this.view.reparented, now) });
+    this.commit({ reparented: this.expire(this.view.reparented, now), now });
   }
 
   private record(state: State, now: number): void {
