@@ -2,10 +2,10 @@ import type { Process } from '@pidscope/protocol';
 import type Docker from 'dockerode';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import { createDockerClient } from '../docker/dockerWatcher.js';
 import { ActionError, type Actions, createActions } from './actions.js';
 import { type AuditEntry, type AuditLog, createAuditLog } from './audit.js';
 import { bearerMatches, tokenId } from './auth.js';
-import { createActionDockerClient } from './dockerClient.js';
 import type { ProcessView } from './preview.js';
 import { selfPid } from './target.js';
 
@@ -92,7 +92,7 @@ export default fp(
     const { config } = fastify;
     const audit = createAuditLog(config.auditFile);
     const self = selfPid(config.procRoot, process.pid);
-    const dockerClient = createActionDockerClient(config.docker);
+    const dockerClient = createDockerClient(config.docker, { timeoutMs: 60_000 });
     const actions = createActions({
       procRoot: config.procRoot,
       selfPid: self,

@@ -22,7 +22,16 @@ const REFRESH_ACTIONS = new Set([
   'destroy',
 ]);
 
-export function createDockerClient(endpoint: DockerEndpoint): Docker {
+/**
+ * The one way to build a Docker client for an endpoint. The watcher's default fails fast
+ * (connectionTimeout 3 s) so a dead daemon shows as unavailable quickly. docker-modem only clears
+ * connectionTimeout once the response starts, so callers whose requests legitimately take seconds
+ * (a restart waits for the stop timeout) pass `{ timeoutMs }` instead: an idle-socket timeout.
+ */
+export function createDockerClient(
+  endpoint: DockerEndpoint,
+  timeouts: { connectionTimeoutMs: number } | { timeoutMs: number } = { connectionTimeoutMs: 3000 },
+): Docker {
   // docker-modem merges DOCKER_HOST from the environment under explicit options; `host: undefined`
   // keeps a configured socket from being overridden by an inherited tcp:// DOCKER_HOST.
   const options =
@@ -30,7 +39,11 @@ export function createDockerClient(endpoint: DockerEndpoint): Docker {
       ? { socketPath: endpoint.socketPath, host: undefined }
       : { host: endpoint.host, port: endpoint.port, protocol: endpoint.protocol };
   // connectionTimeout is a docker-modem option that @types/dockerode does not list.
-  return new Docker({ ...options, connectionTimeout: 3000 } as unknown as Docker.DockerOptions);
+  const timeout =
+    'timeoutMs' in timeouts
+      ? { timeout: timeouts.timeoutMs }
+      : { connectionTimeout: timeouts.connectionTimeoutMs };
+  return new Docker({ ...options, ...timeout } as unknown as Docker.DockerOptions);
 }
 
 function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
