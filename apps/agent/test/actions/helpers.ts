@@ -6,6 +6,9 @@ import Docker from 'dockerode';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { ppidOf, stateOf } from '../helpers/proc.js';
+
+export { ppidOf, stateOf };
 
 export const TOKEN = 'actions-test-token-0123456789';
 
@@ -44,24 +47,6 @@ export const auth = { authorization: `Bearer ${TOKEN}` };
 export function startTimeOf(pid: number): number {
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19]);
-}
-
-export function stateOf(pid: number): string | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ')[0] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-export function ppidOf(pid: number): number | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return null;
-  }
 }
 
 /** A live process this test owns: alive means it runs and has not been signalled. */
