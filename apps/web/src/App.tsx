@@ -6,7 +6,7 @@ import {
   useMemo,
   useRef,
   useState,
-  useSyncExternalStore,
+  useTransition,
 } from 'react';
 import { ConnectionBadge } from './components/ConnectionBadge.js';
 import { Details } from './components/Details.js';
@@ -19,9 +19,9 @@ import { DemosPanel } from './features/demos/index.js';
 import { indexState, sameShape } from './model/derive.js';
 import { keyOf } from './model/keys.js';
 import { formatCount } from './model/labels.js';
-import { layoutTree } from './model/layout.js';
+import { type Layout, layoutTree } from './model/layout.js';
 import { defaultFilters, type Filters, filterPredicate, findMatches } from './model/search.js';
-import { LiveStore } from './model/store.js';
+import { LiveStore, type StoreView } from './model/store.js';
 import { fetchEvents } from './net/api.js';
 import {
   browserSocket,
@@ -54,9 +54,26 @@ export function replaceSelectionUrl(sel: Selection | null): void {
   if (next !== window.location.href) window.history.replaceState(null, '', next);
 }
 
+/**
+ * The store's view, rendered as a transition: a patch's React work yields to the browser every
+ * few milliseconds instead of holding the main thread for the whole render, so frames keep coming
+ * while 5,000 processes update. (useSyncExternalStore would render every change synchronously.)
+ */
+function useTransitionStore(store: LiveStore): StoreView {
+  const [view, setView] = useState(store.getSnapshot);
+  const [, startTransition] = useTransition();
+  useEffect(() => {
+    const update = () => startTransition(() => setView(store.getSnapshot()));
+    const unsubscribe = store.subscribe(update);
+    update();
+    return unsubscribe;
+  }, [store]);
+  return view;
+}
+
 export function App(props: AppProps) {
   const store = useMemo(() => props.store ?? new LiveStore(), [props.store]);
-  const view = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const view = useTransitionStore(store);
   const [status, setStatus] = useState<ConnectionStatus>('reconnecting');
   const [problem, setProblem] = useState<string | null>(null);
   const [selection, setSelection] = useState<Selection | null>(props.initialSelection);
@@ -173,7 +190,7 @@ export function App(props: AppProps) {
   // Pan to a newly selected process once the layout that reveals it is drawn.
   useEffect(() => {
     const key = pendingReveal.current;
-    if (key && layout.byKey.has(key)) {
+    if (key && layout.rowOf.has(key)) {
       pendingReveal.current = null;
       tree.current?.reveal(key);
     }
@@ -292,16 +309,14 @@ export function App(props: AppProps) {
         onFit={() => tree.current?.fit()}
         onZoom={(f) => tree.current?.zoomBy(f)}
         onExpandAll={() =>
-          setToggles(
-            new Map(layout.nodes.filter((n) => n.childCount > 0).map((n) => [n.key, true])),
-          )
+          setToggles(togglesWhere(layout, (r) => (layout.childCount[r] as number) > 0, true))
         }
         onCollapseAll={() =>
           setToggles(
-            new Map(
-              layout.nodes
-                .filter((n) => n.childCount > 0 && n.level > 1)
-                .map((n) => [n.key, false]),
+            togglesWhere(
+              layout,
+              (r) => (layout.childCount[r] as number) > 0 && (layout.level[r] as number) > 1,
+              false,
             ),
           )
         }
@@ -354,6 +369,17 @@ export function App(props: AppProps) {
       </main>
     </div>
   );
+}
+
+/** A toggle for every drawn row that passes `test`. */
+function togglesWhere(
+  layout: Layout,
+  test: (row: number) => boolean,
+  expand: boolean,
+): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (let r = 0; r < layout.size; r++) if (test(r)) out.set(layout.order[r] as string, expand);
+  return out;
 }
 
 function parseKey(key: string): Selection {

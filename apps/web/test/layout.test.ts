@@ -1,39 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import { keyOf } from '../src/model/keys.js';
-import { GROUP_HEADER, layoutTree } from '../src/model/layout.js';
+import {
+  allNodes,
+  GROUP_HEADER,
+  layoutTree,
+  linksIn,
+  nodeOf,
+  rowAtY,
+} from '../src/model/layout.js';
 import { CONTAINER_ID, containers, proc, processes } from './fixtures/hosts.js';
 
-const drawn = (l: ReturnType<typeof layoutTree>) => l.nodes.map((n) => n.key);
+const drawn = (l: ReturnType<typeof layoutTree>) => allNodes(l).map((n) => n.key);
 
 describe('layoutTree', () => {
   it('draws one row per process in pre-order, keyed by pid:startTime', () => {
     const l = layoutTree(processes, containers, { showKernelThreads: true });
-    expect(l.nodes).toHaveLength(processes.length);
+    expect(allNodes(l)).toHaveLength(processes.length);
     expect(drawn(l).slice(0, 4)).toEqual(['1:10', '300:3000', '400:4000', '4425:44250']);
-    for (let i = 1; i < l.nodes.length; i++) {
-      expect((l.nodes[i] as { y: number }).y).toBeGreaterThan((l.nodes[i - 1] as { y: number }).y);
-    }
+    for (let i = 1; i < l.size; i++) expect(l.y[i]).toBeGreaterThan(l.y[i - 1] as number);
     expect(l.order).toEqual(drawn(l));
   });
 
   it('collapses kernel threads under kthreadd by default and counts what it hides', () => {
     const l = layoutTree(processes, containers);
-    const kthreadd = l.byKey.get('2:20');
+    const kthreadd = nodeOf(l, '2:20');
     expect(kthreadd).toMatchObject({ collapsed: true, hiddenCount: 2, childCount: 2, level: 1 });
-    expect(l.byKey.has('3:30')).toBe(false);
-    expect(l.byKey.has('4:40')).toBe(false);
+    expect(l.rowOf.has('3:30')).toBe(false);
+    expect(l.rowOf.has('4:40')).toBe(false);
   });
 
   it('shows kernel threads when asked, and honours explicit toggles both ways', () => {
-    expect(layoutTree(processes, containers, { showKernelThreads: true }).byKey.has('3:30')).toBe(
+    expect(layoutTree(processes, containers, { showKernelThreads: true }).rowOf.has('3:30')).toBe(
       true,
     );
     const opened = layoutTree(processes, containers, { toggles: new Map([['2:20', true]]) });
-    expect(opened.byKey.get('2:20')?.collapsed).toBe(false);
-    expect(opened.byKey.has('4:40')).toBe(true);
+    expect(nodeOf(opened, '2:20')?.collapsed).toBe(false);
+    expect(opened.rowOf.has('4:40')).toBe(true);
     const shut = layoutTree(processes, containers, { toggles: new Map([['4425:44250', false]]) });
-    expect(shut.byKey.get('4425:44250')).toMatchObject({ collapsed: true, hiddenCount: 2 });
-    expect(shut.byKey.has('4430:44300')).toBe(false);
+    expect(nodeOf(shut, '4425:44250')).toMatchObject({ collapsed: true, hiddenCount: 2 });
+    expect(shut.rowOf.has('4430:44300')).toBe(false);
   });
 
   it('draws a container as one labelled group around its processes, below a header band', () => {
@@ -42,7 +47,7 @@ describe('layoutTree', () => {
     const g = l.groups[0];
     expect(g?.containerId).toBe(CONTAINER_ID);
     expect(g?.container?.name).toBe('web');
-    const rows = l.nodes.filter((n) => n.containerId === CONTAINER_ID);
+    const rows = allNodes(l).filter((n) => n.containerId === CONTAINER_ID);
     expect(rows.map((n) => n.pid)).toEqual([4425, 4430, 4431]);
     for (const n of rows) {
       expect(n.y).toBeGreaterThan((g?.y ?? 0) + GROUP_HEADER);
@@ -50,7 +55,7 @@ describe('layoutTree', () => {
       expect(n.x).toBeGreaterThan(g?.x ?? 0);
     }
     // Rows outside the container stay outside its box.
-    for (const n of l.nodes.filter((x) => x.containerId === null)) {
+    for (const n of allNodes(l).filter((x) => x.containerId === null)) {
       const inside = n.y > (g?.y ?? 0) && n.y < (g?.y ?? 0) + (g?.height ?? 0);
       expect(inside).toBe(false);
     }
@@ -58,11 +63,13 @@ describe('layoutTree', () => {
 
   it('keeps a zombie in the tree under the parent that fails to reap it', () => {
     const l = layoutTree(processes, containers);
-    const z = l.byKey.get('4430:44300');
+    const z = nodeOf(l, '4430:44300');
     expect(z?.parentKey).toBe('4425:44250');
-    expect(l.links.some((k) => k.sourceKey === '4425:44250' && k.targetKey === '4430:44300')).toBe(
-      true,
-    );
+    expect(
+      linksIn(l, 0, l.size).some(
+        (k) => k.sourceKey === '4425:44250' && k.targetKey === '4430:44300',
+      ),
+    ).toBe(true);
   });
 
   it('treats a reused PID with another start time as another node, parenting by start time', () => {
@@ -72,42 +79,67 @@ describe('layoutTree', () => {
       proc({ pid: 777, ppid: 1, comm: 'cron', startTime: 150_000 }),
     ];
     const l = layoutTree(reused, containers);
-    expect(l.byKey.get('777:99000')?.pid).toBe(777);
-    expect(l.byKey.get('777:150000')?.parentKey).toBe('1:10');
+    expect(nodeOf(l, '777:99000')?.pid).toBe(777);
+    expect(nodeOf(l, '777:150000')?.parentKey).toBe('1:10');
     // vim started at 99_100: its parent is the bash that held PID 777 then, not the later cron.
-    expect(l.byKey.get('778:99100')?.parentKey).toBe('777:99000');
-    expect(new Set(drawn(l)).size).toBe(l.nodes.length);
+    expect(nodeOf(l, '778:99100')?.parentKey).toBe('777:99000');
+    expect(new Set(drawn(l)).size).toBe(l.size);
   });
 
   it('filters to zombies and their ancestors', () => {
     const l = layoutTree(processes, containers, { filter: (p) => p.state === 'Z' });
     expect(drawn(l)).toEqual(['1:10', '400:4000', '4425:44250', '4430:44300']);
-    expect(l.byKey.get('4425:44250')).toMatchObject({ setSize: 1, posInSet: 1 });
+    expect(nodeOf(l, '4425:44250')).toMatchObject({ setSize: 1, posInSet: 1 });
   });
 
   it('opens collapsed ancestors of revealed processes', () => {
     const l = layoutTree(processes, containers, { reveal: new Set(['4:40']) });
-    expect(l.byKey.get('2:20')?.collapsed).toBe(false);
-    expect(l.byKey.has('4:40')).toBe(true);
+    expect(nodeOf(l, '2:20')?.collapsed).toBe(false);
+    expect(l.rowOf.has('4:40')).toBe(true);
   });
 
   it('gives aria levels and positions among siblings', () => {
     const l = layoutTree(processes, containers);
-    expect(l.byKey.get('1:10')).toMatchObject({ level: 1, posInSet: 1, setSize: 2 });
-    expect(l.byKey.get('2:20')).toMatchObject({ level: 1, posInSet: 2, setSize: 2 });
-    expect(l.byKey.get('500:5000')).toMatchObject({ level: 2, posInSet: 3, setSize: 3 });
-    expect(l.byKey.get('4431:44310')).toMatchObject({ level: 4, posInSet: 2, setSize: 2 });
+    expect(nodeOf(l, '1:10')).toMatchObject({ level: 1, posInSet: 1, setSize: 2 });
+    expect(nodeOf(l, '2:20')).toMatchObject({ level: 1, posInSet: 2, setSize: 2 });
+    expect(nodeOf(l, '500:5000')).toMatchObject({ level: 2, posInSet: 3, setSize: 3 });
+    expect(nodeOf(l, '4431:44310')).toMatchObject({ level: 4, posInSet: 2, setSize: 2 });
+  });
+
+  it('finds rows by y, for culling', () => {
+    const l = layoutTree(processes, containers);
+    expect(rowAtY(l, -100)).toBe(0);
+    expect(rowAtY(l, 100)).toBe(l.rowOf.get('4430:44300'));
+    expect(rowAtY(l, 114)).toBe(l.rowOf.get('4430:44300'));
+    expect(rowAtY(l, 1e9)).toBe(l.size);
+  });
+
+  it('draws a window of rows with one trunk per ancestor whose children go on past it', () => {
+    const l = layoutTree(processes, containers);
+    const row = l.rowOf.get('4430:44300') as number;
+    const links = linksIn(l, row, row + 1);
+    expect(links.map((k) => k.key)).toEqual([
+      'trunk:4425:44250',
+      'trunk:1:10',
+      '4425:44250>4430:44300',
+    ]);
+    // systemd's trunk runs down to its last child (500), far below the window.
+    expect(links[1]).toMatchObject({ x1: 0, x2: 0, y1: 0, y2: nodeOf(l, '500:5000')?.y });
+    // The whole tree has one elbow per drawn child and no trunks.
+    const all = linksIn(l, 0, l.size);
+    expect(all.every((k) => !k.key.startsWith('trunk:'))).toBe(true);
+    expect(all).toHaveLength(allNodes(l).filter((n) => n.parentKey !== null).length);
   });
 
   it('is empty for no processes', () => {
     const l = layoutTree([], []);
-    expect(l.nodes).toEqual([]);
+    expect(allNodes(l)).toEqual([]);
     expect(l.bounds).toEqual({ minX: 0, minY: 0, maxX: 0, maxY: 0 });
   });
 
   it('lays out the fixture host the same way every time', () => {
     const l = layoutTree(processes, containers);
-    const rows = l.nodes.map((n) => `${'  '.repeat(n.level - 1)}${n.key} @${n.x},${n.y}`);
+    const rows = allNodes(l).map((n) => `${'  '.repeat(n.level - 1)}${n.key} @${n.x},${n.y}`);
     expect(rows).toMatchSnapshot();
     expect(l.groups.map((g) => ({ ...g, container: g.container?.name }))).toMatchSnapshot();
     expect(keyOf(processes[0] as { pid: number; startTime: number })).toBe('1:10');

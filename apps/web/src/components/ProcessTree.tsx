@@ -16,7 +16,17 @@ import {
 } from 'react';
 import { nsPidOf, shortId } from '../model/keys.js';
 import { formatDuration, processLabel } from '../model/labels.js';
-import type { Bounds, Layout, LayoutGroup, LayoutLink } from '../model/layout.js';
+import {
+  type Bounds,
+  type Layout,
+  type LayoutGroup,
+  type LayoutLink,
+  type LayoutNode,
+  linksIn,
+  nodeAt,
+  nodeOf,
+  rowAtY,
+} from '../model/layout.js';
 import { markCommitted } from '../perf.js';
 
 /**
@@ -87,18 +97,6 @@ function cullRectFor(t: View, size: Size): Bounds {
   const w = (v.maxX - v.minX) / 2;
   const h = (v.maxY - v.minY) / 2;
   return { minX: v.minX - w, minY: v.minY - h, maxX: v.maxX + w, maxY: v.maxY + h };
-}
-
-/** Index of the first item whose y is ≥ y (items sorted by y). */
-function lowerBound<T extends { y: number }>(items: readonly T[], y: number): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((items[mid] as T).y < y) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Space around the drawing inside the scroll area, in screen pixels. */
@@ -310,14 +308,12 @@ const Node = memo(function Node(props: NodeProps) {
 });
 
 interface SceneProps {
-  nodes: readonly LayoutNodeLike[];
+  nodes: readonly LayoutNode[];
   links: readonly LayoutLink[];
   groups: readonly LayoutGroup[];
   props: ProcessTreeProps;
   active: string | null;
 }
-
-type LayoutNodeLike = Layout['nodes'][number];
 
 /** Everything drawn, memoised apart from scrolling and zooming (which only move it). */
 const Scene = memo(function Scene({ nodes, links, groups, props, active }: SceneProps) {
@@ -379,7 +375,7 @@ export function ProcessTree(props: ProcessTreeProps) {
   const placed = useRef(false);
   /** Where to scroll once the next scale is drawn (keeps the point under the pointer still). */
   const pendingScroll = useRef<{ left: number; top: number } | null>(null);
-  const cull = layout.nodes.length > CULL_ABOVE;
+  const cull = layout.size > CULL_ABOVE;
 
   const b = layout.bounds;
   const ox = PAD - b.minX * k;
@@ -493,7 +489,7 @@ export function ProcessTree(props: ProcessTreeProps) {
   };
 
   const revealKey = useCallback((key: string) => {
-    const n = layoutRef.current.byKey.get(key);
+    const n = nodeOf(layoutRef.current, key);
     const pane = paneRef.current;
     if (!n) return;
     setActiveKey(key);
@@ -542,7 +538,7 @@ export function ProcessTree(props: ProcessTreeProps) {
 
   // The first layout with processes sets the opening scale.
   useEffect(() => {
-    if (placed.current || layout.nodes.length === 0) return;
+    if (placed.current || layout.size === 0) return;
     placed.current = true;
     zoomTo(initialScale(layout.bounds, size), { left: 0, top: 0 });
   }, [layout, size, zoomTo]);
@@ -562,60 +558,44 @@ export function ProcessTree(props: ProcessTreeProps) {
   const anchor = useRef<{ key: string; top: number } | null>(null);
   useLayoutEffect(() => {
     const key = props.selectedKey;
-    const n = key ? layout.byKey.get(key) : undefined;
-    const top = n ? n.y - layout.bounds.minY : 0;
+    const r = key ? layout.rowOf.get(key) : undefined;
+    const top = r !== undefined ? (layout.y[r] as number) - layout.bounds.minY : 0;
     const pane = paneRef.current;
     const prev = anchor.current;
-    if (pane && n && prev && prev.key === key && prev.top !== top) {
+    if (pane && r !== undefined && prev && prev.key === key && prev.top !== top) {
       pane.scrollTop += (top - prev.top) * kRef.current;
     }
-    anchor.current = key && n ? { key, top } : null;
+    anchor.current = key && r !== undefined ? { key, top } : null;
   }, [layout, props.selectedKey]);
 
-  // One trunk per parent: its vertical line down to its last child. Once per layout, not per
-  // scroll step.
-  const trunks = useMemo(() => {
-    if (!cull) return [];
-    const byParent = new Map<string, LayoutLink>();
-    for (const l of layout.links) {
-      const t = byParent.get(l.sourceKey);
-      if (t) t.y2 = Math.max(t.y2, l.y2);
-      else
-        byParent.set(l.sourceKey, { ...l, key: `trunk:${l.sourceKey}`, targetKey: '', x2: l.x1 });
-    }
-    return [...byParent.values()];
-  }, [cull, layout.links]);
-
+  // Objects for the rows near the view only: a 5,000-row layout stays columns.
   const { nodes, links, groups } = useMemo(() => {
-    if (!cull) return layout;
     const r = cullRect;
-    const from = lowerBound(layout.nodes, r.minY);
-    const to = lowerBound(layout.nodes, r.maxY);
-    // Edges to processes in the rect, plus one trunk per parent whose vertical line crosses it:
-    // a parent with 1,000 children far below needs one line here, not 1,000.
-    const links = layout.links.filter((l) => l.y2 >= r.minY && l.y2 <= r.maxY);
-    for (const t of trunks) {
-      if (t.y2 >= r.minY && t.y1 <= r.maxY && (t.y1 < r.minY || t.y2 > r.maxY)) links.push(t);
-    }
+    const from = cull ? rowAtY(layout, r.minY) : 0;
+    const to = cull ? rowAtY(layout, r.maxY) : layout.size;
+    const nodes: LayoutNode[] = [];
+    for (let row = from; row < to; row++) nodes.push(nodeAt(layout, row));
     return {
-      nodes: layout.nodes.slice(from, to),
-      links,
-      groups: layout.groups.filter((g) => g.y + g.height >= r.minY && g.y <= r.maxY),
+      nodes,
+      links: linksIn(layout, from, to),
+      groups: cull
+        ? layout.groups.filter((g) => g.y + g.height >= r.minY && g.y <= r.maxY)
+        : layout.groups,
     };
-  }, [cull, layout, cullRect, trunks]);
+  }, [cull, layout, cullRect]);
 
   const active =
-    activeKey && layout.byKey.has(activeKey)
+    activeKey && layout.rowOf.has(activeKey)
       ? activeKey
-      : props.selectedKey && layout.byKey.has(props.selectedKey)
+      : props.selectedKey && layout.rowOf.has(props.selectedKey)
         ? props.selectedKey
         : (layout.order[0] ?? null);
 
   const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
     if (!active) return;
-    const node = layout.byKey.get(active);
-    if (!node) return;
-    const i = layout.order.indexOf(active);
+    const i = layout.rowOf.get(active);
+    if (i === undefined) return;
+    const node = nodeAt(layout, i);
     let next: string | undefined;
     switch (e.key) {
       case 'ArrowDown':
@@ -634,7 +614,7 @@ export function ProcessTree(props: ProcessTreeProps) {
         if (node.childCount > 0 && node.collapsed) onToggle(active, true);
         else if (node.childCount > 0) {
           const first = layout.order[i + 1];
-          if (first && layout.byKey.get(first)?.parentKey === active) next = first;
+          if (first && layout.parent[i + 1] === i) next = first;
         }
         break;
       case 'ArrowLeft':
@@ -680,7 +660,7 @@ export function ProcessTree(props: ProcessTreeProps) {
         tabIndex={0}
         onKeyDown={onKeyDown}
         data-drawn={nodes.length}
-        data-total={layout.nodes.length}
+        data-total={layout.size}
         data-scale={k.toFixed(3)}
       >
         <g transform={`translate(${ox},${oy}) scale(${k})`}>

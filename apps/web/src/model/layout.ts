@@ -1,12 +1,13 @@
 import type { Container, Process } from '@pidscope/protocol';
-import { type HierarchyNode, hierarchy } from 'd3-hierarchy';
 import { keyOf } from './keys.js';
 
 /**
- * The tree layout: a pure function from processes to positions. D3 computes, React draws
- * (see components/ProcessTree.tsx). An indented tree, one row per process in pre-order (the
- * shape of pstree and htop's tree view): labels never overlap, every container's processes are
- * contiguous rows inside one labelled box, and rows make culling a range lookup.
+ * The tree layout: a pure function from processes to positions; React draws them (see
+ * components/ProcessTree.tsx). An indented tree, one row per process in pre-order (the shape of
+ * pstree and htop's tree view): labels never overlap, every container's processes are contiguous
+ * rows inside one labelled box, and rows make culling a range lookup. An indented tree needs no
+ * tidy-tree maths, only a walk: d3-hierarchy's node objects cost more than the walk itself at
+ * 5,000 processes a patch, so the walk is done here over typed arrays.
  * Coordinates are layout pixels: x grows with depth, y with rows; a node's (x, y) is its dot.
  */
 
@@ -33,6 +34,7 @@ export const defaultLayoutOptions: LayoutOptions = {
   filter: null,
 };
 
+/** One drawn row, materialised on demand (for the rows in view, tests and lookups). */
 export interface LayoutNode {
   key: string;
   pid: number;
@@ -80,14 +82,131 @@ export interface Bounds {
   maxY: number;
 }
 
+/**
+ * The drawn rows in pre-order, as columns: row r is at (x[r], y[r]) and y grows with r. Columns
+ * rather than one object per row because this is rebuilt on every patch that changes the tree's
+ * shape, and 5,000 row objects, link objects and their garbage were most of a patch's main-thread
+ * time. Objects are made for the rows in view only (`nodeAt`, `linksIn`).
+ */
 export interface Layout {
-  nodes: LayoutNode[];
-  links: LayoutLink[];
+  /** Drawn rows. */
+  size: number;
+  /** Row r's process key; also the order a keyboard walks the tree. */
+  order: readonly string[];
+  rowOf: ReadonlyMap<string, number>;
+  x: Float64Array;
+  y: Float64Array;
+  level: Int32Array;
+  posInSet: Int32Array;
+  setSize: Int32Array;
+  /** The drawn parent's row, or -1 for a root. */
+  parent: Int32Array;
+  /** The row of the last drawn child, or -1. */
+  lastChild: Int32Array;
+  childCount: Int32Array;
+  hiddenCount: Int32Array;
+  /** 1 when the row has children that are not drawn. */
+  collapsed: Uint8Array;
+  /** The row's position in the process list laid out. */
+  source: Int32Array;
+  processes: readonly Process[];
   groups: LayoutGroup[];
   bounds: Bounds;
-  byKey: Map<string, LayoutNode>;
-  /** Drawn keys in pre-order (the order a keyboard walks the tree). */
-  order: string[];
+}
+
+/** Row r as an object. */
+export function nodeAt(l: Layout, r: number): LayoutNode {
+  const p = l.processes[l.source[r] as number] as Process;
+  const up = l.parent[r] as number;
+  return {
+    key: l.order[r] as string,
+    pid: p.pid,
+    startTime: p.startTime,
+    x: l.x[r] as number,
+    y: l.y[r] as number,
+    level: l.level[r] as number,
+    posInSet: l.posInSet[r] as number,
+    setSize: l.setSize[r] as number,
+    parentKey: up >= 0 ? (l.order[up] as string) : null,
+    childCount: l.childCount[r] as number,
+    hiddenCount: l.hiddenCount[r] as number,
+    collapsed: l.collapsed[r] === 1,
+    containerId: p.containerId,
+  };
+}
+
+/** The drawn row of a process, as an object; undefined when it is not drawn. */
+export function nodeOf(l: Layout, key: string): LayoutNode | undefined {
+  const r = l.rowOf.get(key);
+  return r === undefined ? undefined : nodeAt(l, r);
+}
+
+/** Every drawn row, as objects (tests and small trees). */
+export function allNodes(l: Layout): LayoutNode[] {
+  const out: LayoutNode[] = [];
+  for (let r = 0; r < l.size; r++) out.push(nodeAt(l, r));
+  return out;
+}
+
+/** The first row whose y is ≥ y. */
+export function rowAtY(l: Layout, y: number): number {
+  let lo = 0;
+  let hi = l.size;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((l.y[mid] as number) < y) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function elbow(l: Layout, up: number, r: number): LayoutLink {
+  const sourceKey = l.order[up] as string;
+  const targetKey = l.order[r] as string;
+  return {
+    key: `${sourceKey}>${targetKey}`,
+    sourceKey,
+    targetKey,
+    x1: l.x[up] as number,
+    y1: l.y[up] as number,
+    x2: l.x[r] as number,
+    y2: l.y[r] as number,
+  };
+}
+
+/** The vertical line alone (x2 === x1), from a parent down to its last drawn child. */
+function trunk(l: Layout, up: number): LayoutLink {
+  const sourceKey = l.order[up] as string;
+  const x = l.x[up] as number;
+  return {
+    key: `trunk:${sourceKey}`,
+    sourceKey,
+    targetKey: '',
+    x1: x,
+    y1: l.y[up] as number,
+    x2: x,
+    y2: l.y[l.lastChild[up] as number] as number,
+  };
+}
+
+/**
+ * The edges to draw for rows [from, to): an elbow from each row's parent, plus one trunk (the
+ * vertical line alone) for each ancestor of the first row whose children go on past it. A
+ * parent with 1,000 children far below needs one line here, not 1,000. Trunks come first, so an
+ * elbow's marking is drawn over them.
+ */
+export function linksIn(l: Layout, from: number, to: number): LayoutLink[] {
+  const out: LayoutLink[] = [];
+  if (from < to) {
+    for (let a = l.parent[from] as number; a >= 0; a = l.parent[a] as number) {
+      if ((l.lastChild[a] as number) > from) out.push(trunk(l, a));
+    }
+  }
+  for (let r = from; r < to; r++) {
+    const up = l.parent[r] as number;
+    if (up >= 0) out.push(elbow(l, up, r));
+  }
+  return out;
 }
 
 /** The header band drawn above each container group, in layout pixels. */
@@ -195,7 +314,6 @@ export function layoutTree(
   options: Partial<LayoutOptions> = {},
 ): Layout {
   const opts: LayoutOptions = { ...defaultLayoutOptions, ...options };
-  const k = keyOf;
   const n = processes.length;
   const at = (i: number) => processes[i] as Process;
   const { parent, childStart, childIdx, roots } = structure(processes);
@@ -217,11 +335,9 @@ export function layoutTree(
   // Ancestors of revealed keys are forced open.
   const forcedOpen = new Uint8Array(n);
   if (opts.reveal.size) {
-    const byKey0 = new Map<string, number>();
-    for (let i = 0; i < n; i++) byKey0.set(k(at(i)), i);
-    for (const r of opts.reveal) {
-      const target = byKey0.get(r);
-      let up = target === undefined ? -1 : (parent[target] as number);
+    for (let i = 0; i < n; i++) {
+      if (!opts.reveal.has(keyOf(at(i)))) continue;
+      let up = parent[i] as number;
       while (up >= 0 && !forcedOpen[up]) {
         forcedOpen[up] = 1;
         up = parent[up] as number;
@@ -229,9 +345,9 @@ export function layoutTree(
     }
   }
 
-  const isCollapsed = (i: number, key: string): boolean => {
+  const isCollapsed = (i: number): boolean => {
     if (forcedOpen[i]) return false;
-    const t = opts.toggles.get(key);
+    const t = opts.toggles.size ? opts.toggles.get(keyOf(at(i))) : undefined;
     if (t !== undefined) return !t;
     // kthreadd: the kernel thread at the top of the kernel-thread tree (a root; its ppid is 0).
     return parent[i] === -1 && at(i).kernelThread && !opts.showKernelThreads;
@@ -253,41 +369,27 @@ export function layoutTree(
     return count;
   };
 
-  // The drawn children of position i (the top is -1: the roots), or none when i is collapsed.
-  // D3 asks once per node; what it learns of each node goes to typed arrays, not per-node objects.
-  const collapsed = new Uint8Array(n);
-  const hidden = new Int32Array(n);
-  const drawnChildren = (i: number): number[] | undefined => {
-    if (i < 0) return keep ? roots.filter((r) => keep[r]) : roots;
-    const from = childStart[i] as number;
-    const to = childStart[i + 1] as number;
-    if (from === to) return undefined;
-    const kids: number[] = [];
-    for (let j = from; j < to; j++) {
-      const c = childIdx[j] as number;
-      if (!keep || keep[c]) kids.push(c);
-    }
-    if (kids.length > 0 && isCollapsed(i, k(at(i)))) {
-      collapsed[i] = 1;
-      hidden[i] = countDescendants(i);
-      return undefined;
-    }
-    return kids;
+  const l: Layout = {
+    size: 0,
+    order: [],
+    rowOf: new Map(),
+    x: new Float64Array(n),
+    y: new Float64Array(n),
+    level: new Int32Array(n),
+    posInSet: new Int32Array(n),
+    setSize: new Int32Array(n),
+    parent: new Int32Array(n),
+    lastChild: new Int32Array(n).fill(-1),
+    childCount: new Int32Array(n),
+    hiddenCount: new Int32Array(n),
+    collapsed: new Uint8Array(n),
+    source: new Int32Array(n),
+    processes,
+    groups: [],
+    bounds: { minX: 0, minY: 0, maxX: 0, maxY: 0 },
   };
-  const root = hierarchy<number>(-1, drawnChildren);
-
-  // Pre-order meets siblings in order: a count per parent (slot 0 for the top) is the position.
-  const seenChildren = new Int32Array(n + 1);
-  const position = (up: number): number => {
-    const slot = up + 1;
-    seenChildren[slot] = (seenChildren[slot] as number) + 1;
-    return seenChildren[slot] as number;
-  };
-  const nodes: LayoutNode[] = [];
-  const links: LayoutLink[] = [];
-  const byKey = new Map<string, LayoutNode>();
-  const order: string[] = [];
-  const groups: LayoutGroup[] = [];
+  const order = l.order as string[];
+  const rowOf = l.rowOf as Map<string, number>;
   const byId = new Map(containers.map((c) => [c.id, c]));
   let maxX = 0;
   let y = 0;
@@ -305,13 +407,36 @@ export function layoutTree(
     y += GROUP_GAP;
   };
 
-  // Pre-order walk: one row per drawn process, as pstree and htop's tree view show it.
-  root.eachBefore((n: HierarchyNode<number>) => {
-    const i = n.data;
-    if (i < 0) return;
+  // Pre-order walk, one row per drawn process as pstree and htop's tree view show it. An explicit
+  // stack (each process is pushed at most once) instead of a hierarchy of node objects.
+  const sProc = new Int32Array(n);
+  const sDepth = new Int32Array(n);
+  const sParentRow = new Int32Array(n);
+  const sPos = new Int32Array(n);
+  const sSet = new Int32Array(n);
+  let top = 0;
+  const push = (i: number, depth: number, parentRow: number, pos: number, set: number) => {
+    sProc[top] = i;
+    sDepth[top] = depth;
+    sParentRow[top] = parentRow;
+    sPos[top] = pos;
+    sSet[top] = set;
+    top++;
+  };
+  const topRoots = keep ? roots.filter((r) => keep[r]) : roots;
+  for (let j = topRoots.length - 1; j >= 0; j--) {
+    push(topRoots[j] as number, 1, -1, j + 1, topRoots.length);
+  }
+  const kids: number[] = [];
+  while (top > 0) {
+    top--;
+    const i = sProc[top] as number;
+    const depth = sDepth[top] as number;
+    const up = sParentRow[top] as number;
+    const r = l.size++;
     const p = at(i);
-    const key = k(p);
-    const x = (n.depth - 1) * opts.indent;
+    const key = keyOf(p);
+    const x = (depth - 1) * opts.indent;
     const cid = p.containerId;
     if (run && run.group.containerId !== cid) closeRun();
     if (cid && !run) {
@@ -327,57 +452,52 @@ export function layoutTree(
         },
         maxX: x,
       };
-      groups.push(run.group);
+      l.groups.push(run.group);
     }
     if (run) {
       run.maxX = Math.max(run.maxX, x);
       run.group.x = Math.min(run.group.x, x - GROUP_PAD);
     }
-    const up = n.parent?.data ?? -1;
-    const parentKey = up >= 0 ? k(at(up)) : null;
-    const siblings = n.parent?.children;
-    const node: LayoutNode = {
-      key,
-      pid: p.pid,
-      startTime: p.startTime,
-      x,
-      y,
-      level: n.depth,
-      posInSet: position(up),
-      setSize: siblings?.length ?? 1,
-      parentKey,
-      childCount: (childStart[i + 1] as number) - (childStart[i] as number),
-      hiddenCount: hidden[i] as number,
-      collapsed: collapsed[i] === 1,
-      containerId: cid,
-    };
-    nodes.push(node);
-    byKey.set(node.key, node);
-    order.push(node.key);
+    order.push(key);
+    rowOf.set(key, r);
+    l.x[r] = x;
+    l.y[r] = y;
+    l.level[r] = depth;
+    l.posInSet[r] = sPos[top] as number;
+    l.setSize[r] = sSet[top] as number;
+    l.parent[r] = up;
+    if (up >= 0) l.lastChild[up] = r;
+    l.source[r] = i;
+    const from = childStart[i] as number;
+    const to = childStart[i + 1] as number;
+    l.childCount[r] = to - from;
     maxX = Math.max(maxX, x + LABEL_WIDTH);
-    const parent = parentKey ? byKey.get(parentKey) : undefined;
-    if (parent) {
-      links.push({
-        key: `${parent.key}>${node.key}`,
-        sourceKey: parent.key,
-        targetKey: node.key,
-        x1: parent.x,
-        y1: parent.y,
-        x2: x,
-        y2: y,
-      });
-    }
     y += opts.rowHeight;
-  });
+
+    kids.length = 0;
+    for (let j = from; j < to; j++) {
+      const c = childIdx[j] as number;
+      if (!keep || keep[c]) kids.push(c);
+    }
+    if (kids.length === 0) continue;
+    if (isCollapsed(i)) {
+      l.collapsed[r] = 1;
+      l.hiddenCount[r] = countDescendants(i);
+      continue;
+    }
+    for (let j = kids.length - 1; j >= 0; j--)
+      push(kids[j] as number, depth + 1, r, j + 1, kids.length);
+  }
   closeRun();
 
-  const bounds: Bounds = nodes.length
-    ? {
-        minX: Math.min(0, ...groups.map((g) => g.x)),
-        minY: Math.min(-opts.rowHeight / 2, ...groups.map((g) => g.y)),
-        maxX,
-        maxY: y,
-      }
-    : { minX: 0, minY: 0, maxX: 0, maxY: 0 };
-  return { nodes, links, groups, bounds, byKey, order };
+  if (l.size > 0) {
+    let minX = 0;
+    let minY = -opts.rowHeight / 2;
+    for (const g of l.groups) {
+      minX = Math.min(minX, g.x);
+      minY = Math.min(minY, g.y);
+    }
+    l.bounds = { minX, minY, maxX, maxY: y };
+  }
+  return l;
 }
