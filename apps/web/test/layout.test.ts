@@ -3,10 +3,15 @@ import { keyOf } from '../src/model/keys.js';
 import {
   allNodes,
   GROUP_HEADER,
+  identityOf,
+  type Layout,
+  layoutColumns,
+  layoutInput,
   layoutTree,
   linksIn,
   nodeOf,
   rowAtY,
+  withKeys,
 } from '../src/model/layout.js';
 import { CONTAINER_ID, containers, proc, processes } from './fixtures/hosts.js';
 
@@ -87,9 +92,49 @@ describe('layoutTree', () => {
   });
 
   it('filters to zombies and their ancestors', () => {
-    const l = layoutTree(processes, containers, { filter: (p) => p.state === 'Z' });
+    const l = layoutTree(processes, containers, {
+      filter: { zombiesOnly: true, container: '' },
+    });
     expect(drawn(l)).toEqual(['1:10', '400:4000', '4425:44250', '4430:44300']);
     expect(nodeOf(l, '4425:44250')).toMatchObject({ setSize: 1, posInSet: 1 });
+  });
+
+  it('filters to one container, or to the host, keeping ancestors for context', () => {
+    const one = layoutTree(processes, containers, {
+      filter: { zombiesOnly: false, container: CONTAINER_ID },
+    });
+    expect(drawn(one)).toEqual(['1:10', '400:4000', '4425:44250', '4430:44300', '4431:44310']);
+    const host = layoutTree(processes, containers, {
+      filter: { zombiesOnly: false, container: 'host' },
+      showKernelThreads: true,
+    });
+    expect(allNodes(host).every((n) => n.containerId === null)).toBe(true);
+    expect(host.rowOf.has('500:5000')).toBe(true);
+    const none = layoutTree(processes, containers, {
+      filter: { zombiesOnly: false, container: '' },
+    });
+    expect(none.size).toBe(layoutTree(processes, containers).size);
+  });
+
+  it('lays out columns the same way a worker would, from identities alone', () => {
+    const input = layoutInput(processes);
+    const keys = processes.map(keyOf);
+    const opts = { toggles: new Map([['4425:44250', false]]), reveal: new Set(['4:40']) };
+    // A structured clone is what crosses to the worker and back.
+    const cols = structuredClone(layoutColumns(structuredClone(input), containers, opts));
+    const viaWorker = withKeys(cols, input, keys);
+    const direct = layoutTree(processes, containers, opts);
+    const seen = (l: Layout) => ({
+      nodes: allNodes(l),
+      links: linksIn(l, 0, l.size),
+      groups: l.groups,
+      bounds: l.bounds,
+    });
+    expect(seen(viaWorker)).toEqual(seen(direct));
+    expect(nodeOf(viaWorker, '4425:44250')).toMatchObject({ collapsed: true, hiddenCount: 2 });
+    expect(nodeOf(viaWorker, '2:20')?.collapsed).toBe(false);
+    expect(identityOf('12:34')).toEqual([12, 34]);
+    expect(identityOf('__proto__')).toBeNull();
   });
 
   it('opens collapsed ancestors of revealed processes', () => {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { indexState } from '../src/model/derive.js';
 import { containerLevel, History, hostLevel, levelOf } from '../src/model/headroom.js';
 import { processLabel } from '../src/model/labels.js';
-import { filterPredicate, findMatches } from '../src/model/search.js';
-import { LiveStore, REPARENT_MARK_MS } from '../src/model/store.js';
+import { findMatches } from '../src/model/search.js';
+import { CLOCK_MS, LiveStore, REPARENT_MARK_MS } from '../src/model/store.js';
 import { readSelection, TOKEN_KEY, takeToken, withSelection } from '../src/net/session.js';
 import { emptyPatch, snapshotOf } from './fakeSocket.js';
 import { container, event, host, proc, processes, state } from './fixtures/hosts.js';
@@ -49,24 +49,12 @@ describe('History', () => {
   });
 });
 
-describe('find and filters', () => {
+describe('find', () => {
   it('matches numbers exactly against host and container PIDs, text against comm and cmdline', () => {
     expect([...findMatches(processes, '1')].sort()).toEqual(['1:10', '4425:44250']);
     expect([...findMatches(processes, 'SHD')]).toEqual(['500:5000']);
     expect([...findMatches(processes, 'fd://')]).toEqual(['300:3000']);
     expect(findMatches(processes, '  ').size).toBe(0);
-  });
-
-  it('builds no predicate when nothing is filtered', () => {
-    expect(
-      filterPredicate({ zombiesOnly: false, container: '', showKernelThreads: true }),
-    ).toBeNull();
-    const hostOnly = filterPredicate({
-      zombiesOnly: false,
-      container: 'host',
-      showKernelThreads: false,
-    });
-    expect(processes.filter((p) => hostOnly?.(p)).every((p) => p.containerId === null)).toBe(true);
   });
 });
 
@@ -99,6 +87,17 @@ describe('LiveStore', () => {
     store.applySnapshot(snapshotOf(state({ seq: 3 })), 0);
     expect(() => store.applyPatch(emptyPatch(1), 1)).toThrow(/seq/);
     expect(store.getSnapshot().state?.seq).toBe(3);
+  });
+
+  it('ticks the clock only when no snapshot or patch moved it for a second', () => {
+    const store = new LiveStore();
+    store.applySnapshot(snapshotOf(state({ seq: 1 })), 10_000);
+    const after = store.getSnapshot();
+    store.tick(10_000 + CLOCK_MS - 1);
+    expect(store.getSnapshot()).toBe(after);
+    store.tick(10_000 + CLOCK_MS);
+    expect(store.getSnapshot().now).toBe(10_000 + CLOCK_MS);
+    expect(store.getSnapshot().updatedAt).toBe(10_000);
   });
 });
 
@@ -146,6 +145,16 @@ describe('indexState', () => {
     expect(index.childrenOf('1:10').map((p) => p.pid)).toEqual([300, 400, 500]);
     expect(index.childrenOf('999:1')).toEqual([]);
     expect(indexState(state())).not.toBe(index);
+  });
+
+  it('finds processes by identity and PIDs by their latest holder, by binary search', () => {
+    const index = indexState(state());
+    for (const p of processes) expect(index.byKey.get(`${p.pid}:${p.startTime}`)).toBe(p);
+    expect(index.byKey.has('4430:44300')).toBe(true);
+    expect(index.byKey.get('4430:1')).toBeUndefined();
+    expect(index.byKey.get('garbage')).toBeUndefined();
+    expect(index.byPid.get(4431)?.comm).toBe(processes.find((p) => p.pid === 4431)?.comm);
+    expect(index.byPid.get(31337)).toBeUndefined();
   });
 
   it('gives a reused PID’s children to the process now holding it', () => {

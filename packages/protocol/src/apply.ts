@@ -23,26 +23,7 @@ export function applyPatch(state: State, patch: Patch): State {
     );
   }
 
-  const processes = new Map<string, Process>();
-  for (const p of state.processes) processes.set(processKey(p), p);
-  for (const r of patch.removed) {
-    const key = processKey(r);
-    if (!processes.delete(key)) throw invalid(`patch ${patch.seq} removes unknown process ${key}`);
-  }
-  for (const a of patch.added) {
-    const key = processKey(a);
-    if (processes.has(key)) throw invalid(`patch ${patch.seq} adds existing process ${key}`);
-    processes.set(key, cloneProcess(a));
-  }
-  for (const u of patch.updated) {
-    const key = processKey(u);
-    const p = processes.get(key);
-    if (!p) throw invalid(`patch ${patch.seq} updates unknown process ${key}`);
-    processes.set(key, updateProcess(p, u));
-  }
-  // A sorted state plus appended additions is one or two sorted runs: the sort is near-linear.
-  const nextProcesses = [...processes.values()].sort(compareProcesses);
-
+  const processes = applyToProcesses(state.processes, patch);
   const containers = new Map<string, Container>();
   for (const c of state.containers) containers.set(c.id, c);
   for (const id of patch.containers.removed) {
@@ -58,6 +39,82 @@ export function applyPatch(state: State, patch: Patch): State {
     host: patch.host ? updateHost(state.host, patch.host) : state.host,
     docker: patch.docker ? cloneDocker(patch.docker) : state.docker,
     containers: nextContainers,
-    processes: nextProcesses,
+    processes,
   };
+}
+
+/**
+ * The process list after the patch's removals, additions and updates, in that order (so a
+ * patch may remove and re-add an identity, or update one it adds). One pass over the list, with
+ * a key built only for the few PIDs the patch touches: clients apply a patch every second to
+ * thousands of processes, and a map of every process per patch was most of that time.
+ */
+function applyToProcesses(current: readonly Process[], patch: Patch): Process[] {
+  const touchedPids = new Set<number>();
+  for (const list of [patch.removed, patch.added, patch.updated]) {
+    for (const p of list) touchedPids.add(p.pid);
+  }
+  const removing = new Set(patch.removed.map(processKey));
+  const present = new Map<string, Process>();
+  const kept: Process[] = [];
+  let sorted = true;
+  let prev: Process | undefined;
+  for (const p of current) {
+    if (prev && compareProcesses(prev, p) > 0) sorted = false;
+    prev = p;
+    if (touchedPids.has(p.pid)) {
+      const key = processKey(p);
+      present.set(key, p);
+      if (removing.has(key)) continue;
+    }
+    kept.push(p);
+  }
+
+  // What the old list held of the touched identities, as each step of the patch changes it.
+  const live = new Map<string, Process>(present);
+  for (const r of patch.removed) {
+    const key = processKey(r);
+    if (!live.delete(key)) throw invalid(`patch ${patch.seq} removes unknown process ${key}`);
+  }
+  const added: Process[] = [];
+  for (const a of patch.added) {
+    const key = processKey(a);
+    if (live.has(key)) throw invalid(`patch ${patch.seq} adds existing process ${key}`);
+    const p = cloneProcess(a);
+    live.set(key, p);
+    added.push(p);
+  }
+  const replaced = new Map<string, Process>();
+  for (const u of patch.updated) {
+    const key = processKey(u);
+    const p = live.get(key);
+    if (!p) throw invalid(`patch ${patch.seq} updates unknown process ${key}`);
+    const next = updateProcess(p, u);
+    live.set(key, next);
+    replaced.set(key, next);
+  }
+
+  // Updates keep identities, so they keep their places; additions are merged in by order.
+  const finalOf = (p: Process): Process => {
+    if (replaced.size === 0 || !touchedPids.has(p.pid)) return p;
+    return live.get(processKey(p)) ?? p;
+  };
+  if (!sorted) return [...kept, ...added].map(finalOf).sort(compareProcesses);
+  added.sort(compareProcesses);
+  const out: Process[] = new Array(kept.length + added.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < kept.length || j < added.length) {
+    const a = kept[i];
+    const b = added[j];
+    if (b === undefined || (a !== undefined && compareProcesses(a, b) < 0)) {
+      out[k++] = finalOf(a as Process);
+      i++;
+    } else {
+      out[k++] = finalOf(b);
+      j++;
+    }
+  }
+  return out;
 }

@@ -130,6 +130,31 @@ describe('applyPatch', () => {
     expect(next.containers.map((c) => c.id)).toEqual(['a', 'b'.repeat(64), 'c']);
   });
 
+  test('[A5] a state out of order (not from an agent) still gives a sorted result', () => {
+    const unsorted = state(1, [proc(20, 900), proc(1, 5)]);
+    const next = applyPatch(
+      unsorted,
+      patch({ added: [proc(5, 1)], updated: [{ pid: 20, startTime: 900, threads: 3 }] }),
+    );
+    expect(next.processes.map((p) => `${p.pid}:${p.startTime}:${p.threads}`)).toEqual([
+      '1:5:1',
+      '5:1:1',
+      '20:900:3',
+    ]);
+  });
+
+  test('[A3] one patch may remove, re-add and update the same identity', () => {
+    const next = applyPatch(
+      base,
+      patch({
+        removed: [{ pid: 20, startTime: 900 }],
+        added: [proc(20, 900, { comm: 'again' })],
+        updated: [{ pid: 20, startTime: 900, state: 'Z' }],
+      }),
+    );
+    expect(next.processes).toEqual([proc(1, 5), proc(20, 900, { comm: 'again', state: 'Z' })]);
+  });
+
   test('[A6] inputs are not changed; unchanged objects are shared, changed ones are fresh', () => {
     const s = state(1, [proc(1, 5), proc(20, 900), proc(30, 1)], {
       containers: [container('a'), container('b')],

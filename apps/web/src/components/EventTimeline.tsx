@@ -1,5 +1,5 @@
 import type { Event, EventType } from '@pidscope/protocol';
-import { memo, useMemo, useState } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { formatClock } from '../model/labels.js';
 
 export const EVENT_TYPES: readonly EventType[] = [
@@ -22,28 +22,36 @@ const TITLES: Record<EventType, string> = {
   'pids-limit-hit': 'pids limit',
 };
 
-/** Entries drawn at most; older ones stay in the store. */
-const SHOWN = 150;
+/** Every entry is one line of this height, so the list can draw only the lines in view. */
+export const EVENT_ROW_HEIGHT = 22;
+/** Lines drawn above and below the view, so a small scroll shows lines already there. */
+const OVERSCAN = 8;
 
 /**
- * Dozens of entries arrive with each patch on a busy host: entries scrolled out of the list are
- * not laid out or painted (the browser keeps their last height), and the list is a layout root,
- * so new entries do not make the browser lay out the rest of the page again.
+ * Dozens of entries arrive with each patch on a busy host. Only the lines in view are in the
+ * page: a list of every entry cost a full style, layout and paint of hundreds of rows per patch,
+ * and most of the dropped frames while patches landed.
  */
-const ROW_STYLE = { contentVisibility: 'auto', containIntrinsicSize: 'auto 21px' } as const;
-const LIST_STYLE = { contain: 'strict' } as const;
-
 const EventRow = memo(function EventRow({
   e,
+  index,
+  setSize,
   selected,
   onSelect,
 }: {
   e: Event;
+  index: number;
+  setSize: number;
   selected: boolean;
   onSelect(e: Event): void;
 }) {
   return (
-    <li style={ROW_STYLE}>
+    <li
+      className="event-row"
+      style={{ transform: `translateY(${index * EVENT_ROW_HEIGHT}px)` }}
+      aria-posinset={index + 1}
+      aria-setsize={setSize}
+    >
       <button
         type="button"
         className={selected ? 'event selected' : 'event'}
@@ -66,21 +74,54 @@ interface Props {
   onSelect(e: Event): void;
 }
 
-export function EventTimeline({ events, selectedKey, onSelect }: Props) {
+/** Memoised: a layout arriving or the clock ticking re-renders the page, not the timeline. */
+export const EventTimeline = memo(function EventTimeline({ events, selectedKey, onSelect }: Props) {
   const [hidden, setHidden] = useState<ReadonlySet<EventType>>(new Set());
   const counts = useMemo(() => {
     const c = new Map<EventType, number>();
     for (const e of events) c.set(e.type, (c.get(e.type) ?? 0) + 1);
     return c;
   }, [events]);
+  // Newest first.
   const shown = useMemo(() => {
     const out: Event[] = [];
-    for (let i = events.length - 1; i >= 0 && out.length < SHOWN; i--) {
+    for (let i = events.length - 1; i >= 0; i--) {
       const e = events[i] as Event;
       if (!hidden.has(e.type)) out.push(e);
     }
     return out;
   }, [events, hidden]);
+
+  const scroller = useRef<HTMLDivElement | null>(null);
+  const [view, setView] = useState({ top: 0, height: 8 * EVENT_ROW_HEIGHT });
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() =>
+      setView((v) => ({ ...v, height: el.clientHeight || v.height })),
+    );
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  // Someone reading older entries keeps them in place while new ones arrive above. (The scroll
+  // position comes from the last scroll event: reading it here would force a layout per patch.)
+  const newest = useRef<Event | undefined>(undefined);
+  const scrolledTo = useRef(0);
+  scrolledTo.current = view.top;
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    const before = newest.current;
+    newest.current = shown[0];
+    if (!el || !before || scrolledTo.current === 0 || shown[0] === before) return;
+    const moved = shown.indexOf(before);
+    if (moved > 0) el.scrollTop = scrolledTo.current + moved * EVENT_ROW_HEIGHT;
+  }, [shown]);
+
+  const first = Math.max(0, Math.floor(view.top / EVENT_ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(
+    shown.length,
+    Math.ceil((view.top + view.height) / EVENT_ROW_HEIGHT) + OVERSCAN,
+  );
 
   const toggle = (t: EventType) => {
     const next = new Set(hidden);
@@ -107,21 +148,36 @@ export function EventTimeline({ events, selectedKey, onSelect }: Props) {
           ))}
         </fieldset>
       </div>
-      <ol className="events" data-testid="event-timeline" style={LIST_STYLE}>
+      <div
+        ref={scroller}
+        className="events"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          setView({ top: el.scrollTop, height: el.clientHeight || view.height });
+        }}
+      >
         {shown.length === 0 ? (
-          <li className="empty">
+          <p className="empty">
             {events.length === 0 ? 'No events yet.' : 'No events of the chosen types.'}
-          </li>
+          </p>
         ) : null}
-        {shown.map((e) => (
-          <EventRow
-            key={`${e.id}:${e.at}`}
-            e={e}
-            selected={`${e.pid}:${e.startTime}` === selectedKey}
-            onSelect={onSelect}
-          />
-        ))}
-      </ol>
+        <ol
+          data-testid="event-timeline"
+          data-total={shown.length}
+          style={{ height: shown.length * EVENT_ROW_HEIGHT }}
+        >
+          {shown.slice(first, last).map((e, i) => (
+            <EventRow
+              key={`${e.id}:${e.at}`}
+              e={e}
+              index={first + i}
+              setSize={shown.length}
+              selected={`${e.pid}:${e.startTime}` === selectedKey}
+              onSelect={onSelect}
+            />
+          ))}
+        </ol>
+      </div>
     </section>
   );
-}
+});

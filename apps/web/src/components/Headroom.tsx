@@ -1,4 +1,5 @@
 import type { Container, Host } from '@pidscope/protocol';
+import { memo } from 'react';
 import {
   containerLevel,
   type History,
@@ -8,7 +9,7 @@ import {
 } from '../model/headroom.js';
 import { shortId } from '../model/keys.js';
 import { formatCount as fmt } from '../model/labels.js';
-import { Sparkline } from './Sparkline.js';
+import { Sparkline, series } from './Sparkline.js';
 
 /** Fork failures that rose within this window keep a container red. */
 export const FORK_FAILURE_WINDOW_MS = 60_000;
@@ -33,7 +34,14 @@ interface Props {
   onPickContainer?(id: string): void;
 }
 
-export function Headroom({ host, containers, history, now, onPickContainer }: Props) {
+/** Memoised: redrawn when the host, a container or the clock changes, not when a layout lands. */
+export const Headroom = memo(function Headroom({
+  host,
+  containers,
+  history,
+  now,
+  onPickContainer,
+}: Props) {
   const limit = hostLimit(host);
   const level = hostLevel(host);
   // Limited containers first, then by name: a stable order (cards do not jump every tick).
@@ -70,16 +78,14 @@ export function Headroom({ host, containers, history, now, onPickContainer }: Pr
             <span className="spark-caption">tasks</span>
             <Sparkline
               label="host tasks, last 5 minutes"
-              samples={history.get('host:tasks')}
+              {...series(history.get('host:tasks'))}
               windowMs={WINDOW_MS}
-              now={now}
             />
             <span className="spark-caption">zombies</span>
             <Sparkline
               label="host zombies, last 5 minutes"
-              samples={history.get('host:zombies')}
+              {...series(history.get('host:zombies'))}
               windowMs={WINDOW_MS}
-              now={now}
             />
           </div>
         </div>
@@ -122,9 +128,8 @@ export function Headroom({ host, containers, history, now, onPickContainer }: Pr
               </div>
               <Sparkline
                 label={`${c.name} pids, last 5 minutes`}
-                samples={history.get(`ctr:${c.id}:pids`)}
+                {...series(history.get(`ctr:${c.id}:pids`))}
                 windowMs={WINDOW_MS}
-                now={now}
                 max={c.pidsMax}
               />
             </div>
@@ -134,4 +139,4 @@ export function Headroom({ host, containers, history, now, onPickContainer }: Pr
       })}
     </section>
   );
-}
+});

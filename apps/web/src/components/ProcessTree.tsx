@@ -14,6 +14,7 @@ import {
   useRef,
   useState,
 } from 'react';
+import type { ProcessLookup } from '../model/derive.js';
 import { nsPidOf, shortId } from '../model/keys.js';
 import { formatDuration, processLabel } from '../model/labels.js';
 import {
@@ -27,7 +28,6 @@ import {
   nodeOf,
   rowAtY,
 } from '../model/layout.js';
-import { markCommitted } from '../perf.js';
 
 /**
  * Above this many drawn processes, only those near the viewport are in the DOM: SVG text layout
@@ -48,7 +48,7 @@ export interface TreeHandle {
 
 export interface ProcessTreeProps {
   layout: Layout;
-  processes: ReadonlyMap<string, Process>;
+  processes: ProcessLookup;
   containers: ReadonlyMap<string, Container>;
   blamed: ReadonlySet<string>;
   matches: ReadonlySet<string>;
@@ -548,10 +548,6 @@ export function ProcessTree(props: ProcessTreeProps) {
     const v = { x: ox - scroll.left, y: oy - scroll.top, k };
     if (!inside(visibleRect(v, size), cullRect)) setCullRect(cullRectFor(v, size));
   }, [cull, ox, oy, scroll, k, size, cullRect]);
-
-  useLayoutEffect(() => {
-    markCommitted();
-  });
 
   // Scroll anchoring on the selection: on a busy host rows above it come and go every tick, and
   // without this the process someone is looking at (or opened from a shared URL) drifts away.

@@ -5,9 +5,8 @@ import type { Sample } from '../model/headroom.js';
 
 interface Props {
   samples: readonly Sample[];
-  /** The window drawn, ending now. */
+  /** The window drawn, ending at the newest sample. */
   windowMs: number;
-  now: number;
   /** The y-axis top: a limit when there is one, else the series' own maximum. */
   max?: number | null;
   width?: number;
@@ -16,8 +15,10 @@ interface Props {
 }
 
 /** A small history chart: D3 computes the scales and the path, React draws it. */
-function SparklineChart({ samples, windowMs, now, max, width = 120, height = 28, label }: Props) {
-  const peak = Math.max(1, ...samples.map((s) => s.value));
+function SparklineChart({ samples, windowMs, max, width = 120, height = 28, label }: Props) {
+  let peak = 1;
+  for (const s of samples) if (s.value > peak) peak = s.value;
+  const now = samples[samples.length - 1]?.at ?? 0;
   const top = max && max > 0 ? Math.max(max, peak) : peak * 1.15;
   // Until a full window is recorded, the chart spans what there is (at least a minute).
   const first = samples[0]?.at ?? now;
@@ -41,18 +42,31 @@ function SparklineChart({ samples, windowMs, now, max, width = 120, height = 28,
   );
 }
 
+/** What a series looks like now: it grows in place, by a sample a second at most. */
+function stamp(samples: readonly Sample[]): string {
+  const last = samples[samples.length - 1];
+  return last ? `${samples.length}:${samples[0]?.at}:${last.at}:${last.value}` : '';
+}
+
 /**
- * History series grow in place, so a redraw is due when the clock, the limit or the newest sample
- * changed (a patch between two clock ticks changes none of what is drawn up to `now`).
+ * Redrawn when the series gains or changes a sample, not on every render of the panel: a patch
+ * and a clock tick each render it, and a dozen charts redrawn twice a second cost milliseconds
+ * a frame on a busy host.
  */
 export const Sparkline = memo(
-  SparklineChart,
+  function Sparkline(props: Props & { stamp?: string }) {
+    return <SparklineChart {...props} />;
+  },
   (a, b) =>
-    a.samples === b.samples &&
-    a.now === b.now &&
+    a.stamp === b.stamp &&
     a.windowMs === b.windowMs &&
     a.max === b.max &&
     a.width === b.width &&
     a.height === b.height &&
     a.label === b.label,
 );
+
+/** The props of a Sparkline for a series of the history. */
+export function series(samples: readonly Sample[]): { samples: readonly Sample[]; stamp: string } {
+  return { samples, stamp: stamp(samples) };
+}

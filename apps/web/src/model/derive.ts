@@ -1,11 +1,17 @@
-import type { Process, State } from '@pidscope/protocol';
+import { compareProcesses, type Process, type State } from '@pidscope/protocol';
 import { keyOf } from './keys.js';
+
+/** Processes by identity key ("pid:startTime"). */
+export interface ProcessLookup {
+  get(key: string): Process | undefined;
+  has(key: string): boolean;
+}
 
 /** Lookups derived once per state: identities, live PIDs, children and blamed parents. */
 export interface StateIndex {
-  byKey: Map<string, Process>;
+  byKey: ProcessLookup;
   /** The process currently holding each host PID (the latest start when a PID was reused). */
-  byPid: Map<number, Process>;
+  byPid: { get(pid: number): Process | undefined };
   /** The children of a process, by its key (a scan: only the selected process asks). */
   childrenOf(key: string): Process[];
   /** Parents of zombies: the processes failing to reap. */
@@ -15,21 +21,61 @@ export interface StateIndex {
 
 const cache = new WeakMap<State, StateIndex>();
 
+/** The first position in `sorted` whose (pid, startTime) is not below the given one. */
+function lowerBound(sorted: readonly Process[], pid: number, startTime: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const p = sorted[mid] as Process;
+    if (p.pid < pid || (p.pid === pid && p.startTime < startTime)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Lookups by binary search over the state's processes, which the protocol keeps sorted by pid
+ * then start time ([S2]): no maps of every process are built per patch. Only the few zombies
+ * are indexed up front.
+ */
 export function indexState(state: State): StateIndex {
   const hit = cache.get(state);
   if (hit) return hit;
-  const byKey = new Map<string, Process>();
-  const byPid = new Map<number, Process>();
-  for (const p of state.processes) {
-    byKey.set(keyOf(p), p);
-    const held = byPid.get(p.pid);
-    if (!held || held.startTime < p.startTime) byPid.set(p.pid, p);
+  let sorted: readonly Process[] = state.processes;
+  for (let i = 1; i < sorted.length; i++) {
+    if (compareProcesses(sorted[i - 1] as Process, sorted[i] as Process) > 0) {
+      sorted = [...state.processes].sort(compareProcesses);
+      break;
+    }
   }
+
+  const find = (pid: number, startTime: number): Process | undefined => {
+    const p = sorted[lowerBound(sorted, pid, startTime)];
+    return p && p.pid === pid && p.startTime === startTime ? p : undefined;
+  };
+  const byKey: ProcessLookup = {
+    get(key) {
+      const colon = key.indexOf(':');
+      if (colon < 0) return undefined;
+      return find(Number(key.slice(0, colon)), Number(key.slice(colon + 1)));
+    },
+    has(key) {
+      return this.get(key) !== undefined;
+    },
+  };
+  const byPid = {
+    get(pid: number): Process | undefined {
+      // The last entry with this PID is the latest start.
+      const after = lowerBound(sorted, pid + 1, Number.NEGATIVE_INFINITY);
+      const p = sorted[after - 1];
+      return p && p.pid === pid ? p : undefined;
+    },
+  };
+
   const blamed = new Set<string>();
   const zombies: Process[] = [];
-  // Only zombies' parents are looked up here: building every parent's child list on each patch
-  // cost 5,000 map writes and arrays for a panel that shows one process's children.
-  for (const p of state.processes) {
+  for (const p of sorted) {
     if (p.state !== 'Z') continue;
     zombies.push(p);
     const parent = p.ppid ? byPid.get(p.ppid) : undefined;
@@ -38,7 +84,7 @@ export function indexState(state: State): StateIndex {
   const childrenOf = (key: string): Process[] => {
     const parent = byKey.get(key);
     if (!parent) return [];
-    return state.processes.filter((p) => p.ppid === parent.pid && byPid.get(p.ppid) === parent);
+    return sorted.filter((p) => p.ppid === parent.pid && byPid.get(p.ppid) === parent);
   };
   const index: StateIndex = { byKey, byPid, childrenOf, blamed, zombies };
   cache.set(state, index);

@@ -11,18 +11,43 @@ import { keyOf } from './keys.js';
  * Coordinates are layout pixels: x grows with depth, y with rows; a node's (x, y) is its dot.
  */
 
+/** What the layout needs of each process, as columns: cheap to build and to send to a worker. */
+export interface LayoutInput {
+  pid: Float64Array;
+  ppid: Float64Array;
+  startTime: Float64Array;
+  /** KERNEL_THREAD | ZOMBIE bits. */
+  flags: Uint8Array;
+  /** Index into `containers`, or -1 outside containers (numbers: a worker gets a copy per shape). */
+  container: Int32Array;
+  /** The distinct container ids of the input. */
+  containers: string[];
+}
+
+export const KERNEL_THREAD = 1;
+export const ZOMBIE = 2;
+
+/** A process named by its identity, for toggles and reveals that cross to a worker. */
+export type Identity = readonly [pid: number, startTime: number];
+
+/** Only matching processes and their ancestors are laid out. */
+export interface LayoutFilter {
+  zombiesOnly: boolean;
+  /** A container id, '' for every container, or 'host' for processes outside containers. */
+  container: string;
+}
+
 export interface LayoutOptions {
   /** Row height and column width in layout pixels. */
   rowHeight: number;
   indent: number;
   /** Kernel threads are drawn (kthreadd expanded) when true; kthreadd starts collapsed when false. */
   showKernelThreads: boolean;
-  /** Explicit user toggles, by process key: true = expanded, false = collapsed. */
+  /** Explicit user toggles, by process key ("pid:startTime"): true = expanded, false = collapsed. */
   toggles: ReadonlyMap<string, boolean>;
   /** Keys that must be visible: their ancestors are expanded (search matches, the selection). */
   reveal: ReadonlySet<string>;
-  /** When set, only matching processes and their ancestors are laid out. */
-  filter: ((p: Process) => boolean) | null;
+  filter: LayoutFilter | null;
 }
 
 export const defaultLayoutOptions: LayoutOptions = {
@@ -107,21 +132,24 @@ export interface Layout {
   hiddenCount: Int32Array;
   /** 1 when the row has children that are not drawn. */
   collapsed: Uint8Array;
-  /** The row's position in the process list laid out. */
+  /** The row's position in the input. */
   source: Int32Array;
-  processes: readonly Process[];
+  input: LayoutInput;
   groups: LayoutGroup[];
   bounds: Bounds;
 }
 
+/** What the walk computes: a Layout without the keys, which the main thread already holds. */
+export type LayoutColumns = Omit<Layout, 'order' | 'rowOf' | 'input'>;
+
 /** Row r as an object. */
 export function nodeAt(l: Layout, r: number): LayoutNode {
-  const p = l.processes[l.source[r] as number] as Process;
+  const i = l.source[r] as number;
   const up = l.parent[r] as number;
   return {
     key: l.order[r] as string,
-    pid: p.pid,
-    startTime: p.startTime,
+    pid: l.input.pid[i] as number,
+    startTime: l.input.startTime[i] as number,
     x: l.x[r] as number,
     y: l.y[r] as number,
     level: l.level[r] as number,
@@ -131,7 +159,7 @@ export function nodeAt(l: Layout, r: number): LayoutNode {
     childCount: l.childCount[r] as number,
     hiddenCount: l.hiddenCount[r] as number,
     collapsed: l.collapsed[r] === 1,
-    containerId: p.containerId,
+    containerId: containerOf(l.input, i),
   };
 }
 
@@ -229,12 +257,44 @@ function headerWidth(c: Container | null): number {
   return text.length * 6.9 + 24;
 }
 
-function byStart(a: Process, b: Process): number {
-  return a.startTime - b.startTime || a.pid - b.pid;
+function containerOf(input: LayoutInput, i: number): string | null {
+  const c = input.container[i] as number;
+  return c < 0 ? null : (input.containers[c] ?? null);
+}
+
+/** The columns of a process list (the main thread builds these on every shape change). */
+export function layoutInput(processes: readonly Process[]): LayoutInput {
+  const n = processes.length;
+  const input: LayoutInput = {
+    pid: new Float64Array(n),
+    ppid: new Float64Array(n),
+    startTime: new Float64Array(n),
+    flags: new Uint8Array(n),
+    container: new Int32Array(n),
+    containers: [],
+  };
+  const slot = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const p = processes[i] as Process;
+    input.pid[i] = p.pid;
+    input.ppid[i] = p.ppid;
+    input.startTime[i] = p.startTime;
+    input.flags[i] = (p.kernelThread ? KERNEL_THREAD : 0) | (p.state === 'Z' ? ZOMBIE : 0);
+    let c = -1;
+    if (p.containerId !== null) {
+      c = slot.get(p.containerId) ?? -1;
+      if (c < 0) {
+        c = input.containers.push(p.containerId) - 1;
+        slot.set(p.containerId, c);
+      }
+    }
+    input.container[i] = c;
+  }
+  return input;
 }
 
 /**
- * The tree's structure over positions in `processes` (typed arrays, not maps keyed by object:
+ * The tree's structure over positions in the input (typed arrays, not maps keyed by object:
  * this runs on every patch that changes the shape, and Map writes and their garbage dominated it).
  */
 interface Structure {
@@ -244,38 +304,44 @@ interface Structure {
   childStart: Int32Array;
   childIdx: Int32Array;
   roots: number[];
+  /** The position of a process by identity, or -1. */
+  find(pid: number, startTime: number): number;
 }
 
-function structure(processes: readonly Process[]): Structure {
-  const n = processes.length;
-  const at = (i: number) => processes[i] as Process;
+function structure(input: LayoutInput): Structure {
+  const { pid, ppid, startTime } = input;
+  const n = pid.length;
   // One position per PID; a reused PID listed twice (mid-scan) also goes to `reused`.
   const byPid = new Map<number, number>();
   let reused: Map<number, number[]> | null = null;
   for (let i = 0; i < n; i++) {
-    const pid = at(i).pid;
-    const held = byPid.get(pid);
-    if (held === undefined) byPid.set(pid, i);
+    const held = byPid.get(pid[i] as number);
+    if (held === undefined) byPid.set(pid[i] as number, i);
     else {
       reused ??= new Map();
-      reused.set(pid, [...(reused.get(pid) ?? [held]), i]);
+      reused.set(pid[i] as number, [...(reused.get(pid[i] as number) ?? [held]), i]);
     }
   }
-  // The process holding `p.ppid` that can be p's parent: when the PID was reused, the latest one
-  // started no later than p.
+  const st = (i: number) => startTime[i] as number;
+  // The process holding `ppid` that can be i's parent: when the PID was reused, the latest one
+  // started no later than i.
   const parentOf = (i: number): number => {
-    const p = at(i);
-    if (p.ppid === 0) return -1;
-    const only = byPid.get(p.ppid);
+    const up = ppid[i] as number;
+    if (up === 0) return -1;
+    const only = byPid.get(up);
     if (only === undefined) return -1;
-    const candidates = reused?.get(p.ppid);
+    const candidates = reused?.get(up);
     if (!candidates) return only === i ? -1 : only;
     let best = -1;
     for (const c of candidates) {
-      if (c === i || at(c).startTime > p.startTime) continue;
-      if (best < 0 || at(c).startTime > at(best).startTime) best = c;
+      if (c === i || st(c) > st(i)) continue;
+      if (best < 0 || st(c) > st(best)) best = c;
     }
     return best >= 0 ? best : (candidates.find((c) => c !== i) ?? -1);
+  };
+  const find = (p: number, start: number): number => {
+    const candidates = reused?.get(p) ?? [byPid.get(p) ?? -1];
+    return candidates.find((c) => c >= 0 && st(c) === start) ?? -1;
   };
 
   const parent = new Int32Array(n);
@@ -298,32 +364,50 @@ function structure(processes: readonly Process[]): Structure {
     childIdx[slot] = i;
     fill[up] = slot + 1;
   }
-  const cmp = (a: number, b: number) => byStart(at(a), at(b));
+  const cmp = (a: number, b: number) => st(a) - st(b) || (pid[a] as number) - (pid[b] as number);
   for (let i = 0; i < n; i++) {
     const from = childStart[i] as number;
     const to = childStart[i + 1] as number;
     if (to - from > 1) childIdx.subarray(from, to).sort(cmp);
   }
   roots.sort(cmp);
-  return { parent, childStart, childIdx, roots };
+  return { parent, childStart, childIdx, roots, find };
 }
 
-export function layoutTree(
-  processes: readonly Process[],
+/** "pid:startTime" → [pid, startTime]; null for anything else. */
+export function identityOf(key: string): Identity | null {
+  const m = /^(\d+):(\d+)$/.exec(key);
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
+function matches(input: LayoutInput, i: number, f: LayoutFilter): boolean {
+  if (f.zombiesOnly && !((input.flags[i] as number) & ZOMBIE)) return false;
+  const cid = containerOf(input, i);
+  if (f.container === 'host') return cid === null;
+  if (f.container && cid !== f.container) return false;
+  return true;
+}
+
+/**
+ * The walk over columns: what a worker runs. Rows carry input positions (`source`); the caller
+ * turns them into keys.
+ */
+export function layoutColumns(
+  input: LayoutInput,
   containers: readonly Container[],
   options: Partial<LayoutOptions> = {},
-): Layout {
+): LayoutColumns {
   const opts: LayoutOptions = { ...defaultLayoutOptions, ...options };
-  const n = processes.length;
-  const at = (i: number) => processes[i] as Process;
-  const { parent, childStart, childIdx, roots } = structure(processes);
+  const n = input.pid.length;
+  const { parent, childStart, childIdx, roots, find } = structure(input);
 
   // Filter: keep matches and every ancestor of a match.
   let keep: Uint8Array | null = null;
-  if (opts.filter) {
+  const filter = opts.filter;
+  if (filter && (filter.zombiesOnly || filter.container)) {
     keep = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
-      if (!opts.filter(at(i))) continue;
+      if (!matches(input, i, filter)) continue;
       let up = i;
       while (up >= 0 && !keep[up]) {
         keep[up] = 1;
@@ -334,23 +418,32 @@ export function layoutTree(
 
   // Ancestors of revealed keys are forced open.
   const forcedOpen = new Uint8Array(n);
-  if (opts.reveal.size) {
-    for (let i = 0; i < n; i++) {
-      if (!opts.reveal.has(keyOf(at(i)))) continue;
-      let up = parent[i] as number;
-      while (up >= 0 && !forcedOpen[up]) {
-        forcedOpen[up] = 1;
-        up = parent[up] as number;
-      }
+  for (const key of opts.reveal) {
+    const id = identityOf(key);
+    const target = id ? find(id[0], id[1]) : -1;
+    let up = target < 0 ? -1 : (parent[target] as number);
+    while (up >= 0 && !forcedOpen[up]) {
+      forcedOpen[up] = 1;
+      up = parent[up] as number;
     }
+  }
+  // Explicit toggles, by position.
+  const toggled = new Int8Array(n);
+  for (const [key, open] of opts.toggles) {
+    const id = identityOf(key);
+    const at = id ? find(id[0], id[1]) : -1;
+    if (at >= 0) toggled[at] = open ? 1 : -1;
   }
 
   const isCollapsed = (i: number): boolean => {
     if (forcedOpen[i]) return false;
-    const t = opts.toggles.size ? opts.toggles.get(keyOf(at(i))) : undefined;
-    if (t !== undefined) return !t;
+    if (toggled[i]) return toggled[i] === -1;
     // kthreadd: the kernel thread at the top of the kernel-thread tree (a root; its ppid is 0).
-    return parent[i] === -1 && at(i).kernelThread && !opts.showKernelThreads;
+    return (
+      parent[i] === -1 &&
+      ((input.flags[i] as number) & KERNEL_THREAD) !== 0 &&
+      !opts.showKernelThreads
+    );
   };
 
   const countDescendants = (i: number): number => {
@@ -369,10 +462,8 @@ export function layoutTree(
     return count;
   };
 
-  const l: Layout = {
+  const l: LayoutColumns = {
     size: 0,
-    order: [],
-    rowOf: new Map(),
     x: new Float64Array(n),
     y: new Float64Array(n),
     level: new Int32Array(n),
@@ -384,12 +475,9 @@ export function layoutTree(
     hiddenCount: new Int32Array(n),
     collapsed: new Uint8Array(n),
     source: new Int32Array(n),
-    processes,
     groups: [],
     bounds: { minX: 0, minY: 0, maxX: 0, maxY: 0 },
   };
-  const order = l.order as string[];
-  const rowOf = l.rowOf as Map<string, number>;
   const byId = new Map(containers.map((c) => [c.id, c]));
   let maxX = 0;
   let y = 0;
@@ -434,10 +522,8 @@ export function layoutTree(
     const depth = sDepth[top] as number;
     const up = sParentRow[top] as number;
     const r = l.size++;
-    const p = at(i);
-    const key = keyOf(p);
     const x = (depth - 1) * opts.indent;
-    const cid = p.containerId;
+    const cid = containerOf(input, i);
     if (run && run.group.containerId !== cid) closeRun();
     if (cid && !run) {
       y += GROUP_HEADER;
@@ -458,8 +544,6 @@ export function layoutTree(
       run.maxX = Math.max(run.maxX, x);
       run.group.x = Math.min(run.group.x, x - GROUP_PAD);
     }
-    order.push(key);
-    rowOf.set(key, r);
     l.x[r] = x;
     l.y[r] = y;
     l.level[r] = depth;
@@ -485,8 +569,9 @@ export function layoutTree(
       l.hiddenCount[r] = countDescendants(i);
       continue;
     }
-    for (let j = kids.length - 1; j >= 0; j--)
+    for (let j = kids.length - 1; j >= 0; j--) {
       push(kids[j] as number, depth + 1, r, j + 1, kids.length);
+    }
   }
   closeRun();
 
@@ -500,4 +585,30 @@ export function layoutTree(
     l.bounds = { minX, minY, maxX, maxY: y };
   }
   return l;
+}
+
+/** Columns plus the keys of their rows: the Layout the UI reads. */
+export function withKeys(
+  columns: LayoutColumns,
+  input: LayoutInput,
+  keys: readonly string[],
+): Layout {
+  const order: string[] = new Array(columns.size);
+  const rowOf = new Map<string, number>();
+  for (let r = 0; r < columns.size; r++) {
+    const key = keys[columns.source[r] as number] as string;
+    order[r] = key;
+    rowOf.set(key, r);
+  }
+  return { ...columns, order, rowOf, input };
+}
+
+/** The layout of a process list, in one call (tests, and where no worker runs). */
+export function layoutTree(
+  processes: readonly Process[],
+  containers: readonly Container[],
+  options: Partial<LayoutOptions> = {},
+): Layout {
+  const input = layoutInput(processes);
+  return withKeys(layoutColumns(input, containers, options), input, processes.map(keyOf));
 }

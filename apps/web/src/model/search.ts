@@ -1,5 +1,6 @@
 import type { Process } from '@pidscope/protocol';
 import { keyOf, nsPidOf } from './keys.js';
+import type { LayoutFilter } from './layout.js';
 
 /**
  * Processes matching a find query: a number matches a host PID or an in-container PID exactly;
@@ -22,10 +23,8 @@ export function findMatches(processes: readonly Process[], query: string): Set<s
   return out;
 }
 
-export interface Filters {
-  zombiesOnly: boolean;
-  /** A container id, '' for every container, or 'host' for processes outside containers. */
-  container: string;
+/** The toolbar's filters: what the layout filters, plus whether kernel threads are drawn. */
+export interface Filters extends LayoutFilter {
   showKernelThreads: boolean;
 }
 
@@ -34,14 +33,3 @@ export const defaultFilters: Filters = {
   container: '',
   showKernelThreads: false,
 };
-
-/** A predicate for layoutTree's filter option, or null when nothing is filtered out. */
-export function filterPredicate(f: Filters): ((p: Process) => boolean) | null {
-  if (!f.zombiesOnly && !f.container) return null;
-  return (p) => {
-    if (f.zombiesOnly && p.state !== 'Z') return false;
-    if (f.container === 'host') return p.containerId === null;
-    if (f.container && p.containerId !== f.container) return false;
-    return true;
-  };
-}

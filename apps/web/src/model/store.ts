@@ -11,6 +11,8 @@ import { keyOf } from './keys.js';
 
 /** How long a reparented process keeps its marked edge. */
 export const REPARENT_MARK_MS = 30_000;
+/** The clock's resolution: ages and "updated … ago" move by seconds. */
+export const CLOCK_MS = 1000;
 /** Events kept client-side for the timeline. */
 export const MAX_EVENTS = 1000;
 
@@ -123,8 +125,13 @@ export class LiveStore {
     return { events, reparented };
   }
 
-  /** The clock: one history sample per second even when nothing changes; expires marks. */
+  /**
+   * The clock: one history sample a second even when nothing changes; expires marks. A snapshot
+   * or patch moves the clock too, so the tick commits only when none did for CLOCK_MS: with 1 Hz
+   * patches the page renders once a second, not twice.
+   */
   tick(now: number): void {
+    if (now - this.view.now < CLOCK_MS) return;
     const state = this.view.state;
     if (!state) {
       this.commit({ now });

@@ -7,7 +7,7 @@ import {
   type Snapshot,
   STALE_AFTER_MS,
 } from '@pidscope/protocol';
-import { markArrival } from '../perf.js';
+import { markArrival, timed } from '../perf.js';
 
 /** What the header shows, exactly these words (e2e tests read them). */
 export type ConnectionStatus = 'live' | 'reconnecting' | 'stale';
@@ -194,7 +194,9 @@ export class Connection {
   private receive(data: unknown): void {
     let msg: ServerMessage;
     try {
-      msg = parseServerMessage(typeof data === 'string' ? data : String(data));
+      msg = timed('parse', () =>
+        parseServerMessage(typeof data === 'string' ? data : String(data)),
+      );
     } catch {
       // A message we cannot read leaves our state unknown: ask for a fresh snapshot.
       this.stats.badMessages += 1;

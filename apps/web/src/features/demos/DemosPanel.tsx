@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { memo, useCallback, useEffect, useState } from 'react';
 import { callAction } from '../actions/request.js';
 import './demos.css';
 
@@ -88,7 +88,12 @@ function Run({ run, elapsedMs }: { run: DemoRun; elapsedMs: number }) {
  * The one-click demos: each starts real processes (mostly containers) that show zombies,
  * reparenting or PID exhaustion in the tree, and explains itself step by step as it unfolds.
  */
-export function DemosPanel({ token, apiBase = '', pollMs = 2000 }: DemosPanelProps) {
+/** Memoised: it polls the agent on its own and needs no re-render from a patch. */
+export const DemosPanel = memo(function DemosPanel({
+  token,
+  apiBase = '',
+  pollMs = 2000,
+}: DemosPanelProps) {
   const [list, setList] = useState<DemoList | null>(null);
   const [skewMs, setSkewMs] = useState(0);
   const [clock, setClock] = useState(() => Date.now());
@@ -192,4 +197,4 @@ export function DemosPanel({ token, apiBase = '', pollMs = 2000 }: DemosPanelPro
       </ul>
     </section>
   );
-}
+});

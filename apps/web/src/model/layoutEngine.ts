@@ -1,0 +1,135 @@
+import type { Container } from '@pidscope/protocol';
+import {
+  type Layout,
+  type LayoutColumns,
+  type LayoutInput,
+  type LayoutOptions,
+  layoutColumns,
+  withKeys,
+} from './layout.js';
+
+/** One layout request: the shape's columns, their keys, and the options it is laid out with. */
+export interface LayoutRequest {
+  input: LayoutInput;
+  keys: readonly string[];
+  containers: readonly Container[];
+  options: Partial<LayoutOptions>;
+}
+
+/** A message to the layout worker, and its answer. */
+export interface LayoutJob extends Omit<LayoutRequest, 'keys'> {
+  id: number;
+}
+export interface LayoutAnswer {
+  id: number;
+  columns: LayoutColumns;
+  /** The worker's time for the walk. */
+  ms: number;
+}
+
+/**
+ * Where the tree is laid out. `request` delivers the newest request's layout to `done` (maybe
+ * before it returns); a result overtaken by a newer request is dropped.
+ */
+export interface LayoutEngine {
+  request(req: LayoutRequest, done: (layout: Layout) => void): void;
+  dispose(): void;
+}
+
+/** Lays out on the calling thread (tests under jsdom, which has no Worker). */
+export function inlineLayoutEngine(): LayoutEngine {
+  return {
+    request(req, done) {
+      done(withKeys(layoutColumns(req.input, req.containers, req.options), req.input, req.keys));
+    },
+    dispose() {},
+  };
+}
+
+const measure = (name: string, start: number) => {
+  if (typeof performance.measure === 'function') {
+    performance.measure(`pidscope:${name}`, { start, end: performance.now() });
+  }
+};
+
+/**
+ * Lays out in a Web Worker: the walk over 5,000 processes (5–20 ms, more while the machine is
+ * busy) runs beside the page, and the main thread only turns the returned rows into keys. If the
+ * worker cannot start or fails, layouts fall back to the main thread.
+ */
+export function workerLayoutEngine(create: () => Worker): LayoutEngine {
+  let worker: Worker | null = null;
+  let failed = false;
+  let nextId = 0;
+  const waiting = new Map<number, { req: LayoutRequest; done: (l: Layout) => void; at: number }>();
+  const inline = inlineLayoutEngine();
+
+  const fallBack = () => {
+    failed = true;
+    worker?.terminate();
+    worker = null;
+    // Only the newest request is still wanted.
+    const newest = [...waiting.entries()].pop();
+    waiting.clear();
+    if (newest) inline.request(newest[1].req, newest[1].done);
+  };
+
+  const start = (): Worker | null => {
+    if (worker || failed) return worker;
+    try {
+      worker = create();
+    } catch {
+      failed = true;
+      return null;
+    }
+    worker.onmessage = (ev: MessageEvent<LayoutAnswer>) => {
+      const { id, columns, ms } = ev.data;
+      const job = waiting.get(id);
+      if (!job) return;
+      for (const older of waiting.keys()) if (older <= id) waiting.delete(older);
+      if (id !== nextId) return;
+      measure('layout', job.at);
+      if (typeof performance.measure === 'function') {
+        const end = performance.now();
+        performance.measure('pidscope:layout-walk', { start: end - ms, end });
+      }
+      const t = performance.now();
+      const layout = withKeys(columns, job.req.input, job.req.keys);
+      measure('layout-main', t);
+      job.done(layout);
+    };
+    worker.onerror = (ev) => {
+      ev.preventDefault();
+      fallBack();
+    };
+    return worker;
+  };
+
+  return {
+    request(req, done) {
+      const w = start();
+      if (!w) {
+        inline.request(req, done);
+        return;
+      }
+      const id = ++nextId;
+      waiting.set(id, { req, done, at: performance.now() });
+      const { input, containers, options } = req;
+      const job: LayoutJob = { id, input, containers, options };
+      w.postMessage(job);
+    },
+    dispose() {
+      worker?.terminate();
+      worker = null;
+      waiting.clear();
+    },
+  };
+}
+
+/** The worker engine where the browser has workers; inline elsewhere. */
+export function createLayoutEngine(): LayoutEngine {
+  if (typeof Worker === 'undefined') return inlineLayoutEngine();
+  return workerLayoutEngine(
+    () => new Worker(new URL('./layout.worker.ts', import.meta.url), { type: 'module' }),
+  );
+}
