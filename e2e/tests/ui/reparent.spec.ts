@@ -41,6 +41,12 @@ test('orphan-reparent: the reparented event shows and the orphan sits under its 
     .toBe(true);
   const ev = event as Event;
 
+  // The timeline draws the lines in view: narrow it to reparentings, as someone looking for one
+  // would on a busy host.
+  for (const type of ['zombie-appeared', 'zombie-reaped', 'exited', 'container-started']) {
+    const chip = page.getByTestId(`event-filter-${type}`);
+    if (await chip.isChecked()) await chip.uncheck();
+  }
   const entry = page
     .getByTestId('event-timeline')
     .locator(`[data-testid="event"][data-type="reparented"][data-pid="${ev.pid}"]`)
