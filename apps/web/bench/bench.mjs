@@ -122,9 +122,8 @@ try {
     parse: 'parse + validate the message (main thread)',
     apply: 'apply the patch to the store (main thread)',
     index: 'index the state: keys, PIDs, blamed parents (main thread)',
-    'layout-input': 'layout input columns and keys (main thread)',
+    'layout-input': 'layout input columns (main thread)',
     'layout-walk': 'layout walk (Web Worker)',
-    'layout-main': 'layout rows to keys (main thread)',
     layout: 'layout round trip: request → rows back on the main thread',
   };
   const steps = await page.evaluate(

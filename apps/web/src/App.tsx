@@ -20,7 +20,14 @@ import { DemosPanel } from './features/demos/index.js';
 import { indexState, sameShape } from './model/derive.js';
 import { keyOf } from './model/keys.js';
 import { formatCount } from './model/labels.js';
-import { type Layout, type LayoutOptions, layoutInput, layoutTree } from './model/layout.js';
+import {
+  keyAt,
+  type Layout,
+  type LayoutOptions,
+  layoutInput,
+  layoutTree,
+  rowOf,
+} from './model/layout.js';
 import { createLayoutEngine, type LayoutEngine } from './model/layoutEngine.js';
 import { defaultFilters, type Filters, findMatches } from './model/search.js';
 import { CLOCK_MS, LiveStore, type StoreView } from './model/store.js';
@@ -93,13 +100,8 @@ function useLayout(
   });
   const [, startTransition] = useTransition();
   const request = useMemo(() => {
-    const t = performance.now();
-    const input = layoutInput(shape);
-    const keys = shape.map(keyOf);
-    if (typeof performance.measure === 'function') {
-      performance.measure('pidscope:layout-input', { start: t, end: performance.now() });
-    }
-    return { input, keys, containers };
+    const input = timed('layout-input', () => layoutInput(shape));
+    return { input, containers };
   }, [shape, containers]);
   const { toggles, reveal, showKernelThreads, filter } = options;
   const zombiesOnly = filter?.zombiesOnly ?? false;
@@ -250,16 +252,21 @@ export function App(props: AppProps) {
   // Pan to a newly selected process once the layout that reveals it is drawn.
   useEffect(() => {
     const key = pendingReveal.current;
-    if (key && layout.rowOf.has(key)) {
+    if (key && rowOf(layout, key) >= 0) {
       pendingReveal.current = null;
       tree.current?.reveal(key);
     }
   }, [layout]);
 
-  const sortedMatches = useMemo(
-    () => layout.order.filter((k) => matches.has(k)),
-    [layout.order, matches],
-  );
+  // Matches in the order the tree draws them (those drawn).
+  const sortedMatches = useMemo(() => {
+    const rows: number[] = [];
+    for (const k of matches) {
+      const r = rowOf(layout, k);
+      if (r >= 0) rows.push(r);
+    }
+    return rows.sort((a, b) => a - b).map((r) => keyAt(layout, r));
+  }, [layout, matches]);
   const nextMatch = () => {
     if (sortedMatches.length === 0) return;
     const key = sortedMatches[matchCursor % sortedMatches.length] as string;
@@ -438,7 +445,7 @@ function togglesWhere(
   expand: boolean,
 ): Map<string, boolean> {
   const out = new Map<string, boolean>();
-  for (let r = 0; r < layout.size; r++) if (test(r)) out.set(layout.order[r] as string, expand);
+  for (let r = 0; r < layout.size; r++) if (test(r)) out.set(keyAt(layout, r), expand);
   return out;
 }
 

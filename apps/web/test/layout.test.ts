@@ -4,6 +4,7 @@ import {
   allNodes,
   GROUP_HEADER,
   identityOf,
+  keyAt,
   type Layout,
   layoutColumns,
   layoutInput,
@@ -11,7 +12,8 @@ import {
   linksIn,
   nodeOf,
   rowAtY,
-  withKeys,
+  rowOf,
+  withInput,
 } from '../src/model/layout.js';
 import { CONTAINER_ID, containers, proc, processes } from './fixtures/hosts.js';
 
@@ -23,27 +25,26 @@ describe('layoutTree', () => {
     expect(allNodes(l)).toHaveLength(processes.length);
     expect(drawn(l).slice(0, 4)).toEqual(['1:10', '300:3000', '400:4000', '4425:44250']);
     for (let i = 1; i < l.size; i++) expect(l.y[i]).toBeGreaterThan(l.y[i - 1] as number);
-    expect(l.order).toEqual(drawn(l));
+    expect(Array.from({ length: l.size }, (_, r) => keyAt(l, r))).toEqual(drawn(l));
   });
 
   it('collapses kernel threads under kthreadd by default and counts what it hides', () => {
     const l = layoutTree(processes, containers);
     const kthreadd = nodeOf(l, '2:20');
     expect(kthreadd).toMatchObject({ collapsed: true, hiddenCount: 2, childCount: 2, level: 1 });
-    expect(l.rowOf.has('3:30')).toBe(false);
-    expect(l.rowOf.has('4:40')).toBe(false);
+    expect(rowOf(l, '3:30') >= 0).toBe(false);
+    expect(rowOf(l, '4:40') >= 0).toBe(false);
   });
 
   it('shows kernel threads when asked, and honours explicit toggles both ways', () => {
-    expect(layoutTree(processes, containers, { showKernelThreads: true }).rowOf.has('3:30')).toBe(
-      true,
-    );
+    const shown = layoutTree(processes, containers, { showKernelThreads: true });
+    expect(rowOf(shown, '3:30')).toBe(rowOf(shown, '2:20') + 1);
     const opened = layoutTree(processes, containers, { toggles: new Map([['2:20', true]]) });
     expect(nodeOf(opened, '2:20')?.collapsed).toBe(false);
-    expect(opened.rowOf.has('4:40')).toBe(true);
+    expect(rowOf(opened, '4:40') >= 0).toBe(true);
     const shut = layoutTree(processes, containers, { toggles: new Map([['4425:44250', false]]) });
     expect(nodeOf(shut, '4425:44250')).toMatchObject({ collapsed: true, hiddenCount: 2 });
-    expect(shut.rowOf.has('4430:44300')).toBe(false);
+    expect(rowOf(shut, '4430:44300') >= 0).toBe(false);
   });
 
   it('draws a container as one labelled group around its processes, below a header band', () => {
@@ -109,7 +110,7 @@ describe('layoutTree', () => {
       showKernelThreads: true,
     });
     expect(allNodes(host).every((n) => n.containerId === null)).toBe(true);
-    expect(host.rowOf.has('500:5000')).toBe(true);
+    expect(rowOf(host, '500:5000') >= 0).toBe(true);
     const none = layoutTree(processes, containers, {
       filter: { zombiesOnly: false, container: '' },
     });
@@ -118,11 +119,10 @@ describe('layoutTree', () => {
 
   it('lays out columns the same way a worker would, from identities alone', () => {
     const input = layoutInput(processes);
-    const keys = processes.map(keyOf);
     const opts = { toggles: new Map([['4425:44250', false]]), reveal: new Set(['4:40']) };
     // A structured clone is what crosses to the worker and back.
     const cols = structuredClone(layoutColumns(structuredClone(input), containers, opts));
-    const viaWorker = withKeys(cols, input, keys);
+    const viaWorker = withInput(cols, input);
     const direct = layoutTree(processes, containers, opts);
     const seen = (l: Layout) => ({
       nodes: allNodes(l),
@@ -140,7 +140,7 @@ describe('layoutTree', () => {
   it('opens collapsed ancestors of revealed processes', () => {
     const l = layoutTree(processes, containers, { reveal: new Set(['4:40']) });
     expect(nodeOf(l, '2:20')?.collapsed).toBe(false);
-    expect(l.rowOf.has('4:40')).toBe(true);
+    expect(rowOf(l, '4:40') >= 0).toBe(true);
   });
 
   it('gives aria levels and positions among siblings', () => {
@@ -151,17 +151,32 @@ describe('layoutTree', () => {
     expect(nodeOf(l, '4431:44310')).toMatchObject({ level: 4, posInSet: 2, setSize: 2 });
   });
 
+  it('finds a row by key, by search in sorted input and by a map otherwise', () => {
+    const sorted = [...processes].sort((a, b) => a.pid - b.pid || a.startTime - b.startTime);
+    const shuffled = [...sorted].reverse();
+    for (const list of [sorted, shuffled]) {
+      const l = layoutTree(list, containers, { showKernelThreads: true });
+      expect(l.input.sorted).toBe(list === sorted);
+      for (let r = 0; r < l.size; r++) expect(rowOf(l, keyAt(l, r))).toBe(r);
+      expect(rowOf(l, '4430:1')).toBe(-1);
+      expect(rowOf(l, '99999:1')).toBe(-1);
+      expect(rowOf(l, 'nonsense')).toBe(-1);
+    }
+    // Drawn or not: a collapsed kernel thread has no row.
+    expect(rowOf(layoutTree(sorted, containers), '3:30')).toBe(-1);
+  });
+
   it('finds rows by y, for culling', () => {
     const l = layoutTree(processes, containers);
     expect(rowAtY(l, -100)).toBe(0);
-    expect(rowAtY(l, 100)).toBe(l.rowOf.get('4430:44300'));
-    expect(rowAtY(l, 114)).toBe(l.rowOf.get('4430:44300'));
+    expect(rowAtY(l, 100)).toBe(rowOf(l, '4430:44300'));
+    expect(rowAtY(l, 114)).toBe(rowOf(l, '4430:44300'));
     expect(rowAtY(l, 1e9)).toBe(l.size);
   });
 
   it('draws a window of rows with one trunk per ancestor whose children go on past it', () => {
     const l = layoutTree(processes, containers);
-    const row = l.rowOf.get('4430:44300') as number;
+    const row = rowOf(l, '4430:44300') as number;
     const links = linksIn(l, row, row + 1);
     expect(links.map((k) => k.key)).toEqual([
       'trunk:4425:44250',

@@ -19,6 +19,7 @@ import { nsPidOf, shortId } from '../model/keys.js';
 import { formatDuration, processLabel } from '../model/labels.js';
 import {
   type Bounds,
+  keyAt,
   type Layout,
   type LayoutGroup,
   type LayoutLink,
@@ -27,6 +28,7 @@ import {
   nodeAt,
   nodeOf,
   rowAtY,
+  rowOf,
 } from '../model/layout.js';
 
 /**
@@ -554,14 +556,14 @@ export function ProcessTree(props: ProcessTreeProps) {
   const anchor = useRef<{ key: string; top: number } | null>(null);
   useLayoutEffect(() => {
     const key = props.selectedKey;
-    const r = key ? layout.rowOf.get(key) : undefined;
-    const top = r !== undefined ? (layout.y[r] as number) - layout.bounds.minY : 0;
+    const r = key ? rowOf(layout, key) : -1;
+    const top = r >= 0 ? (layout.y[r] as number) - layout.bounds.minY : 0;
     const pane = paneRef.current;
     const prev = anchor.current;
-    if (pane && r !== undefined && prev && prev.key === key && prev.top !== top) {
+    if (pane && r >= 0 && prev && prev.key === key && prev.top !== top) {
       pane.scrollTop += (top - prev.top) * kRef.current;
     }
-    anchor.current = key && r !== undefined ? { key, top } : null;
+    anchor.current = key && r >= 0 ? { key, top } : null;
   }, [layout, props.selectedKey]);
 
   // Objects for the rows near the view only: a 5,000-row layout stays columns.
@@ -581,36 +583,38 @@ export function ProcessTree(props: ProcessTreeProps) {
   }, [cull, layout, cullRect]);
 
   const active =
-    activeKey && layout.rowOf.has(activeKey)
+    activeKey && rowOf(layout, activeKey) >= 0
       ? activeKey
-      : props.selectedKey && layout.rowOf.has(props.selectedKey)
+      : props.selectedKey && rowOf(layout, props.selectedKey) >= 0
         ? props.selectedKey
-        : (layout.order[0] ?? null);
+        : layout.size > 0
+          ? keyAt(layout, 0)
+          : null;
 
   const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
     if (!active) return;
-    const i = layout.rowOf.get(active);
-    if (i === undefined) return;
+    const i = rowOf(layout, active);
+    if (i < 0) return;
     const node = nodeAt(layout, i);
+    const at = (r: number) => keyAt(layout, Math.max(0, Math.min(layout.size - 1, r)));
     let next: string | undefined;
     switch (e.key) {
       case 'ArrowDown':
-        next = layout.order[Math.min(i + 1, layout.order.length - 1)];
+        next = at(i + 1);
         break;
       case 'ArrowUp':
-        next = layout.order[Math.max(i - 1, 0)];
+        next = at(i - 1);
         break;
       case 'Home':
-        next = layout.order[0];
+        next = at(0);
         break;
       case 'End':
-        next = layout.order[layout.order.length - 1];
+        next = at(layout.size - 1);
         break;
       case 'ArrowRight':
         if (node.childCount > 0 && node.collapsed) onToggle(active, true);
         else if (node.childCount > 0) {
-          const first = layout.order[i + 1];
-          if (first && layout.parent[i + 1] === i) next = first;
+          if (i + 1 < layout.size && layout.parent[i + 1] === i) next = at(i + 1);
         }
         break;
       case 'ArrowLeft':

@@ -1,5 +1,4 @@
 import type { Container, Process } from '@pidscope/protocol';
-import { keyOf } from './keys.js';
 
 /**
  * The tree layout: a pure function from processes to positions; React draws them (see
@@ -22,6 +21,8 @@ export interface LayoutInput {
   container: Int32Array;
   /** The distinct container ids of the input. */
   containers: string[];
+  /** In the protocol's order (pid, then start time), as states are: rows are found by search. */
+  sorted: boolean;
 }
 
 export const KERNEL_THREAD = 1;
@@ -116,9 +117,6 @@ export interface Bounds {
 export interface Layout {
   /** Drawn rows. */
   size: number;
-  /** Row r's process key; also the order a keyboard walks the tree. */
-  order: readonly string[];
-  rowOf: ReadonlyMap<string, number>;
   x: Float64Array;
   y: Float64Array;
   level: Int32Array;
@@ -134,20 +132,60 @@ export interface Layout {
   collapsed: Uint8Array;
   /** The row's position in the input. */
   source: Int32Array;
+  /** The row of each input position, or -1 when it is not drawn. */
+  rowOfSource: Int32Array;
   input: LayoutInput;
   groups: LayoutGroup[];
   bounds: Bounds;
 }
 
-/** What the walk computes: a Layout without the keys, which the main thread already holds. */
-export type LayoutColumns = Omit<Layout, 'order' | 'rowOf' | 'input'>;
+/** What the walk computes: a Layout without its input, which the main thread already holds. */
+export type LayoutColumns = Omit<Layout, 'input'>;
+
+/**
+ * Row r's process key ("pid:startTime"), built when asked: rows are walked in this order by the
+ * keyboard, and only the rows in view need keys, so a layout holds no array or map of 5,000.
+ */
+export function keyAt(l: Layout, r: number): string {
+  const i = l.source[r] as number;
+  return `${l.input.pid[i]}:${l.input.startTime[i]}`;
+}
+
+const unsortedRows = new WeakMap<Layout, Map<string, number>>();
+
+/** The row of a process by key, or -1 when it is not drawn. */
+export function rowOf(l: Layout, key: string): number {
+  const id = identityOf(key);
+  if (!id) return -1;
+  const { pid, startTime } = l.input;
+  if (!l.input.sorted) {
+    let rows = unsortedRows.get(l);
+    if (!rows) {
+      rows = new Map();
+      for (let r = 0; r < l.size; r++) rows.set(keyAt(l, r), r);
+      unsortedRows.set(l, rows);
+    }
+    return rows.get(key) ?? -1;
+  }
+  // The input is in the protocol's order (pid, then start time): a binary search.
+  let lo = 0;
+  let hi = pid.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const p = pid[mid] as number;
+    if (p < id[0] || (p === id[0] && (startTime[mid] as number) < id[1])) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo >= pid.length || pid[lo] !== id[0] || startTime[lo] !== id[1]) return -1;
+  return l.rowOfSource[lo] as number;
+}
 
 /** Row r as an object. */
 export function nodeAt(l: Layout, r: number): LayoutNode {
   const i = l.source[r] as number;
   const up = l.parent[r] as number;
   return {
-    key: l.order[r] as string,
+    key: keyAt(l, r),
     pid: l.input.pid[i] as number,
     startTime: l.input.startTime[i] as number,
     x: l.x[r] as number,
@@ -155,7 +193,7 @@ export function nodeAt(l: Layout, r: number): LayoutNode {
     level: l.level[r] as number,
     posInSet: l.posInSet[r] as number,
     setSize: l.setSize[r] as number,
-    parentKey: up >= 0 ? (l.order[up] as string) : null,
+    parentKey: up >= 0 ? keyAt(l, up) : null,
     childCount: l.childCount[r] as number,
     hiddenCount: l.hiddenCount[r] as number,
     collapsed: l.collapsed[r] === 1,
@@ -165,8 +203,8 @@ export function nodeAt(l: Layout, r: number): LayoutNode {
 
 /** The drawn row of a process, as an object; undefined when it is not drawn. */
 export function nodeOf(l: Layout, key: string): LayoutNode | undefined {
-  const r = l.rowOf.get(key);
-  return r === undefined ? undefined : nodeAt(l, r);
+  const r = rowOf(l, key);
+  return r < 0 ? undefined : nodeAt(l, r);
 }
 
 /** Every drawn row, as objects (tests and small trees). */
@@ -189,8 +227,8 @@ export function rowAtY(l: Layout, y: number): number {
 }
 
 function elbow(l: Layout, up: number, r: number): LayoutLink {
-  const sourceKey = l.order[up] as string;
-  const targetKey = l.order[r] as string;
+  const sourceKey = keyAt(l, up);
+  const targetKey = keyAt(l, r);
   return {
     key: `${sourceKey}>${targetKey}`,
     sourceKey,
@@ -204,7 +242,7 @@ function elbow(l: Layout, up: number, r: number): LayoutLink {
 
 /** The vertical line alone (x2 === x1), from a parent down to its last drawn child. */
 function trunk(l: Layout, up: number): LayoutLink {
-  const sourceKey = l.order[up] as string;
+  const sourceKey = keyAt(l, up);
   const x = l.x[up] as number;
   return {
     key: `trunk:${sourceKey}`,
@@ -272,6 +310,7 @@ export function layoutInput(processes: readonly Process[]): LayoutInput {
     flags: new Uint8Array(n),
     container: new Int32Array(n),
     containers: [],
+    sorted: true,
   };
   const slot = new Map<string, number>();
   for (let i = 0; i < n; i++) {
@@ -279,6 +318,10 @@ export function layoutInput(processes: readonly Process[]): LayoutInput {
     input.pid[i] = p.pid;
     input.ppid[i] = p.ppid;
     input.startTime[i] = p.startTime;
+    if (i > 0) {
+      const q = processes[i - 1] as Process;
+      if (q.pid > p.pid || (q.pid === p.pid && q.startTime > p.startTime)) input.sorted = false;
+    }
     input.flags[i] = (p.kernelThread ? KERNEL_THREAD : 0) | (p.state === 'Z' ? ZOMBIE : 0);
     let c = -1;
     if (p.containerId !== null) {
@@ -475,6 +518,7 @@ export function layoutColumns(
     hiddenCount: new Int32Array(n),
     collapsed: new Uint8Array(n),
     source: new Int32Array(n),
+    rowOfSource: new Int32Array(n).fill(-1),
     groups: [],
     bounds: { minX: 0, minY: 0, maxX: 0, maxY: 0 },
   };
@@ -552,6 +596,7 @@ export function layoutColumns(
     l.parent[r] = up;
     if (up >= 0) l.lastChild[up] = r;
     l.source[r] = i;
+    l.rowOfSource[i] = r;
     const from = childStart[i] as number;
     const to = childStart[i + 1] as number;
     l.childCount[r] = to - from;
@@ -587,20 +632,9 @@ export function layoutColumns(
   return l;
 }
 
-/** Columns plus the keys of their rows: the Layout the UI reads. */
-export function withKeys(
-  columns: LayoutColumns,
-  input: LayoutInput,
-  keys: readonly string[],
-): Layout {
-  const order: string[] = new Array(columns.size);
-  const rowOf = new Map<string, number>();
-  for (let r = 0; r < columns.size; r++) {
-    const key = keys[columns.source[r] as number] as string;
-    order[r] = key;
-    rowOf.set(key, r);
-  }
-  return { ...columns, order, rowOf, input };
+/** Columns plus the input they were computed from: the Layout the UI reads. */
+export function withInput(columns: LayoutColumns, input: LayoutInput): Layout {
+  return { ...columns, input };
 }
 
 /** The layout of a process list, in one call (tests, and where no worker runs). */
@@ -610,5 +644,5 @@ export function layoutTree(
   options: Partial<LayoutOptions> = {},
 ): Layout {
   const input = layoutInput(processes);
-  return withKeys(layoutColumns(input, containers, options), input, processes.map(keyOf));
+  return withInput(layoutColumns(input, containers, options), input);
 }

@@ -20,6 +20,7 @@ self.onmessage = (ev: MessageEvent<LayoutJob>) => {
     columns.hiddenCount,
     columns.collapsed,
     columns.source,
+    columns.rowOfSource,
   ].map((a) => a.buffer as ArrayBuffer);
   (self as unknown as Worker).postMessage(answer, buffers);
 };

@@ -5,19 +5,18 @@ import {
   type LayoutInput,
   type LayoutOptions,
   layoutColumns,
-  withKeys,
+  withInput,
 } from './layout.js';
 
-/** One layout request: the shape's columns, their keys, and the options it is laid out with. */
+/** One layout request: the shape's columns and the options it is laid out with. */
 export interface LayoutRequest {
   input: LayoutInput;
-  keys: readonly string[];
   containers: readonly Container[];
   options: Partial<LayoutOptions>;
 }
 
 /** A message to the layout worker, and its answer. */
-export interface LayoutJob extends Omit<LayoutRequest, 'keys'> {
+export interface LayoutJob extends LayoutRequest {
   id: number;
 }
 export interface LayoutAnswer {
@@ -40,7 +39,7 @@ export interface LayoutEngine {
 export function inlineLayoutEngine(): LayoutEngine {
   return {
     request(req, done) {
-      done(withKeys(layoutColumns(req.input, req.containers, req.options), req.input, req.keys));
+      done(withInput(layoutColumns(req.input, req.containers, req.options), req.input));
     },
     dispose() {},
   };
@@ -54,8 +53,8 @@ const measure = (name: string, start: number) => {
 
 /**
  * Lays out in a Web Worker: the walk over 5,000 processes (5–20 ms, more while the machine is
- * busy) runs beside the page, and the main thread only turns the returned rows into keys. If the
- * worker cannot start or fails, layouts fall back to the main thread.
+ * busy) runs beside the page; its columns come back as moved buffers. If the worker cannot
+ * start or fails, layouts fall back to the main thread.
  */
 export function workerLayoutEngine(create: () => Worker): LayoutEngine {
   let worker: Worker | null = null;
@@ -93,10 +92,7 @@ export function workerLayoutEngine(create: () => Worker): LayoutEngine {
         const end = performance.now();
         performance.measure('pidscope:layout-walk', { start: end - ms, end });
       }
-      const t = performance.now();
-      const layout = withKeys(columns, job.req.input, job.req.keys);
-      measure('layout-main', t);
-      job.done(layout);
+      job.done(withInput(columns, job.req.input));
     };
     worker.onerror = (ev) => {
       ev.preventDefault();
