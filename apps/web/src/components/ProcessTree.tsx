@@ -130,9 +130,12 @@ function linkPath(l: LayoutLink): string {
 const Links = memo(function Links({
   links,
   reparented,
+  animate,
 }: {
   links: readonly LayoutLink[];
   reparented: ReadonlyMap<string, number>;
+  /** Small trees glide edges to their new place (CSS `d`); large ones, redrawn per patch, do not. */
+  animate: boolean;
 }) {
   return (
     // biome-ignore lint/a11y/noAriaHiddenOnFocusable: an SVG <g> is not focusable; edges are decoration.
@@ -145,7 +148,7 @@ const Links = memo(function Links({
             key={l.key}
             className={moved ? 'link link-reparented' : 'link'}
             d={d}
-            style={{ d: `path("${d}")` } as CSSProperties}
+            style={animate ? ({ d: `path("${d}")` } as CSSProperties) : undefined}
           />
         );
       })}
@@ -315,14 +318,16 @@ interface SceneProps {
   groups: readonly LayoutGroup[];
   props: ProcessTreeProps;
   active: string | null;
+  /** Culled: only rows near the view are drawn, and nothing animates. */
+  large: boolean;
 }
 
 /** Everything drawn, memoised apart from scrolling and zooming (which only move it). */
-const Scene = memo(function Scene({ nodes, links, groups, props, active }: SceneProps) {
+const Scene = memo(function Scene({ nodes, links, groups, props, active, large }: SceneProps) {
   return (
     <>
       <Groups groups={groups} containers={props.containers} />
-      <Links links={links} reparented={props.reparented} />
+      <Links links={links} reparented={props.reparented} animate={!large} />
       <g className="nodes">
         {nodes.map((n) => {
           const p = props.processes.get(n.key);
@@ -664,7 +669,14 @@ export function ProcessTree(props: ProcessTreeProps) {
         data-scale={k.toFixed(3)}
       >
         <g transform={`translate(${ox},${oy}) scale(${k})`}>
-          <Scene nodes={nodes} links={links} groups={groups} props={props} active={active} />
+          <Scene
+            nodes={nodes}
+            links={links}
+            groups={groups}
+            props={props}
+            active={active}
+            large={cull}
+          />
         </g>
       </svg>
     </div>
