@@ -168,7 +168,9 @@ export const EventTimeline = memo(function EventTimeline({ events, selectedKey, 
         >
           {shown.slice(first, last).map((e, i) => (
             <EventRow
-              key={`${e.id}:${e.at}`}
+              // Keyed by line, not by event: as entries arrive above, the lines in view keep
+              // their elements and take new text, instead of being removed and created anew.
+              key={first + i}
               e={e}
               index={first + i}
               setSize={shown.length}
