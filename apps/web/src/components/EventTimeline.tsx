@@ -168,8 +168,7 @@ export const EventTimeline = memo(function EventTimeline({ events, selectedKey, 
         >
           {shown.slice(first, last).map((e, i) => (
             <EventRow
-              // Keyed by line, not by event: as entries arrive above, the lines in view keep
-              // their elements and take new text, instead of being removed and created anew.
+              // biome-ignore lint/suspicious/noArrayIndexKey: keyed by line, not by event: as entries arrive above, the lines in view keep their elements and take new text instead of being replaced.
               key={first + i}
               e={e}
               index={first + i}
