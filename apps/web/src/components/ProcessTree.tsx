@@ -241,6 +241,60 @@ function Shape({ p, collapsed }: { p: Process; collapsed: boolean }) {
   return <circle className={collapsed ? 'shape shape-collapsed' : 'shape'} r={collapsed ? 5 : 4} />;
 }
 
+/**
+ * What a row shows, apart from where it is: rows shift on most patches of a busy host, and only
+ * the row's element should change then, not its text and shapes.
+ */
+const NodeBody = memo(function NodeBody(props: {
+  nodeKey: string;
+  process: Process;
+  hasChildren: boolean;
+  collapsed: boolean;
+  hiddenCount: number;
+  blamed: boolean;
+  reparented: boolean;
+  now: number;
+  onToggle(key: string, expand: boolean): void;
+}) {
+  const { process: p, nodeKey, hasChildren, onToggle } = props;
+  const ns = nsPidOf(p);
+  return (
+    <>
+      <title>{p.cmdline.length ? p.cmdline.join(' ') : `[${p.comm}]`}</title>
+      <rect className="row" x={-12} y={-10} width={300} height={20} rx={4} />
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: a pointer shortcut; arrow keys expand and collapse. */}
+      <g
+        className={hasChildren ? 'toggle' : undefined}
+        onClick={(e) => {
+          if (!hasChildren) return;
+          e.stopPropagation();
+          onToggle(nodeKey, props.collapsed);
+        }}
+      >
+        <circle className="hit" r={9} />
+        <Shape p={p} collapsed={props.collapsed} />
+      </g>
+      <text className="label" x={12} dy="0.34em">
+        <tspan className="comm">{p.comm || '?'}</tspan>
+        <tspan className="pid"> {p.pid}</tspan>
+        {ns !== null ? <tspan className="nspid"> ⟨{ns}⟩</tspan> : null}
+        {p.state === 'Z' ? (
+          <tspan className="badge-zombie">
+            {' '}
+            zombie
+            {p.zombieSince !== null && props.now
+              ? ` ${formatDuration(props.now - p.zombieSince)}`
+              : ''}
+          </tspan>
+        ) : null}
+        {props.blamed ? <tspan className="badge-blamed"> ⚠ not reaping</tspan> : null}
+        {props.reparented ? <tspan className="badge-reparented"> ↪ adopted</tspan> : null}
+        {props.collapsed ? <tspan className="badge-hidden"> +{props.hiddenCount}</tspan> : null}
+      </text>
+    </>
+  );
+});
+
 const Node = memo(function Node(props: NodeProps) {
   const { process: p, nodeKey, onSelect, onToggle } = props;
   const ns = nsPidOf(p);
@@ -277,37 +331,17 @@ const Node = memo(function Node(props: NodeProps) {
       aria-selected={props.selected}
       onClick={() => onSelect(nodeKey)}
     >
-      <title>{p.cmdline.length ? p.cmdline.join(' ') : `[${p.comm}]`}</title>
-      <rect className="row" x={-12} y={-10} width={300} height={20} rx={4} />
-      {/* biome-ignore lint/a11y/noStaticElementInteractions: a pointer shortcut; arrow keys expand and collapse. */}
-      <g
-        className={hasChildren ? 'toggle' : undefined}
-        onClick={(e) => {
-          if (!hasChildren) return;
-          e.stopPropagation();
-          onToggle(nodeKey, props.collapsed);
-        }}
-      >
-        <circle className="hit" r={9} />
-        <Shape p={p} collapsed={props.collapsed} />
-      </g>
-      <text className="label" x={12} dy="0.34em">
-        <tspan className="comm">{p.comm || '?'}</tspan>
-        <tspan className="pid"> {p.pid}</tspan>
-        {ns !== null ? <tspan className="nspid"> ⟨{ns}⟩</tspan> : null}
-        {zombie ? (
-          <tspan className="badge-zombie">
-            {' '}
-            zombie
-            {p.zombieSince !== null && props.now
-              ? ` ${formatDuration(props.now - p.zombieSince)}`
-              : ''}
-          </tspan>
-        ) : null}
-        {props.blamed ? <tspan className="badge-blamed"> ⚠ not reaping</tspan> : null}
-        {props.reparented ? <tspan className="badge-reparented"> ↪ adopted</tspan> : null}
-        {props.collapsed ? <tspan className="badge-hidden"> +{props.hiddenCount}</tspan> : null}
-      </text>
+      <NodeBody
+        nodeKey={nodeKey}
+        process={p}
+        hasChildren={hasChildren}
+        collapsed={props.collapsed}
+        hiddenCount={props.hiddenCount}
+        blamed={props.blamed}
+        reparented={props.reparented}
+        now={props.now}
+        onToggle={onToggle}
+      />
     </g>
   );
 });
