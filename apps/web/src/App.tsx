@@ -54,6 +54,11 @@ export interface AppProps {
   store?: LiveStore;
   /** Where the tree is laid out: a Web Worker in browsers; injected in tests. */
   layoutEngine?: LayoutEngine;
+  /**
+   * Animation frames the event timeline waits after the tree before it shows a change (the
+   * headroom panel waits twice as long). 0, the default, shows everything in one render.
+   */
+  staggerFrames?: number;
 }
 
 /** Reveal at most this many search matches by expanding their ancestors. */
@@ -127,6 +132,25 @@ function useLayout(
   return { layout: result.layout, current: result.basis === basis };
 }
 
+/** `value`, `frames` animation frames late (at once when frames is 0). */
+function useLater<T>(value: T, frames: number): T {
+  const [shown, setShown] = useState(value);
+  const [, startTransition] = useTransition();
+  useEffect(() => {
+    if (frames <= 0) return;
+    let left = frames;
+    let id = 0;
+    const step = () => {
+      left -= 1;
+      if (left > 0) id = requestAnimationFrame(step);
+      else startTransition(() => setShown(value));
+    };
+    id = requestAnimationFrame(step);
+    return () => cancelAnimationFrame(id);
+  }, [value, frames]);
+  return frames <= 0 ? value : shown;
+}
+
 export function App(props: AppProps) {
   const store = useMemo(() => props.store ?? new LiveStore(), [props.store]);
   const view = useTransitionStore(store);
@@ -188,6 +212,10 @@ export function App(props: AppProps) {
   }, [store, streamUrl, socket, token]);
 
   const { state, now } = view;
+  // The side panels follow a few frames behind the tree, so one patch's DOM changes are drawn
+  // over several frames instead of one.
+  const timelineView = useLater(view, props.staggerFrames ?? 0);
+  const headroomView = useLater(view, 2 * (props.staggerFrames ?? 0));
   const index = useMemo(() => (state ? timed('index', () => indexState(state)) : null), [state]);
   const containers = useMemo(
     () => new Map((state?.containers ?? []).map((c) => [c.id, c])),
@@ -421,17 +449,21 @@ export function App(props: AppProps) {
           ) : null}
           {state ? (
             <Headroom
-              host={state.host}
-              containers={state.containers}
-              history={view.history}
-              now={now}
+              host={headroomView.state?.host ?? state.host}
+              containers={headroomView.state?.containers ?? state.containers}
+              history={headroomView.history}
+              now={headroomView.now}
               onPickContainer={pickContainer}
             />
           ) : null}
           <DemosPanel token={token} />
         </aside>
         <div className="bottom">
-          <EventTimeline events={view.events} selectedKey={selectedKey} onSelect={onEvent} />
+          <EventTimeline
+            events={timelineView.events}
+            selectedKey={selectedKey}
+            onSelect={onEvent}
+          />
         </div>
       </main>
     </div>

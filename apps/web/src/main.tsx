@@ -15,6 +15,7 @@ createRoot(root).render(
       token={token}
       initialSelection={readSelection(window.location.href)}
       onSelectionUrl={replaceSelectionUrl}
+      staggerFrames={3}
     />
   </StrictMode>,
 );

@@ -5,7 +5,7 @@ import type { Selection } from '../src/net/session.js';
 import { emptyPatch, FakeSocket, factory, hello, snapshotOf } from './fakeSocket.js';
 import { CONTAINER_ID, container, event, host, proc, processes, state } from './fixtures/hosts.js';
 
-function mount(initialSelection: Selection | null = null) {
+function mount(initialSelection: Selection | null = null, staggerFrames = 0) {
   const urls: (Selection | null)[] = [];
   const utils = render(
     <App
@@ -14,6 +14,7 @@ function mount(initialSelection: Selection | null = null) {
       initialSelection={initialSelection}
       socket={factory}
       onSelectionUrl={(s) => urls.push(s)}
+      staggerFrames={staggerFrames}
     />,
   );
   return { ...utils, urls };
@@ -228,6 +229,27 @@ describe('the dashboard', () => {
     expect(entry.dataset.pid).toBe('4430');
     fireEvent.click(entry);
     expect(item(4430, 44300).getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('staggered, the timeline and headroom follow the tree a few frames later', async () => {
+    mount(null, 2);
+    const ws = connect();
+    const zombies = () => screen.getByTestId('headroom-host').textContent ?? '';
+    await screen.findByTestId(`headroom-container-${CONTAINER_ID.slice(0, 12)}`);
+    act(() =>
+      ws.push(
+        emptyPatch(1, {
+          host: { zombies: 7 },
+          events: [event({ id: 9, type: 'exited', pid: 990 })],
+        }),
+      ),
+    );
+    // The tree's header has it now; the panels catch up within a few frames.
+    expect(screen.getByRole('button', { name: '7 zombies' })).toBeTruthy();
+    const timeline = screen.getByTestId('event-timeline');
+    expect(within(timeline).queryAllByTestId('event')).toHaveLength(0);
+    await within(timeline).findByTestId('event');
+    await vi.waitFor(() => expect(zombies()).toMatch(/zombies\s*7/));
   });
 
   it('marks a reparented process and its new edge', () => {

@@ -9,13 +9,12 @@ import {
 } from '../model/headroom.js';
 import { shortId } from '../model/keys.js';
 import { formatCount as fmt } from '../model/labels.js';
+import { useInView } from './inView.js';
 import { Sparkline, series } from './Sparkline.js';
 
 /** Fork failures that rose within this window keep a container red. */
 export const FORK_FAILURE_WINDOW_MS = 60_000;
 const WINDOW_MS = 5 * 60_000;
-/** Cards scrolled out of the side panel are not laid out or painted on every tick. */
-const CARD_STYLE = { contentVisibility: 'auto', containIntrinsicSize: 'auto 84px' } as const;
 
 function Meter({ used, limit, level }: { used: number; limit: number | null; level: Level }) {
   const share = limit ? Math.min(1, used / limit) : 0;
@@ -25,6 +24,78 @@ function Meter({ used, limit, level }: { used: number; limit: number | null; lev
     </div>
   );
 }
+
+/**
+ * One container's card. Out of view (a host with dozens of containers), only its name and level
+ * are kept up to date: its figures, meter and chart change every patch, and updating cards no one
+ * sees was a good part of the frames dropped while patches landed.
+ */
+const ContainerCard = memo(function ContainerCard({
+  container: c,
+  rising,
+  samples,
+  stamp,
+  onPick,
+}: {
+  container: Container;
+  rising: boolean;
+  samples: ReturnType<typeof series>['samples'];
+  stamp: string;
+  onPick?(id: string): void;
+}) {
+  const [ref, inView] = useInView<HTMLDivElement>();
+  const lvl = containerLevel(c, rising);
+  const cur = c.pidsCurrent;
+  return (
+    <div
+      ref={ref}
+      className="hr-card hr-container"
+      data-testid={`headroom-container-${shortId(c.id)}`}
+      data-level={lvl}
+      data-in-view={inView}
+    >
+      <div className="hr-head">
+        <button
+          type="button"
+          className="linklike hr-name"
+          onClick={() => onPick?.(c.id)}
+          title="Show only this container"
+        >
+          {c.name || shortId(c.id)}
+        </button>
+        <span className="hr-level">{lvl}</span>
+      </div>
+      {inView ? (
+        <>
+          <div className="hr-row">
+            <div>
+              <div className="hr-main">
+                <span className="hr-big">{cur === null ? '?' : fmt(cur)}</span>
+                <span className="hr-of">
+                  {' '}
+                  pids of {c.pidsMax === null ? 'unlimited' : fmt(c.pidsMax)}
+                </span>
+              </div>
+              <div className={c.forkFailures > 0 ? 'hr-ff bad' : 'hr-ff'}>
+                {fmt(c.forkFailures)} fork failures{rising ? ' (rising)' : ''}
+              </div>
+            </div>
+            <Sparkline
+              label={`${c.name} pids, last 5 minutes`}
+              samples={samples}
+              stamp={stamp}
+              windowMs={WINDOW_MS}
+              max={c.pidsMax}
+            />
+          </div>
+          <Meter used={cur ?? 0} limit={c.pidsMax} level={lvl} />
+        </>
+      ) : (
+        <div className="hr-card-rest" />
+      )}
+    </div>
+  );
+});
 
 interface Props {
   host: Host;
@@ -92,49 +163,14 @@ export const Headroom = memo(function Headroom({
       </div>
       {limited.map((c) => {
         const rising = history.roseWithin(`ctr:${c.id}:forkFailures`, now, FORK_FAILURE_WINDOW_MS);
-        const lvl = containerLevel(c, rising);
-        const cur = c.pidsCurrent;
         return (
-          <div
+          <ContainerCard
             key={c.id}
-            className="hr-card hr-container"
-            style={CARD_STYLE}
-            data-testid={`headroom-container-${shortId(c.id)}`}
-            data-level={lvl}
-          >
-            <div className="hr-head">
-              <button
-                type="button"
-                className="linklike hr-name"
-                onClick={() => onPickContainer?.(c.id)}
-                title="Show only this container"
-              >
-                {c.name || shortId(c.id)}
-              </button>
-              <span className="hr-level">{lvl}</span>
-            </div>
-            <div className="hr-row">
-              <div>
-                <div className="hr-main">
-                  <span className="hr-big">{cur === null ? '?' : fmt(cur)}</span>
-                  <span className="hr-of">
-                    {' '}
-                    pids of {c.pidsMax === null ? 'unlimited' : fmt(c.pidsMax)}
-                  </span>
-                </div>
-                <div className={c.forkFailures > 0 ? 'hr-ff bad' : 'hr-ff'}>
-                  {fmt(c.forkFailures)} fork failures{rising ? ' (rising)' : ''}
-                </div>
-              </div>
-              <Sparkline
-                label={`${c.name} pids, last 5 minutes`}
-                {...series(history.get(`ctr:${c.id}:pids`))}
-                windowMs={WINDOW_MS}
-                max={c.pidsMax}
-              />
-            </div>
-            <Meter used={cur ?? 0} limit={c.pidsMax} level={lvl} />
-          </div>
+            container={c}
+            rising={rising}
+            {...series(history.get(`ctr:${c.id}:pids`))}
+            onPick={onPickContainer}
+          />
         );
       })}
     </section>
