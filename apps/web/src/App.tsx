@@ -181,14 +181,14 @@ export function App(props: AppProps) {
       handlers: {
         hello: (h) => store.setHello(h),
         snapshot: (s) => {
-          markReceived('snapshot');
+          markReceived('snapshot', s.seq);
           store.applySnapshot(s, Date.now());
           setProblem(null);
           // [T7] Events travel only in patches: fetch the ones missed while away.
           if (!socket) backfill();
         },
         patch: (p) => {
-          markReceived('patch');
+          markReceived('patch', p.seq);
           timed('apply', () => store.applyPatch(p, Date.now()));
           const last = p.events[p.events.length - 1];
           if (last) lastEventAt = last.at;
@@ -255,7 +255,7 @@ export function App(props: AppProps) {
   });
   // The benchmark's message → tree measure ends once the tree drawn is the one for that message.
   useLayoutEffect(() => {
-    if (layoutCurrent) markCommitted();
+    if (layoutCurrent && state) markCommitted(state.seq);
   });
 
   const pickContainer = useCallback(

@@ -4,7 +4,7 @@
  * update, layout and React render.
  */
 let arrival = 0;
-let pending: { kind: 'snapshot' | 'patch'; start: number } | null = null;
+let pending: { kind: 'snapshot' | 'patch'; start: number; seq: number } | null = null;
 
 const supported = () =>
   typeof performance !== 'undefined' && typeof performance.measure === 'function';
@@ -13,14 +13,17 @@ export function markArrival(): void {
   if (supported()) arrival = performance.now();
 }
 
-export function markReceived(kind: 'snapshot' | 'patch'): void {
+/** A snapshot or patch taking the state to `seq` arrived (its time is the socket message's). */
+export function markReceived(kind: 'snapshot' | 'patch', seq: number): void {
   if (!supported()) return;
   // A snapshot not yet drawn stays the one measured when a patch follows before the commit.
-  if (pending?.kind !== 'snapshot') pending = { kind, start: arrival || performance.now() };
+  if (pending?.kind !== 'snapshot') pending = { kind, start: arrival || performance.now(), seq };
+  else pending.seq = seq;
 }
 
-export function markCommitted(): void {
-  if (!pending || !supported()) return;
+/** The tree committed shows the state at `seq`, laid out: ends the measure of what led to it. */
+export function markCommitted(seq: number): void {
+  if (!pending || !supported() || seq < pending.seq) return;
   performance.measure(`pidscope:${pending.kind}`, { start: pending.start, end: performance.now() });
   pending = null;
 }
