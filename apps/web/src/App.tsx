@@ -20,14 +20,7 @@ import { DemosPanel } from './features/demos/index.js';
 import { indexState, sameShape } from './model/derive.js';
 import { keyOf } from './model/keys.js';
 import { formatCount } from './model/labels.js';
-import {
-  keyAt,
-  type Layout,
-  type LayoutOptions,
-  layoutInput,
-  layoutTree,
-  rowOf,
-} from './model/layout.js';
+import { keyAt, type Layout, layoutInput, layoutTree, rowOf } from './model/layout.js';
 import { createLayoutEngine, type LayoutEngine } from './model/layoutEngine.js';
 import { defaultFilters, type Filters, findMatches } from './model/search.js';
 import { CLOCK_MS, LiveStore, type StoreView } from './model/store.js';
@@ -97,36 +90,30 @@ function useLayout(
   engine: LayoutEngine,
   shape: readonly Process[],
   containers: readonly Container[],
-  options: Omit<LayoutOptions, 'rowHeight' | 'indent'>,
+  toggles: ReadonlyMap<string, boolean>,
+  reveal: ReadonlySet<string>,
+  filters: Filters,
 ): { layout: Layout; current: boolean } {
   const [result, setResult] = useState<{ layout: Layout; basis: unknown }>({
     layout: EMPTY_LAYOUT,
     basis: null,
   });
   const [, startTransition] = useTransition();
-  const request = useMemo(() => {
-    const input = timed('layout-input', () => layoutInput(shape));
-    return { input, containers };
-  }, [shape, containers]);
-  const { toggles, reveal, showKernelThreads, filter } = options;
-  const zombiesOnly = filter?.zombiesOnly ?? false;
-  const container = filter?.container ?? '';
+  const input = useMemo(() => timed('layout-input', () => layoutInput(shape)), [shape]);
   const basis = useMemo(
-    () => ({ request, toggles, reveal, showKernelThreads, zombiesOnly, container }),
-    [request, toggles, reveal, showKernelThreads, zombiesOnly, container],
+    () => ({ input, containers, toggles, reveal, filters }),
+    [input, containers, toggles, reveal, filters],
   );
   useEffect(() => {
-    engine.request(
-      {
-        ...basis.request,
-        options: {
-          toggles: basis.toggles,
-          reveal: basis.reveal,
-          showKernelThreads: basis.showKernelThreads,
-          filter: { zombiesOnly: basis.zombiesOnly, container: basis.container },
-        },
-      },
-      (layout) => startTransition(() => setResult({ layout, basis })),
+    const { input, containers, toggles, reveal, filters } = basis;
+    const options = {
+      toggles,
+      reveal,
+      showKernelThreads: filters.showKernelThreads,
+      filter: filters,
+    };
+    engine.request({ input, containers, options }, (layout) =>
+      startTransition(() => setResult({ layout, basis })),
     );
   }, [engine, basis]);
   return { layout: result.layout, current: result.basis === basis };
@@ -247,12 +234,14 @@ export function App(props: AppProps) {
 
   const engine = useMemo(() => props.layoutEngine ?? createLayoutEngine(), [props.layoutEngine]);
   useEffect(() => () => engine.dispose(), [engine]);
-  const { layout, current: layoutCurrent } = useLayout(engine, shape, layoutContainers, {
+  const { layout, current: layoutCurrent } = useLayout(
+    engine,
+    shape,
+    layoutContainers,
     toggles,
     reveal,
-    showKernelThreads: filters.showKernelThreads,
-    filter: { zombiesOnly: filters.zombiesOnly, container: filters.container },
-  });
+    filters,
+  );
   // The benchmark's message → tree measure ends once the tree drawn is the one for that message.
   useLayoutEffect(() => {
     if (layoutCurrent && state) markCommitted(state.seq);
