@@ -68,6 +68,9 @@ async function getSnapshot(): Promise<State | null> {
 test.afterAll(() => {
   if (port) compose(['down', '-v', '--remove-orphans'], 120_000);
   removeContainers(containersWithLabel(TEST_LABEL, run));
+  // Each build leaves the previous agent image and its build stage untagged (the Dockerfile
+  // labels them): remove ours, or every run leaves most of a gigabyte behind.
+  docker(['image', 'prune', '--force', '--filter', 'label=io.pidscope.managed=true']);
 });
 
 test('docker-compose runs the agent in a container that sees the host and its containers', async () => {
