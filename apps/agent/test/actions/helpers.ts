@@ -49,6 +49,22 @@ export function startTimeOf(pid: number): number {
   return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19]);
 }
 
+/**
+ * Whether the process (pid, start time) is gone: its PID is free or names a later process. One
+ * read, so a process that exits while it is checked is gone, not an error.
+ */
+export function isGone(pid: number, startTime: number): boolean {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') return true;
+    throw err;
+  }
+  return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19]) !== startTime;
+}
+
 /** A live process this test owns: alive means it runs and has not been signalled. */
 export function isAlive(child: ChildProcess): boolean {
   const pid = child.pid as number;
