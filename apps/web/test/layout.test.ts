@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { keyOf } from '../src/model/keys.js';
+import { keyOf, parseKey } from '../src/model/keys.js';
 import {
   allNodes,
   GROUP_HEADER,
-  identityOf,
   keyAt,
   type Layout,
   layoutColumns,
@@ -133,8 +132,9 @@ describe('layoutTree', () => {
     expect(seen(viaWorker)).toEqual(seen(direct));
     expect(nodeOf(viaWorker, '4425:44250')).toMatchObject({ collapsed: true, hiddenCount: 2 });
     expect(nodeOf(viaWorker, '2:20')?.collapsed).toBe(false);
-    expect(identityOf('12:34')).toEqual([12, 34]);
-    expect(identityOf('__proto__')).toBeNull();
+    expect(parseKey('12:34')).toEqual({ pid: 12, startTime: 34 });
+    expect(parseKey('__proto__')).toBeNull();
+    expect(parseKey('1:2:3')).toBeNull();
   });
 
   it('opens collapsed ancestors of revealed processes', () => {

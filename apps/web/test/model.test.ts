@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { indexState } from '../src/model/derive.js';
 import { containerLevel, History, hostLevel, levelOf } from '../src/model/headroom.js';
+import { lowerBoundOf, parseKey } from '../src/model/keys.js';
 import { processLabel } from '../src/model/labels.js';
 import { findMatches } from '../src/model/search.js';
 import { CLOCK_MS, LiveStore, REPARENT_MARK_MS } from '../src/model/store.js';
@@ -46,6 +47,48 @@ describe('History', () => {
     for (let t = 0; t < 10; t++) g.push('ff', t * 1000, t < 3 ? 0 : 4);
     expect(g.roseWithin('ff', 9000, 60_000)).toBe(true);
     expect(g.roseWithin('ff', 9000, 5000)).toBe(false);
+  });
+});
+
+describe('identities', () => {
+  const list = [
+    { pid: 1, startTime: 10 },
+    { pid: 7, startTime: 5 },
+    { pid: 7, startTime: 9 },
+    { pid: 30, startTime: 1 },
+  ];
+  const at = (i: number) => list[i] as { pid: number; startTime: number };
+  it.each([
+    [0, 0, 0],
+    [1, 10, 0],
+    [7, 0, 1],
+    [7, 9, 2],
+    [7, 10, 3],
+    [8, -Infinity, 3],
+    [31, 0, 4],
+  ])('the first at or after %i:%s is position %i', (pid, start, pos) => {
+    const bound = (p: number, s: number) =>
+      lowerBoundOf(
+        list.length,
+        (i) => at(i).pid,
+        (i) => at(i).startTime,
+        p,
+        s,
+      );
+    expect(bound(pid, start)).toBe(pos);
+    expect(
+      lowerBoundOf(
+        0,
+        () => 0,
+        () => 0,
+        pid,
+        start,
+      ),
+    ).toBe(0);
+  });
+
+  it.each(['', '12', '12:', ':3', '1:2:3', '-1:2', 'a:b', '__proto__'])('%j is not a key', (k) => {
+    expect(parseKey(k)).toBeNull();
   });
 });
 

@@ -1,5 +1,5 @@
 import { compareProcesses, type Process, type State } from '@pidscope/protocol';
-import { keyOf } from './keys.js';
+import { keyOf, lowerBoundOf, parseKey } from './keys.js';
 
 /** Processes by identity key ("pid:startTime"). */
 export interface ProcessLookup {
@@ -21,19 +21,6 @@ export interface StateIndex {
 
 const cache = new WeakMap<State, StateIndex>();
 
-/** The first position in `sorted` whose (pid, startTime) is not below the given one. */
-function lowerBound(sorted: readonly Process[], pid: number, startTime: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    const p = sorted[mid] as Process;
-    if (p.pid < pid || (p.pid === pid && p.startTime < startTime)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * Lookups by binary search over the state's processes, which the protocol keeps sorted by pid
  * then start time ([S2]): no maps of every process are built per patch. Only the few zombies
@@ -50,15 +37,23 @@ export function indexState(state: State): StateIndex {
     }
   }
 
+  const at = (i: number) => sorted[i] as Process;
+  const lowerBound = (pid: number, startTime: number) =>
+    lowerBoundOf(
+      sorted.length,
+      (i) => at(i).pid,
+      (i) => at(i).startTime,
+      pid,
+      startTime,
+    );
   const find = (pid: number, startTime: number): Process | undefined => {
-    const p = sorted[lowerBound(sorted, pid, startTime)];
+    const p = sorted[lowerBound(pid, startTime)];
     return p && p.pid === pid && p.startTime === startTime ? p : undefined;
   };
   const byKey: ProcessLookup = {
     get(key) {
-      const colon = key.indexOf(':');
-      if (colon < 0) return undefined;
-      return find(Number(key.slice(0, colon)), Number(key.slice(colon + 1)));
+      const id = parseKey(key);
+      return id ? find(id.pid, id.startTime) : undefined;
     },
     has(key) {
       return this.get(key) !== undefined;
@@ -67,7 +62,7 @@ export function indexState(state: State): StateIndex {
   const byPid = {
     get(pid: number): Process | undefined {
       // The last entry with this PID is the latest start.
-      const after = lowerBound(sorted, pid + 1, Number.NEGATIVE_INFINITY);
+      const after = lowerBound(pid + 1, Number.NEGATIVE_INFINITY);
       const p = sorted[after - 1];
       return p && p.pid === pid ? p : undefined;
     },

@@ -14,6 +14,41 @@ export function keyOf(p: { pid: number; startTime: number }): string {
   return key;
 }
 
+/** A process identity, as keyOf writes it. */
+export interface Identity {
+  pid: number;
+  startTime: number;
+}
+
+/** "pid:startTime" → its identity; null for anything else (keys also come from the URL). */
+export function parseKey(key: string): Identity | null {
+  const m = /^(\d+):(\d+)$/.exec(key);
+  return m ? { pid: Number(m[1]), startTime: Number(m[2]) } : null;
+}
+
+/**
+ * The first position, in a list sorted by pid then start time (the protocol's [S2] order), whose
+ * identity is not below (pid, startTime). The list is read through accessors, so the state's
+ * processes and a layout's columns share one search.
+ */
+export function lowerBoundOf(
+  length: number,
+  pidAt: (i: number) => number,
+  startAt: (i: number) => number,
+  pid: number,
+  startTime: number,
+): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const p = pidAt(mid);
+    if (p < pid || (p === pid && startAt(mid) < startTime)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The in-container PID (innermost NSpid) when the process lives in a nested PID namespace. */
 export function nsPidOf(p: { nsPids: readonly number[] }): number | null {
   return p.nsPids.length > 1 ? (p.nsPids[p.nsPids.length - 1] ?? null) : null;

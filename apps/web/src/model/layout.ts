@@ -1,4 +1,5 @@
 import type { Container, Process } from '@pidscope/protocol';
+import { lowerBoundOf, parseKey } from './keys.js';
 
 /**
  * The tree layout: a pure function from processes to positions; React draws them (see
@@ -27,9 +28,6 @@ export interface LayoutInput {
 
 export const KERNEL_THREAD = 1;
 export const ZOMBIE = 2;
-
-/** A process named by its identity, for toggles and reveals that cross to a worker. */
-export type Identity = readonly [pid: number, startTime: number];
 
 /** Only matching processes and their ancestors are laid out. */
 export interface LayoutFilter {
@@ -155,7 +153,7 @@ const unsortedRows = new WeakMap<Layout, Map<string, number>>();
 
 /** The row of a process by key, or -1 when it is not drawn. */
 export function rowOf(l: Layout, key: string): number {
-  const id = identityOf(key);
+  const id = parseKey(key);
   if (!id) return -1;
   const { pid, startTime } = l.input;
   if (!l.input.sorted) {
@@ -168,16 +166,10 @@ export function rowOf(l: Layout, key: string): number {
     return rows.get(key) ?? -1;
   }
   // The input is in the protocol's order (pid, then start time): a binary search.
-  let lo = 0;
-  let hi = pid.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    const p = pid[mid] as number;
-    if (p < id[0] || (p === id[0] && (startTime[mid] as number) < id[1])) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo >= pid.length || pid[lo] !== id[0] || startTime[lo] !== id[1]) return -1;
-  return l.rowOfSource[lo] as number;
+  const at = (a: Float64Array) => (i: number) => a[i] as number;
+  const i = lowerBoundOf(pid.length, at(pid), at(startTime), id.pid, id.startTime);
+  if (i >= pid.length || pid[i] !== id.pid || startTime[i] !== id.startTime) return -1;
+  return l.rowOfSource[i] as number;
 }
 
 /** Row r as an object. */
@@ -417,12 +409,6 @@ function structure(input: LayoutInput): Structure {
   return { parent, childStart, childIdx, roots, find };
 }
 
-/** "pid:startTime" → [pid, startTime]; null for anything else. */
-export function identityOf(key: string): Identity | null {
-  const m = /^(\d+):(\d+)$/.exec(key);
-  return m ? [Number(m[1]), Number(m[2])] : null;
-}
-
 function matches(input: LayoutInput, i: number, f: LayoutFilter): boolean {
   if (f.zombiesOnly && !((input.flags[i] as number) & ZOMBIE)) return false;
   const cid = containerOf(input, i);
@@ -462,8 +448,8 @@ export function layoutColumns(
   // Ancestors of revealed keys are forced open.
   const forcedOpen = new Uint8Array(n);
   for (const key of opts.reveal) {
-    const id = identityOf(key);
-    const target = id ? find(id[0], id[1]) : -1;
+    const id = parseKey(key);
+    const target = id ? find(id.pid, id.startTime) : -1;
     let up = target < 0 ? -1 : (parent[target] as number);
     while (up >= 0 && !forcedOpen[up]) {
       forcedOpen[up] = 1;
@@ -473,8 +459,8 @@ export function layoutColumns(
   // Explicit toggles, by position.
   const toggled = new Int8Array(n);
   for (const [key, open] of opts.toggles) {
-    const id = identityOf(key);
-    const at = id ? find(id[0], id[1]) : -1;
+    const id = parseKey(key);
+    const at = id ? find(id.pid, id.startTime) : -1;
     if (at >= 0) toggled[at] = open ? 1 : -1;
   }
 
