@@ -21,18 +21,23 @@ export function markReceived(kind: 'snapshot' | 'patch', seq: number): void {
   else pending.seq = seq;
 }
 
+/** Records `pidscope:<name>` from `start` to now (performance.now() time). */
+export function measureSince(name: string, start: number): void {
+  if (supported()) performance.measure(`pidscope:${name}`, { start, end: performance.now() });
+}
+
 /** The tree committed shows the state at `seq`, laid out: ends the measure of what led to it. */
 export function markCommitted(seq: number): void {
   if (!pending || !supported() || seq < pending.seq) return;
-  performance.measure(`pidscope:${pending.kind}`, { start: pending.start, end: performance.now() });
+  measureSince(pending.kind, pending.start);
   pending = null;
 }
 
-/** Times one step of the render path as `pidscope:<name>` (the benchmark reports the layout). */
+/** Times one step of the render path as `pidscope:<name>` (the benchmark reports each). */
 export function timed<T>(name: string, run: () => T): T {
   if (!supported()) return run();
   const start = performance.now();
   const out = run();
-  performance.measure(`pidscope:${name}`, { start, end: performance.now() });
+  measureSince(name, start);
   return out;
 }

@@ -8,19 +8,10 @@ self.onmessage = (ev: MessageEvent<LayoutJob>) => {
   const start = performance.now();
   const columns = layoutColumns(input, containers, options);
   const answer: LayoutAnswer = { id, columns, ms: performance.now() - start };
-  const buffers = [
-    columns.x,
-    columns.y,
-    columns.level,
-    columns.posInSet,
-    columns.setSize,
-    columns.parent,
-    columns.lastChild,
-    columns.childCount,
-    columns.hiddenCount,
-    columns.collapsed,
-    columns.source,
-    columns.rowOfSource,
-  ].map((a) => a.buffer as ArrayBuffer);
+  // Every column's buffer is moved, whatever columns the layout has.
+  const buffers: ArrayBuffer[] = [];
+  for (const v of Object.values(columns)) {
+    if (ArrayBuffer.isView(v)) buffers.push(v.buffer as ArrayBuffer);
+  }
   (self as unknown as Worker).postMessage(answer, buffers);
 };

@@ -1,4 +1,5 @@
 import type { Container } from '@pidscope/protocol';
+import { measureSince } from '../perf.js';
 import {
   type Layout,
   type LayoutColumns,
@@ -45,12 +46,6 @@ export function inlineLayoutEngine(): LayoutEngine {
   };
 }
 
-const measure = (name: string, start: number) => {
-  if (typeof performance.measure === 'function') {
-    performance.measure(`pidscope:${name}`, { start, end: performance.now() });
-  }
-};
-
 /**
  * Lays out in a Web Worker: the walk over 5,000 processes (5–20 ms, more while the machine is
  * busy) runs beside the page; its columns come back as moved buffers. If the worker cannot
@@ -87,11 +82,8 @@ export function workerLayoutEngine(create: () => Worker): LayoutEngine {
       if (!job) return;
       for (const older of waiting.keys()) if (older <= id) waiting.delete(older);
       if (id !== nextId) return;
-      measure('layout', job.at);
-      if (typeof performance.measure === 'function') {
-        const end = performance.now();
-        performance.measure('pidscope:layout-walk', { start: end - ms, end });
-      }
+      measureSince('layout', job.at);
+      measureSince('layout-walk', performance.now() - ms);
       job.done(withInput(columns, job.req.input));
     };
     worker.onerror = (ev) => {
