@@ -7,7 +7,6 @@ import {
   useMemo,
   useRef,
   useState,
-  useTransition,
 } from 'react';
 import { ConnectionBadge } from './components/ConnectionBadge.js';
 import { Details } from './components/Details.js';
@@ -17,13 +16,14 @@ import { ProcessTree, type TreeHandle } from './components/ProcessTree.js';
 import { Toolbar } from './components/Toolbar.js';
 import { ProcessActions } from './features/actions/index.js';
 import { DemosPanel } from './features/demos/index.js';
+import { useLater, useLayout, useTransitionStore } from './liveView.js';
 import { indexState, sameShape } from './model/derive.js';
-import { keyOf } from './model/keys.js';
+import { keyOf, parseKey } from './model/keys.js';
 import { formatCount } from './model/labels.js';
-import { keyAt, type Layout, layoutInput, layoutTree, rowOf } from './model/layout.js';
+import { keyAt, type Layout, rowOf } from './model/layout.js';
 import { createLayoutEngine, type LayoutEngine } from './model/layoutEngine.js';
 import { defaultFilters, type Filters, findMatches } from './model/search.js';
-import { CLOCK_MS, LiveStore, type StoreView } from './model/store.js';
+import { CLOCK_MS, LiveStore } from './model/store.js';
 import { fetchEvents } from './net/api.js';
 import {
   browserSocket,
@@ -61,81 +61,6 @@ const NO_MATCHES: ReadonlySet<string> = new Set();
 export function replaceSelectionUrl(sel: Selection | null): void {
   const next = withSelection(window.location.href, sel);
   if (next !== window.location.href) window.history.replaceState(null, '', next);
-}
-
-/**
- * The store's view, rendered as a transition: a patch's React work yields to the browser every
- * few milliseconds instead of holding the main thread for the whole render, so frames keep coming
- * while 5,000 processes update. (useSyncExternalStore would render every change synchronously.)
- */
-function useTransitionStore(store: LiveStore): StoreView {
-  const [view, setView] = useState(store.getSnapshot);
-  const [, startTransition] = useTransition();
-  useEffect(() => {
-    const update = () => startTransition(() => setView(store.getSnapshot()));
-    const unsubscribe = store.subscribe(update);
-    update();
-    return unsubscribe;
-  }, [store]);
-  return view;
-}
-
-const EMPTY_LAYOUT = layoutTree([], []);
-
-/**
- * The layout for this shape and these options, from the engine (a worker in the browser). Until
- * it arrives the previous one stays drawn, and `current` is false.
- */
-function useLayout(
-  engine: LayoutEngine,
-  shape: readonly Process[],
-  containers: readonly Container[],
-  toggles: ReadonlyMap<string, boolean>,
-  reveal: ReadonlySet<string>,
-  filters: Filters,
-): { layout: Layout; current: boolean } {
-  const [result, setResult] = useState<{ layout: Layout; basis: unknown }>({
-    layout: EMPTY_LAYOUT,
-    basis: null,
-  });
-  const [, startTransition] = useTransition();
-  const input = useMemo(() => timed('layout-input', () => layoutInput(shape)), [shape]);
-  const basis = useMemo(
-    () => ({ input, containers, toggles, reveal, filters }),
-    [input, containers, toggles, reveal, filters],
-  );
-  useEffect(() => {
-    const { input, containers, toggles, reveal, filters } = basis;
-    const options = {
-      toggles,
-      reveal,
-      showKernelThreads: filters.showKernelThreads,
-      filter: filters,
-    };
-    engine.request({ input, containers, options }, (layout) =>
-      startTransition(() => setResult({ layout, basis })),
-    );
-  }, [engine, basis]);
-  return { layout: result.layout, current: result.basis === basis };
-}
-
-/** `value`, `frames` animation frames late (at once when frames is 0). */
-function useLater<T>(value: T, frames: number): T {
-  const [shown, setShown] = useState(value);
-  const [, startTransition] = useTransition();
-  useEffect(() => {
-    if (frames <= 0) return;
-    let left = frames;
-    let id = 0;
-    const step = () => {
-      left -= 1;
-      if (left > 0) id = requestAnimationFrame(step);
-      else startTransition(() => setShown(value));
-    };
-    id = requestAnimationFrame(step);
-    return () => cancelAnimationFrame(id);
-  }, [value, frames]);
-  return frames <= 0 ? value : shown;
 }
 
 export function App(props: AppProps) {
@@ -468,11 +393,6 @@ function togglesWhere(
   const out = new Map<string, boolean>();
   for (let r = 0; r < layout.size; r++) if (test(r)) out.set(keyAt(layout, r), expand);
   return out;
-}
-
-function parseKey(key: string): Selection {
-  const [pid, start] = key.split(':');
-  return { pid: Number(pid), startTime: Number(start) };
 }
 
 function Legend() {
