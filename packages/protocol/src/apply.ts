@@ -55,7 +55,8 @@ function applyToProcesses(current: readonly Process[], patch: Patch): Process[] 
     for (const p of list) touchedPids.add(p.pid);
   }
   const removing = new Set(patch.removed.map(processKey));
-  const present = new Map<string, Process>();
+  // The touched identities, as each step of the patch changes them (first: what the list holds).
+  const live = new Map<string, Process>();
   const kept: Process[] = [];
   let sorted = true;
   let prev: Process | undefined;
@@ -64,14 +65,12 @@ function applyToProcesses(current: readonly Process[], patch: Patch): Process[] 
     prev = p;
     if (touchedPids.has(p.pid)) {
       const key = processKey(p);
-      present.set(key, p);
+      live.set(key, p);
       if (removing.has(key)) continue;
     }
     kept.push(p);
   }
 
-  // What the old list held of the touched identities, as each step of the patch changes it.
-  const live = new Map<string, Process>(present);
   for (const r of patch.removed) {
     const key = processKey(r);
     if (!live.delete(key)) throw invalid(`patch ${patch.seq} removes unknown process ${key}`);
@@ -84,19 +83,16 @@ function applyToProcesses(current: readonly Process[], patch: Patch): Process[] 
     live.set(key, p);
     added.push(p);
   }
-  const replaced = new Map<string, Process>();
   for (const u of patch.updated) {
     const key = processKey(u);
     const p = live.get(key);
     if (!p) throw invalid(`patch ${patch.seq} updates unknown process ${key}`);
-    const next = updateProcess(p, u);
-    live.set(key, next);
-    replaced.set(key, next);
+    live.set(key, updateProcess(p, u));
   }
 
   // Updates keep identities, so they keep their places; additions are merged in by order.
   const finalOf = (p: Process): Process => {
-    if (replaced.size === 0 || !touchedPids.has(p.pid)) return p;
+    if (patch.updated.length === 0 || !touchedPids.has(p.pid)) return p;
     return live.get(processKey(p)) ?? p;
   };
   if (!sorted) return [...kept, ...added].map(finalOf).sort(compareProcesses);
