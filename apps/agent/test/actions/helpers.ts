@@ -43,10 +43,14 @@ export async function startAgent(env: Record<string, string> = {}): Promise<Test
 
 export const auth = { authorization: `Bearer ${TOKEN}` };
 
+/** Field 22 of a /proc/<pid>/stat text: the start time, in clock ticks since boot. */
+function startTimeIn(stat: string): number {
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+}
+
 /** Start time (clock ticks since boot) of a PID, from /proc/<pid>/stat field 22. */
 export function startTimeOf(pid: number): number {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19]);
+  return startTimeIn(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
 /**
@@ -62,7 +66,7 @@ export function isGone(pid: number, startTime: number): boolean {
     if (code === 'ENOENT' || code === 'ESRCH') return true;
     throw err;
   }
-  return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19]) !== startTime;
+  return startTimeIn(text) !== startTime;
 }
 
 /** A live process this test owns: alive means it runs and has not been signalled. */
