@@ -190,6 +190,47 @@ describe('applyPatch', () => {
   });
 });
 
+describe('[A10] applyPatch into a reused list', () => {
+  const change = patch({
+    removed: [{ pid: 1, startTime: 5 }],
+    added: [proc(7, 50), proc(40, 1200)],
+    updated: [{ pid: 20, startTime: 900, rssBytes: 1 }],
+  });
+
+  test('the result is written into the array given, and equals the pure result', () => {
+    const spare = [proc(99, 1), proc(98, 2), proc(97, 3), proc(96, 4)];
+    const next = applyPatch(base, change, spare);
+    expect(next.processes).toBe(spare);
+    expect(next).toEqual(applyPatch(base, change));
+    expect(spare.map((p) => p.pid)).toEqual([7, 20, 40]);
+    // The state it came from is unchanged.
+    expect(base.processes.map((p) => p.pid)).toEqual([1, 20]);
+  });
+
+  test('a longer result grows the array', () => {
+    const spare: ReturnType<typeof proc>[] = [];
+    expect(applyPatch(base, change, spare).processes).toHaveLength(3);
+  });
+
+  test('a patch that throws leaves the array as it was', () => {
+    const spare = [proc(99, 1)];
+    const bad = patch({ added: [proc(7, 50)], removed: [{ pid: 3, startTime: 3 }] });
+    expect(thrown(() => applyPatch(base, bad, spare)).code).toBe(ProtocolErrorCode.InvalidPatch);
+    expect(thrown(() => applyPatch(base, patch({ baseSeq: 4 }), spare)).code).toBe(
+      ProtocolErrorCode.SeqMismatch,
+    );
+    expect(spare).toEqual([proc(99, 1)]);
+  });
+
+  test('the state’s own list is refused, and the state is unchanged', () => {
+    const own = state(1, [proc(1, 5), proc(20, 900)]);
+    expect(() => applyPatch(own, change, own.processes as ReturnType<typeof proc>[])).toThrow(
+      TypeError,
+    );
+    expect(own.processes.map((p) => p.pid)).toEqual([1, 20]);
+  });
+});
+
 describe('[A7] untrusted input never reaches __proto__', () => {
   const before = Object.getOwnPropertyNames(Object.prototype).sort();
 

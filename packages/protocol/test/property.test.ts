@@ -165,6 +165,31 @@ describe('property', () => {
     );
   });
 
+  test('[A10] a chain applied through two reused lists equals the chain applied purely', () => {
+    const chain = universe.chain((all) =>
+      fc.array(stateArb(fc.subarray(all)), { minLength: 2, maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(chain, (states) => {
+        const seqd = states.map((s, i) => ({ ...s, seq: i }));
+        let pure = seqd[0] as State;
+        // The first state's list is the caller's: copy it so the first reuse swaps cleanly.
+        let reused: State = { ...pure, processes: [...pure.processes] };
+        let spare: Process[] = [];
+        for (let i = 1; i < seqd.length; i++) {
+          const patch = diff(seqd[i - 1] as State, seqd[i] as State);
+          pure = applyPatch(pure, patch);
+          const next = applyPatch(reused, patch, spare);
+          expect(next.processes).toBe(spare);
+          spare = reused.processes as Process[];
+          reused = next;
+          expect(reused).toEqual(pure);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   test('[D10] diff(a, a) is empty, also against a deep copy', () => {
     fc.assert(
       fc.property(statePair, ([a]) => {
