@@ -9,9 +9,9 @@ self.onmessage = (ev: MessageEvent<LayoutJob>) => {
   const columns = layoutColumns(input, containers, options);
   const answer: LayoutAnswer = { id, columns, ms: performance.now() - start };
   // Every column's buffer is moved, whatever columns the layout has.
-  const buffers: ArrayBuffer[] = [];
+  const buffers = new Set<ArrayBuffer>();
   for (const v of Object.values(columns)) {
-    if (ArrayBuffer.isView(v)) buffers.push(v.buffer as ArrayBuffer);
+    if (ArrayBuffer.isView(v)) buffers.add(v.buffer as ArrayBuffer);
   }
-  (self as unknown as Worker).postMessage(answer, buffers);
+  (self as unknown as Worker).postMessage(answer, [...buffers]);
 };
