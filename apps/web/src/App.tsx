@@ -20,7 +20,7 @@ import { useLater, useLayout, useTransitionStore } from './liveView.js';
 import { indexState, sameShape } from './model/derive.js';
 import { keyOf, parseKey } from './model/keys.js';
 import { formatCount } from './model/labels.js';
-import { keyAt, type Layout, rowOf } from './model/layout.js';
+import { keyAt, type Layout, type LayoutInput, layoutInput, rowOf } from './model/layout.js';
 import { createLayoutEngine, type LayoutEngine } from './model/layoutEngine.js';
 import { defaultFilters, type Filters, findMatches } from './model/search.js';
 import { CLOCK_MS, LiveStore } from './model/store.js';
@@ -57,6 +57,7 @@ export interface AppProps {
 /** Reveal at most this many search matches by expanding their ancestors. */
 const REVEAL_MATCHES = 500;
 const NO_MATCHES: ReadonlySet<string> = new Set();
+const EMPTY_INPUT = layoutInput([]);
 
 export function replaceSelectionUrl(sel: Selection | null): void {
   const next = withSelection(window.location.href, sel);
@@ -145,11 +146,12 @@ export function App(props: AppProps) {
     return r;
   }, [selectedKey, matches]);
 
-  // The layout depends on the tree's shape only: reuse it across patches that keep the shape.
-  const shapeRef = useRef<readonly Process[]>([]);
+  // The layout depends on the tree's shape only: its input is rebuilt when the shape changes.
+  const inputRef = useRef<LayoutInput>(EMPTY_INPUT);
   const current = state?.processes ?? [];
-  if (!sameShape(shapeRef.current, current)) shapeRef.current = current;
-  const shape = shapeRef.current;
+  if (!sameShape(inputRef.current, current)) {
+    inputRef.current = timed('layout-input', () => layoutInput(current));
+  }
   const groupsRef = useRef<readonly Container[]>([]);
   const nowContainers = state?.containers ?? [];
   if (groupsRef.current.map((c) => c.id).join() !== nowContainers.map((c) => c.id).join()) {
@@ -161,7 +163,7 @@ export function App(props: AppProps) {
   useEffect(() => () => engine.dispose(), [engine]);
   const { layout, current: layoutCurrent } = useLayout(
     engine,
-    shape,
+    inputRef.current,
     layoutContainers,
     toggles,
     reveal,

@@ -1,10 +1,9 @@
-import type { Container, Process } from '@pidscope/protocol';
+import type { Container } from '@pidscope/protocol';
 import { useEffect, useMemo, useState, useTransition } from 'react';
-import { type Layout, layoutInput, layoutTree } from './model/layout.js';
+import { type Layout, type LayoutInput, layoutTree } from './model/layout.js';
 import type { LayoutEngine } from './model/layoutEngine.js';
 import type { Filters } from './model/search.js';
 import type { LiveStore, StoreView } from './model/store.js';
-import { timed } from './perf.js';
 
 // How the live view reaches React: store changes and layouts render as transitions (they yield
 // to the browser between components), and panels can trail the tree by a few frames.
@@ -34,7 +33,7 @@ const EMPTY_LAYOUT = layoutTree([], []);
  */
 export function useLayout(
   engine: LayoutEngine,
-  shape: readonly Process[],
+  input: LayoutInput,
   containers: readonly Container[],
   toggles: ReadonlyMap<string, boolean>,
   reveal: ReadonlySet<string>,
@@ -45,7 +44,6 @@ export function useLayout(
     basis: null,
   });
   const [, startTransition] = useTransition();
-  const input = useMemo(() => timed('layout-input', () => layoutInput(shape)), [shape]);
   const basis = useMemo(
     () => ({ input, containers, toggles, reveal, filters }),
     [input, containers, toggles, reveal, filters],

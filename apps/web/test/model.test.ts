@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { indexState } from '../src/model/derive.js';
+import { indexState, sameShape } from '../src/model/derive.js';
 import { containerLevel, History, hostLevel, levelOf } from '../src/model/headroom.js';
 import { lowerBoundOf, parseKey } from '../src/model/keys.js';
 import { processLabel } from '../src/model/labels.js';
+import { layoutInput } from '../src/model/layout.js';
 import { findMatches } from '../src/model/search.js';
 import { CLOCK_MS, LiveStore, REPARENT_MARK_MS } from '../src/model/store.js';
 import { readSelection, TOKEN_KEY, takeToken, withSelection } from '../src/net/session.js';
@@ -125,6 +126,31 @@ describe('LiveStore', () => {
     expect(store.getSnapshot().reparented.size).toBe(0);
   });
 
+  it('writes each patch into the list of the state before last, never into a snapshot’s', () => {
+    const store = new LiveStore();
+    const first = state({ seq: 1, processes: [...processes] });
+    const before = first.processes.map((p) => p.pid);
+    store.applySnapshot(snapshotOf(first), 0);
+    const rss = (seq: number, rssBytes: number) =>
+      emptyPatch(seq, { updated: [{ pid: 1, startTime: 10, rssBytes }] });
+    const lists: (readonly unknown[])[] = [];
+    for (let seq = 1; seq <= 4; seq++) {
+      store.applyPatch(rss(seq, seq * 1000), seq * 1000);
+      lists.push(store.getSnapshot().state?.processes ?? []);
+    }
+    // The snapshot's list is left alone; from the third patch on, two lists take turns.
+    expect(first.processes.map((p) => p.pid)).toEqual(before);
+    expect(lists[0]).not.toBe(first.processes);
+    expect(lists[1]).not.toBe(lists[0]);
+    expect(lists[2]).toBe(lists[0]);
+    expect(lists[3]).toBe(lists[1]);
+    // The state shown and the one before it are whole.
+    const shown = store.getSnapshot().state;
+    expect(shown?.processes.find((p) => p.pid === 1)?.rssBytes).toBe(4000);
+    expect(lists[2]?.length).toBe(processes.length);
+    expect((lists[2] as typeof processes).find((p) => p.pid === 1)?.rssBytes).toBe(3000);
+  });
+
   it('refuses a patch for another seq (the caller resyncs)', () => {
     const store = new LiveStore();
     store.applySnapshot(snapshotOf(state({ seq: 3 })), 0);
@@ -206,5 +232,25 @@ describe('indexState', () => {
     expect(index.byPid.get(777)?.comm).toBe('bash');
     expect(index.childrenOf('777:99000').map((p) => p.comm)).toEqual(['vim']);
     expect(index.childrenOf('777:50')).toEqual([]);
+  });
+});
+
+describe('sameShape', () => {
+  const input = layoutInput(processes);
+  const at = (i: number, over: Partial<(typeof processes)[number]>) =>
+    processes.map((p, j) => (j === i ? { ...p, ...over } : p));
+  it.each([
+    ['the same list', processes, true],
+    ['a copy of every process', processes.map((p) => ({ ...p })), true],
+    ['memory and command changes', at(0, { rssBytes: 1, comm: 'other', cmdline: [] }), true],
+    ['a new parent', at(4, { ppid: 2 }), false],
+    ['a zombie', at(4, { state: 'Z' }), false],
+    ['a kernel-thread flag', at(4, { kernelThread: true }), false],
+    ['another container', at(6, { containerId: null }), false],
+    ['another start time', at(4, { startTime: 1 }), false],
+    ['one process fewer', processes.slice(1), false],
+    ['another order', [...processes].reverse(), false],
+  ] as const)('%s', (_, list, same) => {
+    expect(sameShape(input, list)).toBe(same);
   });
 });

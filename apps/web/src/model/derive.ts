@@ -1,5 +1,6 @@
 import { compareProcesses, type Process, type State } from '@pidscope/protocol';
 import { keyOf, lowerBoundOf, parseKey } from './keys.js';
+import { flagsOf, type LayoutInput } from './layout.js';
 
 /** Processes by identity key ("pid:startTime"). */
 export interface ProcessLookup {
@@ -87,24 +88,24 @@ export function indexState(state: State): StateIndex {
 }
 
 /**
- * Whether two process lists have the same tree shape for layout purposes: the same identities in
- * the same order with the same parents, containers, kernel-thread flags and zombie states.
- * Patches that only move memory or rename a command keep the shape, so the layout is reused.
+ * Whether a process list still has the tree shape a layout input was built from: the same
+ * identities in the same order with the same parents, containers, kernel-thread flags and zombie
+ * states. Patches that only move memory or rename a command keep the shape, so the layout is
+ * reused. Compared against the input's own columns, not an earlier list: the store writes each
+ * patch into the list of the state before last, so an earlier list does not keep its contents.
  */
-export function sameShape(a: readonly Process[], b: readonly Process[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as Process;
-    const y = b[i] as Process;
-    if (x === y) continue;
+export function sameShape(input: LayoutInput, processes: readonly Process[]): boolean {
+  const n = processes.length;
+  if (input.pid.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    const p = processes[i] as Process;
+    const c = input.container[i] as number;
     if (
-      x.pid !== y.pid ||
-      x.startTime !== y.startTime ||
-      x.ppid !== y.ppid ||
-      x.containerId !== y.containerId ||
-      x.kernelThread !== y.kernelThread ||
-      (x.state === 'Z') !== (y.state === 'Z')
+      input.pid[i] !== p.pid ||
+      input.startTime[i] !== p.startTime ||
+      input.ppid[i] !== p.ppid ||
+      input.flags[i] !== flagsOf(p) ||
+      (c < 0 ? null : input.containers[c]) !== p.containerId
     ) {
       return false;
     }

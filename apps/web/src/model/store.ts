@@ -3,6 +3,7 @@ import {
   type Event,
   type Hello,
   type Patch,
+  type Process,
   type Snapshot,
   type State,
 } from '@pidscope/protocol';
@@ -49,6 +50,16 @@ export class LiveStore {
     updatedAt: null,
   };
   private readonly seen = new Set<string>();
+  /**
+   * The process list of the state before the current one, which the next patch is written into
+   * ([A10]): a list of 5,000 made and dropped every second was most of what the page promoted to
+   * the old generation, and what it promotes decides how often the collector must compact it.
+   * Two states are kept whole, the one shown and the one before it, which React may still be
+   * leaving; anything older must not be read. Only lists the store made are reused, never the
+   * one a snapshot brought.
+   */
+  private spare: Process[] = [];
+  private ownsCurrent = false;
   private readonly listeners = new Set<() => void>();
 
   readonly subscribe = (fn: () => void): (() => void) => {
@@ -68,6 +79,8 @@ export class LiveStore {
   }
 
   applySnapshot(snapshot: Snapshot, now: number): void {
+    this.spare = [];
+    this.ownsCurrent = false;
     this.record(snapshot.state, now);
     this.commit({
       state: snapshot.state,
@@ -81,7 +94,9 @@ export class LiveStore {
   applyPatch(patch: Patch, now: number): void {
     const current = this.view.state;
     if (!current) throw new Error('patch before snapshot');
-    const state = applyPatch(current, patch);
+    const state = applyPatch(current, patch, this.spare);
+    this.spare = this.ownsCurrent ? (current.processes as Process[]) : [];
+    this.ownsCurrent = true;
     const merged = this.mergeEvents(patch.events, now);
     this.record(state, now);
     this.commit({
