@@ -170,4 +170,20 @@ describe('DemosPanel when the agent is away', () => {
     await screen.findByTestId('demo-start-host-zombie');
     await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
   });
+
+  it('counts seconds only while a demo runs', async () => {
+    const state: DemoList = { now: NOW, readOnly: false, demos: [demo('host-zombie')] };
+    const calls = fakeAgent(state);
+    const every = vi.spyOn(globalThis, 'setInterval');
+    const secondTicks = () => every.mock.calls.filter(([, ms]) => ms === 1000).length;
+    render(<DemosPanel token="t" pollMs={40} />);
+    const start = await screen.findByTestId('demo-start-host-zombie');
+    await waitFor(() => expect(calls.length).toBeGreaterThanOrEqual(3));
+    // Idle: it polls, but no clock re-renders the panel every second.
+    expect(secondTicks()).toBe(0);
+    fireEvent.click(start);
+    await screen.findByTestId('demo-run-host-zombie');
+    expect(secondTicks()).toBe(1);
+    every.mockRestore();
+  });
 });

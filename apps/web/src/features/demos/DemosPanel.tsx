@@ -51,6 +51,13 @@ export interface DemosPanelProps {
   pollMs?: number;
 }
 
+/** Clock skew under this is not worth a render: the panel counts whole seconds. */
+const SKEW_SLACK_MS = 250;
+
+function sameList(a: DemoList, b: DemoList): boolean {
+  return a.readOnly === b.readOnly && JSON.stringify(a.demos) === JSON.stringify(b.demos);
+}
+
 function facts(o: DemoObserved | undefined): string | null {
   if (!o) return null;
   const parts = [`${o.processes} processes`, `${o.zombies} zombies`];
@@ -105,8 +112,11 @@ export const DemosPanel = memo(function DemosPanel({
   const refresh = useCallback(async () => {
     const res = await callAction<DemoList>(apiBase, 'GET', '/api/v1/demos', token);
     if (res.ok && res.body) {
-      setList(res.body);
-      setSkewMs(res.body.now - Date.now());
+      const next = res.body;
+      // A poll that brings nothing new renders nothing: the page is redrawing a live tree.
+      setList((prev) => (prev && sameList(prev, next) ? prev : next));
+      const skew = next.now - Date.now();
+      setSkewMs((prev) => (Math.abs(prev - skew) < SKEW_SLACK_MS ? prev : skew));
       setListError(null);
     } else if (!res.ok) {
       setListError(res.error);
@@ -116,12 +126,17 @@ export const DemosPanel = memo(function DemosPanel({
   useEffect(() => {
     void refresh();
     const poll = setInterval(() => void refresh(), pollMs);
-    const tick = setInterval(() => setClock(Date.now()), 1000);
-    return () => {
-      clearInterval(poll);
-      clearInterval(tick);
-    };
+    return () => clearInterval(poll);
   }, [refresh, pollMs]);
+
+  // The seconds a demo has run, counted only while one runs.
+  const running = list?.demos.some((d) => d.running.length > 0) ?? false;
+  useEffect(() => {
+    if (!running) return;
+    setClock(Date.now());
+    const tick = setInterval(() => setClock(Date.now()), 1000);
+    return () => clearInterval(tick);
+  }, [running]);
 
   async function start(name: string) {
     setBusy(name);
