@@ -130,7 +130,7 @@ export const DemosPanel = memo(function DemosPanel({
   }, [refresh, pollMs]);
 
   // The seconds a demo has run, counted only while one runs.
-  const running = list?.demos.some((d) => d.running.length > 0) ?? false;
+  const running = (list?.demos ?? []).some((d) => d.running.length > 0);
   useEffect(() => {
     if (!running) return;
     setClock(Date.now());
