@@ -12,8 +12,11 @@ import {
   nodeOf,
   rowAtY,
   rowOf,
+  withContainers,
   withInput,
+  withoutContainers,
 } from '../src/model/layout.js';
+import { movableCopy } from '../src/model/layoutEngine.js';
 import { CONTAINER_ID, containers, proc, processes } from './fixtures/hosts.js';
 
 const drawn = (l: ReturnType<typeof layoutTree>) => allNodes(l).map((n) => n.key);
@@ -116,12 +119,32 @@ describe('layoutTree', () => {
     expect(none.size).toBe(layoutTree(processes, containers).size);
   });
 
+  it('moves a copy of the input to the worker and keeps the original whole', () => {
+    const input = layoutInput(processes);
+    const [moved, buffers] = movableCopy(input);
+    // The five columns share one buffer, and the copy shares none with the original.
+    expect(buffers).toHaveLength(1);
+    expect(buffers[0]).not.toBe(input.pid.buffer);
+    const there = structuredClone(moved, { transfer: buffers });
+    expect(moved.pid.length).toBe(0);
+    expect(input.pid.length).toBe(processes.length);
+    const columns = (i: typeof input) =>
+      [i.pid, i.ppid, i.startTime, i.flags, i.container].map((c) => Array.from(c));
+    expect(columns(there)).toEqual(columns(input));
+    expect(there.containers).toEqual(input.containers);
+    expect(Array.from(input.pid)).toEqual(processes.map((p) => p.pid));
+  });
+
   it('lays out columns the same way a worker would, from identities alone', () => {
     const input = layoutInput(processes);
     const opts = { toggles: new Map([['4425:44250', false]]), reveal: new Set(['4:40']) };
-    // A structured clone is what crosses to the worker and back.
-    const cols = structuredClone(layoutColumns(structuredClone(input), containers, opts));
-    const viaWorker = withInput(cols, input);
+    // What crosses to the worker (a moved copy of the input) and back (a clone of the columns
+    // without their container objects).
+    const [moved, buffers] = movableCopy(input);
+    const there = structuredClone(moved, { transfer: buffers });
+    const back = structuredClone(withoutContainers(layoutColumns(there, containers, opts)));
+    expect(back.groups.every((g) => g.container === null)).toBe(true);
+    const viaWorker = withInput(withContainers(back, containers), input);
     const direct = layoutTree(processes, containers, opts);
     const seen = (l: Layout) => ({
       nodes: allNodes(l),

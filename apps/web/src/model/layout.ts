@@ -658,6 +658,26 @@ export function layoutColumns(
   return l;
 }
 
+/**
+ * Groups cross from the worker without their container objects, which the main thread already
+ * holds (24 containers with their labels were most of what a layout answer cloned back).
+ */
+export function withoutContainers(columns: LayoutColumns): LayoutColumns {
+  for (const g of columns.groups) g.container = null;
+  return columns;
+}
+
+/** Puts the container objects back on groups that crossed without them. */
+export function withContainers(
+  columns: LayoutColumns,
+  containers: readonly Container[],
+): LayoutColumns {
+  if (columns.groups.length === 0) return columns;
+  const byId = new Map(containers.map((c) => [c.id, c]));
+  for (const g of columns.groups) g.container = byId.get(g.containerId) ?? null;
+  return columns;
+}
+
 /** Columns plus the input they were computed from: the Layout the UI reads. */
 export function withInput(columns: LayoutColumns, input: LayoutInput): Layout {
   return { ...columns, input };
