@@ -1,4 +1,4 @@
-import type { Container, Event, Process } from '@pidscope/protocol';
+import type { Container, Event, Process, State } from '@pidscope/protocol';
 import {
   type ReactNode,
   useCallback,
@@ -58,6 +58,8 @@ export interface AppProps {
 const REVEAL_MATCHES = 500;
 const NO_MATCHES: ReadonlySet<string> = new Set();
 const EMPTY_INPUT = layoutInput([]);
+/** The layout input of each state seen (a state's list is only whole while it is recent). */
+const inputOf = new WeakMap<State, LayoutInput>();
 
 export function replaceSelectionUrl(sel: Selection | null): void {
   const next = withSelection(window.location.href, sel);
@@ -146,11 +148,19 @@ export function App(props: AppProps) {
     return r;
   }, [selectedKey, matches]);
 
-  // The layout depends on the tree's shape only: its input is rebuilt when the shape changes.
+  // The layout depends on the tree's shape only: its input is rebuilt when the shape changes,
+  // once per state (React may render an older state again before a newer one commits).
   const inputRef = useRef<LayoutInput>(EMPTY_INPUT);
-  const current = state?.processes ?? [];
-  if (!sameShape(inputRef.current, current)) {
-    inputRef.current = timed('layout-input', () => layoutInput(current));
+  if (state) {
+    let input = inputOf.get(state);
+    if (!input) {
+      const last = inputRef.current;
+      input = sameShape(last, state.processes)
+        ? last
+        : timed('layout-input', () => layoutInput(state.processes));
+      inputOf.set(state, input);
+    }
+    inputRef.current = input;
   }
   const groupsRef = useRef<readonly Container[]>([]);
   const nowContainers = state?.containers ?? [];
