@@ -5,7 +5,7 @@ import { lowerBoundOf, parseKey } from '../src/model/keys.js';
 import { processLabel } from '../src/model/labels.js';
 import { layoutInput } from '../src/model/layout.js';
 import { findMatches } from '../src/model/search.js';
-import { CLOCK_MS, LiveStore, REPARENT_MARK_MS } from '../src/model/store.js';
+import { CLOCK_MS, LiveStore, MAX_EVENTS, REPARENT_MARK_MS } from '../src/model/store.js';
 import { readSelection, TOKEN_KEY, takeToken, withSelection } from '../src/net/session.js';
 import { emptyPatch, snapshotOf } from './fakeSocket.js';
 import { container, event, host, proc, processes, state } from './fixtures/hosts.js';
@@ -149,6 +149,30 @@ describe('LiveStore', () => {
     expect(shown?.processes.find((p) => p.pid === 1)?.rssBytes).toBe(4000);
     expect(lists[2]?.length).toBe(processes.length);
     expect((lists[2] as typeof processes).find((p) => p.pid === 1)?.rssBytes).toBe(3000);
+  });
+
+  it('keeps the newest MAX_EVENTS events in order, in two lists that take turns', () => {
+    const store = new LiveStore();
+    store.applySnapshot(snapshotOf(state({ seq: 1 })), 0);
+    const lists: (readonly unknown[])[] = [];
+    let id = 0;
+    for (let seq = 1; seq <= 4; seq++) {
+      const events = Array.from({ length: 600 }, () =>
+        event({ id: ++id, type: 'exited', pid: 12 }),
+      );
+      store.applyPatch(emptyPatch(seq, { events }), seq * 1000);
+      lists.push(store.getSnapshot().events);
+    }
+    const ids = store.getSnapshot().events.map((e) => e.id);
+    expect(ids).toHaveLength(MAX_EVENTS);
+    expect(ids[0]).toBe(id - MAX_EVENTS + 1);
+    expect(ids.at(-1)).toBe(id);
+    expect(ids.every((x, i) => i === 0 || x === (ids[i - 1] as number) + 1)).toBe(true);
+    expect(lists[2]).toBe(lists[0]);
+    expect(lists[3]).toBe(lists[1]);
+    expect(lists[1]).not.toBe(lists[0]);
+    // The list before the one shown is whole: the newest 1,000 of the first 1,800.
+    expect((lists[2] as { id: number }[]).map((e) => e.id).slice(-1)).toEqual([1800]);
   });
 
   it('refuses a patch for another seq (the caller resyncs)', () => {

@@ -60,6 +60,9 @@ export class LiveStore {
    */
   private spare: Process[] = [];
   private ownsCurrent = false;
+  /** The events before last, which the next live events are written into (see `spare`). */
+  private spareEvents: Event[] = [];
+  private readonly dropped: Event[] = [];
   private readonly listeners = new Set<() => void>();
 
   readonly subscribe = (fn: () => void): (() => void) => {
@@ -122,13 +125,9 @@ export class LiveStore {
     const fresh = incoming.filter((e) => !this.seen.has(eventId(e)));
     if (fresh.length === 0) return { events: this.view.events, reparented: this.view.reparented };
     for (const e of fresh) this.seen.add(eventId(e));
-    let events = [...this.view.events, ...fresh];
-    if (!live) events.sort((a, b) => a.at - b.at || a.id - b.id);
-    if (events.length > MAX_EVENTS) {
-      const dropped = events.slice(0, events.length - MAX_EVENTS);
-      for (const e of dropped) this.seen.delete(eventId(e));
-      events = events.slice(events.length - MAX_EVENTS);
-    }
+    const events = live ? this.appendEvents(fresh) : this.sortedEvents(fresh);
+    for (const e of this.dropped) this.seen.delete(eventId(e));
+    this.dropped.length = 0;
     let reparented = this.view.reparented;
     const moves = fresh.filter((e) => e.type === 'reparented');
     if (moves.length) {
@@ -138,6 +137,37 @@ export class LiveStore {
       reparented = next;
     }
     return { events, reparented };
+  }
+
+  /**
+   * The events shown plus `fresh`, the oldest beyond MAX_EVENTS dropped (into `dropped`), written
+   * into the array of the events before last: like the process list, a list of a thousand events
+   * made and dropped with every patch was garbage the collector had to promote and compact.
+   */
+  private appendEvents(fresh: readonly Event[]): readonly Event[] {
+    const shown = this.view.events;
+    const out = this.spareEvents;
+    const drop = Math.max(0, shown.length + fresh.length - MAX_EVENTS);
+    let k = 0;
+    for (let i = 0; i < shown.length; i++) {
+      if (i < drop) this.dropped.push(shown[i] as Event);
+      else out[k++] = shown[i] as Event;
+    }
+    for (let i = 0; i < fresh.length; i++) {
+      if (shown.length + i < drop) this.dropped.push(fresh[i] as Event);
+      else out[k++] = fresh[i] as Event;
+    }
+    out.length = k;
+    this.spareEvents = shown as Event[];
+    return out;
+  }
+
+  /** Backfilled events, merged by time: a new array (this happens once per reconnect). */
+  private sortedEvents(fresh: readonly Event[]): readonly Event[] {
+    const all = [...this.view.events, ...fresh].sort((a, b) => a.at - b.at || a.id - b.id);
+    const drop = Math.max(0, all.length - MAX_EVENTS);
+    this.dropped.push(...all.slice(0, drop));
+    return all.slice(drop);
   }
 
   /**
