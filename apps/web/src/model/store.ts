@@ -52,8 +52,8 @@ export class LiveStore {
   private readonly seen = new Set<string>();
   /**
    * The process list of the state before the current one, which the next patch is written into
-   * ([A10]): a list of 5,000 made and dropped every second was most of what the page promoted to
-   * the old generation, and what it promotes decides how often the collector must compact it.
+   * ([A10]): a list of 5,000 made and dropped every second was the largest single thing the
+   * page promoted to the old generation, which the collector must later compact.
    * Two states are kept whole, the one shown and the one before it, which React may still be
    * leaving; anything older must not be read. Only lists the store made are reused, never the
    * one a snapshot brought.
