@@ -122,6 +122,12 @@ const statePair: fc.Arbitrary<[State, State]> = universe.chain((all) =>
   ),
 );
 
+/** 2 to `max` states over one set of processes, numbered seq 0, 1, 2… */
+const stateChain = (max: number): fc.Arbitrary<State[]> =>
+  universe
+    .chain((all) => fc.array(stateArb(fc.subarray(all)), { minLength: 2, maxLength: max }))
+    .map((states) => states.map((s, i) => ({ ...s, seq: i })));
+
 describe('property', () => {
   test('[A8] applyPatch(a, diff(a, b)) deep-equals b', () => {
     fc.assert(
@@ -149,12 +155,8 @@ describe('property', () => {
   });
 
   test('[A8] a chain of patches reproduces the last state', () => {
-    const chain = universe.chain((all) =>
-      fc.array(stateArb(fc.subarray(all)), { minLength: 2, maxLength: 6 }),
-    );
     fc.assert(
-      fc.property(chain, (states) => {
-        const seqd = states.map((s, i) => ({ ...s, seq: i }));
+      fc.property(stateChain(6), (seqd) => {
         let client = seqd[0] as State;
         for (let i = 1; i < seqd.length; i++) {
           client = applyPatch(client, diff(seqd[i - 1] as State, seqd[i] as State));
@@ -166,12 +168,8 @@ describe('property', () => {
   });
 
   test('[A10] a chain applied through two reused lists equals the chain applied purely', () => {
-    const chain = universe.chain((all) =>
-      fc.array(stateArb(fc.subarray(all)), { minLength: 2, maxLength: 8 }),
-    );
     fc.assert(
-      fc.property(chain, (states) => {
-        const seqd = states.map((s, i) => ({ ...s, seq: i }));
+      fc.property(stateChain(8), (seqd) => {
         let pure = seqd[0] as State;
         // The first state's list is the caller's: copy it so the first reuse swaps cleanly.
         let reused: State = { ...pure, processes: [...pure.processes] };
