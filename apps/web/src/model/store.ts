@@ -51,18 +51,13 @@ export class LiveStore {
   };
   private readonly seen = new Set<string>();
   /**
-   * The process list of the state before the current one, which the next patch is written into
-   * ([A10]): a list of 5,000 made and dropped every second was the largest single thing the
-   * page promoted to the old generation, which the collector must later compact.
-   * Two states are kept whole, the one shown and the one before it, which React may still be
-   * leaving; anything older must not be read. Only lists the store made are reused, never the
-   * one a snapshot brought.
+   * The process list and the event list are written into the arrays of the view before last
+   * ([A10]): a list of 5,000 processes and one of 1,000 events made and dropped every second were
+   * the largest things the page promoted to the old generation, which the collector must later
+   * compact.
    */
-  private spare: Process[] = [];
-  private ownsCurrent = false;
-  /** The events before last, which the next live events are written into (see `spare`). */
-  private spareEvents: Event[] = [];
-  private readonly dropped: Event[] = [];
+  private readonly processLists = new Turns<Process>();
+  private readonly eventLists = new Turns<Event>();
   private readonly listeners = new Set<() => void>();
 
   readonly subscribe = (fn: () => void): (() => void) => {
@@ -82,8 +77,6 @@ export class LiveStore {
   }
 
   applySnapshot(snapshot: Snapshot, now: number): void {
-    this.spare = [];
-    this.ownsCurrent = false;
     this.record(snapshot.state, now);
     this.commit({
       state: snapshot.state,
@@ -97,9 +90,8 @@ export class LiveStore {
   applyPatch(patch: Patch, now: number): void {
     const current = this.view.state;
     if (!current) throw new Error('patch before snapshot');
-    const state = applyPatch(current, patch, this.spare);
-    this.spare = this.ownsCurrent ? (current.processes as Process[]) : [];
-    this.ownsCurrent = true;
+    const state = applyPatch(current, patch, this.processLists.target());
+    this.processLists.swap(current.processes, state.processes);
     const merged = this.mergeEvents(patch.events, now);
     this.record(state, now);
     this.commit({
@@ -126,8 +118,6 @@ export class LiveStore {
     if (fresh.length === 0) return { events: this.view.events, reparented: this.view.reparented };
     for (const e of fresh) this.seen.add(eventId(e));
     const events = live ? this.appendEvents(fresh) : this.sortedEvents(fresh);
-    for (const e of this.dropped) this.seen.delete(eventId(e));
-    this.dropped.length = 0;
     let reparented = this.view.reparented;
     const moves = fresh.filter((e) => e.type === 'reparented');
     if (moves.length) {
@@ -140,25 +130,23 @@ export class LiveStore {
   }
 
   /**
-   * The events shown plus `fresh`, the oldest beyond MAX_EVENTS dropped (into `dropped`), written
-   * into the array of the events before last: like the process list, a list of a thousand events
-   * made and dropped with every patch was garbage the collector had to promote and compact.
+   * The events shown plus `fresh`, written into the event list before last; the oldest beyond
+   * MAX_EVENTS are dropped and forgotten.
    */
   private appendEvents(fresh: readonly Event[]): readonly Event[] {
     const shown = this.view.events;
-    const out = this.spareEvents;
+    const out = this.eventLists.target();
     const drop = Math.max(0, shown.length + fresh.length - MAX_EVENTS);
+    let i = 0;
     let k = 0;
-    for (let i = 0; i < shown.length; i++) {
-      if (i < drop) this.dropped.push(shown[i] as Event);
-      else out[k++] = shown[i] as Event;
-    }
-    for (let i = 0; i < fresh.length; i++) {
-      if (shown.length + i < drop) this.dropped.push(fresh[i] as Event);
-      else out[k++] = fresh[i] as Event;
+    for (const list of [shown, fresh]) {
+      for (const e of list) {
+        if (i++ < drop) this.seen.delete(eventId(e));
+        else out[k++] = e;
+      }
     }
     out.length = k;
-    this.spareEvents = shown as Event[];
+    this.eventLists.swap(shown, out);
     return out;
   }
 
@@ -166,7 +154,7 @@ export class LiveStore {
   private sortedEvents(fresh: readonly Event[]): readonly Event[] {
     const all = [...this.view.events, ...fresh].sort((a, b) => a.at - b.at || a.id - b.id);
     const drop = Math.max(0, all.length - MAX_EVENTS);
-    this.dropped.push(...all.slice(0, drop));
+    for (const e of all.slice(0, drop)) this.seen.delete(eventId(e));
     return all.slice(drop);
   }
 
@@ -203,5 +191,26 @@ export class LiveStore {
       }
     }
     return marks;
+  }
+}
+
+/**
+ * Lists written in turns into two arrays, each into the one shown before last: the list shown
+ * and the one before it (which React may still be leaving) stay whole; anything older must not be
+ * read. Only arrays handed out here are reused, never one that came with a snapshot.
+ */
+class Turns<T> {
+  private spare: T[] = [];
+  private readonly ours = new WeakSet<readonly T[]>();
+
+  /** The array to write the next list into. */
+  target(): T[] {
+    return this.spare;
+  }
+
+  /** `next`, written into target(), now replaces `shown`, which is the next target if ours. */
+  swap(shown: readonly T[], next: readonly T[]): void {
+    this.ours.add(next);
+    this.spare = shown !== next && this.ours.has(shown) ? (shown as T[]) : [];
   }
 }
