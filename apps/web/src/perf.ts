@@ -21,9 +21,27 @@ export function markReceived(kind: 'snapshot' | 'patch', seq: number): void {
   else pending.seq = seq;
 }
 
+/**
+ * The browser keeps every measure until the page clears it: at about eight a second, an open
+ * dashboard grew by tens of thousands of entries an hour. Each name keeps its newest ones only.
+ */
+export const MEASURES_KEPT = 1000;
+const counts = new Map<string, number>();
+
 /** Records `pidscope:<name>` from `start` to now (performance.now() time). */
 export function measureSince(name: string, start: number): void {
-  if (supported()) performance.measure(`pidscope:${name}`, { start, end: performance.now() });
+  if (!supported()) return;
+  const full = `pidscope:${name}`;
+  const n = (counts.get(full) ?? 0) + 1;
+  if (n > MEASURES_KEPT) {
+    // The oldest half goes; clearMeasures drops a name's entries all at once, so keep the rest.
+    const kept = performance.getEntriesByName(full, 'measure').slice(-MEASURES_KEPT / 2);
+    performance.clearMeasures(full);
+    for (const m of kept)
+      performance.measure(full, { start: m.startTime, end: m.startTime + m.duration });
+    counts.set(full, kept.length + 1);
+  } else counts.set(full, n);
+  performance.measure(full, { start, end: performance.now() });
 }
 
 /** The tree committed shows the state at `seq`, laid out: ends the measure of what led to it. */
