@@ -16,7 +16,7 @@ import { ProcessTree, type TreeHandle } from './components/ProcessTree.js';
 import { Toolbar } from './components/Toolbar.js';
 import { ProcessActions } from './features/actions/index.js';
 import { DemosPanel } from './features/demos/index.js';
-import { useLater, useLayout, useTransitionStore } from './liveView.js';
+import { Later, useLayout, useTransitionStore } from './liveView.js';
 import { indexState, sameShape } from './model/derive.js';
 import { keyOf, parseKey } from './model/keys.js';
 import { formatCount } from './model/labels.js';
@@ -129,8 +129,7 @@ export function App(props: AppProps) {
   const { state, now } = view;
   // The side panels follow a few frames behind the tree, so one patch's DOM changes are drawn
   // over several frames instead of one.
-  const timelineView = useLater(view, props.staggerFrames ?? 0);
-  const headroomView = useLater(view, 2 * (props.staggerFrames ?? 0));
+  const stagger = props.staggerFrames ?? 0;
   const index = useMemo(() => (state ? timed('index', () => indexState(state)) : null), [state]);
   const containers = useMemo(
     () => new Map((state?.containers ?? []).map((c) => [c.id, c])),
@@ -164,7 +163,7 @@ export function App(props: AppProps) {
   }
   const groupsRef = useRef<readonly Container[]>([]);
   const nowContainers = state?.containers ?? [];
-  if (groupsRef.current.map((c) => c.id).join() !== nowContainers.map((c) => c.id).join()) {
+  if (!sameList(groupsRef.current, nowContainers, (a, b) => a.id === b.id)) {
     groupsRef.current = nowContainers;
   }
   const layoutContainers = groupsRef.current;
@@ -227,6 +226,37 @@ export function App(props: AppProps) {
     setMatchCursor(matchCursor + 1);
     select(key);
   };
+
+  // The toolbar's handlers stay the same functions, and its container list changes only with the
+  // containers' names, so a patch does not render the toolbar.
+  const committed = useRef({ layout, nextMatch });
+  useLayoutEffect(() => {
+    committed.current = { layout, nextMatch };
+  });
+  const toolbarActions = useMemo(() => {
+    const expandWhere = (test: (l: Layout, row: number) => boolean, expand: boolean) => {
+      const l = committed.current.layout;
+      setToggles(togglesWhere(l, (r) => test(l, r), expand));
+    };
+    return {
+      onQuery: (q: string) => {
+        setQuery(q);
+        setMatchCursor(0);
+      },
+      onNextMatch: () => committed.current.nextMatch(),
+      onFilters: setFilters,
+      onFit: () => tree.current?.fit(),
+      onZoom: (f: number) => tree.current?.zoomBy(f),
+      onExpandAll: () => expandWhere((l, r) => (l.childCount[r] as number) > 0, true),
+      onCollapseAll: () =>
+        expandWhere((l, r) => (l.childCount[r] as number) > 0 && (l.level[r] as number) > 1, false),
+    };
+  }, []);
+  const pickableRef = useRef<readonly Container[]>([]);
+  if (!sameList(pickableRef.current, nowContainers, (a, b) => a.id === b.id && a.name === b.name)) {
+    pickableRef.current = nowContainers;
+  }
+  const pickable = pickableRef.current;
 
   const selectEventRef = useRef<(e: Event) => void>(() => undefined);
   const onEvent = useCallback((e: Event) => selectEventRef.current(e), []);
@@ -320,27 +350,8 @@ export function App(props: AppProps) {
         query={query}
         matchCount={matches.size}
         filters={filters}
-        containers={state?.containers ?? []}
-        onQuery={(q) => {
-          setQuery(q);
-          setMatchCursor(0);
-        }}
-        onNextMatch={nextMatch}
-        onFilters={setFilters}
-        onFit={() => tree.current?.fit()}
-        onZoom={(f) => tree.current?.zoomBy(f)}
-        onExpandAll={() =>
-          setToggles(togglesWhere(layout, (r) => (layout.childCount[r] as number) > 0, true))
-        }
-        onCollapseAll={() =>
-          setToggles(
-            togglesWhere(
-              layout,
-              (r) => (layout.childCount[r] as number) > 0 && (layout.level[r] as number) > 1,
-              false,
-            ),
-          )
-        }
+        containers={pickable}
+        {...toolbarActions}
       />
       <main className="stage">
         <div className="tree-pane">
@@ -374,26 +385,40 @@ export function App(props: AppProps) {
             />
           ) : null}
           {state ? (
-            <Headroom
-              host={headroomView.state?.host ?? state.host}
-              containers={headroomView.state?.containers ?? state.containers}
-              history={headroomView.history}
-              now={headroomView.now}
-              onPickContainer={pickContainer}
-            />
+            <Later value={view} frames={2 * stagger}>
+              {(later) => (
+                <Headroom
+                  host={later.state?.host ?? state.host}
+                  containers={later.state?.containers ?? state.containers}
+                  history={later.history}
+                  now={later.now}
+                  onPickContainer={pickContainer}
+                />
+              )}
+            </Later>
           ) : null}
           <DemosPanel token={token} />
         </aside>
         <div className="bottom">
-          <EventTimeline
-            events={timelineView.events}
-            selectedKey={selectedKey}
-            onSelect={onEvent}
-          />
+          <Later value={view.events} frames={stagger}>
+            {(events) => (
+              <EventTimeline events={events} selectedKey={selectedKey} onSelect={onEvent} />
+            )}
+          </Later>
         </div>
       </main>
     </div>
   );
+}
+
+/**
+ * Whether two lists match element by element (compared without building strings: the page
+ * renders several times a patch, and joined id lists were a few percent of what a patch allocates).
+ */
+function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i] as T, b[i] as T)) return false;
+  return true;
 }
 
 /** A toggle for every drawn row that passes `test`. */

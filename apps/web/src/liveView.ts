@@ -1,5 +1,5 @@
 import type { Container } from '@pidscope/protocol';
-import { useEffect, useMemo, useState, useTransition } from 'react';
+import { type ReactNode, useEffect, useMemo, useState, useTransition } from 'react';
 import { type Layout, type LayoutInput, layoutTree } from './model/layout.js';
 import type { LayoutEngine } from './model/layoutEngine.js';
 import type { Filters } from './model/search.js';
@@ -80,4 +80,16 @@ export function useLater<T>(value: T, frames: number): T {
     return () => cancelAnimationFrame(id);
   }, [value, frames]);
   return frames <= 0 ? value : shown;
+}
+
+/**
+ * Renders `children(value)` `frames` animation frames after `value` changes. The delay re-renders
+ * this component alone: as a hook of the page it re-rendered the whole page twice more a patch.
+ */
+export function Later<T>(props: {
+  value: T;
+  frames: number;
+  children: (value: T) => ReactNode;
+}): ReactNode {
+  return props.children(useLater(props.value, props.frames));
 }

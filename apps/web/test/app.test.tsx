@@ -252,6 +252,50 @@ describe('the dashboard', () => {
     await vi.waitFor(() => expect(zombies()).toMatch(/zombies\s*7/));
   });
 
+  it('a patch leaves the toolbar alone, and of the event filters only the counts that moved', () => {
+    mount();
+    const ws = connect();
+    const watch = (el: Element) => {
+      const o = new MutationObserver(() => undefined);
+      o.observe(el, { subtree: true, childList: true, attributes: true, characterData: true });
+      // Where each change landed: the event filter's label, or the toolbar.
+      return () =>
+        new Set(
+          o.takeRecords().map((m) => {
+            const el = m.target instanceof Element ? m.target : m.target.parentElement;
+            return el?.closest('label')?.className ?? 'toolbar';
+          }),
+        );
+    };
+    const toolbar = watch(document.querySelector('.toolbar') as Element);
+    const filters = watch(screen.getByRole('group', { name: 'Event types shown' }));
+    act(() =>
+      ws.push(
+        emptyPatch(1, {
+          host: { zombies: 3 },
+          containers: {
+            upserted: [
+              container({
+                id: CONTAINER_ID,
+                name: 'web',
+                initPid: 4425,
+                pidsMax: 50,
+                pidsCurrent: 9,
+              }),
+            ],
+            removed: [],
+          },
+          events: [event({ id: 9, type: 'exited', pid: 990 })],
+        }),
+      ),
+    );
+    // The patch landed (the timeline has its entry) and the container list is the same.
+    expect(within(screen.getByTestId('event-timeline')).getAllByTestId('event')).toHaveLength(1);
+    expect([...toolbar()]).toEqual([]);
+    expect([...filters()]).toEqual(['chip ev-exited']);
+    expect(screen.getByTestId('event-filter-exited').parentElement?.textContent).toMatch(/1$/);
+  });
+
   it('marks a reparented process and its new edge', () => {
     mount();
     const ws = connect();

@@ -1,5 +1,5 @@
 import type { Event, EventType } from '@pidscope/protocol';
-import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { formatClock } from '../model/labels.js';
 
 export const EVENT_TYPES: readonly EventType[] = [
@@ -68,6 +68,31 @@ const EventRow = memo(function EventRow({
   );
 });
 
+/** One event type's filter: renders when its count or state changes, not with every patch. */
+const Chip = memo(function Chip({
+  type,
+  off,
+  count,
+  onToggle,
+}: {
+  type: EventType;
+  off: boolean;
+  count: number;
+  onToggle(t: EventType): void;
+}) {
+  return (
+    <label className={`chip ev-${type}`} data-off={off || undefined}>
+      <input
+        type="checkbox"
+        checked={!off}
+        onChange={() => onToggle(type)}
+        data-testid={`event-filter-${type}`}
+      />
+      {TITLES[type]} <span className="count">{count}</span>
+    </label>
+  );
+});
+
 interface Props {
   events: readonly Event[];
   selectedKey: string | null;
@@ -123,12 +148,14 @@ export const EventTimeline = memo(function EventTimeline({ events, selectedKey, 
     Math.ceil((view.top + view.height) / EVENT_ROW_HEIGHT) + OVERSCAN,
   );
 
-  const toggle = (t: EventType) => {
-    const next = new Set(hidden);
-    if (next.has(t)) next.delete(t);
-    else next.add(t);
-    setHidden(next);
-  };
+  const toggle = useCallback((t: EventType) => {
+    setHidden((was) => {
+      const next = new Set(was);
+      if (next.has(t)) next.delete(t);
+      else next.add(t);
+      return next;
+    });
+  }, []);
 
   return (
     <section className="panel timeline" aria-labelledby="timeline-title">
@@ -136,15 +163,13 @@ export const EventTimeline = memo(function EventTimeline({ events, selectedKey, 
         <h2 id="timeline-title">Events</h2>
         <fieldset className="chips" aria-label="Event types shown">
           {EVENT_TYPES.map((t) => (
-            <label key={t} className={`chip ev-${t}`} data-off={hidden.has(t) || undefined}>
-              <input
-                type="checkbox"
-                checked={!hidden.has(t)}
-                onChange={() => toggle(t)}
-                data-testid={`event-filter-${t}`}
-              />
-              {TITLES[t]} <span className="count">{counts.get(t) ?? 0}</span>
-            </label>
+            <Chip
+              key={t}
+              type={t}
+              off={hidden.has(t)}
+              count={counts.get(t) ?? 0}
+              onToggle={toggle}
+            />
           ))}
         </fieldset>
       </div>

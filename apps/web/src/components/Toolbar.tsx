@@ -1,4 +1,5 @@
 import type { Container } from '@pidscope/protocol';
+import { memo } from 'react';
 import type { Filters } from '../model/search.js';
 
 interface Props {
@@ -15,7 +16,8 @@ interface Props {
   onCollapseAll(): void;
 }
 
-export function Toolbar(props: Props) {
+/** Memoised: the page passes stable handlers, so it renders when its own props change. */
+export const Toolbar = memo(function Toolbar(props: Props) {
   const { filters: f, onFilters } = props;
   return (
     <div className="toolbar">
@@ -97,4 +99,4 @@ export function Toolbar(props: Props) {
       </div>
     </div>
   );
-}
+});
