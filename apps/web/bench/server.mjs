@@ -138,8 +138,8 @@ export async function startServer({ port = 0, processes = 5000, tickMs = 1000 } 
   // held 180 MB, and collecting that heap took CPU from the browser being measured).
   const ahead = [];
   let newest = served;
-  const advance = () => {
-    const next = host.tick();
+  const advance = (quiet = false) => {
+    const next = quiet ? host.quietTick() : host.tick();
     const patch = JSON.stringify(diff(newest, next.state, next.events));
     newest = next.state;
     return { events: next.events, patch };
@@ -149,8 +149,8 @@ export async function startServer({ port = 0, processes = 5000, tickMs = 1000 } 
    * Makes the next `n` ticks now, so that `tick()` only sends: the benchmark's own work then does
    * not compete with the browser for the CPU while frames are counted.
    */
-  const prepare = (n) => {
-    for (let i = 0; i < n; i++) ahead.push(advance());
+  const prepare = (n, { quiet = false } = {}) => {
+    for (let i = 0; i < n; i++) ahead.push(advance(quiet));
   };
 
   /** Advances the synthetic host one tick and sends the patch; answers its size in bytes. */

@@ -265,5 +265,11 @@ export function createSyntheticHost({ processes = 5000, containers = 24, seed = 
     return { state: state(), events: out };
   };
 
-  return { state, tick };
+  /** One second of a quiet host: nothing changes, and the agent still sends its patch. */
+  const quietTick = () => {
+    seq++;
+    return { state: state(), events: [] };
+  };
+
+  return { state, tick, quietTick };
 }
