@@ -57,6 +57,7 @@ export interface AppProps {
 /** Reveal at most this many search matches by expanding their ancestors. */
 const REVEAL_MATCHES = 500;
 const NO_MATCHES: ReadonlySet<string> = new Set();
+const NO_CONTAINERS: readonly Container[] = [];
 const EMPTY_INPUT = layoutInput([]);
 /** The layout input of each state seen (a state's list is only whole while it is recent). */
 const inputOf = new WeakMap<State, LayoutInput>();
@@ -161,12 +162,11 @@ export function App(props: AppProps) {
     }
     inputRef.current = input;
   }
-  const groupsRef = useRef<readonly Container[]>([]);
-  const nowContainers = state?.containers ?? [];
-  if (!sameList(groupsRef.current, nowContainers, (a, b) => a.id === b.id)) {
-    groupsRef.current = nowContainers;
-  }
-  const layoutContainers = groupsRef.current;
+  // The containers as the layout sees them (ids) and as the toolbar lists them (ids and names):
+  // each changes only when what it shows does, so a patch does not re-lay out or re-render them.
+  const nowContainers = state?.containers ?? NO_CONTAINERS;
+  const layoutContainers = useStable(nowContainers, (a, b) => a.id === b.id);
+  const pickable = useStable(nowContainers, (a, b) => a.id === b.id && a.name === b.name);
 
   const engine = useMemo(() => props.layoutEngine ?? createLayoutEngine(), [props.layoutEngine]);
   useEffect(() => () => engine.dispose(), [engine]);
@@ -227,12 +227,24 @@ export function App(props: AppProps) {
     select(key);
   };
 
-  // The toolbar's handlers stay the same functions, and its container list changes only with the
-  // containers' names, so a patch does not render the toolbar.
-  const committed = useRef({ layout, nextMatch });
+  // Picking an event's process: its container's init when the event names no process.
+  const selectEvent = (e: Event) => {
+    if (e.pid !== 0) {
+      select(keyOf(e));
+      return;
+    }
+    const c = e.containerId ? containers.get(e.containerId) : undefined;
+    const init = c?.initPid ? index?.byPid.get(c.initPid) : undefined;
+    if (init) select(keyOf(init));
+  };
+
+  // Handlers that stay the same functions and act on what is on screen: the toolbar and the
+  // timeline are memoised, so a patch renders neither of them.
+  const committed = useRef({ layout, nextMatch, selectEvent });
   useLayoutEffect(() => {
-    committed.current = { layout, nextMatch };
+    committed.current = { layout, nextMatch, selectEvent };
   });
+  const onEvent = useCallback((e: Event) => committed.current.selectEvent(e), []);
   const toolbarActions = useMemo(() => {
     const expandWhere = (test: (l: Layout, row: number) => boolean, expand: boolean) => {
       const l = committed.current.layout;
@@ -252,23 +264,6 @@ export function App(props: AppProps) {
         expandWhere((l, r) => (l.childCount[r] as number) > 0 && (l.level[r] as number) > 1, false),
     };
   }, []);
-  const pickableRef = useRef<readonly Container[]>([]);
-  if (!sameList(pickableRef.current, nowContainers, (a, b) => a.id === b.id && a.name === b.name)) {
-    pickableRef.current = nowContainers;
-  }
-  const pickable = pickableRef.current;
-
-  const selectEventRef = useRef<(e: Event) => void>(() => undefined);
-  const onEvent = useCallback((e: Event) => selectEventRef.current(e), []);
-  selectEventRef.current = (e: Event) => {
-    if (e.pid !== 0) {
-      select(keyOf(e));
-      return;
-    }
-    const c = e.containerId ? containers.get(e.containerId) : undefined;
-    const init = c?.initPid ? index?.byPid.get(c.initPid) : undefined;
-    if (init) select(keyOf(init));
-  };
 
   const selected: Process | null = (selectedKey && index?.byKey.get(selectedKey)) || null;
   const parent = selected && index ? (index.byPid.get(selected.ppid) ?? null) : null;
@@ -412,13 +407,18 @@ export function App(props: AppProps) {
 }
 
 /**
- * Whether two lists match element by element (compared without building strings: the page
- * renders several times a patch, and joined id lists were a few percent of what a patch allocates).
+ * `list`, or the list last returned while each element of `list` is `same` as the one at its
+ * place there: a new array with the same contents keeps memoised children from rendering.
+ * Compared without building strings: the page renders several times a patch, and joined id
+ * lists were a few percent of what a patch allocates.
  */
-function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!same(a[i] as T, b[i] as T)) return false;
-  return true;
+function useStable<T>(list: readonly T[], same: (x: T, y: T) => boolean): readonly T[] {
+  const kept = useRef(list);
+  const was = kept.current;
+  let equal = was.length === list.length;
+  for (let i = 0; equal && i < list.length; i++) equal = same(was[i] as T, list[i] as T);
+  if (!equal) kept.current = list;
+  return kept.current;
 }
 
 /** A toggle for every drawn row that passes `test`. */

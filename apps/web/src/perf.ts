@@ -22,7 +22,7 @@ export function markReceived(kind: 'snapshot' | 'patch', seq: number): void {
 }
 
 /**
- * The browser keeps every measure until the page clears it: at about eight a second, an open
+ * The browser keeps every measure until the page clears it: at about seven a second, an open
  * dashboard grew by tens of thousands of entries an hour. Each name keeps its newest ones only.
  */
 export const MEASURES_KEPT = 1000;
