@@ -228,12 +228,21 @@ export async function stopDemo(agent: SharedAgent, demoId: string): Promise<void
 }
 
 /** Polls the agent until it knows the container (Docker events and scans are asynchronous). */
-export async function waitForContainer(agent: Origin, id: string): Promise<Container> {
+/**
+ * The container once the agent shows it and `ready` holds for it. A container can be seen from
+ * its processes a scan before its cgroup and Docker's inspect data are joined to it, so a test
+ * that needs those fields waits for them here.
+ */
+export async function waitForContainer(
+  agent: Origin,
+  id: string,
+  ready: (c: Container) => boolean = () => true,
+): Promise<Container> {
   let found: Container | undefined;
   await expect
     .poll(async () => {
       found = (await snapshot(agent)).containers.find((c) => c.id === id);
-      return found !== undefined;
+      return found !== undefined && ready(found);
     })
     .toBe(true);
   return found as Container;

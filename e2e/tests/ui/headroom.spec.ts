@@ -13,8 +13,8 @@ test("pid-exhaustion turns that container's headroom red", async ({ page, agent,
   await openDashboard(page, agent);
   const demo = await startDemo('pid-exhaustion');
   const id = demo.containerIds[0] as string;
-  const container = await waitForContainer(agent, id);
-  expect(container.pidsMax).not.toBeNull();
+  const container = await waitForContainer(agent, id, (c) => c.pidsMax !== null);
+  expect(container.pidsMax).toBeGreaterThan(0);
 
   const card = page.getByTestId(`headroom-container-${short(id)}`);
   await expect(card).toBeVisible();

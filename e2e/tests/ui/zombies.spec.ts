@@ -59,8 +59,8 @@ test('zombie-with-init: children come and go but no zombie stays in the containe
   await openDashboard(page, agent);
   const demo = await startDemo('zombie-with-init');
   const id = demo.containerIds[0] as string;
-  const container = await waitForContainer(agent, id);
-  expect(container.hasInit).toBe(true);
+  // The agent must find the init (Docker's --init, or a reaping PID 1): the wait fails otherwise.
+  await waitForContainer(agent, id, (c) => c.hasInit);
   const group = await showContainer(page, id);
   await expect(group).toBeVisible();
   await expect(group).toHaveAttribute('data-init', 'true');
