@@ -15,13 +15,20 @@ import {
 } from './schemas.js';
 import { stateInvariantProblems } from './state.js';
 
+/** A checker compiled on first use; `compiled()` tells whether that has happened. */
+export interface LazyValidator<T extends TSchema> {
+  (): Validator<Record<string, never>, T>;
+  compiled(): boolean;
+}
+
 /** Compiles on first use, so importing the package costs nothing until a message arrives. */
-function compiled<T extends TSchema>(schema: T): () => Validator<Record<string, never>, T> {
+function compiled<T extends TSchema>(schema: T): LazyValidator<T> {
   let validator: Validator<Record<string, never>, T> | undefined;
-  return () => {
+  const get = () => {
     validator ??= Compile(schema);
     return validator;
   };
+  return Object.assign(get, { compiled: () => validator !== undefined });
 }
 
 export const validators = {
@@ -44,6 +51,12 @@ export interface Checker {
   Errors(
     value: unknown,
   ): { keyword: string; instancePath: string; message: string; params: object }[];
+}
+
+/** A checker compiled on first use, whatever its schema. */
+export interface LazyChecker {
+  (): Checker;
+  compiled(): boolean;
 }
 
 /** Up to `limit` schema errors as short "path: message" text, most specific first. */
