@@ -5,7 +5,13 @@ import { lowerBoundOf, parseKey } from '../src/model/keys.js';
 import { processLabel } from '../src/model/labels.js';
 import { layoutInput } from '../src/model/layout.js';
 import { findMatches } from '../src/model/search.js';
-import { CLOCK_MS, LiveStore, MAX_EVENTS, REPARENT_MARK_MS } from '../src/model/store.js';
+import {
+  CLOCK_MS,
+  LiveStore,
+  MAX_EVENTS,
+  PATCH_GRACE_MS,
+  REPARENT_MARK_MS,
+} from '../src/model/store.js';
 import { readSelection, TOKEN_KEY, takeToken, withSelection } from '../src/net/session.js';
 import { emptyPatch, snapshotOf } from './fakeSocket.js';
 import { container, event, host, proc, processes, state } from './fixtures/hosts.js';
@@ -182,15 +188,29 @@ describe('LiveStore', () => {
     expect(store.getSnapshot().state?.seq).toBe(3);
   });
 
-  it('ticks the clock only when no snapshot or patch moved it for a second', () => {
+  it('ticks the clock only when no snapshot or patch moved it for a second and a grace', () => {
     const store = new LiveStore();
     store.applySnapshot(snapshotOf(state({ seq: 1 })), 10_000);
     const after = store.getSnapshot();
-    store.tick(10_000 + CLOCK_MS - 1);
-    expect(store.getSnapshot()).toBe(after);
+    // A patch a second later is due about now: the clock leaves the render to it.
     store.tick(10_000 + CLOCK_MS);
-    expect(store.getSnapshot().now).toBe(10_000 + CLOCK_MS);
+    store.tick(10_000 + CLOCK_MS + PATCH_GRACE_MS - 1);
+    expect(store.getSnapshot()).toBe(after);
+    const late = 10_000 + CLOCK_MS + PATCH_GRACE_MS;
+    store.tick(late);
+    expect(store.getSnapshot().now).toBe(late);
     expect(store.getSnapshot().updatedAt).toBe(10_000);
+    // Once the clock has taken over it ticks every CLOCK_MS.
+    const ticked = store.getSnapshot();
+    store.tick(late + CLOCK_MS - 1);
+    expect(store.getSnapshot()).toBe(ticked);
+    store.tick(late + CLOCK_MS);
+    expect(store.getSnapshot().now).toBe(late + CLOCK_MS);
+    // A patch hands the clock back to the data, with its grace.
+    store.applyPatch(emptyPatch(1), late + CLOCK_MS + 10);
+    const patched = store.getSnapshot();
+    store.tick(late + 2 * CLOCK_MS + 10);
+    expect(store.getSnapshot()).toBe(patched);
   });
 });
 

@@ -14,6 +14,12 @@ import { keyOf } from './keys.js';
 export const REPARENT_MARK_MS = 30_000;
 /** The clock's resolution: ages and "updated … ago" move by seconds. */
 export const CLOCK_MS = 1000;
+/**
+ * After a snapshot or patch, the clock waits this much longer than CLOCK_MS: at a 1 s interval
+ * the next patch is due just then, and a clock render a few milliseconds before it rendered the
+ * page twice back to back.
+ */
+export const PATCH_GRACE_MS = 500;
 /** Events kept client-side for the timeline. */
 export const MAX_EVENTS = 1000;
 
@@ -160,11 +166,13 @@ export class LiveStore {
 
   /**
    * The clock: one history sample a second even when nothing changes; expires marks. A snapshot
-   * or patch moves the clock too, so the tick commits only when none did for CLOCK_MS: with 1 Hz
-   * patches the page renders once a second, not twice.
+   * or patch moves the clock too, so the tick commits only when none did for CLOCK_MS plus
+   * PATCH_GRACE_MS (CLOCK_MS once the clock has taken over): with 1 Hz patches the page renders
+   * once a second, not twice.
    */
   tick(now: number): void {
-    if (now - this.view.now < CLOCK_MS) return;
+    const fromData = this.view.updatedAt === this.view.now;
+    if (now - this.view.now < CLOCK_MS + (fromData ? PATCH_GRACE_MS : 0)) return;
     const state = this.view.state;
     if (!state) {
       this.commit({ now });
