@@ -150,12 +150,6 @@ export function checkCompatibility(serverVersion: number): IncompatibilityReason
 }
 
 /**
- * Reads one server → client message ([P9]–[P12] in SPEC.md). Throws ProtocolError with a clear
- * message: `malformed-json`, `unknown-type`, `incompatible` (a hello from another protocol
- * version, checked before its schema, since a newer server may have added fields), or
- * `schema-violation`.
- */
-/**
  * Compiles the checker of one server message type now instead of on its first message. A
  * client calls it when idle: compiling the patch checker takes about 10 ms, which otherwise
  * lands on the first patch.
@@ -169,6 +163,12 @@ export function isServerMessagePrepared(type: ServerMessage['type']): boolean {
   return serverTypes.get(type)?.compiled() ?? false;
 }
 
+/**
+ * Reads one server → client message ([P9]–[P12] in SPEC.md). Throws ProtocolError with a clear
+ * message: `malformed-json`, `unknown-type`, `incompatible` (a hello from another protocol
+ * version, checked before its schema, since a newer server may have added fields), or
+ * `schema-violation`.
+ */
 export function parseServerMessage(raw: string): ServerMessage {
   let value: unknown;
   try {
