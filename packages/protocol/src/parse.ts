@@ -1,7 +1,7 @@
 import { CloseCode, MAX_CLOSE_REASON_BYTES } from './closeCodes.js';
 import { IncompatibilityReason, ProtocolError, ProtocolErrorCode } from './errors.js';
 import { type ClientMessage, PROTOCOL_VERSION, type ServerMessage } from './schemas.js';
-import { type LazyChecker, schemaProblems, validators } from './validate.js';
+import { type Checker, type Lazy, schemaProblems, validators } from './validate.js';
 
 /** The default limit for one client message; a resync is a few dozen bytes. */
 export const MAX_CLIENT_MESSAGE_BYTES = 4096;
@@ -15,13 +15,13 @@ export type ClientMessageResult =
 
 // Lookups by an untrusted `type` go through Maps, never plain objects, so "constructor" or
 // "__proto__" is just an unknown type.
-const serverTypes = new Map<string, LazyChecker>([
+const serverTypes = new Map<string, Lazy<Checker>>([
   ['hello', validators.hello],
   ['snapshot', validators.snapshot],
   ['patch', validators.patch],
   ['heartbeat', validators.heartbeat],
 ] as const);
-const clientTypes = new Map<string, LazyChecker>([['resync', validators.resync]] as const);
+const clientTypes = new Map<string, Lazy<Checker>>([['resync', validators.resync]] as const);
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

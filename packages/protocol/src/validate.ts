@@ -16,13 +16,13 @@ import {
 import { stateInvariantProblems } from './state.js';
 
 /** A checker compiled on first use; `compiled()` tells whether that has happened. */
-export interface LazyValidator<T extends TSchema> {
-  (): Validator<Record<string, never>, T>;
+export interface Lazy<V> {
+  (): V;
   compiled(): boolean;
 }
 
 /** Compiles on first use, so importing the package costs nothing until a message arrives. */
-function compiled<T extends TSchema>(schema: T): LazyValidator<T> {
+function compiled<T extends TSchema>(schema: T): Lazy<Validator<Record<string, never>, T>> {
   let validator: Validator<Record<string, never>, T> | undefined;
   const get = () => {
     validator ??= Compile(schema);
@@ -51,12 +51,6 @@ export interface Checker {
   Errors(
     value: unknown,
   ): { keyword: string; instancePath: string; message: string; params: object }[];
-}
-
-/** A checker compiled on first use, whatever its schema. */
-export interface LazyChecker {
-  (): Checker;
-  compiled(): boolean;
 }
 
 /** Up to `limit` schema errors as short "path: message" text, most specific first. */
