@@ -143,7 +143,7 @@ try {
       windows.push([from, await page.evaluate(() => performance.now())]);
     }
   }
-  const idle = mergeFrames(quietBlocks);
+  const empty = mergeFrames(quietBlocks);
   const fr = mergeFrames(patchBlocks);
   // Durations of a measure that started while patches landed.
   const measured = (name) =>
@@ -249,9 +249,9 @@ try {
       },
       {
         metric: 'dropped frames while empty patches land',
-        value: round(idle.droppedPerMinute, 2),
+        value: round(empty.droppedPerMinute, 2),
         unit: 'per minute',
-        note: `${idle.dropped} in ${round(idle.span)} s; worst second ${idle.worstSecond} frames; the same page and traffic without the work`,
+        note: `${empty.dropped} in ${round(empty.span)} s; worst second ${empty.worstSecond} frames; the same page and traffic without the work`,
       },
       {
         metric: 'dropped frames on a blank page (the browser alone)',
