@@ -150,7 +150,11 @@ describe('live Docker containers', () => {
       Number(readFileSync(`${dir}/pids.events`, 'utf8').split(' ')[1]),
     );
     expect(after.peak).toBeGreaterThanOrEqual(limit);
-    expect(after.current).toBeGreaterThan(1);
+    // What is left after the storm depends on where the forks failed (the shell's, or runc's for
+    // the exec itself); the count read must be the kernel's either way.
+    const current = Number(readFileSync(`${dir}/pids.current`, 'utf8'));
+    expect(current).toBeGreaterThanOrEqual(1);
+    expect(reader.readPids(record)?.current).toBe(current);
     expect(reader.readPidsAt(`/docker/${id}`)).toMatchObject({ max: limit, path: `/docker/${id}` });
   });
 
