@@ -227,11 +227,10 @@ export async function stopDemo(agent: SharedAgent, demoId: string): Promise<void
   });
 }
 
-/** Polls the agent until it knows the container (Docker events and scans are asynchronous). */
 /**
- * The container once the agent shows it and `ready` holds for it. A container can be seen from
- * its processes a scan before its cgroup and Docker's inspect data are joined to it, so a test
- * that needs those fields waits for them here.
+ * Polls the agent (Docker events and scans are asynchronous) until it shows the container and
+ * `ready` holds for it. A container can be seen from its processes a scan before its cgroup and
+ * Docker's inspect data are joined to it, so a test that needs those fields waits for them here.
  */
 export async function waitForContainer(
   agent: Origin,
