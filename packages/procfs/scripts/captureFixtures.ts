@@ -3,8 +3,10 @@
  * image pidscope/busybox:local present).
  *
  * It starts, for real: a zombie on the host, a process whose command name holds spaces, `(`,
- * `)` and a newline, a multi-threaded process, a two-level nested PID namespace, and a Docker
- * container (with --pids-limit) whose PID 1 does not reap, so that it holds a zombie. It then
+ * `)` and a newline, a multi-threaded process, a stopped shell that ignores SIGTERM and has a
+ * SIGUSR1 handler and a SIGUSR1 pending, a two-level nested PID namespace, and a Docker container
+ * (with --pids-limit) whose PID 1 does not reap, so that it holds a zombie. Host processes get a
+ * small environment of their own (FIXTURE_ENV), never this machine's. It then
  * copies the files this package reads for those PIDs (plus kthreadd, a kernel thread) into
  * test/fixtures/proc, the container's pids cgroup files into test/fixtures/cgroup, and writes
  * test/fixtures/expected.json: what the capture knows independently (roles, ids) and the records
@@ -14,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProcScanner } from '../src/index.js';
+import { ProcScanner, signalMaskHas } from '../src/index.js';
 import {
   childrenOf,
   containerPid,
@@ -35,12 +37,22 @@ const cgroupOut = join(fixtures, 'cgroup');
 /** The command name under test: spaces, both parentheses (in the order that fools naive parsers) and a newline, 13 bytes. */
 const WEIRD_COMM = 'evil) (x\ny z';
 const PIDS_LIMIT = 64;
+const SIGUSR1 = 10;
+const SIGTERM = 15;
 
 const PER_PID_FILES = ['stat', 'status', 'cmdline', 'cgroup', 'limits'];
+/** The environment of every host process started here: what their captured environ holds. */
+const FIXTURE_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', PIDSCOPE_FIXTURE: 'environ' };
 
 function nsPidsOf(pid: number): number[] {
   const m = /\nNSpid:\s+([^\n]+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? (m[1] as string).trim().split(/\s+/).map(Number) : [];
+}
+
+/** The value of a status line such as `ShdPnd`, or null when absent. */
+function statusLine(pid: number, key: string): string | null {
+  const m = new RegExp(`\\n${key}:\\s+([^\\n]+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? (m[1] as string).trim() : null;
 }
 
 function threadsOf(pid: number): number {
@@ -52,6 +64,12 @@ function copyProcess(pid: number): void {
   mkdirSync(join(dir, 'ns'), { recursive: true });
   for (const name of PER_PID_FILES) {
     writeFileSync(join(dir, name), readFileSync(`/proc/${pid}/${name}`));
+  }
+  try {
+    writeFileSync(join(dir, 'environ'), readFileSync(`/proc/${pid}/environ`));
+  } catch (err) {
+    // A zombie's environ reads ESRCH: left out, as a vanished file.
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
   try {
     symlinkSync(readlinkSync(`/proc/${pid}/ns/pid`), join(dir, 'ns', 'pid'));
@@ -96,34 +114,61 @@ try {
 
   // A zombie on the host: sh starts `sleep 0` in the background, then becomes `sleep 600`,
   // which never waits for it.
-  const zombieParent = pool.start('sh', ['-c', 'sleep 0 & exec sleep 600']).pid as number;
+  const zombieParent = pool.start('sh', ['-c', 'sleep 0 & exec sleep 600'], FIXTURE_ENV)
+    .pid as number;
   const zombie = await waitFor('host zombie', () =>
     childrenOf(zombieParent).find((c) => stateOf(c) === 'Z'),
   );
 
   // The shell renames itself (comm can only be written by its own thread group), then waits.
-  const weird = pool.start('sh', [
-    '-c',
-    `printf '${WEIRD_COMM.replace('\n', '\\n')}' > /proc/$$/comm; sleep 600; exit 0`,
-  ]).pid as number;
+  const weird = pool.start(
+    'sh',
+    ['-c', `printf '${WEIRD_COMM.replace('\n', '\\n')}' > /proc/$$/comm; sleep 600; exit 0`],
+    FIXTURE_ENV,
+  ).pid as number;
   await waitFor('renamed shell', () =>
     readFileSync(`/proc/${weird}/comm`, 'utf8') === `${WEIRD_COMM}\n` ? true : undefined,
   );
   for (const c of childrenOf(weird)) pool.track(c);
 
-  const threaded = pool.start(process.execPath, ['-e', 'setInterval(() => {}, 1e6)']).pid as number;
+  const threaded = pool.start(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], FIXTURE_ENV)
+    .pid as number;
   await waitFor('threads', () => (threadsOf(threaded) > 1 ? true : undefined));
 
-  // Two nested PID namespaces: the host sees the innermost sleep as NSpid <host> <n> 1.
-  const unshare = pool.start('unshare', [
-    '--pid',
-    '--fork',
-    '--mount-proc',
-    '--kill-child',
+  // A shell that ignores SIGTERM and catches SIGUSR1, stopped, then sent SIGUSR1: the signal
+  // waits in the process's shared pending set until it is continued.
+  const signals = pool.start(
     'sh',
-    '-c',
-    'unshare --pid --fork --mount-proc --kill-child sleep 600; exit 0',
-  ]).pid as number;
+    ['-c', "trap '' TERM; trap 'exit 0' USR1; sleep 600 & wait; exit 0"],
+    FIXTURE_ENV,
+  ).pid as number;
+  await waitFor('traps set', () =>
+    childrenOf(signals).length > 0 && signalMaskHas(statusLine(signals, 'SigIgn'), SIGTERM)
+      ? true
+      : undefined,
+  );
+  for (const c of childrenOf(signals)) pool.track(c);
+  process.kill(signals, 'SIGSTOP');
+  await waitFor('stopped', () => (stateOf(signals) === 'T' ? true : undefined));
+  process.kill(signals, 'SIGUSR1');
+  await waitFor('SIGUSR1 pending', () =>
+    signalMaskHas(statusLine(signals, 'ShdPnd'), SIGUSR1) ? true : undefined,
+  );
+
+  // Two nested PID namespaces: the host sees the innermost sleep as NSpid <host> <n> 1.
+  const unshare = pool.start(
+    'unshare',
+    [
+      '--pid',
+      '--fork',
+      '--mount-proc',
+      '--kill-child',
+      'sh',
+      '-c',
+      'unshare --pid --fork --mount-proc --kill-child sleep 600; exit 0',
+    ],
+    FIXTURE_ENV,
+  ).pid as number;
   const innermost = await waitFor('nested namespace', () =>
     descendants(unshare).find((p) => nsPidsOf(p).length === 3 && stateOf(p) === 'S'),
   );
@@ -150,6 +195,7 @@ try {
     zombie,
     weird,
     threaded,
+    signals,
     unshare,
     ...(levelOneInit === undefined ? [] : [levelOneInit]),
     innermost,
@@ -170,6 +216,8 @@ try {
       hostZombie: { pid: zombie, parent: zombieParent },
       weirdComm: { pid: weird, comm: WEIRD_COMM },
       multiThreaded: threaded,
+      signals: { pid: signals, ignored: 'SIGTERM', caught: 'SIGUSR1', pending: 'SIGUSR1' },
+      environ: { pid: weird, entries: Object.entries(FIXTURE_ENV).map(([k, v]) => `${k}=${v}`) },
       nested: {
         outer: unshare,
         levelOneInit: levelOneInit ?? null,

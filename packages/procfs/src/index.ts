@@ -28,6 +28,7 @@ export {
   unifiedCgroupPath,
 } from './pidCgroup.js';
 export { parsePidCmdline, readPidCmdline } from './pidCmdline.js';
+export { environValue, parsePidEnviron, readPidEnviron } from './pidEnviron.js';
 export { maxProcesses, parsePidLimits, type ResourceLimit, readPidLimits } from './pidLimits.js';
 export { parsePidNs, readPidNs } from './pidNs.js';
 export {
@@ -37,7 +38,13 @@ export {
   parsePidStatBytes,
   readPidStat,
 } from './pidStat.js';
-export { type PidStatus, parsePidStatus, parsePidStatusBytes, readPidStatus } from './pidStatus.js';
+export {
+  type PidStatus,
+  parsePidStatus,
+  parsePidStatusBytes,
+  readPidStatus,
+  signalMaskHas,
+} from './pidStatus.js';
 export {
   type PidsFiles,
   parsePidsCurrent,
@@ -47,6 +54,8 @@ export {
   readPidsFiles,
   readPidsMax,
 } from './pidsCgroupFiles.js';
+export { readPids } from './procDir.js';
 export { type ProcessDetails, readProcess } from './processes.js';
 export type { ContainerRuntime, ProcessRecord } from './processRecord.js';
+export { parseProcSelf, readProcSelf } from './procSelf.js';
 export { ProcScanner, type ProcScannerOptions, type ScanResult } from './scanner.js';

@@ -22,12 +22,26 @@ export interface PidStatus {
   kthread: boolean | null;
   /** Resident set in kB; null for kernel threads and zombies, which print no VmRSS. */
   vmRssKb: number | null;
+  /**
+   * Signal masks as the kernel prints them: 16 hex digits, bit N-1 for signal N (see
+   * `signalMaskHas`). Pending for the thread and for the whole process, blocked, ignored
+   * (SIG_IGN) and caught (a handler installed); null when the kernel prints none.
+   */
+  sigPnd: string | null;
+  shdPnd: string | null;
+  sigBlk: string | null;
+  sigIgn: string | null;
+  sigCgt: string | null;
 }
 
 const TAB = 9;
 const SPACE = 32;
 const ZERO = 48;
 const NINE = 57;
+const LOWER_A = 97;
+const LOWER_F = 102;
+const UPPER_A = 65;
+const UPPER_F = 70;
 
 /**
  * Parses /proc/<pid>/status held in `buf[0, length)` (the scanner's path). The bytes are viewed
@@ -71,6 +85,11 @@ const NEEDLES = Object.fromEntries(
     'Kthread',
     'VmRSS',
     'Threads',
+    'SigPnd',
+    'ShdPnd',
+    'SigBlk',
+    'SigIgn',
+    'SigCgt',
   ].map((key) => [key, `\n${key}:`]),
 ) as Record<string, string>;
 
@@ -132,6 +151,16 @@ function parseStatus(
     if (values.length !== 1) throw bad(`${key} is not one integer`);
     return values[0] as number;
   };
+  const mask = (key: string): string | null => {
+    const from = valueAt(key);
+    if (from < 0) return null;
+    const end = lineEnd(from);
+    if (end === from) throw bad(`${key} is empty`);
+    for (let i = from; i < end; i++) {
+      if (!isHexDigit(s.charCodeAt(i))) throw bad(`${key} is not a hex mask`);
+    }
+    return s.slice(from, end);
+  };
   const four = (key: string): [number, number, number, number] => {
     const values = ints(key, true) as number[];
     if (values.length !== 4) throw bad(`${key} does not hold four ids`);
@@ -162,6 +191,7 @@ function parseStatus(
     if (!m) throw bad('bad VmRSS');
     vmRssKb = Number(m[1]);
   }
+  const threads = int('Threads');
   return {
     name: name(nameAt, lineEnd(nameAt)),
     state,
@@ -172,10 +202,33 @@ function parseStatus(
     gids,
     nsPids,
     nsTgids,
-    threads: int('Threads'),
+    threads,
     kthread: kthreadAt < 0 ? null : s.charAt(kthreadAt) === '1',
     vmRssKb,
+    sigPnd: mask('SigPnd'),
+    shdPnd: mask('ShdPnd'),
+    sigBlk: mask('SigBlk'),
+    sigIgn: mask('SigIgn'),
+    sigCgt: mask('SigCgt'),
   };
+}
+
+function isHexDigit(c: number): boolean {
+  return (
+    (c >= ZERO && c <= NINE) || (c >= LOWER_A && c <= LOWER_F) || (c >= UPPER_A && c <= UPPER_F)
+  );
+}
+
+/**
+ * Whether signal number `signal` (1-64) is set in a status mask (SigCgt, SigIgn, SigBlk, SigPnd,
+ * ShdPnd): bit N-1 for signal N (fs/proc/array.c render_sigset_t). False for a null mask.
+ */
+export function signalMaskHas(mask: string | null, signal: number): boolean {
+  if (mask === null || !Number.isInteger(signal) || signal < 1) return false;
+  // The last hex digit holds signals 1-4, the one before 5-8, and so on.
+  const digit = mask.length - 1 - Math.floor((signal - 1) / 4);
+  if (digit < 0) return false;
+  return ((Number.parseInt(mask.charAt(digit), 16) >> ((signal - 1) % 4)) & 1) === 1;
 }
 
 /** Reads /proc/<pid>/status under `root`; null when the process has vanished. */

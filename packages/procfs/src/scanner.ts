@@ -1,9 +1,9 @@
-import { closeSync, readdirSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { ProcfsError } from './errors.js';
 import { systemPageSize } from './pageSize.js';
 import { parsePidLimits } from './pidLimits.js';
 import { type PidStat, parsePidStatBytes } from './pidStat.js';
+import { listProcEntries, toPid } from './procDir.js';
 import { composeRecord, newScanContext, readProcessDetails } from './processes.js';
 import type { ProcessRecord } from './processRecord.js';
 import { openOrNull, readFdIntoShared, readText, sharedBuffer } from './readFile.js';
@@ -103,7 +103,7 @@ export class ProcScanner {
     this.#held.fds = held;
 
     try {
-      for (const name of listPids(root)) {
+      for (const name of listProcEntries(root)) {
         const pid = toPid(name);
         if (pid < 0) continue;
         const file = `${root}/${name}/stat`;
@@ -193,25 +193,6 @@ function openFileLimit(): number {
   } catch {
     return Number.POSITIVE_INFINITY;
   }
-}
-
-function listPids(root: string): string[] {
-  try {
-    return readdirSync(root);
-  } catch (err) {
-    throw new ProcfsError('EIO', root, (err as Error).message, undefined, err);
-  }
-}
-
-/** Parses a /proc entry name as a PID; -1 for non-numeric entries (`self`, `sys`, …). */
-function toPid(name: string): number {
-  let pid = 0;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    pid = pid * 10 + c;
-  }
-  return name.length === 0 ? -1 : pid;
 }
 
 /**

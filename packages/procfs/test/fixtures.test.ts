@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -8,8 +9,11 @@ import {
   type ProcessRecord,
   ProcScanner,
   readHostHeadroom,
+  readPidEnviron,
   readPidLimits,
+  readPidStatus,
   readProcess,
+  signalMaskHas,
 } from '../src/index.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -20,6 +24,8 @@ const expected = JSON.parse(readFileSync(join(fixtures, 'expected.json'), 'utf8'
     hostZombie: { pid: number; parent: number };
     weirdComm: { pid: number; comm: string };
     multiThreaded: number;
+    signals: { pid: number; ignored: string; caught: string; pending: string };
+    environ: { pid: number; entries: string[] };
     nested: { outer: number; levelOneInit: number; innermost: number; nsPids: number[] };
     container: {
       id: string;
@@ -150,6 +156,31 @@ describe('captured /proc tree', () => {
     });
     expect(h.tasks).toBe(Number(tasks));
     expect(h.headroom).toBe(Math.min(h.pidMax - 300, h.threadsMax) - h.tasks);
+  });
+
+  it('reads the signal masks of a stopped shell with traps and a signal pending', () => {
+    const { pid, ignored, caught, pending } = roles.signals;
+    const signal = (name: string) => constants.signals[name as keyof typeof constants.signals];
+    expect(get(pid).state).toBe('T');
+    const status = readPidStatus(pid, root);
+    expect(signalMaskHas(status?.sigIgn ?? null, signal(ignored))).toBe(true);
+    expect(signalMaskHas(status?.sigCgt ?? null, signal(caught))).toBe(true);
+    expect(signalMaskHas(status?.sigCgt ?? null, signal(ignored))).toBe(false);
+    expect(signalMaskHas(status?.shdPnd ?? null, signal(pending))).toBe(true);
+    expect(status?.sigBlk).toMatch(/^[0-9a-f]{16}$/);
+    expect(status?.sigPnd).toMatch(/^[0-9a-f]{16}$/);
+    const plain = readPidStatus(roles.hostZombie.parent, root);
+    expect([plain?.sigIgn, plain?.sigCgt, plain?.shdPnd]).toEqual([
+      '0000000000000000',
+      '0000000000000000',
+      '0000000000000000',
+    ]);
+  });
+
+  it('reads environ, and none for a zombie or a kernel thread (ESRCH when captured)', () => {
+    expect(readPidEnviron(roles.environ.pid, root)).toEqual(roles.environ.entries);
+    expect(readPidEnviron(roles.hostZombie.pid, root)).toBeNull();
+    expect(readPidEnviron(roles.kernelThread, root)).toBeNull();
   });
 
   it('reads RLIMIT_NPROC from limits', () => {

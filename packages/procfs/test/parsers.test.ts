@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   cgroupPathFor,
   computeHostHeadroom,
+  environValue,
   findPidsHierarchies,
   maxProcesses,
   type ProcessRecord,
@@ -10,6 +11,7 @@ import {
   parseMountinfo,
   parsePidCgroup,
   parsePidCmdline,
+  parsePidEnviron,
   parsePidLimits,
   parsePidMax,
   parsePidNs,
@@ -18,7 +20,9 @@ import {
   parsePidsEvents,
   parsePidsMax,
   parsePidsPeak,
+  parseProcSelf,
   parseThreadsMax,
+  signalMaskHas,
   unifiedCgroupPath,
 } from '../src/index.js';
 
@@ -54,6 +58,13 @@ Kthread:\t0
 VmPeak:\t    2412 kB
 VmRSS:\t     988 kB
 Threads:\t3
+SigQ:\t0/96364
+SigPnd:\t0000000000000200
+ShdPnd:\t0000000000000800
+SigBlk:\t0000000000010000
+SigIgn:\t0000000000004000
+SigCgt:\t0000000180005201
+CapInh:\t0000000000000000
 `;
 
 describe('parsePidStatus', () => {
@@ -71,7 +82,29 @@ describe('parsePidStatus', () => {
       threads: 3,
       kthread: false,
       vmRssKb: 988,
+      sigPnd: '0000000000000200',
+      shdPnd: '0000000000000800',
+      sigBlk: '0000000000010000',
+      sigIgn: '0000000000004000',
+      sigCgt: '0000000180005201',
     });
+  });
+
+  it('reads the signal masks bit by bit: bit N-1 is signal N', () => {
+    const s = parsePidStatus(STATUS);
+    // SIGUSR1 (10) pending for the thread, SIGUSR2 (12) for the process, SIGCHLD (17) blocked,
+    // SIGTERM (15) ignored; caught: SIGHUP (1), SIGUSR1, SIGPIPE (13), SIGTERM, 32 and 33.
+    expect(signalMaskHas(s.sigPnd, 10)).toBe(true);
+    expect(signalMaskHas(s.shdPnd, 12)).toBe(true);
+    expect(signalMaskHas(s.sigBlk, 17)).toBe(true);
+    expect(signalMaskHas(s.sigIgn, 15)).toBe(true);
+    expect(signalMaskHas(s.sigIgn, 9)).toBe(false);
+    const caught = Array.from({ length: 64 }, (_, i) => i + 1).filter((n) =>
+      signalMaskHas(s.sigCgt, n),
+    );
+    expect(caught).toEqual([1, 10, 13, 15, 32, 33]);
+    expect(signalMaskHas(null, 1)).toBe(false);
+    expect(signalMaskHas('0000000000000001', 65)).toBe(false);
   });
 
   it('tells a non-leader thread by Tgid != Pid', () => {
@@ -90,6 +123,16 @@ describe('parsePidStatus', () => {
       kthread: null,
       vmRssKb: null,
     });
+    const noMasks = STATUS.split('\n')
+      .filter((l) => !/^(SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt)/.test(l))
+      .join('\n');
+    expect(parsePidStatus(noMasks)).toMatchObject({
+      sigPnd: null,
+      shdPnd: null,
+      sigBlk: null,
+      sigIgn: null,
+      sigCgt: null,
+    });
     expect(parsePidStatus(STATUS.replace('Kthread:\t0', 'Kthread:\t1')).kthread).toBe(true);
   });
 
@@ -98,6 +141,8 @@ describe('parsePidStatus', () => {
     ['bad Uid', STATUS.replace('Uid:\t1000', 'Uid:\tx')],
     ['bad NSpid', STATUS.replace('NSpid:\t4425\t7\t1', 'NSpid:\t4425 seven')],
     ['bad State', STATUS.replace('State:\tS (sleeping)', 'State:\t')],
+    ['bad SigCgt', STATUS.replace('SigCgt:\t0000000180005201', 'SigCgt:\t00000001800g5201')],
+    ['empty SigIgn', STATUS.replace('SigIgn:\t0000000000004000', 'SigIgn:\t')],
     ['empty', ''],
   ])('throws EPARSE: %s', (_, text) => {
     expectParseError(() => parsePidStatus(text, '/proc/4425/status'), '/proc/4425/status', text);
@@ -113,6 +158,40 @@ describe('parsePidCmdline', () => {
     ['spaces and newlines inside an argument', 'a b\nc\u0000', ['a b\nc']],
   ])('%s', (_, text, argv) => {
     expect(parsePidCmdline(text)).toEqual(argv);
+  });
+});
+
+describe('parsePidEnviron', () => {
+  it.each([
+    ['entries', 'PATH=/bin\u0000HOME=/root\u0000', ['PATH=/bin', 'HOME=/root']],
+    ['empty (kernel thread)', '', []],
+    ['no trailing NUL', 'A=1\u0000B=2', ['A=1', 'B=2']],
+    ['values with = and newlines', 'X=a=b\nc\u0000', ['X=a=b\nc']],
+    [
+      'an entry without =, and a name twice',
+      'junk\u0000A=1\u0000A=2\u0000',
+      ['junk', 'A=1', 'A=2'],
+    ],
+  ])('%s', (_, text, entries) => {
+    expect(parsePidEnviron(text)).toEqual(entries);
+  });
+
+  it('finds a value as getenv does: the first entry of that name', () => {
+    const entries = parsePidEnviron('junk\u0000AB=0\u0000A=1\u0000A=2\u0000E=\u0000');
+    expect(environValue(entries, 'A')).toBe('1');
+    expect(environValue(entries, 'E')).toBe('');
+    expect(environValue(entries, 'junk')).toBeNull();
+    expect(environValue(entries, 'MISSING')).toBeNull();
+  });
+});
+
+describe('parseProcSelf', () => {
+  it('reads the PID /proc/self points to', () => {
+    expect(parseProcSelf('4425')).toBe(4425);
+  });
+
+  it.each([['0'], [''], ['self'], ['12/task']])('throws EPARSE for %j', (link) => {
+    expectParseError(() => parseProcSelf(link, '/proc/self'), '/proc/self', link);
   });
 });
 

@@ -1,8 +1,9 @@
+import { readPidStat } from '@pidscope/procfs';
 import type Docker from 'dockerode';
 import { refuse } from './guard.js';
 import { type ProcessView, previewSignal, type SignalPreview } from './preview.js';
 import { type SignalInfo, type SignalName, signalInfo } from './signals.js';
-import { ancestry, readIdentity, readTarget, type Target } from './target.js';
+import { ancestry, readTarget, type Target } from './target.js';
 
 /** A refused or failed action: an HTTP status, a stable code and a sentence for people. */
 export class ActionError extends Error {
@@ -106,7 +107,7 @@ export function createActions(deps: ActionDeps): Actions {
     if (!Number.isSafeInteger(t.pid) || t.pid <= 1) {
       throw new ActionError(403, 'HOST_INIT', `refusing to signal PID ${t.pid}`);
     }
-    const now = readIdentity(deps.procRoot, t.pid);
+    const now = readPidStat(t.pid, deps.procRoot);
     if (!now)
       throw new ActionError(404, 'NO_SUCH_PROCESS', `PID ${t.pid} exited before the signal`);
     if (now.startTime !== t.startTime) {

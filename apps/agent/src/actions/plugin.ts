@@ -91,7 +91,7 @@ export default fp(
   async function actionsPlugin(fastify: FastifyInstance) {
     const { config } = fastify;
     const audit = createAuditLog(config.auditFile);
-    const self = selfPid(config.procRoot, process.pid);
+    const self = selfPid(config.procRoot);
     const dockerClient = createDockerClient(config.docker, { timeoutMs: 60_000 });
     const actions = createActions({
       procRoot: config.procRoot,

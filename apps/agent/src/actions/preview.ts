@@ -1,6 +1,7 @@
+import { signalMaskHas } from '@pidscope/procfs';
 import type { Container, Process, ReaperKind } from '@pidscope/protocol';
 import { classifyInit } from '../model/inits.js';
-import { maskHas, type SignalInfo } from './signals.js';
+import type { SignalInfo } from './signals.js';
 import type { Target } from './target.js';
 
 /** What the agent knows about the tree around a target (the live model, or a test double). */
@@ -222,10 +223,10 @@ function effectOf(t: Target, signal: SignalInfo): { effect: SignalEffect; why: s
   if (t.state === 'Z' || t.state === 'X') {
     return { effect: 'none', why: 'it is a zombie: it has already exited and cannot be killed' };
   }
-  if (signal.catchable && maskHas(t.sigIgn, signal.number)) {
+  if (signal.catchable && signalMaskHas(t.sigIgn, signal.number)) {
     return { effect: 'ignored', why: `it ignores ${signal.name} (SIG_IGN): nothing happens` };
   }
-  if (signal.catchable && maskHas(t.sigCgt, signal.number)) {
+  if (signal.catchable && signalMaskHas(t.sigCgt, signal.number)) {
     return {
       effect: 'handled',
       why: `it has a handler for ${signal.name}: what happens is up to the program`,
@@ -306,7 +307,7 @@ export function previewSignal(t: Target, signal: SignalInfo, view: ProcessView):
   if (t.state === 'T' && effect === 'terminate' && signal.name !== 'SIGKILL') {
     lines.push(`It is stopped (T): ${signal.name} waits until it gets SIGCONT.`);
   }
-  if (signal.catchable && effect !== 'none' && maskHas(t.sigBlk, signal.number)) {
+  if (signal.catchable && effect !== 'none' && signalMaskHas(t.sigBlk, signal.number)) {
     lines.push(`It blocks ${signal.name} for now: the signal stays pending until it unblocks it.`);
   }
 

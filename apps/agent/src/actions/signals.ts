@@ -51,12 +51,3 @@ export function signalInfo(name: SignalName): SignalInfo {
     catchable: name !== 'SIGKILL' && name !== 'SIGSTOP',
   };
 }
-
-/**
- * Whether bit `signal` is set in a /proc/<pid>/status signal mask (SigCgt, SigIgn, SigBlk):
- * 16 hex digits, bit N-1 for signal N.
- */
-export function maskHas(maskHex: string | null, signal: number): boolean {
-  if (!maskHex || !/^[0-9a-fA-F]+$/.test(maskHex)) return false;
-  return ((BigInt(`0x${maskHex}`) >> BigInt(signal - 1)) & 1n) === 1n;
-}

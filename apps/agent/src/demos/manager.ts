@@ -1,10 +1,14 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  environValue,
+  isRestricted,
+  readPidEnviron,
+  readPidStat,
+  readPids,
+} from '@pidscope/procfs';
 import type Docker from 'dockerode';
 import { ActionError } from '../actions/actions.js';
-import { readIdentity } from '../actions/target.js';
 import { BUSYBOX_IMAGE, ensureBusyboxImage, MANAGED_LABEL } from '../docker/images.js';
 import { DEMOS, type DemoDefinition, type DemoName, type DemoStep, demoByName } from './catalog.js';
 
@@ -78,7 +82,7 @@ const publicView = ({ host: _h, timer: _t, ...rest }: Running): DemoInstance => 
 function ownerAlive(procRoot: string, owner: string | undefined): boolean {
   const m = /^(\d+):(\d+)$/.exec(owner ?? '');
   if (!m) return false;
-  const id = readIdentity(procRoot, Number(m[1]));
+  const id = readPidStat(Number(m[1]), procRoot);
   return id !== null && id.startTime === Number(m[2]) && id.state !== 'Z';
 }
 
@@ -151,7 +155,7 @@ export function createDemoManager(opts: DemoManagerOptions): DemoManager {
     child.on('error', (err) => onError(err, `${def.name} process`));
     child.unref();
     const pid = child.pid;
-    const identity = pid ? readIdentity(opts.procRoot, pid) : null;
+    const identity = pid ? readPidStat(pid, opts.procRoot) : null;
     if (!pid || !identity) throw new ActionError(500, 'SPAWN_FAILED', `could not start ${cmd}`);
     return { pid, startTime: identity.startTime };
   }
@@ -170,7 +174,7 @@ export function createDemoManager(opts: DemoManagerOptions): DemoManager {
       ),
     );
     if (r.host) {
-      const now = readIdentity(opts.procRoot, r.host.pid);
+      const now = readPidStat(r.host.pid, opts.procRoot);
       if (now && now.startTime === r.host.startTime && r.host.pid > 1) {
         try {
           process.kill(r.host.pid, 'SIGKILL');
@@ -301,27 +305,23 @@ export function createDemoManager(opts: DemoManagerOptions): DemoManager {
   return manager;
 }
 
-/** Host demo processes (marked in their environment) whose owning agent is dead. */
+/**
+ * Host demo processes (marked in their environment) whose owning agent is dead. A process that
+ * vanishes or hides its environ (another user's, under hidepid) is not ours to judge.
+ */
 function staleHostProcesses(procRoot: string): number[] {
   const out: number[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(procRoot);
-  } catch {
-    return out;
-  }
-  for (const name of names) {
-    if (!/^\d+$/.test(name) || Number(name) <= 1) continue;
+  for (const pid of readPids(procRoot)) {
+    if (pid <= 1) continue;
     try {
-      const stat = readFileSync(join(procRoot, name, 'stat'), 'utf8');
+      const stat = readPidStat(pid, procRoot);
       // Only the host demo's parent (`sleep`, once sh exec'd) can hold the marker we planted.
-      if (!stat.includes('(sleep)') && !stat.includes('(sh)')) continue;
-      const environ = readFileSync(join(procRoot, name, 'environ'), 'utf8');
-      const marker = environ.split('\0').find((e) => e.startsWith(`${OWNER_ENV}=`));
-      if (!marker) continue;
-      if (!ownerAlive(procRoot, marker.slice(OWNER_ENV.length + 1))) out.push(Number(name));
-    } catch {
-      // Vanished or restricted: not ours to judge.
+      if (stat === null || (stat.comm !== 'sleep' && stat.comm !== 'sh')) continue;
+      const environ = readPidEnviron(pid, procRoot);
+      const owner = environ && environValue(environ, OWNER_ENV);
+      if (owner && !ownerAlive(procRoot, owner)) out.push(pid);
+    } catch (err) {
+      if (!isRestricted(err)) throw err;
     }
   }
   return out;

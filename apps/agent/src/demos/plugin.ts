@@ -1,6 +1,7 @@
+import { readPidStat } from '@pidscope/procfs';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { readIdentity, selfPid } from '../actions/target.js';
+import { selfPid } from '../actions/target.js';
 import { loadDemoConfig } from './config.js';
 import { createDemoManager, type DemoInstance, type DemoManager } from './manager.js';
 
@@ -49,8 +50,8 @@ export default fp(
   async function demosPlugin(fastify: FastifyInstance) {
     const { config, docker } = fastify;
     const demoConfig = loadDemoConfig();
-    const self = selfPid(config.procRoot, process.pid);
-    const owner = `${self}:${readIdentity(config.procRoot, self)?.startTime ?? 0}`;
+    const self = selfPid(config.procRoot);
+    const owner = `${self}:${readPidStat(self, config.procRoot)?.startTime ?? 0}`;
     const manager = createDemoManager({
       docker: () => fastify.actionService.docker,
       dockerStatus: () => docker.status(),

@@ -2,7 +2,18 @@ import { closeSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ProcessRecord, ProcScanner, readHostHeadroom, readProcess } from '../../src/index.js';
+import {
+  environValue,
+  isRestricted,
+  type ProcessRecord,
+  ProcScanner,
+  readHostHeadroom,
+  readPidEnviron,
+  readPidStatus,
+  readProcess,
+  readProcSelf,
+  signalMaskHas,
+} from '../../src/index.js';
 import { openOrNull, readFdIntoShared } from '../../src/readFile.js';
 import { childrenOf, ProcessPool, stateOf, waitFor } from '../support/live.js';
 
@@ -169,5 +180,36 @@ describe('live host processes', () => {
       kernelThread: true,
       cmdline: [],
     });
+  });
+
+  it('reads environ and the SIG_IGN an exec keeps; none for PID 1 (restricted) or a zombie', async () => {
+    const pid = pool.start('sh', ['-c', "trap '' TERM; exec sleep 600"], {
+      PATH: '/usr/bin:/bin',
+      PIDSCOPE_LIVE: 'a=b',
+    }).pid as number;
+    const status = await waitFor('the exec', () => {
+      const s = readPidStatus(pid);
+      return s?.name === 'sleep' ? s : undefined;
+    });
+    expect(signalMaskHas(status.sigIgn, 15)).toBe(true);
+    expect(signalMaskHas(status.sigCgt, 15)).toBe(false);
+    const environ = readPidEnviron(pid);
+    expect(environValue(environ ?? [], 'PIDSCOPE_LIVE')).toBe('a=b');
+    expect(environ).toContain('PATH=/usr/bin:/bin');
+
+    let restricted: unknown;
+    try {
+      readPidEnviron(1);
+    } catch (err) {
+      restricted = err;
+    }
+    expect(isRestricted(restricted)).toBe(true);
+
+    const parent = pool.start('sh', ['-c', 'sleep 0 & exec sleep 600']).pid as number;
+    const zombie = await waitFor('a zombie child', () =>
+      childrenOf(parent).find((c) => stateOf(c) === 'Z'),
+    );
+    expect(readPidEnviron(zombie)).toBeNull();
+    expect(readProcSelf()).toBe(process.pid);
   });
 });

@@ -68,8 +68,12 @@ export class ProcessPool {
   readonly #children: ChildProcess[] = [];
   readonly #extra = new Set<number>();
 
-  start(command: string, args: readonly string[]): ChildProcess {
-    const child = spawn(command, args, { stdio: 'ignore' });
+  /**
+   * `env` replaces the inherited environment and starts the process in `/` (a shell exports its
+   * working directory as PWD): the fixture capture must not copy this machine's.
+   */
+  start(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): ChildProcess {
+    const child = spawn(command, args, { stdio: 'ignore', ...(env ? { env, cwd: '/' } : {}) });
     if (child.pid === undefined) throw new Error(`could not start ${command}`);
     child.on('error', () => {});
     this.#children.push(child);
