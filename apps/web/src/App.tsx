@@ -98,23 +98,18 @@ export function App(props: AppProps) {
         hello: (h) => store.setHello(h),
         snapshot: (s) => {
           markReceived('snapshot', s.seq);
-          store.applySnapshot(s, Date.now());
-          setProblem(null);
+          store.showSnapshot(s, Date.now());
           // [T7] Events travel only in patches: fetch the ones missed while away.
           if (!socket) backfill();
         },
-        patch: (p) => {
-          markReceived('patch', p.seq);
-          timed('apply', () => store.applyPatch(p, Date.now()));
-          const last = p.events[p.events.length - 1];
+        patch: (s, events) => {
+          markReceived('patch', s.seq);
+          store.showPatch(s, events, Date.now());
+          const last = events[events.length - 1];
           if (last) lastEventAt = last.at;
         },
         status: setStatus,
-        closed: (code) => {
-          if (code === 4403) {
-            setProblem('The agent refused this page’s token: open the URL the agent printed.');
-          }
-        },
+        problem: setProblem,
       },
     });
     conn.start();

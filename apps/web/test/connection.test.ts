@@ -1,13 +1,14 @@
-import { type Patch, STALE_AFTER_MS } from '@pidscope/protocol';
+import { CloseCode, type Event, STALE_AFTER_MS, type State } from '@pidscope/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Connection, type ConnectionStatus, streamUrl } from '../src/net/connection.js';
+import { Connection, type ConnectionStatus, REFUSED, streamUrl } from '../src/net/connection.js';
 import { emptyPatch, FakeSocket, factory, hello, snapshotOf } from './fakeSocket.js';
-import { host, proc, state } from './fixtures/hosts.js';
+import { event, host, proc, processes, state } from './fixtures/hosts.js';
 
-function setup(opts: { patchThrows?: boolean } = {}) {
+function setup() {
   const statuses: ConnectionStatus[] = [];
-  const patches: Patch[] = [];
+  const patches: { seq: number; state: State; events: readonly Event[] }[] = [];
   const snapshots: number[] = [];
+  const problems: (string | null)[] = [];
   const conn = new Connection({
     url: 'ws://127.0.0.1:7070/api/v1/stream',
     socket: factory,
@@ -17,14 +18,12 @@ function setup(opts: { patchThrows?: boolean } = {}) {
     handlers: {
       hello: () => undefined,
       snapshot: (s) => snapshots.push(s.seq),
-      patch: (p) => {
-        if (opts.patchThrows) throw new Error('does not apply');
-        patches.push(p);
-      },
+      patch: (s, events) => patches.push({ seq: s.seq, state: s, events }),
       status: (s) => statuses.push(s),
+      problem: (p) => problems.push(p),
     },
   });
-  return { conn, statuses, patches, snapshots };
+  return { conn, statuses, patches, snapshots, problems };
 }
 
 function goLive(seq = 1): FakeSocket {
@@ -91,6 +90,7 @@ describe('Connection', () => {
     FakeSocket.last().push(emptyPatch(1, { added: [proc({ pid: 9000, ppid: 1, comm: 'x' })] }));
     FakeSocket.last().push(emptyPatch(2, { host: { tasks: host.tasks + 1 } }));
     expect(patches.map((p) => p.seq)).toEqual([2, 3]);
+    expect(patches[0]?.state.processes.some((p) => p.pid === 9000)).toBe(true);
     expect(conn.heldSeq).toBe(3);
     conn.stop();
   });
@@ -123,12 +123,71 @@ describe('Connection', () => {
   });
 
   it('resyncs when a patch fails to apply', () => {
-    const { conn } = setup({ patchThrows: true });
+    const { conn, patches } = setup();
     conn.start();
     const ws = goLive(1);
-    ws.push(emptyPatch(1));
+    // The state holds no process 9999: the patch contradicts it.
+    ws.push(emptyPatch(1, { removed: [{ pid: 9999, startTime: 1 }] }));
     expect(ws.sent).toEqual([expect.objectContaining({ type: 'resync' })]);
     expect(conn.heldSeq).toBe(1);
+    expect(patches).toEqual([]);
+    conn.stop();
+  });
+
+  it('refuses a patch for another seq: the state it holds stays (and it resyncs)', () => {
+    const { conn } = setup();
+    conn.start();
+    const ws = goLive(3);
+    ws.push(emptyPatch(5));
+    expect(ws.sent).toEqual([
+      expect.objectContaining({ type: 'resync', reason: expect.stringMatching(/seq/) }),
+    ]);
+    expect(conn.heldSeq).toBe(3);
+    conn.stop();
+  });
+
+  it('hands over each patch’s state and events, written into the list of the state before last', () => {
+    const { conn, patches } = setup();
+    conn.start();
+    const first = state({ seq: 1, processes: [...processes] });
+    const before = first.processes.map((p) => p.pid);
+    const ws = FakeSocket.last();
+    ws.open();
+    ws.push(hello());
+    ws.push(snapshotOf(first));
+    const exited = event({ id: 1, type: 'exited', pid: 12 });
+    for (let seq = 1; seq <= 4; seq++) {
+      ws.push(
+        emptyPatch(seq, {
+          updated: [{ pid: 1, startTime: 10, rssBytes: seq * 1000 }],
+          events: seq === 1 ? [exited] : [],
+        }),
+      );
+    }
+    const lists = patches.map((p) => p.state.processes);
+    expect(patches.map((p) => p.events.length)).toEqual([1, 0, 0, 0]);
+    // The snapshot's list is left alone; from the third patch on, two lists take turns.
+    expect(first.processes.map((p) => p.pid)).toEqual(before);
+    expect(lists[0]).not.toBe(first.processes);
+    expect(lists[1]).not.toBe(lists[0]);
+    expect(lists[2]).toBe(lists[0]);
+    expect(lists[3]).toBe(lists[1]);
+    expect(conn.heldSeq).toBe(5);
+    // The state shown and the one before it are whole.
+    expect(patches[3]?.state.processes.find((p) => p.pid === 1)?.rssBytes).toBe(4000);
+    expect(lists[2]?.length).toBe(processes.length);
+    expect(lists[2]?.find((p) => p.pid === 1)?.rssBytes).toBe(3000);
+    conn.stop();
+  });
+
+  it('says when the agent refused the session, and forgets it with the next snapshot', () => {
+    const { conn, problems } = setup();
+    conn.start();
+    FakeSocket.last().serverClose(CloseCode.Unauthorized);
+    expect(problems).toEqual([REFUSED]);
+    vi.advanceTimersByTime(500);
+    goLive(1);
+    expect(problems).toEqual([REFUSED, null]);
     conn.stop();
   });
 

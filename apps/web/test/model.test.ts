@@ -13,7 +13,6 @@ import {
   REPARENT_MARK_MS,
 } from '../src/model/store.js';
 import { readSelection, TOKEN_KEY, takeToken, withSelection } from '../src/net/session.js';
-import { emptyPatch, snapshotOf } from './fakeSocket.js';
 import { container, event, host, proc, processes, state } from './fixtures/hosts.js';
 
 describe('headroom levels', () => {
@@ -120,9 +119,9 @@ describe('processLabel', () => {
 describe('LiveStore', () => {
   it('applies patches, keeps events once each, and expires reparent marks', () => {
     const store = new LiveStore();
-    store.applySnapshot(snapshotOf(state({ seq: 1 })), 0);
+    store.showSnapshot(state({ seq: 1 }), 0);
     const moved = event({ id: 1, type: 'reparented', pid: 778, startTime: 99_100 });
-    store.applyPatch(emptyPatch(1, { events: [moved] }), 1000);
+    store.showPatch(state({ seq: 2 }), [moved], 1000);
     store.addEvents([moved, event({ id: 2, type: 'exited', pid: 12 })], 1500);
     const v = store.getSnapshot();
     expect(v.state?.seq).toBe(2);
@@ -132,41 +131,16 @@ describe('LiveStore', () => {
     expect(store.getSnapshot().reparented.size).toBe(0);
   });
 
-  it('writes each patch into the list of the state before last, never into a snapshot’s', () => {
-    const store = new LiveStore();
-    const first = state({ seq: 1, processes: [...processes] });
-    const before = first.processes.map((p) => p.pid);
-    store.applySnapshot(snapshotOf(first), 0);
-    const rss = (seq: number, rssBytes: number) =>
-      emptyPatch(seq, { updated: [{ pid: 1, startTime: 10, rssBytes }] });
-    const lists: (readonly unknown[])[] = [];
-    for (let seq = 1; seq <= 4; seq++) {
-      store.applyPatch(rss(seq, seq * 1000), seq * 1000);
-      lists.push(store.getSnapshot().state?.processes ?? []);
-    }
-    // The snapshot's list is left alone; from the third patch on, two lists take turns.
-    expect(first.processes.map((p) => p.pid)).toEqual(before);
-    expect(lists[0]).not.toBe(first.processes);
-    expect(lists[1]).not.toBe(lists[0]);
-    expect(lists[2]).toBe(lists[0]);
-    expect(lists[3]).toBe(lists[1]);
-    // The state shown and the one before it are whole.
-    const shown = store.getSnapshot().state;
-    expect(shown?.processes.find((p) => p.pid === 1)?.rssBytes).toBe(4000);
-    expect(lists[2]?.length).toBe(processes.length);
-    expect((lists[2] as typeof processes).find((p) => p.pid === 1)?.rssBytes).toBe(3000);
-  });
-
   it('keeps the newest MAX_EVENTS events in order, in two lists that take turns', () => {
     const store = new LiveStore();
-    store.applySnapshot(snapshotOf(state({ seq: 1 })), 0);
+    store.showSnapshot(state({ seq: 1 }), 0);
     const lists: (readonly unknown[])[] = [];
     let id = 0;
     for (let seq = 1; seq <= 4; seq++) {
       const events = Array.from({ length: 600 }, () =>
         event({ id: ++id, type: 'exited', pid: 12 }),
       );
-      store.applyPatch(emptyPatch(seq, { events }), seq * 1000);
+      store.showPatch(state({ seq: seq + 1 }), events, seq * 1000);
       lists.push(store.getSnapshot().events);
     }
     const ids = store.getSnapshot().events.map((e) => e.id);
@@ -181,16 +155,9 @@ describe('LiveStore', () => {
     expect((lists[2] as { id: number }[]).map((e) => e.id).slice(-1)).toEqual([1800]);
   });
 
-  it('refuses a patch for another seq (the caller resyncs)', () => {
-    const store = new LiveStore();
-    store.applySnapshot(snapshotOf(state({ seq: 3 })), 0);
-    expect(() => store.applyPatch(emptyPatch(1), 1)).toThrow(/seq/);
-    expect(store.getSnapshot().state?.seq).toBe(3);
-  });
-
   it('ticks the clock only when no snapshot or patch moved it for a second and a grace', () => {
     const store = new LiveStore();
-    store.applySnapshot(snapshotOf(state({ seq: 1 })), 10_000);
+    store.showSnapshot(state({ seq: 1 }), 10_000);
     const after = store.getSnapshot();
     // A patch a second later is due about now: the clock leaves the render to it.
     store.tick(10_000 + CLOCK_MS);
@@ -207,7 +174,7 @@ describe('LiveStore', () => {
     store.tick(late + CLOCK_MS);
     expect(store.getSnapshot().now).toBe(late + CLOCK_MS);
     // A patch hands the clock back to the data, with its grace.
-    store.applyPatch(emptyPatch(1), late + CLOCK_MS + 10);
+    store.showPatch(state({ seq: 2 }), [], late + CLOCK_MS + 10);
     const patched = store.getSnapshot();
     store.tick(late + 2 * CLOCK_MS + 10);
     expect(store.getSnapshot()).toBe(patched);

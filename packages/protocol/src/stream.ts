@@ -1,6 +1,6 @@
 import { applyPatch } from './apply.js';
 import { ProtocolError } from './errors.js';
-import type { Event, Hello, ServerMessage, State } from './schemas.js';
+import type { Event, Hello, Process, ServerMessage, State } from './schemas.js';
 
 /** [T3] The agent sends a heartbeat when it has sent a client nothing else for this long. */
 export const HEARTBEAT_INTERVAL_MS = 10_000;
@@ -33,17 +33,31 @@ export const initialStreamView: StreamView = { hello: null, state: null, awaitin
 
 const none: readonly Event[] = [];
 
-function resync(view: StreamView, reason: string): StreamStep {
+/**
+ * [T4] Asks for a fresh snapshot (once: while one is awaited this stays quiet). `receive` calls it
+ * for a patch or heartbeat that does not fit; a client calls it for a message it cannot read.
+ */
+export function requestResync(view: StreamView, reason: string): StreamStep {
   if (view.awaitingSnapshot) return { view, resync: null, events: none };
   return { view: { ...view, awaitingSnapshot: true }, resync: reason, events: none };
 }
 
 /**
+ * [T1] A new socket: the agent sends hello and a snapshot first, so patches wait for that snapshot
+ * (no resync is asked for). The state held stays until then, for the page to show as stale.
+ */
+export function openStream(view: StreamView): StreamView {
+  return view.awaitingSnapshot ? view : { ...view, awaitingSnapshot: true };
+}
+
+/**
  * The client side of [T1]–[T5] as a pure reducer: feed it every parsed server message; it applies
  * snapshots and patches and says when to ask for a resync. The caller keeps the view and sends the
- * resync message; it never needs to compare seqs itself.
+ * resync message; it never needs to compare seqs itself. A patch that does not apply ([A1], [A4])
+ * is handled here: it asks for a resync and leaves the view's state as it was.
+ * `reuse` is passed to applyPatch ([A10]) for a patch's process list.
  */
-export function receive(view: StreamView, msg: ServerMessage): StreamStep {
+export function receive(view: StreamView, msg: ServerMessage, reuse?: Process[]): StreamStep {
   switch (msg.type) {
     case 'hello':
       return { view: { ...view, hello: msg }, resync: null, events: none };
@@ -56,22 +70,22 @@ export function receive(view: StreamView, msg: ServerMessage): StreamStep {
     case 'heartbeat': {
       const seq = view.state?.seq;
       if (seq === undefined || msg.seq <= seq) return { view, resync: null, events: none };
-      return resync(view, `heartbeat at seq ${msg.seq}, state at seq ${seq}`);
+      return requestResync(view, `heartbeat at seq ${msg.seq}, state at seq ${seq}`);
     }
     case 'patch': {
       const state = view.state;
       if (view.awaitingSnapshot) return { view, resync: null, events: none };
-      if (!state) return resync(view, `patch ${msg.seq} before any snapshot`);
+      if (!state) return requestResync(view, `patch ${msg.seq} before any snapshot`);
       // Sent before a snapshot the client already holds: nothing to do.
       if (msg.seq <= state.seq) return { view, resync: null, events: none };
       try {
         return {
-          view: { ...view, state: applyPatch(state, msg) },
+          view: { ...view, state: applyPatch(state, msg, reuse) },
           resync: null,
           events: msg.events,
         };
       } catch (err) {
-        if (err instanceof ProtocolError) return resync(view, err.message);
+        if (err instanceof ProtocolError) return requestResync(view, err.message);
         throw err;
       }
     }

@@ -5,8 +5,11 @@ import {
   HEARTBEAT_INTERVAL_MS,
   type Hello,
   initialStreamView,
+  openStream,
   PROTOCOL_VERSION,
+  type Process,
   receive,
+  requestResync,
   STALE_AFTER_MS,
   type StreamView,
 } from '../src/index.js';
@@ -97,5 +100,33 @@ describe('stream client (receive)', () => {
 
   test('[T4] a patch before any snapshot asks for a resync', () => {
     expect(receive(initialStreamView, diff(s1, s2)).resync).toBe('patch 2 before any snapshot');
+  });
+
+  test('[T1] a new socket waits for its snapshot: patches before it are ignored, no resync', () => {
+    const v = openStream(connected());
+    expect(v.state).toEqual(s1);
+    expect(receive(v, diff(s1, s2))).toEqual({ view: v, resync: null, events: [] });
+    expect(openStream(v)).toBe(v);
+    const fresh = receive(receive(v, hello).view, { type: 'snapshot', seq: 2, state: s2 });
+    expect(fresh.view.awaitingSnapshot).toBe(false);
+    expect(receive(fresh.view, diff(s2, s3)).view.state).toEqual(s3);
+  });
+
+  test('[T4] a message the client cannot read asks for one resync', () => {
+    const asked = requestResync(connected(), 'unreadable message');
+    expect(asked.resync).toBe('unreadable message');
+    expect(asked.view.awaitingSnapshot).toBe(true);
+    expect(requestResync(asked.view, 'unreadable message').resync).toBeNull();
+  });
+
+  test('[A10] a patch is written into the list given to reuse, and a refused one leaves it', () => {
+    const reuse: Process[] = [];
+    const a = receive(connected(), diff(s1, s2), reuse);
+    expect(a.view.state?.processes).toBe(reuse);
+    expect(a.view.state).toEqual(s2);
+    const kept: Process[] = [proc(7, 70)];
+    const bad = { ...diff(s2, s3), removed: [{ pid: 99, startTime: 1 }] };
+    expect(receive(a.view, bad, kept).resync).toBe('patch 3 removes unknown process 99:1');
+    expect(kept).toEqual([proc(7, 70)]);
   });
 });

@@ -1,14 +1,7 @@
-import {
-  applyPatch,
-  type Event,
-  type Hello,
-  type Patch,
-  type Process,
-  type Snapshot,
-  type State,
-} from '@pidscope/protocol';
+import type { Event, Hello, State } from '@pidscope/protocol';
 import { History } from './headroom.js';
 import { keyOf } from './keys.js';
+import { Turns } from './turns.js';
 
 /** How long a reparented process keeps its marked edge. */
 export const REPARENT_MARK_MS = 30_000;
@@ -43,7 +36,10 @@ function eventId(e: Event): string {
   return `${e.id}:${e.at}:${e.type}`;
 }
 
-/** The client's live model: the agent's state plus what the UI keeps over time. */
+/**
+ * The client's live model: the agent's state as the connection holds it (the stream's rules and
+ * the patches are the connection's), plus what the UI keeps over time.
+ */
 export class LiveStore {
   private view: StoreView = {
     version: 0,
@@ -56,13 +52,7 @@ export class LiveStore {
     updatedAt: null,
   };
   private readonly seen = new Set<string>();
-  /**
-   * The process list and the event list are written into the arrays of the view before last
-   * ([A10]): a list of 5,000 processes and one of 1,000 events made and dropped every second were
-   * the largest things the page promoted to the old generation, which the collector must later
-   * compact.
-   */
-  private readonly processLists = new Turns<Process>();
+  /** The event list is written into the array of the view before last (see Turns). */
   private readonly eventLists = new Turns<Event>();
   private readonly listeners = new Set<() => void>();
 
@@ -82,23 +72,20 @@ export class LiveStore {
     this.commit({ hello });
   }
 
-  applySnapshot(snapshot: Snapshot, now: number): void {
-    this.record(snapshot.state, now);
+  /** The state of a snapshot. */
+  showSnapshot(state: State, now: number): void {
+    this.record(state, now);
     this.commit({
-      state: snapshot.state,
+      state,
       reparented: this.expire(this.view.reparented, now),
       now,
       updatedAt: now,
     });
   }
 
-  /** Applies a patch in order; throws the protocol's error when it does not fit (resync then). */
-  applyPatch(patch: Patch, now: number): void {
-    const current = this.view.state;
-    if (!current) throw new Error('patch before snapshot');
-    const state = applyPatch(current, patch, this.processLists.target());
-    this.processLists.swap(current.processes, state.processes);
-    const merged = this.mergeEvents(patch.events, now);
+  /** The state after a patch, and the patch's events. */
+  showPatch(state: State, events: readonly Event[], now: number): void {
+    const merged = this.mergeEvents(events, now);
     this.record(state, now);
     this.commit({
       state,
@@ -199,26 +186,5 @@ export class LiveStore {
       }
     }
     return marks;
-  }
-}
-
-/**
- * Lists written in turns into two arrays, each into the one shown before last: the list shown
- * and the one before it (which React may still be leaving) stay whole; anything older must not be
- * read. Only arrays handed out here are reused, never one that came with a snapshot.
- */
-class Turns<T> {
-  private spare: T[] = [];
-  private readonly ours = new WeakSet<readonly T[]>();
-
-  /** The array to write the next list into. */
-  target(): T[] {
-    return this.spare;
-  }
-
-  /** `next`, written into target(), now replaces `shown`, which is the next target if ours. */
-  swap(shown: readonly T[], next: readonly T[]): void {
-    this.ours.add(next);
-    this.spare = shown !== next && this.ours.has(shown) ? (shown as T[]) : [];
   }
 }

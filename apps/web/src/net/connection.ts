@@ -1,13 +1,21 @@
 import {
+  CloseCode,
+  type Event,
   type Hello,
-  type Patch,
-  ProtocolError,
+  initialStreamView,
+  openStream,
+  type Process,
   parseServerMessage,
   prepareServerMessage,
+  receive,
+  requestResync,
   type ServerMessage,
-  type Snapshot,
   STALE_AFTER_MS,
+  type State,
+  type StreamStep,
+  type StreamView,
 } from '@pidscope/protocol';
+import { Turns } from '../model/turns.js';
 import { markArrival, timed } from '../perf.js';
 
 /** What the header shows, exactly these words (e2e tests read them). */
@@ -27,13 +35,17 @@ export type SocketFactory = (url: string) => SocketLike;
 
 export interface ConnectionHandlers {
   hello(hello: Hello): void;
-  snapshot(snapshot: Snapshot): void;
-  /** Applies the patch; throwing (e.g. a ProtocolError) makes the connection resync. */
-  patch(patch: Patch): void;
+  /** The state of a snapshot. */
+  snapshot(state: State): void;
+  /** The state after a patch, and the patch's events (a patch that does not fit never comes here). */
+  patch(state: State, events: readonly Event[]): void;
   status(status: ConnectionStatus): void;
-  /** The socket closed with this code (e.g. 4403: the token was refused). */
-  closed?(code: number): void;
+  /** What the page should tell its user about the stream (null: nothing, once a snapshot came). */
+  problem?(problem: string | null): void;
 }
+
+/** The agent closed the stream because the page's session is not let in ([T6]). */
+export const REFUSED = 'The agent refused this page’s token: open the URL the agent printed.';
 
 export interface ConnectionOptions {
   url: string;
@@ -55,14 +67,15 @@ const OPEN = 1;
  *   reconnecting → (open, hello, snapshot) → live
  *   live → (silence past staleAfterMs) → stale, with a fresh socket opened → (snapshot) → live
  *   any → (close/error) → reconnecting, reopened after a backoff with jitter.
- * A patch whose baseSeq is not the held seq (or that fails to apply), and a heartbeat ahead of
- * the held seq, make the client send {"type":"resync"} and ignore patches until the snapshot
- * (rules [T1]–[T5] of the protocol's SPEC.md).
+ * What each message does to the state (seqs, patches, resyncs: rules [T1]–[T5] of the protocol's
+ * SPEC.md) is the protocol's `receive`; this class holds its view, sends the resyncs it asks for
+ * and hands the states it makes to the page.
  */
 export class Connection {
   private ws: SocketLike | null = null;
-  private seq: number | null = null;
-  private awaitingSnapshot = true;
+  private view: StreamView = initialStreamView;
+  /** Each patch's process list is written into the list of the state before last ([A10]). */
+  private readonly lists = new Turns<Process>();
   private attempt = 0;
   private lastMessageAt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -80,7 +93,7 @@ export class Connection {
   }
 
   get heldSeq(): number | null {
-    return this.seq;
+    return this.view.state?.seq ?? null;
   }
 
   start(): void {
@@ -115,7 +128,7 @@ export class Connection {
   }
 
   private open(): void {
-    this.awaitingSnapshot = true;
+    this.view = openStream(this.view);
     this.lastMessageAt = this.now();
     let ws: SocketLike;
     try {
@@ -137,7 +150,7 @@ export class Connection {
     const lost = (ev: unknown) => {
       if (this.ws !== ws) return;
       const code = (ev as { code?: unknown } | null)?.code;
-      if (typeof code === 'number') this.opts.handlers.closed?.(code);
+      if (code === CloseCode.Unauthorized) this.opts.handlers.problem?.(REFUSED);
       this.ws = null;
       this.scheduleReconnect();
     };
@@ -182,16 +195,6 @@ export class Connection {
     this.open();
   }
 
-  private resync(reason: string): void {
-    if (this.awaitingSnapshot) return;
-    this.stats.resyncs += 1;
-    this.awaitingSnapshot = true;
-    if (this.current === 'live') this.setStatus('stale');
-    if (this.ws && this.ws.readyState === OPEN) {
-      this.ws.send(JSON.stringify({ type: 'resync', reason: reason.slice(0, 200) }));
-    }
-  }
-
   private receive(data: unknown): void {
     let msg: ServerMessage;
     try {
@@ -202,49 +205,54 @@ export class Connection {
       // A message we cannot read leaves our state unknown: ask for a fresh snapshot.
       this.stats.badMessages += 1;
       this.lastMessageAt = this.now();
-      this.resync('unreadable message');
+      this.settle(requestResync(this.view, 'unreadable message'));
       return;
     }
     this.lastMessageAt = this.now();
+    if (msg.type === 'patch') timed('apply', () => this.take(msg));
+    else this.take(msg);
+  }
+
+  private take(msg: ServerMessage): void {
+    const was = this.view.state;
+    const step = receive(this.view, msg, msg.type === 'patch' ? this.lists.target() : undefined);
+    if (this.settle(step)) return;
+    const state = step.view.state;
     switch (msg.type) {
       case 'hello':
         this.intervalMs = msg.intervalMs;
         this.opts.handlers.hello(msg);
-        break;
+        return;
       case 'snapshot':
-        this.seq = msg.seq;
-        this.awaitingSnapshot = false;
+        if (!state) return;
         this.attempt = 0;
-        this.opts.handlers.snapshot(msg);
-        this.setStatus('live');
+        this.opts.handlers.problem?.(null);
+        this.opts.handlers.snapshot(state);
         if (this.stats.snapshots++ === 0) prepareFollowers();
         break;
       case 'patch':
-        // [T4] Left over from before the snapshot we hold: ignore.
-        if (this.awaitingSnapshot || (this.seq !== null && msg.seq <= this.seq)) return;
-        if (msg.baseSeq !== this.seq) {
-          this.resync(`patch ${msg.seq} is based on ${msg.baseSeq}, I hold ${this.seq}`);
-          return;
-        }
-        try {
-          this.opts.handlers.patch(msg);
-        } catch (err) {
-          const why = err instanceof ProtocolError ? err.message : 'patch failed to apply';
-          this.resync(why);
-          return;
-        }
-        this.seq = msg.seq;
-        this.setStatus('live');
+        // Left over from before the snapshot held, or one is awaited: nothing changed.
+        if (!was || !state || state === was) return;
+        this.lists.swap(was.processes, state.processes);
+        this.opts.handlers.patch(state, step.events);
         break;
       case 'heartbeat':
-        if (this.awaitingSnapshot) return;
-        if (this.seq !== null && msg.seq > this.seq) {
-          this.resync(`heartbeat at ${msg.seq}, I hold ${this.seq}`);
-          return;
-        }
-        this.setStatus('live');
+        if (step.view.awaitingSnapshot) return;
         break;
     }
+    this.setStatus('live');
+  }
+
+  /** Takes the step's view and sends the resync it asks for (true when it asks for one). */
+  private settle(step: StreamStep): boolean {
+    this.view = step.view;
+    if (step.resync === null) return false;
+    this.stats.resyncs += 1;
+    if (this.current === 'live') this.setStatus('stale');
+    if (this.ws && this.ws.readyState === OPEN) {
+      this.ws.send(JSON.stringify({ type: 'resync', reason: step.resync.slice(0, 200) }));
+    }
+    return true;
   }
 }
 
