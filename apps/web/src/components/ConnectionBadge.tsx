@@ -47,3 +47,19 @@ export function ConnectionBadge({ status, hello, docker, lastUpdate, now, proble
     </div>
   );
 }
+
+/** Where the tree goes, until the first snapshot. */
+export function ConnectionPlaceholder({
+  status,
+  problem,
+}: {
+  status: ConnectionStatus;
+  problem: string | null;
+}) {
+  return (
+    <div className="placeholder">
+      <p>{status === 'reconnecting' ? 'Connecting to the pidscope agent…' : 'Waiting for data…'}</p>
+      {problem ? <p className="conn-problem">{problem}</p> : null}
+    </div>
+  );
+}

@@ -1,0 +1,48 @@
+import { formatCount } from '../model/labels.js';
+import type { Filters } from '../model/search.js';
+import type { StoreView } from '../model/store.js';
+import type { ConnectionStatus } from '../net/connection.js';
+import { ConnectionBadge } from './ConnectionBadge.js';
+
+interface Props {
+  view: StoreView;
+  status: ConnectionStatus;
+  problem: string | null;
+  filters: Filters;
+  onFilters(f: Filters): void;
+}
+
+/** The brand, the connection and the host's counts; the zombie count toggles "zombies only". */
+export function TopBar({ view, status, problem, filters, onFilters }: Props) {
+  const { state } = view;
+  return (
+    <header className="topbar">
+      <h1 className="brand">
+        pid<span>scope</span>
+      </h1>
+      <ConnectionBadge
+        status={status}
+        hello={view.hello}
+        docker={state?.docker ?? view.hello?.docker ?? null}
+        lastUpdate={view.updatedAt}
+        now={view.now}
+        problem={problem}
+      />
+      {state ? (
+        <div className="summary">
+          <span>{formatCount(state.host.processes)} processes</span>
+          <button
+            type="button"
+            className={state.host.zombies ? 'linklike bad' : 'linklike muted'}
+            aria-pressed={filters.zombiesOnly}
+            title="Show only zombies and their ancestors"
+            onClick={() => onFilters({ ...filters, zombiesOnly: !filters.zombiesOnly })}
+          >
+            {state.host.zombies} zombie{state.host.zombies === 1 ? '' : 's'}
+          </button>
+          <span>{state.containers.length} containers</span>
+        </div>
+      ) : null}
+    </header>
+  );
+}

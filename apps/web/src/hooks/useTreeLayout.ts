@@ -1,0 +1,78 @@
+import type { Container, State } from '@pidscope/protocol';
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { useLayout } from '../liveView.js';
+import { sameShape } from '../model/derive.js';
+import { type Layout, type LayoutInput, layoutInput } from '../model/layout.js';
+import { createLayoutEngine, type LayoutEngine } from '../model/layoutEngine.js';
+import type { Filters } from '../model/search.js';
+import { markCommitted, timed } from '../perf.js';
+import { useStable } from './useStable.js';
+
+/** Reveal at most this many search matches by expanding their ancestors. */
+const REVEAL_MATCHES = 500;
+const NO_CONTAINERS: readonly Container[] = [];
+const EMPTY_INPUT = layoutInput([]);
+/** The layout input of each state seen (a state's list is only whole while it is recent). */
+const inputOf = new WeakMap<State, LayoutInput>();
+
+export interface TreeLayoutOptions {
+  state: State | null;
+  toggles: ReadonlyMap<string, boolean>;
+  filters: Filters;
+  /** The selected process and the search matches: their collapsed ancestors are opened. */
+  selectedKey: string | null;
+  matches: ReadonlySet<string>;
+  /** Where the tree is laid out: a Web Worker in browsers; injected in tests. */
+  engine?: LayoutEngine;
+}
+
+/** The tree's layout for the state and the view's options, laid out off the main thread. */
+export function useTreeLayout({
+  state,
+  toggles,
+  filters,
+  selectedKey,
+  matches,
+  engine: given,
+}: TreeLayoutOptions): Layout {
+  const reveal = useMemo(() => {
+    const r = new Set<string>();
+    if (selectedKey) r.add(selectedKey);
+    if (matches.size <= REVEAL_MATCHES) for (const m of matches) r.add(m);
+    return r;
+  }, [selectedKey, matches]);
+
+  // The layout depends on the tree's shape only: its input is rebuilt when the shape changes,
+  // once per state (React may render an older state again before a newer one commits).
+  const inputRef = useRef<LayoutInput>(EMPTY_INPUT);
+  if (state) {
+    let input = inputOf.get(state);
+    if (!input) {
+      const last = inputRef.current;
+      input = sameShape(last, state.processes)
+        ? last
+        : timed('layout-input', () => layoutInput(state.processes));
+      inputOf.set(state, input);
+    }
+    inputRef.current = input;
+  }
+  // The containers as the layout sees them (ids): a patch that changes only their counts does
+  // not lay the tree out again.
+  const containers = useStable(state?.containers ?? NO_CONTAINERS, (a, b) => a.id === b.id);
+
+  const engine = useMemo(() => given ?? createLayoutEngine(), [given]);
+  useEffect(() => () => engine.dispose(), [engine]);
+  const { layout, current } = useLayout(
+    engine,
+    inputRef.current,
+    containers,
+    toggles,
+    reveal,
+    filters,
+  );
+  // The benchmark's message → tree measure ends once the tree drawn is the one for that message.
+  useLayoutEffect(() => {
+    if (current && state) markCommitted(state.seq);
+  });
+  return layout;
+}
