@@ -1,5 +1,6 @@
 import type { Container, Host } from '@pidscope/protocol';
 import { memo } from 'react';
+import { useInView } from '../hooks/useInView.js';
 import {
   containerLevel,
   type History,
@@ -9,7 +10,6 @@ import {
 } from '../model/headroom.js';
 import { shortId } from '../model/keys.js';
 import { formatCount as fmt } from '../model/labels.js';
-import { useInView } from './inView.js';
 import { Sparkline, series } from './Sparkline.js';
 
 /** Fork failures that rose within this window keep a container red. */

@@ -1,6 +1,6 @@
 import type { Container, Event } from '@pidscope/protocol';
 import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
-import type { TreeHandle } from '../components/ProcessTree.js';
+import type { TreeHandle } from '../components/tree/ProcessTree.js';
 import type { StateIndex } from '../model/derive.js';
 import { keyOf, parseKey } from '../model/keys.js';
 import { type Layout, rowOf } from '../model/layout.js';

@@ -3,7 +3,7 @@ import { lowerBoundOf, parseKey } from './keys.js';
 
 /**
  * The tree layout: a pure function from processes to positions; React draws them (see
- * components/ProcessTree.tsx). An indented tree, one row per process in pre-order (the shape of
+ * components/tree/). An indented tree, one row per process in pre-order (the shape of
  * pstree and htop's tree view): labels never overlap, every container's processes are contiguous
  * rows inside one labelled box, and rows make culling a range lookup. An indented tree needs no
  * tidy-tree maths, only a walk: d3-hierarchy's node objects cost more than the walk itself at
