@@ -1,9 +1,10 @@
+// The page's base styles come first: each component's own css follows and builds on them.
+import './styles.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App, replaceSelectionUrl } from './App.js';
 import { streamUrl } from './net/connection.js';
 import { readSelection, takeToken } from './net/session.js';
-import './styles.css';
 
 const token = takeToken(window);
 const root = document.getElementById('root');

@@ -1,6 +1,7 @@
 import type { DockerStatus, Hello } from '@pidscope/protocol';
 import { formatDuration } from '../model/labels.js';
 import type { ConnectionStatus } from '../net/connection.js';
+import './ConnectionBadge.css';
 
 interface Props {
   status: ConnectionStatus;

@@ -3,6 +3,7 @@ import { type ReactNode, useEffect, useState } from 'react';
 import { keyOf, nsPidOf, shortId } from '../model/keys.js';
 import { formatBytes, formatDuration, stateName } from '../model/labels.js';
 import { fetchProcess } from '../net/api.js';
+import './Details.css';
 
 interface Props {
   /** The selection as asked for (it may have exited since). */

@@ -1,6 +1,7 @@
 import type { Event, EventType } from '@pidscope/protocol';
 import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { formatClock } from '../model/labels.js';
+import './EventTimeline.css';
 
 export const EVENT_TYPES: readonly EventType[] = [
   'zombie-appeared',

@@ -11,6 +11,7 @@ import {
 import { shortId } from '../model/keys.js';
 import { formatCount as fmt } from '../model/labels.js';
 import { Sparkline, series } from './Sparkline.js';
+import './Headroom.css';
 
 /** Fork failures that rose within this window keep a container red. */
 export const FORK_FAILURE_WINDOW_MS = 60_000;

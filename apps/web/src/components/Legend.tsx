@@ -1,3 +1,5 @@
+import './Legend.css';
+
 /** What the tree's marks mean, and how to move around it. */
 export function Legend() {
   return (

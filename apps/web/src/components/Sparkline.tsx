@@ -2,6 +2,7 @@ import { scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
 import { memo } from 'react';
 import type { Sample } from '../model/headroom.js';
+import './Sparkline.css';
 
 interface Props {
   samples: readonly Sample[];

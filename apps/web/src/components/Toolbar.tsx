@@ -1,6 +1,7 @@
 import type { Container } from '@pidscope/protocol';
 import { memo } from 'react';
 import type { Filters } from '../model/search.js';
+import './Toolbar.css';
 
 interface Props {
   query: string;

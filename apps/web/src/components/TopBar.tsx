@@ -3,6 +3,7 @@ import type { Filters } from '../model/search.js';
 import type { StoreView } from '../model/store.js';
 import type { ConnectionStatus } from '../net/connection.js';
 import { ConnectionBadge } from './ConnectionBadge.js';
+import './TopBar.css';
 
 interface Props {
   view: StoreView;

@@ -4,6 +4,7 @@ import { keyStep } from './keys.js';
 import { Scene, type SceneData, sceneIn } from './Scene.js';
 import { useViewport } from './useViewport.js';
 import { LABELS_FROM_SCALE } from './viewport.js';
+import './tree.css';
 
 export interface TreeHandle {
   fit(): void;
