@@ -5,7 +5,13 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyPatch, diff, PROTOCOL_VERSION } from '@pidscope/protocol';
+import {
+  applyPatch,
+  diff,
+  inContainerPid,
+  isNamespaceInit,
+  PROTOCOL_VERSION,
+} from '@pidscope/protocol';
 import { WebSocketServer } from 'ws';
 import { createSyntheticHost } from './synthetic.mjs';
 
@@ -61,7 +67,7 @@ export async function startServer({ port = 0, processes = 5000, tickMs = 1000 } 
           ? {
               pid,
               startTime: p.startTime,
-              nsPid: p.nsPids.length > 1 ? p.nsPids[p.nsPids.length - 1] : null,
+              nsPid: inContainerPid(p),
               zombieSince: p.zombieSince,
               ageMs: Date.now() - p.zombieSince,
               containerId: p.containerId,
@@ -70,7 +76,7 @@ export async function startServer({ port = 0, processes = 5000, tickMs = 1000 } 
                 startTime: parent.startTime,
                 comm: parent.comm,
                 cmdline: parent.cmdline,
-                isContainerInit: parent.nsPids.length > 1 && parent.nsPids.at(-1) === 1,
+                isContainerInit: isNamespaceInit(parent),
                 isHostInit: parent.pid === 1,
               },
               initReaps: false,

@@ -3,6 +3,8 @@
 // with zombies. Deterministic for a given seed. `tick()` mutates it like a busy host: processes
 // start and exit, memory moves, now and then a zombie appears or an orphan is adopted.
 
+import { inContainerPid } from '@pidscope/protocol';
+
 const HEX = '0123456789abcdef';
 
 function rng(seed) {
@@ -197,7 +199,8 @@ export function createSyntheticHost({ processes = 5000, containers = 24, seed = 
       message: `${type}: ${p.comm} ${p.pid}`,
       ...extra,
     };
-    if (p.nsPids.length > 1) e.nsPid = p.nsPids[p.nsPids.length - 1];
+    const nsPid = inContainerPid(p);
+    if (nsPid !== null) e.nsPid = nsPid;
     events.push(e);
   };
 

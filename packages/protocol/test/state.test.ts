@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import {
   compareProcesses,
+  inContainerPid,
+  isNamespaceInit,
   isState,
   normalizeState,
   processKey,
@@ -64,5 +66,22 @@ describe('state', () => {
     const bad = state(1, [{ ...proc(1, 1), pid: 1.5 }]);
     expect(validateState(bad)).toEqual(['/processes/0/pid must be integer']);
     expect(isState(null)).toBe(false);
+  });
+});
+
+describe('NSpid chain', () => {
+  test('[S5] inContainerPid is the innermost NSpid of a nested process, null on the host', () => {
+    expect(inContainerPid(proc(4425, 1, { nsPids: [4425, 1] }))).toBe(1);
+    expect(inContainerPid(proc(4430, 1, { nsPids: [4430, 12, 7] }))).toBe(7);
+    expect(inContainerPid(proc(300, 1))).toBeNull();
+    expect(inContainerPid({ nsPids: [] })).toBeNull();
+  });
+
+  test('[S5] isNamespaceInit is true for the PID 1 of a nested namespace only', () => {
+    expect(isNamespaceInit(proc(4425, 1, { nsPids: [4425, 1] }))).toBe(true);
+    expect(isNamespaceInit(proc(4426, 1, { nsPids: [4426, 9, 1] }))).toBe(true);
+    expect(isNamespaceInit(proc(4430, 1, { nsPids: [4430, 7] }))).toBe(false);
+    // The host's own PID 1 is not a nested namespace's init.
+    expect(isNamespaceInit(proc(1, 1, { nsPids: [1] }))).toBe(false);
   });
 });

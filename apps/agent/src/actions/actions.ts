@@ -1,4 +1,5 @@
 import { readPidStat } from '@pidscope/procfs';
+import { isNamespaceInit } from '@pidscope/protocol';
 import type Docker from 'dockerode';
 import { refuse } from './guard.js';
 import { type ProcessView, previewSignal, type SignalPreview } from './preview.js';
@@ -213,8 +214,7 @@ export function createActions(deps: ActionDeps): Actions {
         };
       }
 
-      const parentIsInit =
-        parent.nsPids.length > 1 && parent.nsPids[parent.nsPids.length - 1] === 1;
+      const parentIsInit = isNamespaceInit(parent);
       guard(parent, `zombie ${z.pid}'s parent cannot be touched: `);
       if (parentIsInit) {
         const containerId =

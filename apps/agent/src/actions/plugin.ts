@@ -1,4 +1,3 @@
-import type { Process } from '@pidscope/protocol';
 import type Docker from 'dockerode';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
@@ -50,19 +49,7 @@ function modelView(fastify: FastifyInstance): ProcessView {
     findProcess: (pid) => model.findProcess(pid),
     children: (p) => model.children(p),
     container: (id) => model.container(id),
-    namespaceInit(pidNs): Process | undefined {
-      const host = model.findProcess(1);
-      if (host && host.pidNs === pidNs) return host;
-      for (const c of model.state().containers) {
-        if (c.pidNs === pidNs && c.initPid !== null) {
-          const init = model.findProcess(c.initPid);
-          if (init) return init;
-        }
-      }
-      return model
-        .state()
-        .processes.find((p) => p.pidNs === pidNs && p.nsPids[p.nsPids.length - 1] === 1);
-    },
+    namespaceInit: (pidNs) => model.namespaceInit(pidNs),
   };
 }
 

@@ -1,5 +1,11 @@
 import { signalMaskHas } from '@pidscope/procfs';
-import type { Container, Process, ReaperKind } from '@pidscope/protocol';
+import {
+  type Container,
+  inContainerPid,
+  isNamespaceInit,
+  type Process,
+  type ReaperKind,
+} from '@pidscope/protocol';
 import { classifyInit } from '../model/inits.js';
 import type { SignalInfo } from './signals.js';
 import type { Target } from './target.js';
@@ -65,9 +71,6 @@ export interface SignalPreview {
   text: string;
 }
 
-const isNsInit = (nsPids: readonly number[]): boolean =>
-  nsPids.length > 1 && nsPids[nsPids.length - 1] === 1;
-
 function basename(path: string): string {
   const i = path.lastIndexOf('/');
   return i === -1 ? path : path.slice(i + 1);
@@ -112,11 +115,11 @@ function sameNamespace(a: Process, b: Process): boolean {
  * itself the namespace's PID 1 (its death kills the namespace).
  */
 export function findReaper(dying: Process, view: ProcessView): Reaper | null {
-  if (isNsInit(dying.nsPids) || dying.pid === 1) return null;
+  if (isNamespaceInit(dying) || dying.pid === 1) return null;
   const seen = new Set<number>([dying.pid]);
   let up = view.findProcess(dying.ppid);
   while (up && sameNamespace(up, dying) && !seen.has(up.pid)) {
-    if (isNsInit(up.nsPids) || up.pid === 1) break;
+    if (isNamespaceInit(up) || up.pid === 1) break;
     if (isKnownSubreaper(up)) {
       return {
         pid: up.pid,
@@ -130,7 +133,8 @@ export function findReaper(dying: Process, view: ProcessView): Reaper | null {
     up = view.findProcess(up.ppid);
   }
   // A host process (one NSpid level in this view) goes to the host's PID 1.
-  const init = dying.nsPids.length <= 1 ? view.findProcess(1) : view.namespaceInit(dying.pidNs);
+  const init =
+    inContainerPid(dying) === null ? view.findProcess(1) : view.namespaceInit(dying.pidNs);
   if (!init) return null;
   return {
     pid: init.pid,
@@ -219,7 +223,7 @@ function asProcess(t: Target, view: ProcessView): Process {
 }
 
 function effectOf(t: Target, signal: SignalInfo): { effect: SignalEffect; why: string } {
-  const containerInit = isNsInit(t.nsPids);
+  const containerInit = isNamespaceInit(t);
   if (t.state === 'Z' || t.state === 'X') {
     return { effect: 'none', why: 'it is a zombie: it has already exited and cannot be killed' };
   }
@@ -286,10 +290,10 @@ export function previewSignal(t: Target, signal: SignalInfo, view: ProcessView):
   const container = proc.containerId ? view.container(proc.containerId) : undefined;
   const containerName =
     container?.name ?? (proc.containerId ? proc.containerId.slice(0, 12) : null);
-  const containerInit = isNsInit(t.nsPids);
+  const containerInit = isNamespaceInit(t);
   const { effect, why } = effectOf(t, signal);
-  const nsPid =
-    t.nsPids.length > 1 ? `, PID ${t.nsPids[t.nsPids.length - 1]} in the container` : '';
+  const inContainer = inContainerPid(t);
+  const nsPid = inContainer === null ? '' : `, PID ${inContainer} in the container`;
   const lines = [
     `${signal.name} to PID ${t.pid} (${t.comm}${nsPid}) ${containerName ? `in container ${containerName}` : 'on the host'}: ${why}.`,
   ];

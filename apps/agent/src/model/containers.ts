@@ -1,7 +1,6 @@
 import type { PidsCgroup } from '@pidscope/procfs';
-import type { Container, Process } from '@pidscope/protocol';
+import { type Container, isNamespaceInit, type Process } from '@pidscope/protocol';
 import { classifyInit } from './inits.js';
-import { isNamespaceInit } from './zombie.js';
 
 /** What Docker says about a container (see docker/dockerWatcher.ts). */
 export interface DockerContainer {

@@ -1,11 +1,19 @@
-import type { Container, Event, Process, ReaperKind } from '@pidscope/protocol';
-import { isNamespaceInit } from './zombie.js';
+import {
+  type Container,
+  type Event,
+  inContainerPid,
+  isNamespaceInit,
+  type Process,
+  type ReaperKind,
+} from '@pidscope/protocol';
 
 /** An event before the model stamps its id. */
 export type NewEvent = Omit<Event, 'id'>;
 
-const nsPidOf = (p: Process): { nsPid?: number } =>
-  p.nsPids.length > 1 ? { nsPid: p.nsPids[p.nsPids.length - 1] as number } : {};
+function nsPidOf(p: Process): { nsPid?: number } {
+  const nsPid = inContainerPid(p);
+  return nsPid === null ? {} : { nsPid };
+}
 
 function base(p: Process, at: number): Omit<NewEvent, 'type' | 'message'> {
   return {
@@ -19,7 +27,8 @@ function base(p: Process, at: number): Omit<NewEvent, 'type' | 'message'> {
 }
 
 function who(p: Process): string {
-  const ns = p.nsPids.length > 1 ? `, container PID ${p.nsPids[p.nsPids.length - 1]}` : '';
+  const nsPid = inContainerPid(p);
+  const ns = nsPid === null ? '' : `, container PID ${nsPid}`;
   return `${p.comm} (PID ${p.pid}${ns})`;
 }
 

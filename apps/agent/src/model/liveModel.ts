@@ -8,6 +8,7 @@ import {
   type Event,
   type Host,
   isEmptyPatch,
+  isNamespaceInit,
   type Patch,
   type Process,
   processKey,
@@ -18,7 +19,7 @@ import type { SampleResult } from '../sampler/messages.js';
 import { buildContainers, type DockerContainer } from './containers.js';
 import { EventRing } from './eventRing.js';
 import { containerEvents, type NewEvent, processEvents } from './events.js';
-import { analyseZombie, isNamespaceInit } from './zombie.js';
+import { analyseZombie } from './zombie.js';
 
 export interface DockerView {
   status: DockerStatus;

@@ -1,4 +1,10 @@
-import type { Container, Process, ZombieAnalysis } from '@pidscope/protocol';
+import {
+  type Container,
+  inContainerPid,
+  isNamespaceInit,
+  type Process,
+  type ZombieAnalysis,
+} from '@pidscope/protocol';
 import { classifyInit } from './inits.js';
 
 export interface ZombieContext {
@@ -9,13 +15,6 @@ export interface ZombieContext {
   container: (id: string) => Container | undefined;
   now: number;
 }
-
-const inContainerPid = (p: Process): number | null =>
-  p.nsPids.length > 1 ? (p.nsPids[p.nsPids.length - 1] ?? null) : null;
-
-/** True when p is the PID 1 of a nested PID namespace (a container's init). */
-export const isNamespaceInit = (p: Process): boolean =>
-  p.nsPids.length > 1 && p.nsPids[p.nsPids.length - 1] === 1;
 
 function label(p: Process): string {
   return `${p.comm} (PID ${p.pid}${isNamespaceInit(p) ? ', container PID 1' : ''})`;

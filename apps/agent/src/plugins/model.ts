@@ -29,6 +29,8 @@ export interface ModelService {
   /** Children of a process, by its `pid:startTime` key or its record. */
   children(key: string | { pid: number; startTime: number }): Process[];
   zombieAnalysis(pid: number): ZombieAnalysis | null;
+  /** The PID 1 of a PID namespace: a container's init, or the host's PID 1 for its namespace. */
+  namespaceInit(pidNs: number | null): Process | undefined;
   /** By full id or a unique prefix of 12+ hex digits. */
   container(id: string): Container | undefined;
   events(since: number): ReturnType<LiveModel['events']>;
@@ -154,6 +156,7 @@ export default fp(
         return p ? model.children(p) : [];
       },
       zombieAnalysis: (pid) => model.zombieAnalysis(pid),
+      namespaceInit: (pidNs) => model.namespaceInit(pidNs),
       container: (id) => model.container(id),
       events: (since) => model.events(since),
       onTick: (l) => {

@@ -1,4 +1,4 @@
-import type { Container, Process } from '@pidscope/protocol';
+import { type Container, isNamespaceInit, type Process } from '@pidscope/protocol';
 import { describe, expect, it } from 'vitest';
 import { analyseZombie } from '../../src/model/zombie.js';
 import { CID, CNS, container, proc } from '../helpers/fixtures.js';
@@ -10,7 +10,7 @@ function ctx(processes: Process[], containers: Container[] = [], now = 10_000) {
   return {
     byPid,
     nsInit: (ns: number | null) =>
-      processes.find((p) => p.pidNs === ns && (p.nsPids.at(-1) === 1 || p.pid === 1)),
+      processes.find((p) => p.pidNs === ns && (isNamespaceInit(p) || p.pid === 1)),
     container: (id: string) => containers.find((c) => c.id === id),
     now,
   };

@@ -50,9 +50,7 @@ export function lowerBoundOf(
 }
 
 /** The in-container PID (innermost NSpid) when the process lives in a nested PID namespace. */
-export function nsPidOf(p: { nsPids: readonly number[] }): number | null {
-  return p.nsPids.length > 1 ? (p.nsPids[p.nsPids.length - 1] ?? null) : null;
-}
+export { inContainerPid as nsPidOf } from '@pidscope/protocol';
 
 export function shortId(containerId: string): string {
   return containerId.slice(0, 12);
