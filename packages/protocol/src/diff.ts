@@ -3,14 +3,23 @@ import {
   cloneContainer,
   cloneDocker,
   cloneProcess,
+  copyValue,
   DOCKER_FIELDS,
   HOST_FIELDS,
-  IDENTITY_FIELDS,
   jsonEqual,
   sameFields,
   UPDATABLE_FIELDS,
 } from './fields.js';
-import type { Container, Event, Host, Patch, Process, ProcessUpdate, State } from './schemas.js';
+import {
+  type Container,
+  type Event,
+  FIXED_PROCESS_FIELDS,
+  type Host,
+  type Patch,
+  type Process,
+  type ProcessUpdate,
+  type State,
+} from './schemas.js';
 import { processKey } from './state.js';
 
 /**
@@ -32,7 +41,7 @@ export function diff(prev: State, next: State, events: readonly Event[] = []): P
     if (old === p) continue;
     if (!old) {
       added.push(cloneProcess(p));
-    } else if (!sameFields(old, p, IDENTITY_FIELDS)) {
+    } else if (!sameFields(old, p, FIXED_PROCESS_FIELDS)) {
       removed.push({ pid: p.pid, startTime: p.startTime });
       added.push(cloneProcess(p));
     } else {
@@ -64,8 +73,7 @@ function processUpdate(old: Process, p: Process): ProcessUpdate | null {
   for (const f of UPDATABLE_FIELDS) {
     if (jsonEqual(old[f], p[f])) continue;
     u ??= { pid: p.pid, startTime: p.startTime };
-    const value = p[f];
-    (u as Record<string, unknown>)[f] = Array.isArray(value) ? [...value] : value;
+    (u as Record<string, unknown>)[f] = copyValue(p[f]);
   }
   return u;
 }

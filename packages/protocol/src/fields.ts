@@ -1,61 +1,25 @@
-// Objects that come off the wire are rebuilt from these known field names only, so a key such as
-// `__proto__` or `constructor` in untrusted input is never copied, merged or used as a lookup.
-import type { Container, DockerStatus, Host, Process, ProcessUpdate } from './schemas.js';
+// Objects that come off the wire are rebuilt from the field names of their schema only, so a key
+// such as `__proto__` or `constructor` in untrusted input is never copied, merged or used as a
+// lookup. The lists below are read off the schemas, so a field added to a schema needs no edit here.
+import { Container, DockerStatus, Host, Process, ProcessKey, ProcessUpdate } from './schemas.js';
+
+/** The properties of an object schema, in schema order, as the static type's keys. */
+function fieldsOf<T extends object>(schema: { properties: object }): readonly (keyof T)[] {
+  return Object.keys(schema.properties) as (keyof T)[];
+}
+
+export const PROCESS_FIELDS = fieldsOf<Process>(Process);
+
+export type UpdatableField = Exclude<keyof ProcessUpdate, keyof ProcessKey>;
 
 /** Process fields that may change while pid + startTime stay the same ([D4]). */
-export const UPDATABLE_FIELDS = [
-  'ppid',
-  'state',
-  'comm',
-  'cmdline',
-  'threads',
-  'uid',
-  'containerId',
-  'runtime',
-  'rssBytes',
-  'zombieSince',
-] as const satisfies readonly (keyof ProcessUpdate & keyof Process)[];
-export type UpdatableField = (typeof UPDATABLE_FIELDS)[number];
+export const UPDATABLE_FIELDS = fieldsOf<ProcessUpdate>(ProcessUpdate).filter(
+  (f): f is UpdatableField => !Object.hasOwn(ProcessKey.properties, f),
+);
 
-/** Process fields fixed for a process's lifetime; a change means a different process ([D5]). */
-export const IDENTITY_FIELDS = [
-  'kernelThread',
-  'nsPids',
-  'pidNs',
-] as const satisfies readonly (keyof Process)[];
-
-export const HOST_FIELDS = [
-  'hostname',
-  'pidMax',
-  'threadsMax',
-  'tasks',
-  'processes',
-  'zombies',
-  'kernelThreads',
-  'headroom',
-] as const satisfies readonly (keyof Host)[];
-
-export const CONTAINER_FIELDS = [
-  'id',
-  'name',
-  'image',
-  'state',
-  'runtime',
-  'initPid',
-  'hasInit',
-  'pidNs',
-  'pidsCurrent',
-  'pidsMax',
-  'forkFailures',
-  'pidsPeak',
-  'labels',
-] as const satisfies readonly (keyof Container)[];
-
-export const DOCKER_FIELDS = [
-  'available',
-  'reason',
-  'version',
-] as const satisfies readonly (keyof DockerStatus)[];
+export const HOST_FIELDS = fieldsOf<Host>(Host);
+export const CONTAINER_FIELDS = fieldsOf<Container>(Container);
+export const DOCKER_FIELDS = fieldsOf<DockerStatus>(DockerStatus);
 
 /** Equality over the given fields only, so a stray extra property never counts as a change. */
 export function sameFields<T extends object>(a: T, b: T, fields: readonly (keyof T)[]): boolean {
@@ -88,91 +52,52 @@ export function hasField<T extends object>(o: T, k: keyof T): boolean {
   return Object.hasOwn(o, k) && o[k] !== undefined;
 }
 
-export function cloneProcess(p: Process): Process {
-  return {
-    pid: p.pid,
-    ppid: p.ppid,
-    state: p.state,
-    comm: p.comm,
-    cmdline: [...p.cmdline],
-    startTime: p.startTime,
-    threads: p.threads,
-    uid: p.uid,
-    kernelThread: p.kernelThread,
-    nsPids: [...p.nsPids],
-    pidNs: p.pidNs,
-    containerId: p.containerId,
-    runtime: p.runtime,
-    rssBytes: p.rssBytes,
-    zombieSince: p.zombieSince,
-  };
-}
-
-/** `p` with the fields present in `u` replaced; identity and fixed fields come from `p`. */
-export function updateProcess(p: Process, u: ProcessUpdate): Process {
-  const pick = <K extends UpdatableField>(k: K): Process[K] =>
-    (hasField(u, k) ? u[k] : p[k]) as Process[K];
-  return {
-    pid: p.pid,
-    ppid: pick('ppid'),
-    state: pick('state'),
-    comm: pick('comm'),
-    cmdline: [...pick('cmdline')],
-    startTime: p.startTime,
-    threads: pick('threads'),
-    uid: pick('uid'),
-    kernelThread: p.kernelThread,
-    nsPids: p.nsPids,
-    pidNs: p.pidNs,
-    containerId: pick('containerId'),
-    runtime: pick('runtime'),
-    rssBytes: pick('rssBytes'),
-    zombieSince: pick('zombieSince'),
-  };
-}
-
 /**
- * A copy of a string record. `Object.fromEntries` defines own data properties, so a label named
- * `__proto__` stays an ordinary label instead of replacing the object's prototype.
+ * A copy of a field's JSON value that shares nothing with it. Records (container labels) are
+ * copied with `Object.fromEntries`, which defines own data properties: a label named `__proto__`
+ * stays an ordinary label instead of replacing the object's prototype.
  */
-export function cloneLabels(labels: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(labels));
+export function copyValue<V>(value: V): V {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyValue) as V;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copyValue(v)])) as V;
+}
+
+/** A new object with exactly `fields` of `source`, each value copied. */
+function pick<T extends object>(source: T, fields: readonly (keyof T)[]): T {
+  const out: Partial<T> = {};
+  for (const f of fields) out[f] = copyValue(source[f]);
+  return out as T;
+}
+
+/** A Process with the schema's fields of `p` and nothing else (a record's extra fields stay out). */
+export function cloneProcess(p: Process): Process {
+  return pick(p, PROCESS_FIELDS);
+}
+
+const updatable = new Set<keyof Process>(UPDATABLE_FIELDS);
+
+/** `p` with the updatable fields present in `u` replaced; identity and fixed fields come from `p`. */
+export function updateProcess(p: Process, u: ProcessUpdate): Process {
+  const changes: Partial<Process> = u;
+  const out: Record<string, unknown> = {};
+  for (const f of PROCESS_FIELDS) {
+    out[f] = updatable.has(f) && hasField(changes, f) ? copyValue(changes[f]) : p[f];
+  }
+  return out as unknown as Process;
 }
 
 export function cloneContainer(c: Container): Container {
-  return {
-    id: c.id,
-    name: c.name,
-    image: c.image,
-    state: c.state,
-    runtime: c.runtime,
-    initPid: c.initPid,
-    hasInit: c.hasInit,
-    pidNs: c.pidNs,
-    pidsCurrent: c.pidsCurrent,
-    pidsMax: c.pidsMax,
-    forkFailures: c.forkFailures,
-    pidsPeak: c.pidsPeak,
-    labels: cloneLabels(c.labels),
-  };
+  return pick(c, CONTAINER_FIELDS);
 }
 
 export function cloneDocker(d: DockerStatus): DockerStatus {
-  return { available: d.available, reason: d.reason, version: d.version };
+  return pick(d, DOCKER_FIELDS);
 }
 
 /** `h` with the fields present in `changes` replaced. */
 export function updateHost(h: Host, changes: Partial<Host>): Host {
-  const pick = <K extends keyof Host>(k: K): Host[K] =>
-    (hasField(changes, k) ? changes[k] : h[k]) as Host[K];
-  return {
-    hostname: pick('hostname'),
-    pidMax: pick('pidMax'),
-    threadsMax: pick('threadsMax'),
-    tasks: pick('tasks'),
-    processes: pick('processes'),
-    zombies: pick('zombies'),
-    kernelThreads: pick('kernelThreads'),
-    headroom: pick('headroom'),
-  };
+  const out: Record<string, unknown> = {};
+  for (const f of HOST_FIELDS) out[f] = hasField(changes, f) ? changes[f] : h[f];
+  return out as unknown as Host;
 }

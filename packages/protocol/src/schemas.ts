@@ -21,6 +21,10 @@ export const Runtime = Type.Union([
   Type.Null(),
 ]);
 
+/**
+ * One process: the schema every side builds from. A new field added here is sent, compared,
+ * copied and applied by the rest of this package without another list to edit.
+ */
 export const Process = Type.Object(
   {
     pid: Pid,
@@ -44,21 +48,24 @@ export const Process = Type.Object(
 );
 export type Process = Static<typeof Process>;
 
-/** Fields of a process that may change while its identity stays the same. */
+/**
+ * [D5] Fields fixed for a process's lifetime besides its identity (pid, startTime): if one differs
+ * under the same key, it is another process. Every other field of `Process` may change ([D4]).
+ */
+export const FIXED_PROCESS_FIELDS = [
+  'kernelThread',
+  'nsPids',
+  'pidNs',
+] as const satisfies readonly (keyof Process)[];
+
+/**
+ * [D4] A change to a process: its identity, and any of the fields that may change while it stays
+ * the same, each optional. Derived from `Process`, so a new process field is updatable as it is added.
+ */
 export const ProcessUpdate = Type.Object(
   {
-    pid: Pid,
-    startTime: Ticks,
-    ppid: Type.Optional(Pid),
-    state: Type.Optional(Type.String({ maxLength: 1 })),
-    comm: Type.Optional(Type.String()),
-    cmdline: Type.Optional(Type.Array(Type.String())),
-    threads: Type.Optional(Type.Integer({ minimum: 0 })),
-    uid: Type.Optional(Type.Integer({ minimum: 0 })),
-    containerId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-    runtime: Type.Optional(Runtime),
-    rssBytes: Type.Optional(Type.Integer({ minimum: 0 })),
-    zombieSince: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+    ...ProcessKey.properties,
+    ...Type.Partial(Type.Omit(Process, ['pid', 'startTime', ...FIXED_PROCESS_FIELDS])).properties,
   },
   { additionalProperties: false },
 );
