@@ -58,4 +58,11 @@ export { readPids } from './procDir.js';
 export { type ProcessDetails, readProcess } from './processes.js';
 export type { ContainerRuntime, ProcessRecord } from './processRecord.js';
 export { parseProcSelf, readProcSelf } from './procSelf.js';
-export { ProcScanner, type ProcScannerOptions, type ScanResult } from './scanner.js';
+export {
+  type ProcessIdentity,
+  ProcScanner,
+  type ProcScannerOptions,
+  type RecordChanges,
+  recordChanges,
+  type ScanResult,
+} from './scanner.js';

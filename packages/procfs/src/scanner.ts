@@ -11,6 +11,14 @@ import { openOrNull, readFdIntoShared, readText, sharedBuffer } from './readFile
 export interface ScanResult {
   /** Thread-group leaders in readdir order; zombies and kernel threads included. */
   processes: ProcessRecord[];
+  /**
+   * The records of `processes` that are new or changed since this scanner's previous scan (all
+   * of them on its first), in the same order. An unchanged process keeps its record object and is
+   * not listed.
+   */
+  changed: ProcessRecord[];
+  /** The processes of the previous scan that are gone: exited, or their PID now holds another. */
+  removed: ProcessIdentity[];
   /** When the scan started, ms since the epoch. */
   at: number;
   durationMs: number;
@@ -143,10 +151,11 @@ export class ProcScanner {
     }
 
     completeFromNamespaces(processes, next, this.#ctx.rootNs);
+    const { changed, removed } = recordChanges(this.#known, next);
     this.#known = next;
     this.#startCodes = codes;
     this.#scanned = true;
-    return { processes, at, durationMs: performance.now() - t0, vanished };
+    return { processes, changed, removed, at, durationMs: performance.now() - t0, vanished };
   }
 
   /**
@@ -182,6 +191,34 @@ export class ProcScanner {
     }
     return n;
   }
+}
+
+/** What tells one process from every other: PIDs are reused, start times tell them apart. */
+export type ProcessIdentity = Pick<ProcessRecord, 'pid' | 'startTime'>;
+
+export interface RecordChanges {
+  changed: ProcessRecord[];
+  removed: ProcessIdentity[];
+}
+
+/**
+ * What changed from one scan to the next, both given by PID: the records of `next` that are not
+ * the very object `previous` holds for their PID (new processes, and changed ones, since records
+ * are immutable), in `next`'s order; and the identities of `previous` that `next` no longer holds.
+ */
+export function recordChanges(
+  previous: ReadonlyMap<number, ProcessRecord>,
+  next: ReadonlyMap<number, ProcessRecord>,
+): RecordChanges {
+  const changed: ProcessRecord[] = [];
+  for (const r of next.values()) if (previous.get(r.pid) !== r) changed.push(r);
+  const removed: ProcessIdentity[] = [];
+  for (const r of previous.values()) {
+    if (next.get(r.pid)?.startTime !== r.startTime) {
+      removed.push({ pid: r.pid, startTime: r.startTime });
+    }
+  }
+  return { changed, removed };
 }
 
 /** RLIMIT_NOFILE soft limit of this process (Infinity when unlimited or unknown). */

@@ -193,6 +193,45 @@ describe('ProcScanner on a synthetic tree', () => {
     scanner.close();
   });
 
+  it('lists what changed since its previous scan: new and changed records, identities gone', () => {
+    write(kthreadd);
+    write({ pid: 70, comm: 'stays' });
+    write({ pid: 71, comm: 'changes' });
+    write({ pid: 72, comm: 'exits' });
+    write({ pid: 73, comm: 'reused' });
+    const scanner = new ProcScanner({ root, keepOpen: 0 });
+    const first = scanner.scan();
+    expect(first.changed).toEqual(first.processes);
+    expect(first.removed).toEqual([]);
+
+    writeFileSync(join(root, '71', 'stat'), stat({ pid: 71, comm: 'changes', state: 'R' }));
+    rmSync(join(root, '72'), { recursive: true });
+    rmSync(join(root, '73'), { recursive: true });
+    write({ pid: 73, comm: 'reused', start: 500 });
+    write({ pid: 74, comm: 'new' });
+    const second = scanner.scan();
+    expect(second.changed.map((p) => [p.pid, p.comm, p.state])).toEqual([
+      [71, 'changes', 'R'],
+      [73, 'reused', 'S'],
+      [74, 'new', 'S'],
+    ]);
+    for (const p of second.changed) expect(second.processes).toContain(p);
+    expect(second.removed).toEqual([
+      { pid: 72, startTime: 100 },
+      { pid: 73, startTime: 100 },
+    ]);
+
+    const third = scanner.scan();
+    expect(third.changed).toEqual([]);
+    expect(third.removed).toEqual([]);
+    // A full scan reads every record anew, and still says what is gone since the last scan.
+    rmSync(join(root, '74'), { recursive: true });
+    const full = scanner.fullScan();
+    expect(full.changed).toEqual(full.processes);
+    expect(full.removed).toEqual([{ pid: 74, startTime: 100 }]);
+    scanner.close();
+  });
+
   it('fullScan forgets what it knew', () => {
     write(kthreadd);
     write({ pid: 50, cmdline: ['a'] });

@@ -2,6 +2,7 @@ export * from './apply.js';
 export * from './closeCodes.js';
 export * from './diff.js';
 export * from './errors.js';
+export { cloneProcess } from './fields.js';
 export * from './nsPids.js';
 export * from './parse.js';
 export * from './schemas.js';

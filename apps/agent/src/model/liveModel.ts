@@ -1,6 +1,7 @@
 import type { ProcessRecord } from '@pidscope/procfs';
 import {
   type Container,
+  cloneProcess,
   compareContainers,
   compareProcesses,
   type DockerStatus,
@@ -15,7 +16,7 @@ import {
   type State,
   type ZombieAnalysis,
 } from '@pidscope/protocol';
-import type { SampleResult } from '../sampler/messages.js';
+import type { Sample } from '../sampler/messages.js';
 import { buildContainers, type DockerContainer } from './containers.js';
 import { EventRing } from './eventRing.js';
 import { containerEvents, type NewEvent, processEvents } from './events.js';
@@ -44,41 +45,36 @@ const EMPTY_HOST: Host = {
   headroom: 0,
 };
 
+/**
+ * The one place a procfs record becomes a protocol Process: the schema's fields of the record,
+ * and when the agent first saw it as a zombie.
+ */
 function toProcess(r: ProcessRecord, zombieSince: number | null): Process {
-  return {
-    pid: r.pid,
-    ppid: r.ppid,
-    state: r.state,
-    comm: r.comm,
-    cmdline: r.cmdline,
-    startTime: r.startTime,
-    threads: r.threads,
-    uid: r.uid,
-    kernelThread: r.kernelThread,
-    nsPids: r.nsPids,
-    pidNs: r.pidNs,
-    containerId: r.containerId,
-    runtime: r.runtime,
-    rssBytes: r.rssBytes,
-    zombieSince,
-  };
+  return cloneProcess({ ...r, zombieSince });
 }
 
 /**
  * The live model: successive samples and Docker views in, a State with a seq and events out.
  * No I/O here; the model plugin feeds it from the sampler worker and the Docker watcher.
+ *
+ * A sample says what changed (records new or changed, keys gone), and the model keeps its
+ * indexes up to date from that alone: the work per sample follows the changes, not the number of
+ * processes, except for the state's sorted list and the containers, rebuilt when published.
  */
 export class LiveModel {
   #state: State;
+  /** Every process now, by key. Ahead of #state while changes are unpublished. */
   #byKey = new Map<string, Process>();
-  #records = new Map<string, ProcessRecord>();
-  /** The processes of #state (the last state published), by key. */
-  #committed = new Map<string, Process>();
   #byPid = new Map<number, Process>();
-  #byPpid = new Map<number, Process[]>();
+  #byPpid = new Map<number, Set<Process>>();
   #nsInit = new Map<number, Process>();
+  /**
+   * Keys changed since #state was published, each with the process #state holds under it
+   * (undefined: none). The next patch is the diff of these before and after.
+   */
+  #unpublished = new Map<string, Process | undefined>();
   #containers = new Map<string, Container>();
-  #sample: SampleResult | null = null;
+  #sample: Sample | null = null;
   #pending: NewEvent[] = [];
   #ring: EventRing;
   #nextEventId = 1;
@@ -104,33 +100,43 @@ export class LiveModel {
   }
 
   /** The last sample applied (scan timing and raw cgroup numbers), or null before the first. */
-  get lastSample(): SampleResult | null {
+  get lastSample(): Sample | null {
     return this.#sample;
   }
 
-  /** Applies a new scan. The first one sets the baseline and yields no process events. */
-  applySample(sample: SampleResult, docker: DockerView): Tick {
+  /** Applies a new sample. The first one sets the baseline and yields no process events. */
+  applySample(sample: Sample, docker: DockerView): Tick {
     const first = this.#sample === null;
     this.#sample = sample;
     const at = sample.at;
-    const byKey = new Map<string, Process>();
-    const records = new Map<string, ProcessRecord>();
-    for (const r of sample.processes) {
-      const key = processKey(r);
-      records.set(key, r);
-      const before = this.#byKey.get(key);
-      // The sampler hands over the same record object while a process is unchanged.
-      if (before && this.#records.get(key) === r) {
-        byKey.set(key, before);
-        continue;
-      }
-      const zombieSince = r.state === 'Z' ? (before?.zombieSince ?? at) : null;
-      byKey.set(key, toProcess(r, zombieSince));
+    // Before and after of each process this sample touches, in the order events are told.
+    const before = new Map<string, Process>();
+    const after = new Map<string, Process>();
+    const removed = sample.full ? this.#keysMissingFrom(sample.changed) : sample.removed;
+    for (const key of removed) {
+      const p = this.#byKey.get(key);
+      if (!p) continue;
+      this.#touch(key);
+      this.#byKey.delete(key);
+      this.#unindex(p);
+      before.set(key, p);
     }
-    this.#records = records;
-    const prevByKey = this.#byKey;
-    this.#index(byKey);
-    const events = first ? [] : processEvents(prevByKey, byKey, this.#byPid, at);
+    for (const r of sample.changed) {
+      const key = processKey(r);
+      const old = this.#byKey.get(key);
+      const zombieSince = r.state === 'Z' ? (old?.zombieSince ?? at) : null;
+      const p = toProcess(r, zombieSince);
+      this.#touch(key);
+      if (old) {
+        this.#unindex(old);
+        before.set(key, old);
+      }
+      // A changed process keeps its place in the map, so the state's list stays nearly sorted.
+      this.#byKey.set(key, p);
+      this.#index(p);
+      after.set(key, p);
+    }
+    const events = first ? [] : processEvents(before, after, this.#byPid, at);
     return this.#commit(docker, events, first, at);
   }
 
@@ -156,8 +162,10 @@ export class LiveModel {
     return this.#byKey.get(key);
   }
 
+  /** Children of a process, in the state's order. */
   children(parent: Process): Process[] {
-    return this.#byPpid.get(parent.pid) ?? [];
+    const set = this.#byPpid.get(parent.pid);
+    return set ? [...set].sort(compareProcesses) : [];
   }
 
   container(id: string): Container | undefined {
@@ -184,26 +192,54 @@ export class LiveModel {
     });
   }
 
-  #index(byKey: Map<string, Process>): void {
-    this.#byKey = byKey;
-    this.#byPid = new Map();
-    this.#byPpid = new Map();
-    this.#nsInit = new Map();
-    for (const p of byKey.values()) {
-      this.#byPid.set(p.pid, p);
-      const siblings = this.#byPpid.get(p.ppid);
-      if (siblings) siblings.push(p);
-      else this.#byPpid.set(p.ppid, [p]);
-      if (p.pidNs !== null && isNamespaceInit(p)) this.#nsInit.set(p.pidNs, p);
-    }
+  /** Keys the model holds that a full sample does not: those processes are gone. */
+  #keysMissingFrom(records: readonly ProcessRecord[]): string[] {
+    const present = new Set(records.map(processKey));
+    return [...this.#byKey.keys()].filter((key) => !present.has(key));
+  }
+
+  /** Remembers what the published state holds under `key`, before the key's first change. */
+  #touch(key: string): void {
+    if (!this.#unpublished.has(key)) this.#unpublished.set(key, this.#byKey.get(key));
+  }
+
+  #index(p: Process): void {
+    this.#byPid.set(p.pid, p);
+    const siblings = this.#byPpid.get(p.ppid);
+    if (siblings) siblings.add(p);
+    else this.#byPpid.set(p.ppid, new Set([p]));
+    if (p.pidNs !== null && isNamespaceInit(p)) this.#nsInit.set(p.pidNs, p);
+  }
+
+  #unindex(p: Process): void {
+    // A reused PID may already belong to the next process with it.
+    if (this.#byPid.get(p.pid) === p) this.#byPid.delete(p.pid);
+    const siblings = this.#byPpid.get(p.ppid);
+    siblings?.delete(p);
+    if (siblings?.size === 0) this.#byPpid.delete(p.ppid);
+    if (p.pidNs !== null && this.#nsInit.get(p.pidNs) === p) this.#nsInit.delete(p.pidNs);
   }
 
   #commit(docker: DockerView, processEventsNow: NewEvent[], first: boolean, at: number): Tick {
     const sample = this.#sample;
+    const prev = this.#state;
+    // Unchanged processes are the very same objects in both states, and diff() finds nothing to
+    // say about them: diffing only the touched ones gives the same patch for much less work.
+    const touchedPrev: Process[] = [];
+    const touchedNext: Process[] = [];
+    for (const [key, old] of this.#unpublished) {
+      const p = this.#byKey.get(key);
+      if (old) touchedPrev.push(old);
+      if (p) touchedNext.push(p);
+    }
+    const processes =
+      this.#unpublished.size === 0
+        ? prev.processes
+        : [...this.#byKey.values()].sort(compareProcesses);
     const prevContainers = this.#containers;
     const containers = sample
       ? buildContainers({
-          processes: [...this.#byKey.values()],
+          processes,
           cgroups: sample.cgroups,
           docker: docker.containers,
           dockerAvailable: docker.status.available,
@@ -218,7 +254,6 @@ export class LiveModel {
     this.#pending = [];
     this.#containers = containers;
 
-    const prev = this.#state;
     const host: Host = sample
       ? {
           hostname: this.hostname,
@@ -231,24 +266,12 @@ export class LiveModel {
           headroom: sample.host.headroom,
         }
       : prev.host;
-    // Unchanged processes are the very same objects in both states, and diff() finds nothing to
-    // say about them: diffing only the touched ones gives the same patch for much less work.
-    const touchedPrev: Process[] = [];
-    const touchedNext: Process[] = [];
-    for (const [key, p] of this.#byKey) {
-      const old = this.#committed.get(key);
-      if (old === p) continue;
-      touchedNext.push(p);
-      if (old) touchedPrev.push(old);
-    }
-    for (const [key, old] of this.#committed) if (!this.#byKey.has(key)) touchedPrev.push(old);
-    const untouched = touchedPrev.length === 0 && touchedNext.length === 0;
     const next: State = {
       seq: prev.seq + 1,
       host,
       docker: docker.status,
       containers: [...containers.values()].sort(compareContainers),
-      processes: untouched ? prev.processes : [...this.#byKey.values()].sort(compareProcesses),
+      processes,
     };
     const events = newEvents.map((e) => this.#stamp(e));
     const patch = diff(
@@ -258,7 +281,7 @@ export class LiveModel {
     );
     if (isEmptyPatch(patch)) return { state: prev, patch: null, events: [] };
     this.#state = next;
-    this.#committed = this.#byKey;
+    this.#unpublished.clear();
     this.#ring.push(events);
     return { state: next, patch, events };
   }

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { NewEvent } from '../model/events.js';
 import { LiveModel, type Tick } from '../model/liveModel.js';
-import type { SampleResult } from '../sampler/messages.js';
+import type { Sample } from '../sampler/messages.js';
 import { Sampler, SamplerError } from '../sampler/sampler.js';
 
 export type { Tick } from '../model/liveModel.js';
@@ -41,7 +41,7 @@ export interface ModelService {
   /** Scans now and resolves once the result is applied and published. */
   refresh(): Promise<void>;
   scanStats(): ScanStats;
-  lastSample(): SampleResult | null;
+  lastSample(): Sample | null;
 }
 
 declare module 'fastify' {
@@ -75,6 +75,8 @@ export default fp(
     let timer: NodeJS.Timeout | null = null;
     let chain: Promise<void> = Promise.resolve();
     let lastError: string | null = null;
+    // After a failed apply the model may hold part of a sample: the next one brings everything.
+    let needFull = false;
 
     const dockerView = () => ({ status: docker.status(), containers: docker.containers() });
     const publish = (tick: Tick) => {
@@ -90,9 +92,9 @@ export default fp(
 
     const scanOnce = async () => {
       if (closed) return;
-      let sample: SampleResult;
+      let sample: Sample;
       try {
-        sample = await sampler.scan();
+        sample = await sampler.scan(needFull);
       } catch (err) {
         if (closed) return;
         stats.failures++;
@@ -114,7 +116,15 @@ export default fp(
         if (seconds <= b) stats.buckets.set(b, (stats.buckets.get(b) ?? 0) + 1);
       }
       const t0 = performance.now();
-      publish(model.applySample(sample, dockerView()));
+      let tick: Tick;
+      try {
+        tick = model.applySample(sample, dockerView());
+      } catch (err) {
+        needFull = true;
+        throw err;
+      }
+      needFull = false;
+      publish(tick);
       const applyMs = performance.now() - t0;
       stats.applySeconds += applyMs / 1000;
       stats.applyMaxMs = Math.max(stats.applyMaxMs, applyMs);

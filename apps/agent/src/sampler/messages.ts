@@ -1,11 +1,24 @@
 import type { HostHeadroom, PidsCgroup, ProcessRecord } from '@pidscope/procfs';
 
-/** Main thread → sampler worker. */
-export type SamplerRequest = { type: 'scan'; id: number };
+/** Main thread → sampler worker. `full`: the model lost track; send every process (Sample.full). */
+export type SamplerRequest = { type: 'scan'; id: number; full: boolean };
 
-/** One scan with everything read from /proc and the pids cgroups in the worker. */
-export interface SampleResult {
-  processes: ProcessRecord[];
+/**
+ * One tick's reading, as the model takes it: what changed in the process table since the
+ * previous sample, host headroom, and the pids cgroup of every container seen. The scanner knows
+ * what changed (it keeps an unchanged record's object), so only that crosses the thread boundary.
+ */
+export interface Sample {
+  /** Records new or changed since the previous sample, in scan order. */
+  changed: ProcessRecord[];
+  /** `pid:startTime` keys of the processes gone since the previous sample. */
+  removed: string[];
+  /**
+   * `changed` holds every process and `removed` is empty: anything else the model knows is gone.
+   * The first sample of a worker is full, so is the one after a failed sample, and any the model
+   * asks for.
+   */
+  full: boolean;
   at: number;
   durationMs: number;
   vanished: number;
@@ -14,18 +27,9 @@ export interface SampleResult {
   cgroups: Record<string, PidsCgroup | null>;
 }
 
-/**
- * A sample as it crosses the thread boundary: only the records that are new or changed since the
- * previous one (the scanner keeps an unchanged record's object), and the keys of those gone.
- */
-export interface SampleDelta extends Omit<SampleResult, 'processes'> {
-  changed: ProcessRecord[];
-  removed: string[];
-}
-
 /** Sampler worker → main thread. */
 export type SamplerResponse =
-  | { type: 'result'; id: number; delta: SampleDelta }
+  | { type: 'result'; id: number; sample: Sample }
   | { type: 'error'; id: number; message: string };
 
 export interface SamplerWorkerData {

@@ -1,11 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type {
-  SampleResult,
-  SamplerRequest,
-  SamplerResponse,
-  SamplerWorkerData,
-} from './messages.js';
-import { DeltaDecoder } from './sample.js';
+import type { Sample, SamplerRequest, SamplerResponse, SamplerWorkerData } from './messages.js';
 
 export class SamplerError extends Error {
   override name = 'SamplerError';
@@ -24,7 +18,7 @@ export interface SamplerOptions {
 }
 
 interface Pending {
-  resolve: (r: SampleResult) => void;
+  resolve: (s: Sample) => void;
   reject: (e: Error) => void;
 }
 
@@ -44,7 +38,6 @@ function startWorker(workerData: SamplerWorkerData): Worker {
 export class Sampler {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
-  readonly #decoder = new DeltaDecoder();
   readonly #timeoutMs: number;
   #nextId = 1;
   #closed = false;
@@ -57,8 +50,7 @@ export class Sampler {
       const p = this.#pending.get(res.id);
       if (!p) return;
       this.#pending.delete(res.id);
-      // Deltas are decoded in arrival order, the order the worker encoded them.
-      if (res.type === 'result') p.resolve(this.#decoder.decode(res.delta));
+      if (res.type === 'result') p.resolve(res.sample);
       else p.reject(new SamplerError(`scan failed: ${res.message}`));
     });
     this.#worker.on('error', (err) =>
@@ -69,7 +61,8 @@ export class Sampler {
     });
   }
 
-  scan(): Promise<SampleResult> {
+  /** The next sample; `full` asks for every process, not the changes (see Sample.full). */
+  scan(full = false): Promise<Sample> {
     if (this.#closed) return Promise.reject(new SamplerError('sampler is closed'));
     if (this.#broken) return Promise.reject(this.#broken);
     const id = this.#nextId++;
@@ -90,7 +83,7 @@ export class Sampler {
           reject(e);
         },
       });
-      const req: SamplerRequest = { type: 'scan', id };
+      const req: SamplerRequest = { type: 'scan', id, full };
       this.#worker.postMessage(req);
     });
   }

@@ -2,21 +2,25 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CgroupReader, ProcScanner, readHostHeadroom } from '@pidscope/procfs';
 import type { SamplerRequest, SamplerResponse, SamplerWorkerData } from './messages.js';
-import { DeltaEncoder, sample } from './sample.js';
+import { sample } from './sample.js';
 
 const { procRoot } = workerData as SamplerWorkerData;
 const scanner = new ProcScanner({ root: procRoot });
 const cgroups = new CgroupReader({ procRoot });
-const encoder = new DeltaEncoder();
 const port = parentPort;
 if (!port) throw new Error('sampler worker started outside a worker thread');
 
+// The model has seen nothing from this worker yet.
+let full = true;
 port.on('message', (req: SamplerRequest) => {
   let res: SamplerResponse;
   try {
-    const result = sample(scanner, cgroups, procRoot, readHostHeadroom);
-    res = { type: 'result', id: req.id, delta: encoder.encode(result) };
+    const s = sample(scanner, cgroups, procRoot, readHostHeadroom, full || req.full);
+    res = { type: 'result', id: req.id, sample: s };
+    full = false;
   } catch (err) {
+    // The scanner may have moved on past changes the model never got: send everything next time.
+    full = true;
     res = { type: 'error', id: req.id, message: err instanceof Error ? err.message : String(err) };
   }
   port.postMessage(res);

@@ -1,9 +1,9 @@
-import type { HostHeadroom, ProcessRecord } from '@pidscope/procfs';
-import type { DockerStatus } from '@pidscope/protocol';
+import { type HostHeadroom, type ProcessRecord, recordChanges } from '@pidscope/procfs';
+import { type DockerStatus, processKey } from '@pidscope/protocol';
 import { describe, expect, it } from 'vitest';
 import type { DockerContainer } from '../../src/model/containers.js';
 import { type DockerView, LiveModel } from '../../src/model/liveModel.js';
-import type { SampleResult } from '../../src/sampler/messages.js';
+import type { Sample } from '../../src/sampler/messages.js';
 import { CID, CNS, proc } from '../helpers/fixtures.js';
 
 const HOST: HostHeadroom = {
@@ -24,12 +24,27 @@ function record(p: Parameters<typeof proc>[0]): ProcessRecord {
   return rest;
 }
 
-function sample(
-  at: number,
-  processes: ProcessRecord[],
-  cgroups: SampleResult['cgroups'] = {},
-): SampleResult {
-  return { processes, at, durationMs: 5, vanished: 0, host: HOST, cgroups };
+/**
+ * Samples of whole process lists, one model's worth, as the scanner makes them: what changed
+ * since the previous list (records compared by identity), and the keys gone.
+ */
+function samples() {
+  let previous = new Map<number, ProcessRecord>();
+  return (at: number, processes: ProcessRecord[], cgroups: Sample['cgroups'] = {}): Sample => {
+    const next = new Map(processes.map((r) => [r.pid, r]));
+    const { changed, removed } = recordChanges(previous, next);
+    previous = next;
+    return {
+      changed,
+      removed: removed.map(processKey),
+      full: false,
+      at,
+      durationMs: 5,
+      vanished: 0,
+      host: HOST,
+      cgroups,
+    };
+  };
 }
 
 const noDocker: DockerView = { status: DOWN, containers: new Map() };
@@ -37,6 +52,7 @@ const noDocker: DockerView = { status: DOWN, containers: new Map() };
 describe('LiveModel', () => {
   it('bumps seq only on updates that change something', () => {
     const m = new LiveModel('vm', DOWN);
+    const sample = samples();
     const procs = [record({ pid: 1, ppid: 0 }), record({ pid: 10 })];
     const first = m.applySample(sample(1000, procs), noDocker);
     expect(first.state.seq).toBe(1);
@@ -52,6 +68,7 @@ describe('LiveModel', () => {
 
   it('keeps zombieSince from the scan that first saw the zombie', () => {
     const m = new LiveModel('vm', DOWN);
+    const sample = samples();
     const init = record({ pid: 1, ppid: 0 });
     m.applySample(sample(1000, [init, record({ pid: 10 })]), noDocker);
     m.applySample(sample(2000, [init, record({ pid: 10, state: 'Z' })]), noDocker);
@@ -64,6 +81,7 @@ describe('LiveModel', () => {
 
   it('joins Docker with attribution, keeps names while Docker is away, and drops stopped containers', () => {
     const m = new LiveModel('vm', UP);
+    const sample = samples();
     const init = record({
       pid: 5000,
       nsPids: [5000, 1],
@@ -125,6 +143,7 @@ describe('LiveModel', () => {
 
   it('publishes recorded events with the next update, with increasing ids', () => {
     const m = new LiveModel('vm', DOWN);
+    const sample = samples();
     m.applySample(sample(1000, [record({ pid: 1, ppid: 0 })]), noDocker);
     m.recordEvent({
       type: 'exited',
@@ -140,36 +159,61 @@ describe('LiveModel', () => {
   });
 });
 
+/** 41 process lists of a busy host: a first one, then 40 ticks of exits, changes and forks. */
+function busyHost(): ProcessRecord[][] {
+  let records = Array.from({ length: 200 }, (_, i) =>
+    record({ pid: i + 2, ppid: i < 20 ? 1 : 2 + (i % 20) }),
+  );
+  records.unshift(record({ pid: 1, ppid: 0 }));
+  const lists = [records];
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  let nextPid = 1000;
+  for (let t = 1; t <= 40; t++) {
+    records = records
+      .filter((r) => r.pid === 1 || rand(20) !== 0)
+      .map((r) => {
+        const roll = rand(30);
+        if (roll === 0) return { ...r, state: 'Z', cmdline: [] };
+        if (roll === 1) return { ...r, ppid: 1 };
+        if (roll === 2) return { ...r, rssBytes: r.rssBytes + 4096 };
+        return r;
+      });
+    for (let i = rand(5) + 1; i > 0; i--) records.push(record({ pid: nextPid++, ppid: 1 }));
+    lists.push(records);
+  }
+  return lists;
+}
+
 describe('LiveModel patches', () => {
   it('equal the protocol diff of the full states, tick after tick', async () => {
     const { diff } = await import('@pidscope/protocol');
     const m = new LiveModel('vm', DOWN);
-    let records = Array.from({ length: 200 }, (_, i) =>
-      record({ pid: i + 2, ppid: i < 20 ? 1 : 2 + (i % 20) }),
-    );
-    records.unshift(record({ pid: 1, ppid: 0 }));
-    m.applySample(sample(1000, records), noDocker);
-    let seed = 7;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
-    let nextPid = 1000;
-    for (let t = 1; t <= 40; t++) {
-      records = records
-        .filter((r) => r.pid === 1 || rand(20) !== 0)
-        .map((r) => {
-          const roll = rand(30);
-          if (roll === 0) return { ...r, state: 'Z', cmdline: [] };
-          if (roll === 1) return { ...r, ppid: 1 };
-          if (roll === 2) return { ...r, rssBytes: r.rssBytes + 4096 };
-          return r;
-        });
-      for (let i = rand(5) + 1; i > 0; i--) records.push(record({ pid: nextPid++, ppid: 1 }));
+    const sample = samples();
+    const [first, ...ticks] = busyHost();
+    m.applySample(sample(1000, first as ProcessRecord[]), noDocker);
+    for (const [t, records] of ticks.entries()) {
       const before = m.state;
-      const tick = m.applySample(sample(1000 + t * 1000, records), noDocker);
+      const tick = m.applySample(sample(2000 + t * 1000, records), noDocker);
       expect(tick.patch).not.toBeNull();
       expect(tick.patch).toEqual(diff(before, tick.state, tick.events));
+    }
+  });
+
+  it('are the same when some samples are full (a new sampler, or after a failed apply)', () => {
+    const byChanges = new LiveModel('vm', DOWN);
+    const mixed = new LiveModel('vm', DOWN);
+    const sample = samples();
+    for (const [t, records] of busyHost().entries()) {
+      const s = sample(1000 + t * 1000, records);
+      const a = byChanges.applySample(s, noDocker);
+      const full = t % 3 === 1 ? { ...s, changed: records, removed: [], full: true } : s;
+      const b = mixed.applySample(full, noDocker);
+      expect(b.patch).toEqual(a.patch);
+      expect(mixed.state).toEqual(byChanges.state);
     }
   });
 });

@@ -1,11 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HostHeadroom, ProcessRecord } from '@pidscope/procfs';
+import type { HostHeadroom, ProcessRecord, ScanResult } from '@pidscope/procfs';
 import { describe, expect, it } from 'vitest';
-import type { SampleResult } from '../../src/sampler/messages.js';
-import { DeltaDecoder, DeltaEncoder } from '../../src/sampler/sample.js';
+import { LiveModel } from '../../src/model/liveModel.js';
+import { sample } from '../../src/sampler/sample.js';
 import { Sampler, SamplerError } from '../../src/sampler/sampler.js';
 import { waitFor } from '../helpers/app.js';
 import { proc } from '../helpers/fixtures.js';
@@ -15,36 +24,69 @@ const rec = (pid: number, extra: Partial<ProcessRecord> = {}): ProcessRecord => 
   const { zombieSince: _z, ...r } = proc({ pid });
   return { ...r, ...extra };
 };
-const result = (processes: ProcessRecord[]): SampleResult => ({
-  processes,
-  at: 1,
-  durationMs: 1,
-  vanished: 0,
-  host,
-  cgroups: {},
+/** A scanner that answers with the given scans, one per call. */
+const scans = (...results: Omit<ScanResult, 'at' | 'durationMs' | 'vanished'>[]) => ({
+  scan: (): ScanResult => ({
+    ...(results.shift() as Omit<ScanResult, 'at' | 'durationMs' | 'vanished'>),
+    at: 1,
+    durationMs: 1,
+    vanished: 0,
+  }),
 });
+const noCgroups = { readPids: () => null };
+const headroom = () => host;
+const noDocker = {
+  status: { available: false, reason: 'none', version: null },
+  containers: new Map(),
+};
 
-describe('sample deltas', () => {
-  it('send only new and changed records and the keys of vanished ones, and decode to the full list', () => {
-    const enc = new DeltaEncoder();
-    const dec = new DeltaDecoder();
+describe('samples', () => {
+  it('send only new and changed records and the keys of vanished ones, and the model holds the full list', () => {
     const a = rec(1);
     const b = rec(2);
-    const first = enc.encode(result([a, b]));
-    expect(first.changed).toEqual([a, b]);
-    expect(dec.decode(structuredClone(first)).processes).toEqual([a, b]);
-
     const b2 = { ...b, state: 'Z' };
     const c = rec(3);
-    const second = enc.encode(result([a, b2, c]));
+    const scanner = scans(
+      { processes: [a, b], changed: [a, b], removed: [] },
+      { processes: [a, b2, c], changed: [b2, c], removed: [] },
+      { processes: [b2, c], changed: [], removed: [{ pid: 1, startTime: a.startTime }] },
+    );
+    const model = new LiveModel('vm', noDocker.status);
+    const next = (full = false) => {
+      const s = sample(scanner, noCgroups, '/proc', headroom, full);
+      model.applySample(structuredClone(s), noDocker);
+      return s;
+    };
+    const pids = () => model.state.processes.map((p) => p.pid);
+
+    const first = next(true);
+    expect(first.changed).toEqual([a, b]);
+    expect(first.full).toBe(true);
+    expect(pids()).toEqual([1, 2]);
+
+    const second = next();
     expect(second.changed).toEqual([b2, c]);
     expect(second.removed).toEqual([]);
-    expect(dec.decode(structuredClone(second)).processes).toEqual([a, b2, c]);
+    expect(pids()).toEqual([1, 2, 3]);
+    expect(model.findProcess(2)?.state).toBe('Z');
 
-    const third = enc.encode(result([b2, c]));
+    const third = next();
     expect(third.changed).toEqual([]);
     expect(third.removed).toEqual([`1:${a.startTime}`]);
-    expect(dec.decode(structuredClone(third)).processes).toEqual([b2, c]);
+    expect(pids()).toEqual([2, 3]);
+  });
+
+  it('a full sample carries every process of the scan, whatever changed', () => {
+    const a = rec(1);
+    const b = rec(2);
+    const s = sample(
+      scans({ processes: [a, b], changed: [b], removed: [{ pid: 9, startTime: 9 }] }),
+      noCgroups,
+      '/proc',
+      headroom,
+      true,
+    );
+    expect(s).toMatchObject({ changed: [a, b], removed: [], full: true });
   });
 
   it('a real worker scan of /proc finds this process', async () => {
@@ -52,12 +94,54 @@ describe('sample deltas', () => {
     try {
       const first = await s.scan();
       const second = await s.scan();
-      for (const r of [first, second]) {
-        expect(r.processes.find((p) => p.pid === process.pid)?.ppid).toBe(process.ppid);
-        expect(r.host.pidMax).toBeGreaterThan(0);
+      const third = await s.scan(true);
+      // The first sample of a worker is full; later ones carry changes only, unless asked.
+      expect(first.full).toBe(true);
+      expect(second.full).toBe(false);
+      expect(third.full).toBe(true);
+      for (const r of [first, third]) {
+        expect(r.changed.find((p) => p.pid === process.pid)?.ppid).toBe(process.ppid);
       }
+      for (const r of [first, second, third]) expect(r.host.pidMax).toBeGreaterThan(0);
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('a sampler after a failed scan', () => {
+  it('sends every process with the next sample, since its scanner moved on without the model', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pidscope-failing-proc-'));
+    const stat = (body: string) => writeFileSync(join(root, '1', 'stat'), body);
+    const good = `1 (init) S 0 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 0 2 18446744073709551615 4096 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0\n`;
+    mkdirSync(join(root, '1', 'ns'), { recursive: true });
+    mkdirSync(join(root, 'sys', 'kernel'), { recursive: true });
+    stat(good);
+    writeFileSync(
+      join(root, '1', 'status'),
+      'Name:\tinit\nState:\tS (sleeping)\nTgid:\t1\nPid:\t1\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nNSpid:\t1\nThreads:\t1\n',
+    );
+    writeFileSync(join(root, '1', 'cmdline'), 'init\0');
+    writeFileSync(join(root, '1', 'cgroup'), '0::/\n');
+    symlinkSync('pid:[4026531836]', join(root, '1', 'ns', 'pid'));
+    writeFileSync(join(root, 'sys', 'kernel', 'pid_max'), '32768\n');
+    writeFileSync(join(root, 'sys', 'kernel', 'threads-max'), '60000\n');
+    writeFileSync(join(root, 'loadavg'), '0.00 0.00 0.00 1/50 1\n');
+    const s = new Sampler(root);
+    try {
+      expect((await s.scan()).changed.map((p) => p.pid)).toEqual([1]);
+      expect(await s.scan()).toMatchObject({ changed: [], full: false });
+      stat('1 (broken S 1\n');
+      const err = await s.scan().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SamplerError);
+      expect((err as SamplerError).fatal).toBe(false);
+      stat(good);
+      const after = await s.scan();
+      expect(after.full).toBe(true);
+      expect(after.changed.map((p) => p.pid)).toEqual([1]);
+    } finally {
+      await s.close();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
