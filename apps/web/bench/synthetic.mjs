@@ -4,6 +4,7 @@
 // start and exit, memory moves, now and then a zombie appears or an orphan is adopted.
 
 import { inContainerPid } from '@pidscope/protocol';
+import { TEST_HOST_PID_NS, testProcess } from '@pidscope/protocol/testing';
 
 const HEX = '0123456789abcdef';
 
@@ -32,10 +33,9 @@ export function createSyntheticHost({ processes = 5000, containers = 24, seed = 
   const add = (ppid, comm, extra = {}) => {
     const pid = nextPid++;
     clock += 1;
-    const p = {
+    const p = testProcess({
       pid,
       ppid,
-      state: 'S',
       comm,
       cmdline: extra.kernelThread ? [] : [comm, ...(extra.args ?? [])],
       startTime: clock,
@@ -43,12 +43,11 @@ export function createSyntheticHost({ processes = 5000, containers = 24, seed = 
       uid: extra.uid ?? 0,
       kernelThread: extra.kernelThread ?? false,
       nsPids: extra.nsPids ?? [pid],
-      pidNs: extra.pidNs ?? 4026531836,
+      pidNs: extra.pidNs ?? TEST_HOST_PID_NS,
       containerId: extra.containerId ?? null,
       runtime: extra.containerId ? 'docker' : null,
       rssBytes: extra.kernelThread ? 0 : Math.floor(rand() * 200_000_000),
-      zombieSince: null,
-    };
+    });
     procs.set(pid, p);
     return p;
   };

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testRecord } from '@pidscope/protocol/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CgroupReader, type ProcessRecord } from '../src/index.js';
 
@@ -21,20 +22,7 @@ function group(path: string, files: Record<string, string>): void {
 }
 
 const record = (over: Partial<ProcessRecord>): ProcessRecord => ({
-  pid: 100,
-  ppid: 1,
-  state: 'S',
-  comm: 'x',
-  cmdline: [],
-  startTime: 1,
-  threads: 1,
-  uid: 0,
-  kernelThread: false,
-  nsPids: [100, 1],
-  pidNs: 1,
-  containerId: ID,
-  runtime: 'docker',
-  rssBytes: 0,
+  ...testRecord({ pid: 100, nsPids: [100, 1], containerId: ID, runtime: 'docker' }),
   pidsCgroup: null,
   unifiedCgroup: `/system.slice/docker-${ID}.scope`,
   ...over,

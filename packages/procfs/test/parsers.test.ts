@@ -1,3 +1,4 @@
+import { testRecord } from '@pidscope/protocol/testing';
 import { describe, expect, it } from 'vitest';
 import {
   cgroupPathFor,
@@ -383,23 +384,8 @@ describe('pids cgroup files', () => {
 });
 
 describe('computeHostHeadroom', () => {
-  const p = (over: Partial<ProcessRecord>): ProcessRecord => ({
-    pid: 1,
-    ppid: 0,
-    state: 'S',
-    comm: 'x',
-    cmdline: [],
-    startTime: 1,
-    threads: 1,
-    uid: 0,
-    kernelThread: false,
-    nsPids: [1],
-    pidNs: 1,
-    containerId: null,
-    runtime: null,
-    rssBytes: 0,
-    ...over,
-  });
+  const p = (over: Partial<ProcessRecord>): ProcessRecord =>
+    testRecord({ pid: 1, ppid: 0, ...over });
 
   it('is min(pid_max − 300, threads-max) − tasks, with zombies and kernel threads counted', () => {
     const procs = [

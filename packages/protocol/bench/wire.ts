@@ -17,6 +17,7 @@ import {
   parseServerMessage,
   type State,
 } from '../src/index.js';
+import { TEST_HOST_PID_NS, testProcess } from '../src/testing.js';
 
 const PROCESSES = 3_000;
 const CHURN = 30; // 1%: exits per tick, and as many new processes
@@ -74,7 +75,7 @@ function newProcess(): Process {
   const pid = nextPid;
   nextPid += 1 + int(3);
   clock += 1 + int(50);
-  return {
+  return testProcess({
     pid,
     ppid: 1 + int(pid - 1),
     state: random() < 0.9 ? 'S' : 'R',
@@ -83,14 +84,12 @@ function newProcess(): Process {
     startTime: clock,
     threads: 1 + int(8),
     uid: random() < 0.5 ? 0 : 1000,
-    kernelThread: false,
     nsPids: c ? [pid, 1 + int(300)] : [pid],
-    pidNs: c ? c.pidNs : 4026531836,
+    pidNs: c ? c.pidNs : TEST_HOST_PID_NS,
     containerId: c ? c.id : null,
     runtime: c ? 'docker' : null,
     rssBytes: 4096 * (100 + int(100_000)),
-    zombieSince: null,
-  };
+  });
 }
 
 function initial(): State {

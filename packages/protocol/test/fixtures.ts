@@ -1,24 +1,8 @@
 import type { Container, Host, Process, State } from '../src/index.js';
+import { testProcess } from '../src/testing.js';
 
 export function proc(pid: number, startTime: number, over: Partial<Process> = {}): Process {
-  return {
-    pid,
-    ppid: 1,
-    state: 'S',
-    comm: 'sleep',
-    cmdline: ['sleep', '1000'],
-    startTime,
-    threads: 1,
-    uid: 0,
-    kernelThread: false,
-    nsPids: [pid],
-    pidNs: 4026531836,
-    containerId: null,
-    runtime: null,
-    rssBytes: 1_048_576,
-    zombieSince: null,
-    ...over,
-  };
+  return testProcess({ pid, startTime, ...over });
 }
 
 export function container(id: string, over: Partial<Container> = {}): Container {

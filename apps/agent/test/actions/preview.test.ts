@@ -1,5 +1,6 @@
 import { signalMaskHas } from '@pidscope/procfs';
 import type { Container, Process } from '@pidscope/protocol';
+import { testProcess } from '@pidscope/protocol/testing';
 import { describe, expect, it } from 'vitest';
 import { bearerMatches, tokenId } from '../../src/actions/auth.js';
 import { refuse } from '../../src/actions/guard.js';
@@ -11,21 +12,15 @@ const NS = 4026532200;
 const CID = 'c'.repeat(64);
 
 function proc(p: Partial<Process> & Pick<Process, 'pid' | 'ppid' | 'comm'>): Process {
-  return {
-    state: 'S',
+  return testProcess({
     cmdline: [p.comm],
     startTime: p.pid * 10,
-    threads: 1,
-    uid: 0,
-    kernelThread: false,
-    nsPids: [p.pid],
     pidNs: NS,
     containerId: CID,
     runtime: 'docker',
     rssBytes: 0,
-    zombieSince: null,
     ...p,
-  };
+  });
 }
 
 function target(p: Process, extra: Partial<Target> = {}): Target {

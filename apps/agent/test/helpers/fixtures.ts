@@ -1,25 +1,4 @@
-import type { Container, Process } from '@pidscope/protocol';
-
-/** A process record with defaults; identity = pid + startTime. */
-export function proc(p: Partial<Process> & { pid: number }): Process {
-  return {
-    ppid: 1,
-    state: 'S',
-    comm: 'sleep',
-    cmdline: ['sleep', '600'],
-    startTime: 1000 + p.pid,
-    threads: 1,
-    uid: 0,
-    kernelThread: false,
-    nsPids: [p.pid],
-    pidNs: 4026531836,
-    containerId: null,
-    runtime: null,
-    rssBytes: 4096,
-    zombieSince: null,
-    ...p,
-  };
-}
+import type { Container } from '@pidscope/protocol';
 
 export const CID = 'a'.repeat(64);
 export const CNS = 4026532500;

@@ -1,8 +1,9 @@
 import type { Process } from '@pidscope/protocol';
 import { processKey } from '@pidscope/protocol';
+import { testProcess } from '@pidscope/protocol/testing';
 import { describe, expect, it } from 'vitest';
 import { containerEvents, processEvents, reaperKind } from '../../src/model/events.js';
-import { CID, CNS, container, proc } from '../helpers/fixtures.js';
+import { CID, CNS, container } from '../helpers/fixtures.js';
 
 const map = (ps: Process[]) => new Map(ps.map((p) => [processKey(p), p]));
 const byPid = (ps: Process[]) => new Map(ps.map((p) => [p.pid, p]));
@@ -13,8 +14,14 @@ function events(prev: Process[], next: Process[]) {
 
 describe('processEvents', () => {
   it('zombie-appeared when a process turns Z, with container and in-container PID', () => {
-    const init = proc({ pid: 50, nsPids: [50, 1], pidNs: CNS, containerId: CID });
-    const before = proc({ pid: 51, ppid: 50, nsPids: [51, 7], pidNs: CNS, containerId: CID });
+    const init = testProcess({ pid: 50, nsPids: [50, 1], pidNs: CNS, containerId: CID });
+    const before = testProcess({
+      pid: 51,
+      ppid: 50,
+      nsPids: [51, 7],
+      pidNs: CNS,
+      containerId: CID,
+    });
     const after = { ...before, state: 'Z', cmdline: [] };
     const [e, ...rest] = events([init, before], [init, after]);
     expect(rest).toEqual([]);
@@ -29,14 +36,14 @@ describe('processEvents', () => {
   });
 
   it('zombie-appeared for a process first seen already as a zombie', () => {
-    expect(events([], [proc({ pid: 60, state: 'Z' })]).map((e) => e.type)).toEqual([
+    expect(events([], [testProcess({ pid: 60, state: 'Z' })]).map((e) => e.type)).toEqual([
       'zombie-appeared',
     ]);
   });
 
   it('zombie-reaped when a zombie goes, exited when a live process goes', () => {
-    const z = proc({ pid: 61, state: 'Z' });
-    const live = proc({ pid: 62 });
+    const z = testProcess({ pid: 61, state: 'Z' });
+    const live = testProcess({ pid: 62 });
     expect(events([z, live], []).map((e) => [e.type, e.pid])).toEqual([
       ['zombie-reaped', 61],
       ['exited', 62],
@@ -44,18 +51,18 @@ describe('processEvents', () => {
   });
 
   it('a reused PID with a new start time is an exit plus a new process, not a change', () => {
-    const old = proc({ pid: 70, startTime: 1 });
-    const reused = proc({ pid: 70, startTime: 2, ppid: 99 });
+    const old = testProcess({ pid: 70, startTime: 1 });
+    const reused = testProcess({ pid: 70, startTime: 2, ppid: 99 });
     expect(events([old], [reused]).map((e) => e.type)).toEqual(['exited']);
   });
 
   it('ignores kernel threads that come and go', () => {
-    expect(events([proc({ pid: 80, kernelThread: true, ppid: 2 })], [])).toEqual([]);
+    expect(events([testProcess({ pid: 80, kernelThread: true, ppid: 2 })], [])).toEqual([]);
   });
 
   it('reparented with old and new parent and the kind of reaper', () => {
-    const hostInit = proc({ pid: 1, ppid: 0, comm: 'systemd' });
-    const child = proc({ pid: 90, ppid: 89 });
+    const hostInit = testProcess({ pid: 1, ppid: 0, comm: 'systemd' });
+    const child = testProcess({ pid: 90, ppid: 89 });
     const [e] = events([hostInit, child], [hostInit, { ...child, ppid: 1 }]);
     expect(e).toMatchObject({
       type: 'reparented',
@@ -68,22 +75,27 @@ describe('processEvents', () => {
 });
 
 describe('reaperKind', () => {
-  const hostInit = proc({ pid: 1, ppid: 0 });
-  const nsInit = proc({ pid: 50, nsPids: [50, 1], pidNs: CNS });
-  const shim = proc({ pid: 40, comm: 'containerd-shim' });
-  const child = proc({ pid: 51, nsPids: [51, 7], pidNs: CNS });
+  const hostInit = testProcess({ pid: 1, ppid: 0 });
+  const nsInit = testProcess({ pid: 50, nsPids: [50, 1], pidNs: CNS });
+  const shim = testProcess({ pid: 40, comm: 'containerd-shim' });
+  const child = testProcess({ pid: 51, nsPids: [51, 7], pidNs: CNS });
   it.each([
-    ['host PID 1', { ...proc({ pid: 91 }), ppid: 1 }, hostInit, 'host-init'],
+    ['host PID 1', { ...testProcess({ pid: 91 }), ppid: 1 }, hostInit, 'host-init'],
     ["its namespace's PID 1", { ...child, ppid: 50 }, nsInit, 'namespace-init'],
-    ['another process (subreaper)', { ...proc({ pid: 92 }), ppid: 40 }, shim, 'subreaper'],
-    ['a PID 1 of another namespace', { ...proc({ pid: 93 }), ppid: 50 }, nsInit, 'subreaper'],
+    ['another process (subreaper)', { ...testProcess({ pid: 92 }), ppid: 40 }, shim, 'subreaper'],
+    [
+      'a PID 1 of another namespace',
+      { ...testProcess({ pid: 93 }), ppid: 50 },
+      nsInit,
+      'subreaper',
+    ],
   ] as const)('new parent is %s', (_what, c, parent, kind) => {
     expect(reaperKind(c, parent)).toBe(kind);
   });
 });
 
 describe('containerEvents', () => {
-  const initOf = () => proc({ pid: 5000, startTime: 77, comm: 'sleep' });
+  const initOf = () => testProcess({ pid: 5000, startTime: 77, comm: 'sleep' });
   it('container-started and container-stopped from the set of containers', () => {
     const c = container();
     const started = containerEvents(new Map(), new Map([[c.id, c]]), 1, initOf);

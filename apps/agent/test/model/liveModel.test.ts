@@ -1,10 +1,11 @@
 import { type HostHeadroom, type ProcessRecord, recordChanges } from '@pidscope/procfs';
 import { type DockerStatus, processKey } from '@pidscope/protocol';
+import { testRecord } from '@pidscope/protocol/testing';
 import { describe, expect, it } from 'vitest';
 import type { DockerContainer } from '../../src/model/containers.js';
 import { type DockerView, LiveModel } from '../../src/model/liveModel.js';
 import type { Sample } from '../../src/sampler/messages.js';
-import { CID, CNS, proc } from '../helpers/fixtures.js';
+import { CID, CNS } from '../helpers/fixtures.js';
 
 const HOST: HostHeadroom = {
   pidMax: 32768,
@@ -18,11 +19,6 @@ const HOST: HostHeadroom = {
 };
 const UP: DockerStatus = { available: true, reason: null, version: '20.10' };
 const DOWN: DockerStatus = { available: false, reason: 'connect ENOENT /x.sock', version: null };
-
-function record(p: Parameters<typeof proc>[0]): ProcessRecord {
-  const { zombieSince: _z, ...rest } = proc(p);
-  return rest;
-}
 
 /**
  * Samples of whole process lists, one model's worth, as the scanner makes them: what changed
@@ -53,14 +49,14 @@ describe('LiveModel', () => {
   it('bumps seq only on updates that change something', () => {
     const m = new LiveModel('vm', DOWN);
     const sample = samples();
-    const procs = [record({ pid: 1, ppid: 0 }), record({ pid: 10 })];
+    const procs = [testRecord({ pid: 1, ppid: 0 }), testRecord({ pid: 10 })];
     const first = m.applySample(sample(1000, procs), noDocker);
     expect(first.state.seq).toBe(1);
     expect(first.events).toEqual([]);
     const same = m.applySample(sample(2000, procs), noDocker);
     expect(same.patch).toBeNull();
     expect(m.state.seq).toBe(1);
-    const changed = m.applySample(sample(3000, [...procs, record({ pid: 11 })]), noDocker);
+    const changed = m.applySample(sample(3000, [...procs, testRecord({ pid: 11 })]), noDocker);
     expect(changed.state.seq).toBe(2);
     expect(changed.patch).toMatchObject({ seq: 2, baseSeq: 1 });
     expect(changed.patch?.added.map((p) => p.pid)).toEqual([11]);
@@ -69,10 +65,10 @@ describe('LiveModel', () => {
   it('keeps zombieSince from the scan that first saw the zombie', () => {
     const m = new LiveModel('vm', DOWN);
     const sample = samples();
-    const init = record({ pid: 1, ppid: 0 });
-    m.applySample(sample(1000, [init, record({ pid: 10 })]), noDocker);
-    m.applySample(sample(2000, [init, record({ pid: 10, state: 'Z' })]), noDocker);
-    m.applySample(sample(3000, [init, record({ pid: 10, state: 'Z' })]), noDocker);
+    const init = testRecord({ pid: 1, ppid: 0 });
+    m.applySample(sample(1000, [init, testRecord({ pid: 10 })]), noDocker);
+    m.applySample(sample(2000, [init, testRecord({ pid: 10, state: 'Z' })]), noDocker);
+    m.applySample(sample(3000, [init, testRecord({ pid: 10, state: 'Z' })]), noDocker);
     expect(m.findProcess(10)?.zombieSince).toBe(2000);
     expect(m.zombieAnalysis(10, 5000)).toMatchObject({ zombieSince: 2000, ageMs: 3000 });
     expect(m.events(0).map((e) => [e.type, e.pid, e.at])).toEqual([['zombie-appeared', 10, 2000]]);
@@ -82,7 +78,7 @@ describe('LiveModel', () => {
   it('joins Docker with attribution, keeps names while Docker is away, and drops stopped containers', () => {
     const m = new LiveModel('vm', UP);
     const sample = samples();
-    const init = record({
+    const init = testRecord({
       pid: 5000,
       nsPids: [5000, 1],
       pidNs: CNS,
@@ -110,12 +106,12 @@ describe('LiveModel', () => {
       labels: { a: 'b' },
     };
     const docker: DockerView = { status: UP, containers: new Map([[CID, d]]) };
-    m.applySample(sample(1000, [record({ pid: 1, ppid: 0 })]), {
+    m.applySample(sample(1000, [testRecord({ pid: 1, ppid: 0 })]), {
       status: UP,
       containers: new Map(),
     });
     const started = m.applySample(
-      sample(2000, [record({ pid: 1, ppid: 0 }), init], { [CID]: cg }),
+      sample(2000, [testRecord({ pid: 1, ppid: 0 }), init], { [CID]: cg }),
       docker,
     );
     expect(m.container(CID)).toMatchObject({
@@ -133,7 +129,7 @@ describe('LiveModel', () => {
     expect(away.patch?.docker).toEqual(DOWN);
     expect(m.container(CID)?.name).toBe('web');
 
-    const stopped = m.applySample(sample(3000, [record({ pid: 1, ppid: 0 })]), {
+    const stopped = m.applySample(sample(3000, [testRecord({ pid: 1, ppid: 0 })]), {
       status: DOWN,
       containers: docker.containers,
     });
@@ -144,7 +140,7 @@ describe('LiveModel', () => {
   it('publishes recorded events with the next update, with increasing ids', () => {
     const m = new LiveModel('vm', DOWN);
     const sample = samples();
-    m.applySample(sample(1000, [record({ pid: 1, ppid: 0 })]), noDocker);
+    m.applySample(sample(1000, [testRecord({ pid: 1, ppid: 0 })]), noDocker);
     m.recordEvent({
       type: 'exited',
       at: 1500,
@@ -162,9 +158,9 @@ describe('LiveModel', () => {
 /** 41 process lists of a busy host: a first one, then 40 ticks of exits, changes and forks. */
 function busyHost(): ProcessRecord[][] {
   let records = Array.from({ length: 200 }, (_, i) =>
-    record({ pid: i + 2, ppid: i < 20 ? 1 : 2 + (i % 20) }),
+    testRecord({ pid: i + 2, ppid: i < 20 ? 1 : 2 + (i % 20) }),
   );
-  records.unshift(record({ pid: 1, ppid: 0 }));
+  records.unshift(testRecord({ pid: 1, ppid: 0 }));
   const lists = [records];
   let seed = 7;
   const rand = (n: number) => {
@@ -182,7 +178,7 @@ function busyHost(): ProcessRecord[][] {
         if (roll === 2) return { ...r, rssBytes: r.rssBytes + 4096 };
         return r;
       });
-    for (let i = rand(5) + 1; i > 0; i--) records.push(record({ pid: nextPid++, ppid: 1 }));
+    for (let i = rand(5) + 1; i > 0; i--) records.push(testRecord({ pid: nextPid++, ppid: 1 }));
     lists.push(records);
   }
   return lists;

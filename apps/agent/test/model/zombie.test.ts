@@ -1,7 +1,8 @@
 import { type Container, isNamespaceInit, type Process } from '@pidscope/protocol';
+import { testProcess } from '@pidscope/protocol/testing';
 import { describe, expect, it } from 'vitest';
 import { analyseZombie } from '../../src/model/zombie.js';
-import { CID, CNS, container, proc } from '../helpers/fixtures.js';
+import { CID, CNS, container } from '../helpers/fixtures.js';
 
 const HOST_NS = 4026531836;
 
@@ -16,15 +17,21 @@ function ctx(processes: Process[], containers: Container[] = [], now = 10_000) {
   };
 }
 
-const hostInit = proc({ pid: 1, ppid: 0, comm: 'systemd', cmdline: ['/sbin/init'] });
+const hostInit = testProcess({ pid: 1, ppid: 0, comm: 'systemd', cmdline: ['/sbin/init'] });
 const inContainer = (p: Partial<Process> & { pid: number; nsPid: number }) => {
   const { nsPid, ...rest } = p;
-  return proc({ ...rest, nsPids: [p.pid, nsPid], pidNs: CNS, containerId: CID, runtime: 'docker' });
+  return testProcess({
+    ...rest,
+    nsPids: [p.pid, nsPid],
+    pidNs: CNS,
+    containerId: CID,
+    runtime: 'docker',
+  });
 };
 
 describe('analyseZombie', () => {
   it('is null for a process that is not a zombie', () => {
-    expect(analyseZombie(proc({ pid: 10 }), ctx([hostInit]))).toBeNull();
+    expect(analyseZombie(testProcess({ pid: 10 }), ctx([hostInit]))).toBeNull();
   });
 
   it('blames a container PID 1 that does not reap: restart with --init', () => {
@@ -111,8 +118,8 @@ describe('analyseZombie', () => {
   });
 
   it('on the host: blames the parent and names host PID 1', () => {
-    const parent = proc({ pid: 300, ppid: 1, comm: 'leaky', cmdline: ['./leaky'] });
-    const z = proc({ pid: 301, ppid: 300, state: 'Z', cmdline: [], pidNs: HOST_NS });
+    const parent = testProcess({ pid: 300, ppid: 1, comm: 'leaky', cmdline: ['./leaky'] });
+    const z = testProcess({ pid: 301, ppid: 300, state: 'Z', cmdline: [], pidNs: HOST_NS });
     const a = analyseZombie(z, ctx([hostInit, parent, z]));
     expect(a).toMatchObject({
       nsPid: null,
@@ -125,7 +132,7 @@ describe('analyseZombie', () => {
   });
 
   it('whose parent is host PID 1: lazy reaping, judge by age', () => {
-    const z = proc({ pid: 301, ppid: 1, state: 'Z', zombieSince: 9500 });
+    const z = testProcess({ pid: 301, ppid: 1, state: 'Z', zombieSince: 9500 });
     const a = analyseZombie(z, ctx([hostInit, z]));
     expect(a?.parent).toMatchObject({ pid: 1, isHostInit: true });
     expect(a?.fix).toMatch(/reaps lazily/);

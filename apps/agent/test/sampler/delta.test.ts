@@ -11,19 +11,15 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HostHeadroom, ProcessRecord, ScanResult } from '@pidscope/procfs';
+import type { HostHeadroom, ScanResult } from '@pidscope/procfs';
+import { testRecord } from '@pidscope/protocol/testing';
 import { describe, expect, it } from 'vitest';
 import { LiveModel } from '../../src/model/liveModel.js';
 import { sample } from '../../src/sampler/sample.js';
 import { Sampler, SamplerError } from '../../src/sampler/sampler.js';
 import { waitFor } from '../helpers/app.js';
-import { proc } from '../helpers/fixtures.js';
 
 const host = {} as HostHeadroom;
-const rec = (pid: number, extra: Partial<ProcessRecord> = {}): ProcessRecord => {
-  const { zombieSince: _z, ...r } = proc({ pid });
-  return { ...r, ...extra };
-};
 /** A scanner that answers with the given scans, one per call. */
 const scans = (...results: Omit<ScanResult, 'at' | 'durationMs' | 'vanished'>[]) => ({
   scan: (): ScanResult => ({
@@ -42,10 +38,10 @@ const noDocker = {
 
 describe('samples', () => {
   it('send only new and changed records and the keys of vanished ones, and the model holds the full list', () => {
-    const a = rec(1);
-    const b = rec(2);
+    const a = testRecord({ pid: 1 });
+    const b = testRecord({ pid: 2 });
     const b2 = { ...b, state: 'Z' };
-    const c = rec(3);
+    const c = testRecord({ pid: 3 });
     const scanner = scans(
       { processes: [a, b], changed: [a, b], removed: [] },
       { processes: [a, b2, c], changed: [b2, c], removed: [] },
@@ -77,8 +73,8 @@ describe('samples', () => {
   });
 
   it('a full sample carries every process of the scan, whatever changed', () => {
-    const a = rec(1);
-    const b = rec(2);
+    const a = testRecord({ pid: 1 });
+    const b = testRecord({ pid: 2 });
     const s = sample(
       scans({ processes: [a, b], changed: [b], removed: [{ pid: 9, startTime: 9 }] }),
       noCgroups,

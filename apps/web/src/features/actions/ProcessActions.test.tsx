@@ -1,26 +1,18 @@
 import type { Process } from '@pidscope/protocol';
+import { testProcess } from '@pidscope/protocol/testing';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProcessActions } from './ProcessActions.js';
 
-const proc = (over: Partial<Process> = {}): Process => ({
-  pid: 4425,
-  ppid: 4400,
-  state: 'S',
-  comm: 'sleep',
-  cmdline: ['sleep', '1000'],
-  startTime: 123456,
-  threads: 1,
-  uid: 0,
-  kernelThread: false,
-  nsPids: [4425],
-  pidNs: 4026531836,
-  containerId: null,
-  runtime: null,
-  rssBytes: 0,
-  zombieSince: null,
-  ...over,
-});
+const proc = (over: Partial<Process> = {}): Process =>
+  testProcess({
+    pid: 4425,
+    ppid: 4400,
+    cmdline: ['sleep', '1000'],
+    startTime: 123456,
+    rssBytes: 0,
+    ...over,
+  });
 
 interface Call {
   url: string;
