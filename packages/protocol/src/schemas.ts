@@ -133,6 +133,9 @@ export const EventType = Type.Union([
 ]);
 export type EventType = Static<typeof EventType>;
 
+/** Every event type, in the schema's order: a new type is one literal above. */
+export const EVENT_TYPES: readonly EventType[] = EventType.anyOf.map((t) => t.const);
+
 export const ReaperKind = Type.Union([
   Type.Literal('namespace-init'),
   Type.Literal('subreaper'),

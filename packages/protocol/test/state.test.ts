@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import {
   compareProcesses,
+  EVENT_TYPES,
   inContainerPid,
+  isEvent,
   isNamespaceInit,
   isState,
   normalizeState,
@@ -83,5 +85,22 @@ describe('NSpid chain', () => {
     expect(isNamespaceInit(proc(4430, 1, { nsPids: [4430, 7] }))).toBe(false);
     // The host's own PID 1 is not a nested namespace's init.
     expect(isNamespaceInit(proc(1, 1, { nsPids: [1] }))).toBe(false);
+  });
+});
+
+describe('event types', () => {
+  test('EVENT_TYPES lists the types an event may have, and no other', () => {
+    const event = (type: string) => ({
+      id: 1,
+      type,
+      at: 1,
+      pid: 1,
+      startTime: 1,
+      containerId: null,
+      message: '',
+    });
+    expect(EVENT_TYPES).toContain('zombie-appeared');
+    for (const type of EVENT_TYPES) expect(isEvent(event(type))).toBe(true);
+    expect(isEvent(event('zombie-vanished'))).toBe(false);
   });
 });

@@ -1,17 +1,7 @@
-import type { Event, EventType } from '@pidscope/protocol';
+import { EVENT_TYPES, type Event, type EventType } from '@pidscope/protocol';
 import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { formatClock } from '../model/labels.js';
 import './EventTimeline.css';
-
-export const EVENT_TYPES: readonly EventType[] = [
-  'zombie-appeared',
-  'zombie-reaped',
-  'reparented',
-  'exited',
-  'container-started',
-  'container-stopped',
-  'pids-limit-hit',
-];
 
 const TITLES: Record<EventType, string> = {
   'zombie-appeared': 'zombie',
