@@ -1,6 +1,7 @@
 import type { Container, Process, ZombieAnalysis } from '@pidscope/protocol';
+import { inContainerPid } from '@pidscope/protocol';
 import { type ReactNode, useEffect, useState } from 'react';
-import { keyOf, nsPidOf, shortId } from '../model/keys.js';
+import { keyOf, shortId } from '../model/keys.js';
 import { formatBytes, formatDuration, stateName } from '../model/labels.js';
 import { fetchProcess } from '../net/api.js';
 import './Details.css';
@@ -56,7 +57,7 @@ function useAnalysis(p: Process | null, token: string | null) {
 }
 
 function ProcLink({ p, onSelect }: { p: Process; onSelect(key: string): void }) {
-  const ns = nsPidOf(p);
+  const ns = inContainerPid(p);
   return (
     <button type="button" className="linklike" onClick={() => onSelect(keyOf(p))}>
       {p.comm} {p.pid}
@@ -84,7 +85,7 @@ export function Details(props: Props) {
       </section>
     );
   }
-  const ns = nsPidOf(p);
+  const ns = inContainerPid(p);
   return (
     <section
       className={p.state === 'Z' ? 'panel details zombie' : 'panel details'}

@@ -49,9 +49,6 @@ export function lowerBoundOf(
   return lo;
 }
 
-/** The in-container PID (innermost NSpid) when the process lives in a nested PID namespace. */
-export { inContainerPid as nsPidOf } from '@pidscope/protocol';
-
 export function shortId(containerId: string): string {
   return containerId.slice(0, 12);
 }

@@ -1,10 +1,10 @@
 import type { Process } from '@pidscope/protocol';
-import { nsPidOf } from './keys.js';
+import { inContainerPid } from '@pidscope/protocol';
 
 /** The accessible name of a drawn process: "sleep, PID 4425, container PID 1, zombie". */
 export function processLabel(p: Process): string {
   const parts = [p.comm || '?', `PID ${p.pid}`];
-  const ns = nsPidOf(p);
+  const ns = inContainerPid(p);
   if (ns !== null) parts.push(`container PID ${ns}`);
   if (p.state === 'Z') parts.push('zombie');
   return parts.join(', ');

@@ -1,5 +1,6 @@
 import type { Process } from '@pidscope/protocol';
-import { keyOf, nsPidOf } from './keys.js';
+import { inContainerPid } from '@pidscope/protocol';
+import { keyOf } from './keys.js';
 import type { LayoutFilter } from './layout.js';
 
 /**
@@ -12,7 +13,7 @@ export function findMatches(processes: readonly Process[], query: string): Set<s
   if (!q) return out;
   if (/^\d+$/.test(q)) {
     const n = Number(q);
-    for (const p of processes) if (p.pid === n || nsPidOf(p) === n) out.add(keyOf(p));
+    for (const p of processes) if (p.pid === n || inContainerPid(p) === n) out.add(keyOf(p));
     return out;
   }
   for (const p of processes) {

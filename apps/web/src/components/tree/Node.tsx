@@ -1,6 +1,6 @@
 import type { Process } from '@pidscope/protocol';
+import { inContainerPid } from '@pidscope/protocol';
 import { memo } from 'react';
-import { nsPidOf } from '../../model/keys.js';
 import { formatDuration, processLabel } from '../../model/labels.js';
 
 interface NodeProps {
@@ -57,7 +57,7 @@ const NodeBody = memo(function NodeBody(props: {
   onToggle(key: string, expand: boolean): void;
 }) {
   const { process: p, nodeKey, hasChildren, onToggle } = props;
-  const ns = nsPidOf(p);
+  const ns = inContainerPid(p);
   return (
     <>
       <title>{p.cmdline.length ? p.cmdline.join(' ') : `[${p.comm}]`}</title>
@@ -97,7 +97,7 @@ const NodeBody = memo(function NodeBody(props: {
 
 export const Node = memo(function Node(props: NodeProps) {
   const { process: p, nodeKey, onSelect, onToggle } = props;
-  const ns = nsPidOf(p);
+  const ns = inContainerPid(p);
   const zombie = p.state === 'Z';
   const classes = ['node'];
   if (p.containerId) classes.push('in-container');
