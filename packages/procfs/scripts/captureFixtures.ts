@@ -80,7 +80,7 @@ function copyProcess(pid: number): void {
 }
 
 function copyRootFiles(): void {
-  for (const name of ['loadavg', 'sys/kernel/pid_max', 'sys/kernel/threads-max']) {
+  for (const name of ['loadavg', 'stat', 'sys/kernel/pid_max', 'sys/kernel/threads-max']) {
     mkdirSync(dirname(join(procOut, name)), { recursive: true });
     writeFileSync(join(procOut, name), readFileSync(`/proc/${name}`));
   }

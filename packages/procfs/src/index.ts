@@ -66,3 +66,4 @@ export {
   recordChanges,
   type ScanResult,
 } from './scanner.js';
+export { parseStat, readStat, type Stat } from './stat.js';

@@ -13,6 +13,7 @@ import {
   readPidLimits,
   readPidStatus,
   readProcess,
+  readStat,
   signalMaskHas,
 } from '../src/index.js';
 
@@ -181,6 +182,13 @@ describe('captured /proc tree', () => {
     expect(readPidEnviron(roles.environ.pid, root)).toEqual(roles.environ.entries);
     expect(readPidEnviron(roles.hostZombie.pid, root)).toBeNull();
     expect(readPidEnviron(roles.kernelThread, root)).toBeNull();
+  });
+
+  it('reads the forks since boot from the captured stat', () => {
+    const line = readFileSync(join(root, 'stat'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('processes '));
+    expect(readStat(root)).toEqual({ processes: Number(line?.split(' ')[1]) });
   });
 
   it('reads RLIMIT_NPROC from limits', () => {

@@ -22,6 +22,7 @@ import {
   parsePidsMax,
   parsePidsPeak,
   parseProcSelf,
+  parseStat,
   parseThreadsMax,
   signalMaskHas,
   unifiedCgroupPath,
@@ -251,6 +252,31 @@ describe('parseLoadavg', () => {
       '/proc/loadavg',
       '0.84 0.56\n',
     );
+  });
+});
+
+describe('parseStat', () => {
+  const STAT = [
+    'cpu  50230 307 18788 72569 926 0 451 236 0 0',
+    'cpu0 25115 153 9394 36284 463 0 225 118 0 0',
+    'intr 1338828 0 0 0',
+    'ctxt 6541666',
+    'btime 1795992732',
+    'processes 23641',
+    'procs_running 5',
+    'procs_blocked 0',
+    'softirq 561977 0 57744 51 66828 156862 0 5 112439 9 168039',
+    '',
+  ].join('\n');
+  it('reads the forks since boot from the processes line', () => {
+    expect(parseStat(STAT)).toEqual({ processes: 23641 });
+  });
+  it.each([
+    ['no processes line', STAT.replace('processes 23641\n', '')],
+    ['a non-number', STAT.replace('processes 23641', 'processes many')],
+    ['procs_running alone', 'procs_running 5\n'],
+  ])('throws EPARSE on %s', (_, text) => {
+    expectParseError(() => parseStat(text, '/proc/stat'), '/proc/stat', text);
   });
 });
 
