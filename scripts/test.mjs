@@ -24,9 +24,18 @@ function preflight() {
       'busybox is missing (`apt-get install -y busybox-static`), needed for local test images.',
     );
   }
+  for (const tool of ['prometheus', 'promtool']) {
+    try {
+      execFileSync(tool, ['--version'], { stdio: 'pipe' });
+    } catch {
+      problems.push(
+        `${tool} is missing (\`apt-get install -y prometheus\`), needed for the metrics and alert tests.`,
+      );
+    }
+  }
   if (problems.length) {
     console.error(
-      `pidscope tests need real Docker, Chromium and busybox:\n- ${problems.join('\n- ')}`,
+      `pidscope tests need real Docker, Chromium, busybox and Prometheus:\n- ${problems.join('\n- ')}`,
     );
     process.exit(1);
   }

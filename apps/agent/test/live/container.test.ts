@@ -112,12 +112,10 @@ describe('live: a container at its pids limit', () => {
     );
     expect(hit.forkFailures).toBeGreaterThan(0);
     const metrics = (await app.inject('/metrics')).body;
-    expect(metrics).toContain(`pidscope_container_pids_max{container_id="${id}",container_name="`);
+    const labels = `container_id="${id}",container_name="${c.name}",image="${c.image}"`;
+    expect(metrics).toContain(`\npidscope_container_pids_limit{${labels}} 6\n`);
     expect(metrics).toMatch(
-      new RegExp(
-        `^pidscope_container_fork_failures_total\\{container_id="${id}",container_name="[^"]+"\\} [1-9]\\d*$`,
-        'm',
-      ),
+      new RegExp(`^pidscope_container_fork_failures_total\\{${labels}\\} [1-9]\\d*$`, 'm'),
     );
   });
 });

@@ -160,17 +160,38 @@ describe('GET /metrics', () => {
     const app = shared();
     const res = await app.inject('/metrics');
     expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(res.headers.vary).toBe('Accept');
     const text = res.body;
-    expect(text).toMatch(/^pidscope_processes\{state="S"\} \d+$/m);
-    expect(text).toMatch(/^pidscope_zombies \d+$/m);
-    expect(text).toMatch(/^pidscope_pid_max \d+$/m);
-    expect(text).toMatch(/^pidscope_threads_max \d+$/m);
-    expect(text).toMatch(/^pidscope_tasks \d+$/m);
-    expect(text).toMatch(/^pidscope_pid_headroom -?\d+$/m);
+    expect(text).toMatch(/^pidscope_host_processes\{state="S"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^pidscope_host_zombies \d+$/m);
+    expect(text).toMatch(/^pidscope_host_pid_max \d+$/m);
+    expect(text).toMatch(/^pidscope_host_threads_max \d+$/m);
+    expect(text).toMatch(/^pidscope_host_tasks [1-9]\d*$/m);
+    expect(text).toMatch(/^pidscope_host_pid_headroom -?\d+$/m);
+    expect(text).toMatch(/^pidscope_host_forks_total [1-9]\d*$/m);
     expect(text).toMatch(/^# TYPE pidscope_scan_duration_seconds histogram$/m);
     expect(text).toMatch(/^pidscope_scan_duration_seconds_count [1-9]\d*$/m);
     expect(text).toMatch(/^pidscope_ws_clients 0$/m);
-    expect(text).toMatch(/^pidscope_event_loop_delay_seconds\{quantile="0\.99"\} [\d.e-]+$/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds [\d.e-]+$/m);
+    expect(text).toMatch(/^process_resident_memory_bytes [1-9]\d*$/m);
+  });
+
+  it('answers OpenMetrics to a scraper that asks for it, as Prometheus does', async () => {
+    const app = shared();
+    const res = await app.inject({
+      url: '/metrics',
+      headers: {
+        accept:
+          'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe(
+      'application/openmetrics-text; version=1.0.0; charset=utf-8',
+    );
+    expect(res.body).toContain('\n# TYPE pidscope_host_forks counter\n');
+    expect(res.body).toMatch(/^pidscope_host_forks_total [1-9]\d*$/m);
+    expect(res.body.endsWith('\n# EOF\n')).toBe(true);
   });
 });
