@@ -15,7 +15,7 @@ interface Row {
 /** The metric tables of the README's "### Metrics" section: name → type and label names. */
 function readmeTables(): Map<string, Row> {
   const start = README.indexOf('\n### Metrics\n');
-  const end = README.indexOf('\n## ', start);
+  const end = README.indexOf('\n### ', start + 1);
   expect(start).toBeGreaterThan(0);
   const rows = new Map<string, Row>();
   for (const line of README.slice(start, end).split('\n')) {
