@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { waitFor } from '../helpers/app.js';
+import { type RuleFile, readRules } from './rules.js';
+
+export interface TestPrometheus {
+  url: string;
+  pid: number;
+  /** Prometheus's own log so far (stderr), for failure messages. */
+  log(): string;
+  query<T = unknown>(path: string): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** The shipped rules with every `for` cut to `forDuration`, so a live test sees alerts fire soon. */
+export function shortRules(forDuration: string): RuleFile {
+  const file = readRules();
+  return {
+    groups: file.groups.map((g) => ({
+      ...g,
+      rules: g.rules.map((r) => (r.for ? { ...r, for: forDuration } : r)),
+    })),
+  };
+}
+
+/**
+ * Debian's Prometheus on 127.0.0.1 (a free port, a temporary data directory), scraping `target`
+ * as job `pidscope` every second and evaluating `rules` every second. Stopped by its PID.
+ */
+export async function startPrometheus(target: string, rules: RuleFile): Promise<TestPrometheus> {
+  const dir = mkdtempSync(join(tmpdir(), 'pidscope-prometheus-'));
+  writeFileSync(join(dir, 'pidscope.rules.yml'), stringify(rules));
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    stringify({
+      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      rule_files: ['pidscope.rules.yml'],
+      scrape_configs: [{ job_name: 'pidscope', static_configs: [{ targets: [target] }] }],
+    }),
+  );
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      process.kill(child.pid as number, 'SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`);
+        try {
+          return (await fetch(`${url}/-/ready`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      'Prometheus ready',
+      30_000,
+      200,
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    url,
+    pid: child.pid as number,
+    log: () => stderr,
+    async query<T>(path: string): Promise<T> {
+      const res = await fetch(`${url}${path}`);
+      const body = (await res.json()) as { status: string; data: T; error?: string };
+      if (body.status !== 'success') throw new Error(`${path}: ${body.error ?? res.status}`);
+      return body.data;
+    },
+    stop,
+  };
+}
