@@ -1,7 +1,4 @@
-import { type Event, EventType } from '@pidscope/protocol';
-
-/** Every event type the model can publish, from the protocol's schema. */
-export const EVENT_TYPES: readonly EventType[] = EventType.anyOf.map((t) => t.const);
+import { EVENT_TYPES, type Event, type EventType } from '@pidscope/protocol';
 
 /**
  * Distinct parent commands the zombies-created counter keeps as label values for the agent's

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import type { State } from '@pidscope/protocol';
+import { testProcess } from '@pidscope/protocol/testing';
 import { describe, expect, it } from 'vitest';
 import type { MetricsSource } from '../../src/metrics/pidscopeMetrics.js';
 import { createMetricsRegistries } from '../../src/metrics/registries.js';
 import { EventTally } from '../../src/metrics/tally.js';
 import type { ScanStats } from '../../src/plugins/model.js';
-import { CID, CNS, container, proc } from '../helpers/fixtures.js';
+import { CID, CNS, container } from '../helpers/fixtures.js';
 
 const NOW = 1_800_000_000_000;
 const OTHER = 'b'.repeat(64);
@@ -29,10 +30,10 @@ function state(): State {
       container({ id: OTHER, name: 'db', image: 'db:1', hasInit: true, pidsMax: null }),
     ],
     processes: [
-      proc({ pid: 2, ppid: 0, state: 'I', kernelThread: true }),
-      proc({ pid: 300, state: 'Z', zombieSince: NOW - 90_000 }),
-      proc({ pid: 5000, containerId: CID, pidNs: CNS, nsPids: [5000, 1] }),
-      proc({
+      testProcess({ pid: 2, ppid: 0, state: 'I', kernelThread: true }),
+      testProcess({ pid: 300, state: 'Z', zombieSince: NOW - 90_000 }),
+      testProcess({ pid: 5000, containerId: CID, pidNs: CNS, nsPids: [5000, 1] }),
+      testProcess({
         pid: 5001,
         containerId: CID,
         pidNs: CNS,
@@ -40,7 +41,7 @@ function state(): State {
         state: 'Z',
         zombieSince: NOW - 30_000,
       }),
-      proc({
+      testProcess({
         pid: 5002,
         containerId: CID,
         pidNs: CNS,
@@ -48,8 +49,8 @@ function state(): State {
         state: 'Z',
         zombieSince: NOW - 12_500,
       }),
-      proc({ pid: 6000, containerId: OTHER, state: 'R' }),
-      proc({ pid: 6001, containerId: OTHER, state: 'D' }),
+      testProcess({ pid: 6000, containerId: OTHER, state: 'R' }),
+      testProcess({ pid: 6001, containerId: OTHER, state: 'D' }),
     ],
   };
 }

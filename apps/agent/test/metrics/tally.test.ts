@@ -1,7 +1,6 @@
-import type { Event } from '@pidscope/protocol';
+import { EVENT_TYPES, type Event } from '@pidscope/protocol';
 import { describe, expect, it } from 'vitest';
 import {
-  EVENT_TYPES,
   EventTally,
   MAX_PARENT_COMMS,
   OTHER_PARENT,
