@@ -1,8 +1,10 @@
 import { STATUS_CODES } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, {
   type FastifyError,
+  type FastifyHttpsOptions,
   type FastifyInstance,
   type FastifyServerOptions,
 } from 'fastify';
@@ -20,11 +22,19 @@ import streamRoute from './routes/api/stream.js';
 import healthRoute from './routes/health.js';
 import metricsRoute from './routes/metrics.js';
 import webRoute from './routes/web.js';
+import hostAllowlist, { boundName } from './security/hostAllowlist.js';
+import session from './security/session.js';
 
 export interface AppOptions {
   config: Config;
   stream?: Partial<StreamOptions>;
 }
+
+/** Where the URL with the token is printed, for a person who opened the page without it. */
+export const WHERE_IS_THE_URL =
+  "it is the line 'pidscope listening on …' in the agent's output: the terminal that ran npm start, " +
+  "docker-compose logs pidscope, or the pod's log. An agent given its token (PIDSCOPE_TOKEN, " +
+  'PIDSCOPE_TOKEN_FILE) prints the URL without it';
 
 /** Biggest client WebSocket frame ws accepts before closing with 1009; the protocol's own limit is lower. */
 const WS_MAX_PAYLOAD = 64 * 1024;
@@ -52,7 +62,28 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
     });
   });
 
-  await fastify.register(configPlugin, { config: opts.config });
+  const { config } = opts;
+  // First: nothing (no route, no static file, no upgrade) runs for a foreign Host or a stranger.
+  const bound = boundName(config.host);
+  if (config.allowedHosts === null) {
+    fastify.log.warn(
+      'PIDSCOPE_ALLOWED_HOSTS=*: any Host header is accepted; against DNS rebinding the agent relies on its token alone',
+    );
+  }
+  await fastify.register(hostAllowlist, {
+    allowed: config.allowedHosts && [...(bound ? [bound] : []), ...config.allowedHosts],
+    hint: 'the agent answers to localhost, 127.0.0.1, [::1], its listen address and PIDSCOPE_ALLOWED_HOSTS',
+  });
+  await fastify.register(session, {
+    token: config.token,
+    isOpen: (path) => path === '/healthz' || (path === '/metrics' && !config.metricsAuth),
+    secure: config.tls !== null,
+    whereIsTheUrl: WHERE_IS_THE_URL,
+    onRefused: (_req, code) => {
+      if (fastify.hasDecorator('actionService')) fastify.actionService.audit.refused(code);
+    },
+  });
+  await fastify.register(configPlugin, { config });
   await fastify.register(dockerPlugin);
   await fastify.register(modelPlugin);
   await fastify.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
@@ -84,10 +115,17 @@ export async function buildApp(
   opts: AppOptions,
   server: FastifyServerOptions = {},
 ): Promise<FastifyInstance> {
-  const fastify = Fastify({
-    logger: false,
-    ...server,
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  const { tls } = opts.config;
+  // With a certificate the one server speaks HTTPS, and the stream WSS on it. The instance is
+  // typed as the HTTP one: nothing here depends on which.
+  const fastify = (tls
+    ? Fastify({
+        logger: false,
+        ...server,
+        https: { cert: tls.cert, key: tls.key },
+      } as FastifyHttpsOptions<HttpsServer>)
+    : Fastify({ logger: false, ...server })
+  ).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
   await fastify.register(fp(app, { name: 'pidscope-app' }), opts);
   return fastify;
 }

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { hostName } from './security/hostAllowlist.js';
+import { parseRedactSetting, type RedactSetting } from './security/redact.js';
 
 /** Where the Docker Engine API answers: a unix socket or a TCP address. */
 export type DockerEndpoint =
@@ -15,6 +17,14 @@ export interface Config {
   token: string;
   /** True when the token was generated at start (and must be printed to be usable). */
   tokenGenerated: boolean;
+  /** Host names (lower case, IPv6 in brackets) a request may name besides loopback; null: any. */
+  allowedHosts: string[] | null;
+  /** /metrics needs the token too. */
+  metricsAuth: boolean;
+  /** Which command-line secrets are replaced before a command line leaves the agent. */
+  redact: RedactSetting;
+  /** PEM certificate chain and key: HTTPS and WSS instead of HTTP and WS. */
+  tls: { cert: Buffer; key: Buffer } | null;
   intervalMs: number;
   procRoot: string;
   readOnly: boolean;
@@ -41,6 +51,13 @@ const SETTINGS = {
   host: { flag: '--host', env: 'PIDSCOPE_HOST' },
   port: { flag: '--port', env: 'PIDSCOPE_PORT' },
   token: { flag: '--token', env: 'PIDSCOPE_TOKEN' },
+  tokenFile: { flag: '--token-file', env: 'PIDSCOPE_TOKEN_FILE' },
+  allowedHosts: { flag: '--allowed-hosts', env: 'PIDSCOPE_ALLOWED_HOSTS' },
+  metricsAuth: { flag: '--metrics-auth', env: 'PIDSCOPE_METRICS_AUTH', boolean: true },
+  redact: { flag: '--redact', env: 'PIDSCOPE_REDACT' },
+  tlsCert: { flag: '--tls-cert', env: 'PIDSCOPE_TLS_CERT' },
+  tlsKey: { flag: '--tls-key', env: 'PIDSCOPE_TLS_KEY' },
+  insecure: { flag: '--insecure', env: 'PIDSCOPE_INSECURE', boolean: true },
   intervalMs: { flag: '--interval-ms', env: 'PIDSCOPE_INTERVAL_MS' },
   procRoot: { flag: '--proc-root', env: 'PIDSCOPE_PROC_ROOT' },
   readOnly: { flag: '--read-only', env: 'PIDSCOPE_READ_ONLY', boolean: true },
@@ -57,7 +74,15 @@ const DEFAULT_WEB_ROOT = resolve(import.meta.dirname, '..', '..', 'web', 'dist')
 export const USAGE = `usage: pidscope [options]
   --host <addr>         PIDSCOPE_HOST         listen address (127.0.0.1)
   --port <n>            PIDSCOPE_PORT         listen port, 0 picks a free one (7070)
-  --token <text>        PIDSCOPE_TOKEN        API token for actions (generated when unset)
+  --token-file <path>   PIDSCOPE_TOKEN_FILE   file holding the token (preferred: argv is visible)
+                        PIDSCOPE_TOKEN        the token itself (generated and printed when unset)
+  --token <text>                              the token on the command line (any local user sees it)
+  --allowed-hosts <a,b> PIDSCOPE_ALLOWED_HOSTS Host names accepted besides loopback; * accepts any
+  --metrics-auth        PIDSCOPE_METRICS_AUTH /metrics needs the token too
+  --redact <list|off>   PIDSCOPE_REDACT       secret names redacted in command lines (+a,b extends)
+  --tls-cert <file>     PIDSCOPE_TLS_CERT     PEM certificate: serve HTTPS and WSS
+  --tls-key <file>      PIDSCOPE_TLS_KEY      PEM private key of that certificate
+  --insecure            PIDSCOPE_INSECURE     allow plain HTTP on a non-loopback address
   --interval-ms <n>     PIDSCOPE_INTERVAL_MS  scan interval in ms (1000)
   --proc-root <dir>     PIDSCOPE_PROC_ROOT    procfs mount to read (/proc)
   --read-only           PIDSCOPE_READ_ONLY    refuse every action
@@ -156,14 +181,61 @@ export function loadConfig(
     : 7070;
 
   const tokenRaw = raw('token');
+  const tokenFileRaw = raw('tokenFile');
+  if (tokenRaw && tokenFileRaw) {
+    throw new ConfigError(`${tokenRaw.label} and ${tokenFileRaw.label} are both set: give one`);
+  }
   let token: string;
-  if (tokenRaw) {
+  if (tokenFileRaw) {
+    token = readText(tokenFileRaw.label, tokenFileRaw.value).replace(/\r?\n$/, '');
+    checkToken(tokenFileRaw.label, token);
+  } else if (tokenRaw) {
     token = tokenRaw.value;
-    if (token.length < 8 || /\s/.test(token)) {
-      fail(tokenRaw.label, '<hidden>', 'is not a usable token (8+ characters, no spaces)');
-    }
+    checkToken(tokenRaw.label, token);
   } else {
     token = randomBytes(24).toString('base64url');
+  }
+
+  const allowedRaw = raw('allowedHosts');
+  const allowedHosts = allowedRaw ? parseAllowedHosts(allowedRaw.label, allowedRaw.value) : [];
+
+  const metricsRaw = raw('metricsAuth');
+  const metricsAuth = metricsRaw ? parseBoolean(metricsRaw.label, metricsRaw.value) : false;
+
+  const redactRaw = raw('redact');
+  let redact: RedactSetting = { mode: 'default', names: [] };
+  if (redactRaw) {
+    const parsed = parseRedactSetting(redactRaw.value);
+    if (typeof parsed === 'string') fail(redactRaw.label, redactRaw.value, parsed);
+    redact = parsed;
+  }
+
+  const certRaw = raw('tlsCert');
+  const keyRaw = raw('tlsKey');
+  if (!certRaw !== !keyRaw) {
+    const given = (certRaw ?? keyRaw) as { label: string };
+    throw new ConfigError(
+      `${given.label} is set alone: HTTPS needs both PIDSCOPE_TLS_CERT and PIDSCOPE_TLS_KEY`,
+    );
+  }
+  const tls =
+    certRaw && keyRaw
+      ? {
+          cert: readPem(certRaw.label, certRaw.value, 'CERTIFICATE'),
+          key: readPem(keyRaw.label, keyRaw.value, 'PRIVATE KEY'),
+        }
+      : null;
+
+  const insecureRaw = raw('insecure');
+  const insecure = insecureRaw ? parseBoolean(insecureRaw.label, insecureRaw.value) : false;
+  if (!tls && !insecure && !isLoopback(host)) {
+    fail(
+      hostRaw?.label ?? 'PIDSCOPE_HOST',
+      host,
+      'is not a loopback address, and plain HTTP would carry the token and every command line ' +
+        'in clear: serve TLS (PIDSCOPE_TLS_CERT and PIDSCOPE_TLS_KEY), or set PIDSCOPE_INSECURE=1 ' +
+        'if something else (a TLS proxy, an SSH tunnel) protects the traffic',
+    );
   }
 
   const intervalRaw = raw('intervalMs');
@@ -210,7 +282,11 @@ export function loadConfig(
     host,
     port,
     token,
-    tokenGenerated: !tokenRaw,
+    tokenGenerated: !tokenRaw && !tokenFileRaw,
+    allowedHosts: allowedHosts === '*' ? null : allowedHosts,
+    metricsAuth,
+    redact,
+    tls,
     intervalMs,
     procRoot,
     readOnly,
@@ -221,6 +297,49 @@ export function loadConfig(
   };
 }
 
+function checkToken(label: string, token: string): void {
+  if (token.length < 8 || /\s/.test(token)) {
+    fail(label, '<hidden>', 'is not a usable token (8+ characters, no spaces)');
+  }
+}
+
+function readText(label: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    return fail(label, path, `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+function readPem(label: string, path: string, kind: string): Buffer {
+  const text = readText(label, path);
+  if (!text.includes(`-----BEGIN `) || !text.includes(`${kind}-----`)) {
+    fail(label, path, `holds no PEM ${kind}`);
+  }
+  return Buffer.from(text);
+}
+
+/** `a,b:8080,[::1]` → host names without ports, lower case; `*` alone turns the check off. */
+function parseAllowedHosts(label: string, raw: string): string[] | '*' {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  if (items.length === 1 && items[0] === '*') return '*';
+  return items.map((item) => {
+    const name = hostName(item);
+    if (name === null) fail(label, raw, `names an invalid host ${JSON.stringify(item)}`);
+    return name;
+  });
+}
+
+/** 127.0.0.0/8, ::1 and localhost: addresses no other machine can reach. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1' || h === '::ffff:127.0.0.1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}
+
 function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
@@ -229,8 +348,12 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** The URL a person opens: the UI with the token to pick up. */
-export function listenUrl(host: string, port: number, token: string): string {
+/**
+ * The URL a person opens: the UI, with the token to pick up only when the agent generated it
+ * (an operator who set the token knows it; printing it would copy it into every log).
+ */
+export function listenUrl(host: string, port: number, token: string | null, tls = false): string {
   const h = isIP(host) === 6 ? `[${host}]` : host;
-  return `http://${h}:${port}/?token=${encodeURIComponent(token)}`;
+  const q = token === null ? '' : `?token=${encodeURIComponent(token)}`;
+  return `${tls ? 'https' : 'http'}://${h}:${port}/${q}`;
 }

@@ -68,4 +68,13 @@ try {
   process.exit(1);
 }
 const { port } = app.server.address() as AddressInfo;
-console.log(`pidscope listening on ${listenUrl(config.host, port, config.token)}`);
+// The token is printed only when the agent made it up: one the operator gave is known to them, and
+// printing it would copy it into every log collector.
+const shown = config.tokenGenerated ? config.token : null;
+console.log(
+  `pidscope listening on ${listenUrl(config.host, port, shown, config.tls !== null)}${
+    shown === null
+      ? ' (open it with ?token=<your token> once; the page keeps a session cookie)'
+      : ''
+  }`,
+);

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, listenUrl, loadConfig, parseDockerHost } from '../src/config.js';
 
@@ -26,6 +29,7 @@ describe('loadConfig', () => {
       PIDSCOPE_INTERVAL_MS: '500',
       PIDSCOPE_READ_ONLY: '1',
       DOCKER_HOST: 'tcp://127.0.0.1:2375',
+      PIDSCOPE_INSECURE: '1',
     };
     const fromEnv = loadConfig([], env);
     expect(fromEnv).toMatchObject({
@@ -106,5 +110,60 @@ describe('listenUrl', () => {
   it('is the URL a person opens, token included and encoded', () => {
     expect(listenUrl('127.0.0.1', 7070, 'abc')).toBe('http://127.0.0.1:7070/?token=abc');
     expect(listenUrl('::1', 80, 'a+b')).toBe('http://[::1]:80/?token=a%2Bb');
+    expect(listenUrl('127.0.0.1', 7070, null, true)).toBe('https://127.0.0.1:7070/');
+  });
+});
+
+describe('security settings', () => {
+  it('refuses a non-loopback address without TLS unless PIDSCOPE_INSECURE=1, saying how', () => {
+    expect(() => loadConfig(['--host', '0.0.0.0'], {})).toThrow(
+      /PIDSCOPE_TLS_CERT and PIDSCOPE_TLS_KEY\), or set PIDSCOPE_INSECURE=1/,
+    );
+    expect(() => loadConfig([], { PIDSCOPE_HOST: '10.1.2.3' })).toThrow(/not a loopback address/);
+    expect(loadConfig(['--host', '0.0.0.0'], { PIDSCOPE_INSECURE: '1' }).host).toBe('0.0.0.0');
+    for (const host of ['127.0.0.1', '127.3.4.5', '::1', 'localhost']) {
+      expect(loadConfig(['--host', host], {}).host).toBe(host);
+    }
+  });
+
+  it('reads TLS files (both or neither, PEM) and the token from a file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pidscope-config-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    writeFileSync(cert, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    writeFileSync(key, '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n');
+    const c = loadConfig(['--host', '0.0.0.0'], { PIDSCOPE_TLS_CERT: cert, PIDSCOPE_TLS_KEY: key });
+    expect(c.tls?.cert.toString()).toContain('BEGIN CERTIFICATE');
+    expect(() => loadConfig([], { PIDSCOPE_TLS_CERT: cert })).toThrow(/needs both/);
+    expect(() => loadConfig([], { PIDSCOPE_TLS_CERT: key, PIDSCOPE_TLS_KEY: key })).toThrow(
+      /PIDSCOPE_TLS_CERT: ".*" holds no PEM CERTIFICATE/,
+    );
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'from-a-file-123\n');
+    expect(loadConfig([], { PIDSCOPE_TOKEN_FILE: tokenFile })).toMatchObject({
+      token: 'from-a-file-123',
+      tokenGenerated: false,
+    });
+    expect(() =>
+      loadConfig(['--token-file', tokenFile], { PIDSCOPE_TOKEN: 'another-token' }),
+    ).toThrow(/both set/);
+    expect(() => loadConfig([], { PIDSCOPE_TOKEN_FILE: join(dir, 'missing') })).toThrow(
+      /cannot be read \(ENOENT\)/,
+    );
+  });
+
+  it('reads the allowed hosts, the metrics switch and the redaction setting', () => {
+    const c = loadConfig([], {
+      PIDSCOPE_ALLOWED_HOSTS: 'Pidscope.Internal, [fd00::1]:7070 ,node7.',
+      PIDSCOPE_METRICS_AUTH: '1',
+      PIDSCOPE_REDACT: '+vault,db_key',
+    });
+    expect(c.allowedHosts).toEqual(['pidscope.internal', '[fd00::1]', 'node7']);
+    expect(c.metricsAuth).toBe(true);
+    expect(c.redact).toEqual({ mode: 'extend', names: ['vault', 'db-key'] });
+    expect(loadConfig([], { PIDSCOPE_ALLOWED_HOSTS: '*' }).allowedHosts).toBeNull();
+    expect(loadConfig([], { PIDSCOPE_REDACT: 'off' }).redact.mode).toBe('off');
+    expect(() => loadConfig([], { PIDSCOPE_ALLOWED_HOSTS: 'a/b' })).toThrow(/invalid host "a\/b"/);
+    expect(() => loadConfig([], { PIDSCOPE_REDACT: 'pass word' })).toThrow(/PIDSCOPE_REDACT/);
   });
 });

@@ -26,7 +26,6 @@ import { type Selection, withSelection } from './net/session.js';
 export interface AppProps {
   /** The stream URL (ws://…/api/v1/stream). */
   streamUrl: string;
-  token: string | null;
   /** The selection read from the page URL at start. */
   initialSelection: Selection | null;
   /** Injected in tests; the browser's WebSocket otherwise. */
@@ -52,7 +51,6 @@ export function replaceSelectionUrl(sel: Selection | null): void {
 
 /** The dashboard: each concern is a hook (src/hooks) or a component; this puts them together. */
 export function App(props: AppProps) {
-  const { token } = props;
   const { view, status, problem } = useLiveConnection(props);
   const { state } = view;
   const { index, containers } = useIndexed(state);
@@ -158,7 +156,6 @@ export function App(props: AppProps) {
           containers={containers}
           selection={selection}
           selectedKey={selectedKey}
-          token={token}
           headroomFrames={2 * stagger}
           onSelect={select}
           onPickContainer={pickContainer}

@@ -4,16 +4,14 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App, replaceSelectionUrl } from './App.js';
 import { streamUrl } from './net/connection.js';
-import { readSelection, takeToken } from './net/session.js';
+import { readSelection } from './net/session.js';
 
-const token = takeToken(window);
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(
   <StrictMode>
     <App
-      streamUrl={streamUrl(window.location, token)}
-      token={token}
+      streamUrl={streamUrl(window.location)}
       initialSelection={readSelection(window.location.href)}
       onSelectionUrl={replaceSelectionUrl}
       staggerFrames={3}

@@ -1,10 +1,10 @@
-import { CloseCode, type Event, STALE_AFTER_MS, type State } from '@pidscope/protocol';
+import { type Event, STALE_AFTER_MS, type State } from '@pidscope/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Connection, type ConnectionStatus, REFUSED, streamUrl } from '../src/net/connection.js';
 import { emptyPatch, FakeSocket, factory, hello, snapshotOf } from './fakeSocket.js';
 import { event, host, proc, processes, state } from './fixtures/hosts.js';
 
-function setup() {
+function setup(extra: Partial<ConstructorParameters<typeof Connection>[0]> = {}) {
   const statuses: ConnectionStatus[] = [];
   const patches: { seq: number; state: State; events: readonly Event[] }[] = [];
   const snapshots: number[] = [];
@@ -15,6 +15,7 @@ function setup() {
     random: () => 1,
     minBackoffMs: 500,
     maxBackoffMs: 4000,
+    ...extra,
     handlers: {
       hello: () => undefined,
       snapshot: (s) => snapshots.push(s.seq),
@@ -180,13 +181,28 @@ describe('Connection', () => {
     conn.stop();
   });
 
-  it('says when the agent refused the session, and forgets it with the next snapshot', () => {
-    const { conn, problems } = setup();
+  it('says when the agent refused the session before the upgrade, and forgets it with the next snapshot', async () => {
+    const asked: string[] = [];
+    let refused = true;
+    const { conn, problems } = setup({
+      sessionRefused: async () => {
+        asked.push('asked');
+        return refused;
+      },
+    });
     conn.start();
-    FakeSocket.last().serverClose(CloseCode.Unauthorized);
+    // Refused before the upgrade: the browser only reports a close (1006) without an open.
+    FakeSocket.last().serverClose(1006);
+    await vi.advanceTimersByTimeAsync(0);
     expect(problems).toEqual([REFUSED]);
     vi.advanceTimersByTime(500);
     goLive(1);
+    expect(problems).toEqual([REFUSED, null]);
+    // A socket that was open and then lost is an agent away, not a refusal: nothing is asked.
+    refused = false;
+    FakeSocket.last().serverClose(1006);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(asked).toHaveLength(1);
     expect(problems).toEqual([REFUSED, null]);
     conn.stop();
   });
@@ -266,12 +282,10 @@ describe('Connection', () => {
 });
 
 describe('streamUrl', () => {
-  it('uses ws: or wss: like the page, with the token when there is one', () => {
-    expect(streamUrl({ protocol: 'http:', host: '127.0.0.1:7070' }, null)).toBe(
+  it('uses ws: or wss: like the page, and never a token (the session cookie authenticates)', () => {
+    expect(streamUrl({ protocol: 'http:', host: '127.0.0.1:7070' })).toBe(
       'ws://127.0.0.1:7070/api/v1/stream',
     );
-    expect(streamUrl({ protocol: 'https:', host: 'h' }, 'a b')).toBe(
-      'wss://h/api/v1/stream?token=a%20b',
-    );
+    expect(streamUrl({ protocol: 'https:', host: 'h' })).toBe('wss://h/api/v1/stream');
   });
 });

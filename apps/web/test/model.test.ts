@@ -12,7 +12,7 @@ import {
   PATCH_GRACE_MS,
   REPARENT_MARK_MS,
 } from '../src/model/store.js';
-import { readSelection, TOKEN_KEY, takeToken, withSelection } from '../src/net/session.js';
+import { readSelection, withSelection } from '../src/net/session.js';
 import { container, event, host, proc, processes, state } from './fixtures/hosts.js';
 
 describe('headroom levels', () => {
@@ -182,29 +182,6 @@ describe('LiveStore', () => {
 });
 
 describe('session', () => {
-  it('moves ?token= into sessionStorage and off the address bar, keeping other params', () => {
-    const stored = new Map<string, string>();
-    const replaced: string[] = [];
-    const w = {
-      location: { href: 'http://127.0.0.1:7070/?token=s3cret&pid=4&start=40' },
-      history: {
-        replaceState: (_d: unknown, _u: string, url?: string | URL | null) =>
-          replaced.push(String(url)),
-      },
-      sessionStorage: {
-        getItem: (k: string) => stored.get(k) ?? null,
-        setItem: (k: string, v: string) => void stored.set(k, v),
-      },
-    };
-    expect(takeToken(w)).toBe('s3cret');
-    expect(stored.get(TOKEN_KEY)).toBe('s3cret');
-    expect(replaced).toEqual(['http://127.0.0.1:7070/?pid=4&start=40']);
-    // Later loads of the page find it in the session.
-    w.location.href = 'http://127.0.0.1:7070/';
-    expect(takeToken(w)).toBe('s3cret');
-    expect(replaced).toHaveLength(1);
-  });
-
   it('reads and writes the selection as ?pid=&start=', () => {
     expect(readSelection('http://h/?pid=4425&start=123')).toEqual({ pid: 4425, startTime: 123 });
     expect(readSelection('http://h/?pid=4425')).toBeNull();

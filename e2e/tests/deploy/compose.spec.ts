@@ -95,9 +95,13 @@ test('docker-compose runs the agent in a container that sees the host and its co
       intervals: [2_000],
     })
     .toBe('healthy');
-  expect(compose(['logs', '--no-color', 'pidscope'])).toContain(
-    `pidscope listening on http://127.0.0.1:${port}/?token=`,
-  );
+  // The operator gave the token: the log names the URL without it.
+  const logs = compose(['logs', '--no-color', 'pidscope']);
+  expect(logs).toContain(`pidscope listening on http://127.0.0.1:${port}/ `);
+  expect(logs).not.toContain(token);
+  // Health and metrics stay open (the healthcheck above, a Prometheus scrape); process data does not.
+  expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
+  expect((await fetch(`http://127.0.0.1:${port}/api/v1/snapshot`)).status).toBe(401);
 
   // Deployed unprivileged, every capability dropped but two, on a read-only root.
   const hostConfig = JSON.parse(docker(['inspect', '-f', '{{json .HostConfig}}', agentId])) as {

@@ -6,8 +6,20 @@ test('the dashboard opens live and draws the host tree with the agent itself in 
   agent,
 }) => {
   await openDashboard(page, agent);
-  // The token leaves the address bar once read.
+  // The agent traded the token for a session cookie and sent the page on without it: it is in
+  // neither the address bar nor the page's storage, and the cookie is out of scripts' reach.
   expect(new URL(page.url()).searchParams.has('token')).toBe(false);
+  const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage }));
+  expect(stored).not.toContain(agent.token);
+  const [cookie, ...others] = await page.context().cookies();
+  expect(others).toEqual([]);
+  expect(cookie).toMatchObject({
+    name: 'pidscope_session',
+    httpOnly: true,
+    sameSite: 'Strict',
+    path: '/',
+  });
+  expect(cookie?.value).not.toContain(agent.token);
 
   const self = await reveal(page, agent);
   expect(self.pid).toBe(String(agent.pid));

@@ -21,8 +21,6 @@ export const CloseCode = {
   UnknownMessageType: 4401,
   /** A client message of a known type broke its schema (missing, extra or mistyped fields). */
   SchemaViolation: 4402,
-  /** The token was missing or wrong (when rejected after the upgrade rather than with HTTP 401). */
-  Unauthorized: 4403,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

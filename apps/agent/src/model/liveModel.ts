@@ -17,6 +17,7 @@ import {
   type ZombieAnalysis,
 } from '@pidscope/protocol';
 import type { Sample } from '../sampler/messages.js';
+import type { Redactor } from '../security/redact.js';
 import { buildContainers, type DockerContainer } from './containers.js';
 import { EventRing } from './eventRing.js';
 import { containerEvents, type NewEvent, processEvents } from './events.js';
@@ -47,10 +48,11 @@ const EMPTY_HOST: Host = {
 
 /**
  * The one place a procfs record becomes a protocol Process: the schema's fields of the record,
- * and when the agent first saw it as a zombie.
+ * and when the agent first saw it as a zombie. So it is also the one place secrets leave its
+ * command line: everything the agent sends is made from these.
  */
-function toProcess(r: ProcessRecord, zombieSince: number | null): Process {
-  return cloneProcess({ ...r, zombieSince });
+function toProcess(r: ProcessRecord, zombieSince: number | null, redact: Redactor): Process {
+  return cloneProcess({ ...r, cmdline: [...redact(r.cmdline)], zombieSince });
 }
 
 /**
@@ -84,6 +86,7 @@ export class LiveModel {
     readonly hostname: string,
     docker: DockerStatus,
     ringCapacity = 2000,
+    private readonly redact: Redactor = (argv) => argv,
   ) {
     this.#ring = new EventRing(ringCapacity);
     this.#state = {
@@ -125,7 +128,7 @@ export class LiveModel {
       const key = processKey(r);
       const old = this.#byKey.get(key);
       const zombieSince = r.state === 'Z' ? (old?.zombieSince ?? at) : null;
-      const p = toProcess(r, zombieSince);
+      const p = toProcess(r, zombieSince, this.redact);
       this.#touch(key);
       if (old) {
         this.#unindex(old);

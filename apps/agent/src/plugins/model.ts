@@ -7,6 +7,7 @@ import type { NewEvent } from '../model/events.js';
 import { LiveModel, type Tick } from '../model/liveModel.js';
 import type { Sample } from '../sampler/messages.js';
 import { Sampler, SamplerError } from '../sampler/sampler.js';
+import { createRedactor } from '../security/redact.js';
 
 export type { Tick } from '../model/liveModel.js';
 
@@ -57,7 +58,9 @@ export const SCAN_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 export default fp(
   async function modelPlugin(fastify: FastifyInstance) {
     const { config, docker } = fastify;
-    const model = new LiveModel(hostname(), docker.status());
+    // The agent's own token is masked wherever it shows, whatever the names say.
+    const redact = createRedactor(config.redact, [config.token]);
+    const model = new LiveModel(hostname(), docker.status(), undefined, redact);
     const listeners = new Set<(tick: Tick) => void>();
     const stats: ScanStats = {
       count: 0,

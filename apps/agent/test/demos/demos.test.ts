@@ -64,7 +64,7 @@ afterAll(async () => {
 
 describe('GET /api/v1/demos', () => {
   it('lists the six demos with steps and what they need', async () => {
-    const res = await agent.app.inject({ method: 'GET', url: '/api/v1/demos' });
+    const res = await agent.app.inject({ method: 'GET', url: '/api/v1/demos', headers: auth });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.demos.map((d: { name: string }) => d.name)).toEqual([
@@ -115,7 +115,7 @@ describe('container demos, as the agent model sees them', () => {
       expect(z.nsPids.length).toBe(2);
     }
     await waitFor('zombie-appeared events', () => eventsFor(id, 'zombie-appeared').length >= 1);
-    const listed = await agent.app.inject({ method: 'GET', url: '/api/v1/demos' });
+    const listed = await agent.app.inject({ method: 'GET', url: '/api/v1/demos', headers: auth });
     const running = listed
       .json()
       .demos.find((x: { name: string }) => x.name === 'zombie-no-init').running;

@@ -17,7 +17,7 @@ describe('demos without Docker', () => {
   it('answer 503 with a clear message; host-zombie still works', async () => {
     const a = await startAgent({ DOCKER_HOST: 'unix:///nonexistent/pidscope-test-docker.sock' });
     agents.push(a);
-    const list = await a.app.inject({ method: 'GET', url: '/api/v1/demos' });
+    const list = await a.app.inject({ method: 'GET', url: '/api/v1/demos', headers: auth });
     const demos = list.json().demos as {
       name: string;
       available: boolean;
@@ -68,7 +68,7 @@ describe('read-only agent', () => {
     expect(a.app.demos.running()).toEqual([]);
     const stop = await a.app.inject({ method: 'DELETE', url: '/api/v1/demos/abc', headers: auth });
     expect(stop.statusCode).toBe(403);
-    const list = await a.app.inject({ method: 'GET', url: '/api/v1/demos' });
+    const list = await a.app.inject({ method: 'GET', url: '/api/v1/demos', headers: auth });
     expect(list.json().readOnly).toBe(true);
   }, 90_000);
 });

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp, waitFor } from '../helpers/app.js';
+import { buildTestApp, inject, waitFor } from '../helpers/app.js';
 import { DockerProxy } from '../helpers/dockerProxy.js';
 
 const proxies: DockerProxy[] = [];
@@ -14,14 +14,14 @@ describe('Docker status', () => {
   it('without a daemon: serves the host view and says why Docker is unavailable', async () => {
     const missing = join(mkdtempSync(join(tmpdir(), 'pidscope-nodocker-')), 'docker.sock');
     const app = await buildTestApp({ argv: ['--docker-host', `unix://${missing}`] });
-    const health = (await app.inject('/healthz')).json();
+    const health = (await inject(app, '/healthz')).json();
     expect(health.docker).toMatchObject({ available: false, version: null });
     expect(health.docker.reason).toContain('ENOENT');
     expect(health.docker.reason).toContain(missing);
-    const snapshot = (await app.inject('/api/v1/snapshot')).json();
+    const snapshot = (await inject(app, '/api/v1/snapshot')).json();
     expect(snapshot.docker.available).toBe(false);
     expect(snapshot.processes.some((p: { pid: number }) => p.pid === process.pid)).toBe(true);
-    expect((await app.inject('/metrics')).body).toMatch(/^pidscope_docker_up 0$/m);
+    expect((await inject(app, '/metrics')).body).toMatch(/^pidscope_docker_up 0$/m);
   });
 
   it('reports a daemon going away and reconnects by itself when it is back', async () => {
@@ -41,14 +41,14 @@ describe('Docker status', () => {
     expect(down.reason).toBeTruthy();
     const pid = process.pid;
     await app.model.refresh();
-    const snapshot = (await app.inject('/api/v1/snapshot')).json();
+    const snapshot = (await inject(app, '/api/v1/snapshot')).json();
     expect(snapshot.docker.available).toBe(false);
     expect(snapshot.processes.some((p: { pid: number }) => p.pid === pid)).toBe(true);
-    expect((await app.inject('/healthz')).json().status).toBe('ok');
+    expect((await inject(app, '/healthz')).json().status).toBe('ok');
 
     await proxy.open();
     await waitFor(() => app.model.state().docker.available, 'the agent to reconnect', 20_000);
-    expect((await app.inject('/healthz')).json().docker).toMatchObject({
+    expect((await inject(app, '/healthz')).json().docker).toMatchObject({
       available: true,
       reason: null,
     });

@@ -1,8 +1,33 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { WebSocket } from 'ws';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { StreamOptions } from '../../src/plugins/stream.js';
+
+/** The token of every app built here. */
+export const TEST_TOKEN = 'test-token-123';
+export const AUTH = { authorization: `Bearer ${TEST_TOKEN}` } as const;
+
+/** app.inject with the test token: every route but /healthz (and an open /metrics) needs it. */
+export function inject(app: FastifyInstance, opts: string | InjectOptions) {
+  const o: InjectOptions = typeof opts === 'string' ? { url: opts } : opts;
+  return app.inject({ ...o, headers: { ...AUTH, ...o.headers } });
+}
+
+/** app.injectWS with the test token and a loopback Host (the upgrade has none of its own). */
+export function injectWS(
+  app: FastifyInstance,
+  path: string,
+  context: { headers?: Record<string, string> } = {},
+  options?: Parameters<FastifyInstance['injectWS']>[2],
+): Promise<WebSocket> {
+  return app.injectWS(
+    path,
+    { ...context, headers: { host: 'localhost:80', ...AUTH, ...context.headers } },
+    options,
+  ) as Promise<WebSocket>;
+}
 
 export interface TestAppOptions {
   argv?: string[];
@@ -25,7 +50,7 @@ afterEach(async () => {
  */
 export async function buildTestApp(opts: TestAppOptions = {}): Promise<FastifyInstance> {
   const config = loadConfig(
-    ['--port', '0', '--interval-ms', '250', '--token', 'test-token-123', ...(opts.argv ?? [])],
+    ['--port', '0', '--interval-ms', '250', '--token', TEST_TOKEN, ...(opts.argv ?? [])],
     { ...opts.env },
   );
   const webRootGiven = (opts.argv ?? []).includes('--web-root');
@@ -64,10 +89,14 @@ export function useSharedApp(opts: Omit<TestAppOptions, 'before'> = {}): () => F
   let app: FastifyInstance | null = null;
   beforeAll(async () => {
     const config = loadConfig(
-      ['--port', '0', '--interval-ms', '250', '--token', 'test-token-123', ...(opts.argv ?? [])],
+      ['--port', '0', '--interval-ms', '250', '--token', TEST_TOKEN, ...(opts.argv ?? [])],
       { ...opts.env },
     );
-    app = await buildApp({ config: { ...config, webRoot: null }, stream: opts.stream });
+    const webRootGiven = (opts.argv ?? []).includes('--web-root');
+    app = await buildApp({
+      config: webRootGiven ? config : { ...config, webRoot: null },
+      stream: opts.stream,
+    });
     await app.ready();
   });
   afterAll(async () => {

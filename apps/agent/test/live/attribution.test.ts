@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, waitFor } from '../helpers/app.js';
+import { buildTestApp, inject, waitFor } from '../helpers/app.js';
 import { TestContainers } from '../helpers/containers.js';
 import { childrenOf, commOf, stateOf } from '../helpers/proc.js';
 
@@ -53,7 +53,7 @@ describe('live: a container run with --init', () => {
       'the zombie under sleep 600',
     );
     const details = await waitFor(async () => {
-      const body = (await app.inject(`/api/v1/processes/${zombie}`)).json();
+      const body = (await inject(app, `/api/v1/processes/${zombie}`)).json();
       return body.analysis ? body : undefined;
     }, 'the zombie analysis');
     expect(details.container).toMatchObject({ id, hasInit: true, initPid });

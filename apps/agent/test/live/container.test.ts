@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Event, ServerMessage } from '@pidscope/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { buildTestApp, waitFor } from '../helpers/app.js';
+import { buildTestApp, inject, waitFor } from '../helpers/app.js';
 import { TestContainers } from '../helpers/containers.js';
 import { childrenOf, commOf, stateOf, statusField } from '../helpers/proc.js';
 
@@ -50,7 +50,7 @@ describe('live: a container whose PID 1 does not reap', () => {
 
     const started = events.find((e) => e.type === 'container-started' && e.containerId === id);
     expect(started).toBeDefined();
-    const analysis = (await app.inject(`/api/v1/processes/${zombiePid}`)).json();
+    const analysis = (await inject(app, `/api/v1/processes/${zombiePid}`)).json();
     expect(analysis.analysis).toMatchObject({
       nsPid,
       containerId: id,

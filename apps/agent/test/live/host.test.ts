@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Event } from '@pidscope/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp, waitFor } from '../helpers/app.js';
+import { buildTestApp, inject, waitFor } from '../helpers/app.js';
 import { childrenOf, ppidOf, stateOf } from '../helpers/proc.js';
 
 const started: number[] = [];
@@ -61,7 +61,7 @@ describe('live: host processes', () => {
       return found?.state === 'Z' ? found : undefined;
     }, 'the agent to see the zombie');
     expect(p.zombieSince).toBeGreaterThan(0);
-    const details = (await app.inject(`/api/v1/processes/${zombie}`)).json();
+    const details = (await inject(app, `/api/v1/processes/${zombie}`)).json();
     expect(details.analysis).toMatchObject({
       pid: zombie,
       nsPid: null,

@@ -2,14 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildTestApp, useSharedApp } from '../helpers/app.js';
+import { buildTestApp, inject, useSharedApp } from '../helpers/app.js';
 
 const shared = useSharedApp();
 
 describe('GET /healthz', () => {
   it('answers ok with the Docker status and the current seq', async () => {
     const app = shared();
-    const res = await app.inject('/healthz');
+    const res = await inject(app, '/healthz');
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.status).toBe('ok');
@@ -21,7 +21,7 @@ describe('GET /healthz', () => {
 describe('GET /api/v1/snapshot', () => {
   it('holds the host, Docker status, containers and every process including this one', async () => {
     const app = shared();
-    const res = await app.inject('/api/v1/snapshot');
+    const res = await inject(app, '/api/v1/snapshot');
     expect(res.statusCode).toBe(200);
     const s = res.json();
     expect(s.host.pidMax).toBeGreaterThan(300);
@@ -40,7 +40,7 @@ describe('GET /api/v1/snapshot', () => {
 describe('GET /api/v1/processes/:pid', () => {
   it('answers a process with its parent, children and no zombie analysis', async () => {
     const app = shared();
-    const res = await app.inject(`/api/v1/processes/${process.ppid}`);
+    const res = await inject(app, `/api/v1/processes/${process.ppid}`);
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.process.pid).toBe(process.ppid);
@@ -52,7 +52,7 @@ describe('GET /api/v1/processes/:pid', () => {
     'answers 400 with a message for pid %j',
     async (pid) => {
       const app = shared();
-      const res = await app.inject(`/api/v1/processes/${encodeURIComponent(pid)}`);
+      const res = await inject(app, `/api/v1/processes/${encodeURIComponent(pid)}`);
       expect(res.statusCode).toBe(400);
       const body = res.json();
       expect(body.error).toBe('Bad Request');
@@ -64,7 +64,7 @@ describe('GET /api/v1/processes/:pid', () => {
   it('answers 404 for a PID no process has', async () => {
     const app = shared();
     // Above this machine's pid_max (32768) but a valid PID number: never allocated.
-    const res = await app.inject('/api/v1/processes/4000000');
+    const res = await inject(app, '/api/v1/processes/4000000');
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({
       code: 'PIDSCOPE_ERR_PROCESS_NOT_FOUND',
@@ -76,7 +76,7 @@ describe('GET /api/v1/processes/:pid', () => {
 describe('GET /api/v1/containers', () => {
   it('lists containers with the Docker status', async () => {
     const app = shared();
-    const res = await app.inject('/api/v1/containers');
+    const res = await inject(app, '/api/v1/containers');
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(Array.isArray(body.containers)).toBe(true);
@@ -88,7 +88,7 @@ describe('GET /api/v1/events', () => {
   it('answers the ring since a time, with the agent clock', async () => {
     const app = shared();
     const before = Date.now();
-    const res = await app.inject(`/api/v1/events?since=${before}`);
+    const res = await inject(app, `/api/v1/events?since=${before}`);
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.now).toBeGreaterThanOrEqual(before);
@@ -97,7 +97,7 @@ describe('GET /api/v1/events', () => {
 
   it.each([['abc'], ['-5'], ['1.5']])('answers 400 for since=%j', async (since) => {
     const app = shared();
-    const res = await app.inject(`/api/v1/events?since=${since}`);
+    const res = await inject(app, `/api/v1/events?since=${since}`);
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toMatch(/since/);
   });
@@ -111,7 +111,7 @@ describe('errors', () => {
           throw new Error('secret database password in /etc/shadow');
         }),
     });
-    const res = await app.inject('/boom');
+    const res = await inject(app, '/boom');
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({
       statusCode: 500,
@@ -122,7 +122,7 @@ describe('errors', () => {
 
   it('answers unknown API paths with a JSON 404', async () => {
     const app = shared();
-    const res = await app.inject({ url: '/api/v1/nope', headers: { accept: 'text/html' } });
+    const res = await inject(app, { url: '/api/v1/nope', headers: { accept: 'text/html' } });
     expect(res.statusCode).toBe(404);
     expect(res.json().message).toBe('no route GET /api/v1/nope');
   });
@@ -131,7 +131,7 @@ describe('errors', () => {
 describe('web UI', () => {
   it('explains that the UI is not built when there is no build', async () => {
     const app = shared();
-    const res = await app.inject('/');
+    const res = await inject(app, '/');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/plain/);
     expect(res.body).toMatch(/web UI is not built/);
@@ -142,15 +142,15 @@ describe('web UI', () => {
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>pidscope</title>');
     writeFileSync(join(dir, 'app.js'), 'console.log(1)');
     const app = await buildTestApp({ argv: ['--web-root', dir] });
-    const index = await app.inject('/?token=abc');
+    const index = await inject(app, '/');
     expect(index.statusCode).toBe(200);
     expect(index.body).toContain('<title>pidscope</title>');
-    const asset = await app.inject('/app.js');
+    const asset = await inject(app, '/app.js');
     expect(asset.body).toBe('console.log(1)');
-    const deep = await app.inject({ url: '/processes/1', headers: { accept: 'text/html' } });
+    const deep = await inject(app, { url: '/processes/1', headers: { accept: 'text/html' } });
     expect(deep.statusCode).toBe(200);
     expect(deep.body).toContain('<title>pidscope</title>');
-    const missingAsset = await app.inject({ url: '/missing.js', headers: { accept: '*/*' } });
+    const missingAsset = await inject(app, { url: '/missing.js', headers: { accept: '*/*' } });
     expect(missingAsset.statusCode).toBe(404);
   });
 });
@@ -158,7 +158,7 @@ describe('web UI', () => {
 describe('GET /metrics', () => {
   it('exposes Prometheus text with processes by state, headroom and the scan histogram', async () => {
     const app = shared();
-    const res = await app.inject('/metrics');
+    const res = await inject(app, '/metrics');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(res.headers.vary).toBe('Accept');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCrossSiteOrigin } from '../../src/routes/api/stream.js';
+import { isCrossSiteOrigin } from '../../src/security/session.js';
 
 describe('isCrossSiteOrigin', () => {
   it.each([
@@ -9,6 +9,8 @@ describe('isCrossSiteOrigin', () => {
     ['https://evil.example', '127.0.0.1:7070', true],
     ['http://127.0.0.1:8080', '127.0.0.1:7070', true],
     ['null', '127.0.0.1:7070', true],
+    ['http://localhost:80', 'localhost', false],
+    ['https://h.example', 'h.example:443', false],
   ])('origin %j on host %j: %s', (origin, host, cross) => {
     expect(isCrossSiteOrigin(origin, host)).toBe(cross);
   });

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { applyPatch, CloseCode, PROTOCOL_VERSION, type State } from '@pidscope/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import { buildTestApp, useSharedApp, waitFor } from '../helpers/app.js';
+import { buildTestApp, inject, injectWS, useSharedApp, waitFor } from '../helpers/app.js';
 import { isType, Recorder } from '../helpers/ws.js';
 
 const children: ChildProcess[] = [];
@@ -20,7 +20,8 @@ async function connect(
   app: Awaited<ReturnType<typeof buildTestApp>>,
 ): Promise<{ ws: WebSocket; rec: Recorder }> {
   const rec = new Recorder();
-  const ws = (await app.injectWS(
+  const ws = (await injectWS(
+    app,
     '/api/v1/stream',
     {},
     { onInit: (w: WebSocket) => rec.attach(w) },
@@ -165,7 +166,7 @@ describe('WS /api/v1/stream', () => {
   it('refuses a WebSocket opened by a page of another site', async () => {
     const app = await buildTestApp();
     await expect(
-      app.injectWS('/api/v1/stream', {
+      injectWS(app, '/api/v1/stream', {
         headers: { origin: 'https://evil.example', host: 'localhost:80' },
       }),
     ).rejects.toThrow(/403/);
@@ -179,7 +180,7 @@ describe('WS /api/v1/stream', () => {
     const a = await connect(app);
     const b = await connect(app);
     await waitFor(() => app.stream.clients() === 2, 'two clients');
-    const res = await app.inject('/metrics');
+    const res = await inject(app, '/metrics');
     expect(res.body).toMatch(/^pidscope_ws_clients 2$/m);
     a.ws.terminate();
     b.ws.terminate();

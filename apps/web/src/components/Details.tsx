@@ -15,7 +15,6 @@ interface Props {
   container: Container | null;
   /** Zombie children this process is failing to reap. */
   zombieChildren: number;
-  token: string | null;
   now: number;
   onSelect(key: string): void;
   onClose(): void;
@@ -32,7 +31,7 @@ function Field({ name, children }: { name: string; children: ReactNode }) {
   );
 }
 
-function useAnalysis(p: Process | null, token: string | null) {
+function useAnalysis(p: Process | null) {
   const [result, setResult] = useState<{
     key: string;
     analysis: ZombieAnalysis | null;
@@ -44,7 +43,7 @@ function useAnalysis(p: Process | null, token: string | null) {
   useEffect(() => {
     if (!key || !zombie || pid === undefined) return;
     const ctl = new AbortController();
-    fetchProcess(pid, token, ctl.signal).then(
+    fetchProcess(pid, ctl.signal).then(
       (d) => setResult({ key, analysis: d.analysis, error: null }),
       (err: unknown) => {
         if (ctl.signal.aborted) return;
@@ -52,7 +51,7 @@ function useAnalysis(p: Process | null, token: string | null) {
       },
     );
     return () => ctl.abort();
-  }, [key, pid, zombie, token]);
+  }, [key, pid, zombie]);
   return result && result.key === key ? result : null;
 }
 
@@ -69,7 +68,7 @@ function ProcLink({ p, onSelect }: { p: Process; onSelect(key: string): void }) 
 
 export function Details(props: Props) {
   const { process: p, container: c, onSelect } = props;
-  const analysis = useAnalysis(p, props.token);
+  const analysis = useAnalysis(p);
   if (!p) {
     return (
       <section className="panel details" data-testid="details" aria-label="Process details">

@@ -15,7 +15,6 @@ interface Props {
   containers: ReadonlyMap<string, Container>;
   selection: Selection | null;
   selectedKey: string | null;
-  token: string | null;
   /** Animation frames the headroom panel trails the tree by. */
   headroomFrames: number;
   onSelect(key: string | null): void;
@@ -24,7 +23,7 @@ interface Props {
 
 /** The side column: the selected process and its actions, headroom, demos. */
 export function SidePanels(props: Props) {
-  const { view, index, containers, selection, selectedKey, token, onSelect } = props;
+  const { view, index, containers, selection, selectedKey, onSelect } = props;
   const { state } = view;
   const selected = (selectedKey && index?.byKey.get(selectedKey)) || null;
   const parent = selected && index ? (index.byPid.get(selected.ppid) ?? null) : null;
@@ -43,7 +42,6 @@ export function SidePanels(props: Props) {
           childProcesses={children}
           container={container}
           zombieChildren={children.filter((c) => c.state === 'Z').length}
-          token={token}
           now={view.now}
           onSelect={onSelect}
           onClose={() => onSelect(null)}
@@ -53,7 +51,6 @@ export function SidePanels(props: Props) {
                 key={selectedKey}
                 process={selected}
                 container={container}
-                token={token}
                 readOnly={view.hello?.readOnly ?? false}
               />
             ) : null
@@ -73,7 +70,7 @@ export function SidePanels(props: Props) {
           )}
         </Later>
       ) : null}
-      <DemosPanel token={token} />
+      <DemosPanel />
     </aside>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTransitionStore } from '../liveView.js';
 import { CLOCK_MS, LiveStore, type StoreView } from '../model/store.js';
-import { fetchEvents } from '../net/api.js';
+import { ApiError, fetchEvents } from '../net/api.js';
 import {
   browserSocket,
   Connection,
@@ -13,7 +13,6 @@ import { markReceived } from '../perf.js';
 export interface LiveConnectionOptions {
   /** The stream URL (ws://…/api/v1/stream). */
   streamUrl: string;
-  token: string | null;
   /** Injected in tests; the browser's WebSocket otherwise. */
   socket?: SocketFactory;
   store?: LiveStore;
@@ -26,12 +25,20 @@ export interface LiveConnection {
   problem: string | null;
 }
 
+/** Whether the agent answers this page's session with 401 (it restarted with another token). */
+function sessionRefused(): Promise<boolean> {
+  return fetchEvents(Date.now()).then(
+    () => false,
+    (err: unknown) => err instanceof ApiError && err.status === 401,
+  );
+}
+
 /**
  * The agent's stream, kept open for the page's life: the connection's states go into the store,
  * whose view renders as a transition; the store's clock ticks here too.
  */
 export function useLiveConnection(opts: LiveConnectionOptions): LiveConnection {
-  const { streamUrl, token, socket } = opts;
+  const { streamUrl, socket } = opts;
   const store = useMemo(() => opts.store ?? new LiveStore(), [opts.store]);
   const view = useTransitionStore(store);
   const [status, setStatus] = useState<ConnectionStatus>('reconnecting');
@@ -40,7 +47,7 @@ export function useLiveConnection(opts: LiveConnectionOptions): LiveConnection {
   useEffect(() => {
     let lastEventAt = 0;
     const backfill = () => {
-      fetchEvents(lastEventAt, token).then(
+      fetchEvents(lastEventAt).then(
         (events) => store.addEvents(events, Date.now()),
         () => undefined,
       );
@@ -48,6 +55,7 @@ export function useLiveConnection(opts: LiveConnectionOptions): LiveConnection {
     const conn = new Connection({
       url: streamUrl,
       socket: socket ?? browserSocket,
+      ...(socket ? {} : { sessionRefused }),
       handlers: {
         hello: (h) => store.setHello(h),
         snapshot: (s) => {
@@ -74,7 +82,7 @@ export function useLiveConnection(opts: LiveConnectionOptions): LiveConnection {
       clearInterval(clock);
       conn.stop();
     };
-  }, [store, streamUrl, socket, token]);
+  }, [store, streamUrl, socket]);
 
   return { view, status, problem };
 }

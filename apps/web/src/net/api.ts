@@ -16,12 +16,9 @@ export class ApiError extends Error {
   }
 }
 
-export function authHeaders(token: string | null): Record<string, string> {
-  return token ? { authorization: `Bearer ${token}` } : {};
-}
-
-async function getJson(path: string, token: string | null, signal?: AbortSignal): Promise<unknown> {
-  const res = await fetch(path, { headers: authHeaders(token), signal: signal ?? null });
+/** GET with the page's session cookie (same origin: fetch sends it). */
+async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
+  const res = await fetch(path, { signal: signal ?? null });
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;
     try {
@@ -44,16 +41,12 @@ export function normalizeDetails(body: unknown): ProcessDetails {
   return { process, children, analysis };
 }
 
-export async function fetchProcess(
-  pid: number,
-  token: string | null,
-  signal?: AbortSignal,
-): Promise<ProcessDetails> {
-  return normalizeDetails(await getJson(`/api/v1/processes/${pid}`, token, signal));
+export async function fetchProcess(pid: number, signal?: AbortSignal): Promise<ProcessDetails> {
+  return normalizeDetails(await getJson(`/api/v1/processes/${pid}`, signal));
 }
 
-export async function fetchEvents(since: number, token: string | null): Promise<Event[]> {
-  const body = (await getJson(`/api/v1/events?since=${since}`, token)) as unknown;
+export async function fetchEvents(since: number): Promise<Event[]> {
+  const body = (await getJson(`/api/v1/events?since=${since}`)) as unknown;
   if (Array.isArray(body)) return body as Event[];
   const events = (body as { events?: unknown }).events;
   return Array.isArray(events) ? (events as Event[]) : [];

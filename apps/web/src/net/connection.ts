@@ -1,5 +1,4 @@
 import {
-  CloseCode,
   type Event,
   type Hello,
   initialStreamView,
@@ -44,8 +43,9 @@ export interface ConnectionHandlers {
   problem?(problem: string | null): void;
 }
 
-/** The agent closed the stream because the page's session is not let in ([T6]). */
-export const REFUSED = 'The agent refused this page’s token: open the URL the agent printed.';
+/** The agent refused the socket because the page's session is not let in ([T6]). */
+export const REFUSED =
+  'The agent does not know this page’s session (it restarted with another token?): open the URL the agent printed.';
 
 export interface ConnectionOptions {
   url: string;
@@ -58,6 +58,12 @@ export interface ConnectionOptions {
   staleAfterMs?: number;
   now?: () => number;
   random?: () => number;
+  /**
+   * Asked when a socket closed before it opened: resolves true when the agent refuses this page's
+   * session. It refuses before the upgrade ([T6]), which a browser reports only as 1006, so one
+   * cheap request tells that apart from an agent that is away.
+   */
+  sessionRefused?: () => Promise<boolean>;
 }
 
 const OPEN = 1;
@@ -139,7 +145,9 @@ export class Connection {
     }
     this.ws = ws;
     this.stats.opened += 1;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       this.lastMessageAt = this.now();
     };
     ws.onmessage = (ev) => {
@@ -147,10 +155,16 @@ export class Connection {
       markArrival();
       this.receive(ev.data);
     };
-    const lost = (ev: unknown) => {
+    const lost = () => {
       if (this.ws !== ws) return;
-      const code = (ev as { code?: unknown } | null)?.code;
-      if (code === CloseCode.Unauthorized) this.opts.handlers.problem?.(REFUSED);
+      if (!opened && this.opts.sessionRefused) {
+        this.opts.sessionRefused().then(
+          (refused) => {
+            if (refused && !this.stopped) this.opts.handlers.problem?.(REFUSED);
+          },
+          () => undefined,
+        );
+      }
       this.ws = null;
       this.scheduleReconnect();
     };
@@ -268,11 +282,10 @@ function prepareFollowers(): void {
   for (const type of ['patch', 'heartbeat'] as const) idle(() => prepareServerMessage(type));
 }
 
-/** The stream URL for this page, with the session's token when there is one. */
-export function streamUrl(location: { protocol: string; host: string }, token: string | null) {
+/** The stream URL for this page; the session cookie authenticates it. */
+export function streamUrl(location: { protocol: string; host: string }) {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const q = token ? `?token=${encodeURIComponent(token)}` : '';
-  return `${scheme}//${location.host}/api/v1/stream${q}`;
+  return `${scheme}//${location.host}/api/v1/stream`;
 }
 
 /** The browser's WebSocket behind the SocketLike seam. */

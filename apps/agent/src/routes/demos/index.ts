@@ -26,7 +26,6 @@ export default async function demoRoutes(fastify: FastifyInstance): Promise<void
   });
 
   await fastify.register(async (scope) => {
-    scope.addHook('onRequest', svc.requireToken);
     scope.addHook('onRequest', svc.requireWritable);
     svc.auditRoutes(scope, 'demo');
 

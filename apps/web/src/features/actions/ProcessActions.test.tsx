@@ -49,7 +49,7 @@ const PREVIEW =
   'SIGTERM to PID 4425 (sleep) on the host: it has no handler for SIGTERM: it terminates.';
 
 describe('ProcessActions', () => {
-  it('previews a signal in a dialog, then sends it with the start time and the token', async () => {
+  it('previews a signal in a dialog, then sends it with the start time, on the session cookie', async () => {
     const calls = fakeFetch([
       [
         200,
@@ -71,7 +71,7 @@ describe('ProcessActions', () => {
       ],
     ]);
     const onDone = vi.fn();
-    render(<ProcessActions process={proc()} token="tok-123" apiBase="" onDone={onDone} />);
+    render(<ProcessActions process={proc()} apiBase="" onDone={onDone} />);
     fireEvent.click(screen.getByRole('button', { name: 'SIGTERM' }));
 
     const dialog = await screen.findByRole('dialog');
@@ -81,9 +81,10 @@ describe('ProcessActions', () => {
     expect(calls[0]).toMatchObject({
       url: '/api/v1/processes/4425/signal?dryRun=1',
       method: 'POST',
-      headers: { authorization: 'Bearer tok-123' },
       body: { signal: 'SIGTERM', startTime: 123456 },
     });
+    // The page holds no token: the HttpOnly session cookie authenticates.
+    expect(calls[0]?.headers.authorization).toBeUndefined();
     expect(onDone).not.toHaveBeenCalled();
 
     fireEvent.click(within(dialog).getByRole('button', { name: 'Send SIGTERM' }));
@@ -101,7 +102,7 @@ describe('ProcessActions', () => {
     const calls = fakeFetch([
       [200, { preview: { text: PREVIEW, effect: 'terminate' }, message: PREVIEW }],
     ]);
-    render(<ProcessActions process={proc()} token="t" />);
+    render(<ProcessActions process={proc()} />);
     fireEvent.click(screen.getByRole('button', { name: 'SIGKILL' }));
     const dialog = await screen.findByRole('dialog');
     await within(dialog).findByRole('button', { name: 'Send SIGKILL' });
@@ -122,7 +123,7 @@ describe('ProcessActions', () => {
         },
       ],
     ]);
-    render(<ProcessActions process={proc()} token="t" />);
+    render(<ProcessActions process={proc()} />);
     fireEvent.click(screen.getByRole('button', { name: 'SIGTERM' }));
     await screen.findByTestId('signal-preview');
     fireEvent.click(screen.getByRole('button', { name: 'Send SIGTERM' }));
@@ -138,7 +139,7 @@ describe('ProcessActions', () => {
     [403, 'AGENT_ANCESTOR', 'PID 4425 (sleep) is an ancestor of the pidscope agent'],
   ])('shows a %i refusal of the preview in the dialog', async (status, code, message) => {
     fakeFetch([[status, { statusCode: status, code, message }]]);
-    render(<ProcessActions process={proc()} token="t" />);
+    render(<ProcessActions process={proc()} />);
     fireEvent.click(screen.getByRole('button', { name: 'SIGHUP' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain(String(status));
@@ -175,7 +176,7 @@ describe('ProcessActions', () => {
         },
       ],
     ]);
-    render(<ProcessActions process={proc({ state: 'Z', cmdline: [] })} token="t" />);
+    render(<ProcessActions process={proc({ state: 'Z', cmdline: [] })} />);
     fireEvent.click(screen.getByRole('button', { name: 'Reap' }));
     const dialog = await screen.findByRole('dialog');
     await waitFor(() =>
@@ -214,26 +215,25 @@ describe('ProcessActions', () => {
         },
       ],
     ]);
-    render(<ProcessActions process={proc({ state: 'Z' })} token="t" />);
+    render(<ProcessActions process={proc({ state: 'Z' })} />);
     fireEvent.click(screen.getByRole('button', { name: 'Reap' }));
     fireEvent.click(await screen.findByRole('button', { name: 'Send SIGTERM' }));
     await screen.findByRole('status');
     expect(calls[1]?.body).toEqual({ pid: 4425, startTime: 123456, signal: 'SIGTERM' });
   });
 
-  it('is disabled without a token, in read-only mode, and for PID 1', () => {
+  it('is disabled in read-only mode and for PID 1', () => {
     fakeFetch([]);
-    const { rerender } = render(<ProcessActions process={proc()} token={null} />);
+    const { rerender } = render(<ProcessActions process={proc()} />);
     expect((screen.getByRole('button', { name: 'SIGTERM' }) as HTMLButtonElement).disabled).toBe(
-      true,
+      false,
     );
-    expect(screen.getByText(/need the token/)).toBeTruthy();
-    rerender(<ProcessActions process={proc()} token="t" readOnly />);
+    rerender(<ProcessActions process={proc()} readOnly />);
     expect((screen.getByRole('button', { name: 'SIGKILL' }) as HTMLButtonElement).disabled).toBe(
       true,
     );
     expect(screen.getByText(/read-only/)).toBeTruthy();
-    rerender(<ProcessActions process={proc({ pid: 1 })} token="t" />);
+    rerender(<ProcessActions process={proc({ pid: 1 })} />);
     expect((screen.getByRole('button', { name: 'SIGKILL' }) as HTMLButtonElement).disabled).toBe(
       true,
     );

@@ -5,7 +5,6 @@ import './actions.css';
 
 export interface ProcessActionsProps {
   process: Process;
-  token: string | null;
   /** Prefix for API paths; '' when the UI is served by the agent. */
   apiBase?: string;
   /** Called after an action was carried out. */
@@ -67,7 +66,6 @@ function confirmLabel(p: Pending): string | null {
  */
 export function ProcessActions({
   process: p,
-  token,
   apiBase = '',
   onDone,
   readOnly = false,
@@ -81,7 +79,7 @@ export function ProcessActions({
   const target = { pid: p.pid, startTime: p.startTime };
   const key = `${p.pid}:${p.startTime}`;
   const zombie = p.state === 'Z';
-  const disabled = readOnly || !token || p.kernelThread || p.pid <= 1;
+  const disabled = readOnly || p.kernelThread || p.pid <= 1;
 
   // A new selection starts clean.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the identity changes
@@ -110,7 +108,6 @@ export function ProcessActions({
       apiBase,
       'POST',
       `/api/v1/processes/${p.pid}/signal?dryRun=1`,
-      token,
       { signal, startTime: p.startTime },
     );
     if (!res.ok || !res.body) {
@@ -130,7 +127,6 @@ export function ProcessActions({
       apiBase,
       'POST',
       `/api/v1/processes/${p.pid}/reap?dryRun=1`,
-      token,
       { startTime: p.startTime },
     );
     if (!res.ok || !res.body) {
@@ -154,17 +150,11 @@ export function ProcessActions({
     setPending({ ...pending, phase: 'sending' });
     const res =
       pending.kind === 'signal'
-        ? await callAction<SignalAnswer>(
-            apiBase,
-            'POST',
-            `/api/v1/processes/${p.pid}/signal`,
-            token,
-            {
-              signal: pending.signal,
-              ...target,
-            },
-          )
-        : await callAction<ReapAnswer>(apiBase, 'POST', `/api/v1/processes/${p.pid}/reap`, token, {
+        ? await callAction<SignalAnswer>(apiBase, 'POST', `/api/v1/processes/${p.pid}/signal`, {
+            signal: pending.signal,
+            ...target,
+          })
+        : await callAction<ReapAnswer>(apiBase, 'POST', `/api/v1/processes/${p.pid}/reap`, {
             ...target,
             ...(pending.signal ? { signal: pending.signal } : {}),
             ...(pending.plan === 'restart-container' ? { restartContainer: true } : {}),
@@ -183,11 +173,9 @@ export function ProcessActions({
   const label = pending ? confirmLabel(pending) : null;
   const why = readOnly
     ? 'The agent runs read-only: actions are disabled.'
-    : !token
-      ? 'Actions need the token: open pidscope from the URL the agent printed.'
-      : p.kernelThread || p.pid <= 1
-        ? 'pidscope does not signal kernel threads or the host’s PID 1.'
-        : null;
+    : p.kernelThread || p.pid <= 1
+      ? 'pidscope does not signal kernel threads or the host’s PID 1.'
+      : null;
 
   return (
     <div className="ps-actions" data-testid="process-actions">

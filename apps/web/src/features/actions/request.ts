@@ -9,7 +9,7 @@ export interface ActionResponse<T> {
 }
 
 const PLAIN: Record<number, string> = {
-  401: 'The agent refused the token (401). Open pidscope from the URL the agent printed, with ?token=.',
+  401: 'The agent does not know this page’s session (401): open pidscope from the URL the agent printed.',
   403: 'Refused (403).',
   404: 'That process is gone (404).',
   409: 'The process changed (409): the PID now belongs to another process.',
@@ -21,11 +21,11 @@ export async function callAction<T>(
   apiBase: string,
   method: 'GET' | 'POST' | 'DELETE',
   path: string,
-  token: string | null,
   body?: unknown,
 ): Promise<ActionResponse<T>> {
+  // The session cookie authenticates; fetch sends it, and the browser adds the Origin the agent
+  // asks of a write.
   const headers: Record<string, string> = {};
-  if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {

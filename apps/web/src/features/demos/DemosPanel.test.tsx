@@ -84,7 +84,7 @@ describe('DemosPanel', () => {
       demos: [demo('zombie-no-init'), demo('host-zombie')],
     };
     const calls = fakeAgent(state);
-    render(<DemosPanel token="tok-9" apiBase="" pollMs={60_000} />);
+    render(<DemosPanel apiBase="" pollMs={60_000} />);
     const panel = screen.getByTestId('demos');
     const start = await within(panel).findByTestId('demo-start-zombie-no-init');
     expect(within(panel).queryByTestId('demo-stop-zombie-no-init')).toBeNull();
@@ -92,10 +92,9 @@ describe('DemosPanel', () => {
     fireEvent.click(start);
     const stop = await within(panel).findByTestId('demo-stop-zombie-no-init');
     const post = calls.find((c) => c.method === 'POST');
-    expect(post).toMatchObject({
-      url: '/api/v1/demos/zombie-no-init',
-      headers: { authorization: 'Bearer tok-9' },
-    });
+    expect(post?.url).toBe('/api/v1/demos/zombie-no-init');
+    // The page holds no token: the HttpOnly session cookie authenticates.
+    expect(post?.headers.authorization).toBeUndefined();
     const steps = within(panel)
       .getAllByTestId('demo-step')
       .map((s) => s.textContent);
@@ -119,7 +118,7 @@ describe('DemosPanel', () => {
         demo('host-zombie'),
       ],
     });
-    render(<DemosPanel token="t" pollMs={60_000} />);
+    render(<DemosPanel pollMs={60_000} />);
     const blocked = (await screen.findByTestId('demo-start-subreaper')) as HTMLButtonElement;
     expect(blocked.disabled).toBe(true);
     expect(screen.getByText(/connect ENOENT/)).toBeTruthy();
@@ -137,17 +136,17 @@ describe('DemosPanel', () => {
         message: '6 demos are running already: stop one first',
       },
     ]);
-    render(<DemosPanel token="t" pollMs={60_000} />);
+    render(<DemosPanel pollMs={60_000} />);
     fireEvent.click(await screen.findByTestId('demo-start-pid-exhaustion'));
     expect((await screen.findByRole('alert')).textContent).toContain('6 demos are running already');
   });
 
-  it('disables Start without a token and in read-only mode', async () => {
+  it('disables Start in read-only mode', async () => {
     fakeAgent({ now: NOW, readOnly: true, demos: [demo('host-zombie')] });
-    const { rerender } = render(<DemosPanel token={null} pollMs={60_000} />);
+    const { rerender } = render(<DemosPanel pollMs={60_000} />);
     const start = (await screen.findByTestId('demo-start-host-zombie')) as HTMLButtonElement;
     expect(start.disabled).toBe(true);
-    rerender(<DemosPanel token="t" pollMs={60_000} />);
+    rerender(<DemosPanel pollMs={60_000} />);
     await screen.findByText(/read-only/);
     expect((screen.getByTestId('demo-start-host-zombie') as HTMLButtonElement).disabled).toBe(true);
   });
@@ -164,7 +163,7 @@ describe('DemosPanel when the agent is away', () => {
         return new Response(JSON.stringify(body), { status: 200 });
       }),
     );
-    render(<DemosPanel token="t" pollMs={50} />);
+    render(<DemosPanel pollMs={50} />);
     expect((await screen.findByRole('alert')).textContent).toContain('Cannot reach the agent');
     up = true;
     await screen.findByTestId('demo-start-host-zombie');
@@ -176,7 +175,7 @@ describe('DemosPanel when the agent is away', () => {
     const calls = fakeAgent(state);
     const every = vi.spyOn(globalThis, 'setInterval');
     const secondTicks = () => every.mock.calls.filter(([, ms]) => ms === 1000).length;
-    render(<DemosPanel token="t" pollMs={40} />);
+    render(<DemosPanel pollMs={40} />);
     const start = await screen.findByTestId('demo-start-host-zombie');
     await waitFor(() => expect(calls.length).toBeGreaterThanOrEqual(3));
     // Idle: it polls, but no clock re-renders the panel every second.

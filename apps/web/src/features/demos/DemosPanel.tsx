@@ -44,7 +44,6 @@ export interface DemoList {
 }
 
 export interface DemosPanelProps {
-  token: string | null;
   /** Prefix for API paths; '' when the UI is served by the agent. */
   apiBase?: string;
   /** How often the running demos are refreshed. */
@@ -97,7 +96,6 @@ function Run({ run, elapsedMs }: { run: DemoRun; elapsedMs: number }) {
  */
 /** Memoised: it polls the agent on its own and needs no re-render from a patch. */
 export const DemosPanel = memo(function DemosPanel({
-  token,
   apiBase = '',
   pollMs = 2000,
 }: DemosPanelProps) {
@@ -110,7 +108,7 @@ export const DemosPanel = memo(function DemosPanel({
   const [listError, setListError] = useState<string | null>(null);
 
   const refresh = useCallback(async () => {
-    const res = await callAction<DemoList>(apiBase, 'GET', '/api/v1/demos', token);
+    const res = await callAction<DemoList>(apiBase, 'GET', '/api/v1/demos');
     if (res.ok && res.body) {
       const next = res.body;
       // A poll that brings nothing new renders nothing: the page is redrawing a live tree.
@@ -121,7 +119,7 @@ export const DemosPanel = memo(function DemosPanel({
     } else if (!res.ok) {
       setListError(res.error);
     }
-  }, [apiBase, token]);
+  }, [apiBase]);
 
   useEffect(() => {
     void refresh();
@@ -141,7 +139,7 @@ export const DemosPanel = memo(function DemosPanel({
   async function start(name: string) {
     setBusy(name);
     setError(null);
-    const res = await callAction<DemoRun>(apiBase, 'POST', `/api/v1/demos/${name}`, token);
+    const res = await callAction<DemoRun>(apiBase, 'POST', `/api/v1/demos/${name}`);
     if (!res.ok) setError(res.error);
     await refresh();
     setBusy(null);
@@ -150,7 +148,7 @@ export const DemosPanel = memo(function DemosPanel({
   async function stop(name: string, id: string) {
     setBusy(name);
     setError(null);
-    const res = await callAction(apiBase, 'DELETE', `/api/v1/demos/${id}`, token);
+    const res = await callAction(apiBase, 'DELETE', `/api/v1/demos/${id}`);
     if (!res.ok) setError(res.error);
     await refresh();
     setBusy(null);
@@ -161,9 +159,6 @@ export const DemosPanel = memo(function DemosPanel({
   return (
     <section className="panel ps-demos" data-testid="demos" aria-labelledby="ps-demos-title">
       <h2 id="ps-demos-title">Demos</h2>
-      {!token ? (
-        <p className="muted">Demos need the token: open pidscope from the URL the agent printed.</p>
-      ) : null}
       {readOnly ? <p className="muted">The agent runs read-only: demos cannot start.</p> : null}
       {error || listError ? (
         <p className="bad" role="alert" data-testid="demo-error">
@@ -182,7 +177,7 @@ export const DemosPanel = memo(function DemosPanel({
                   <button
                     type="button"
                     data-testid={`demo-start-${d.name}`}
-                    disabled={!token || readOnly || !d.available || busy !== null}
+                    disabled={readOnly || !d.available || busy !== null}
                     onClick={() => void start(d.name)}
                     aria-label={`Start demo ${d.name}`}
                   >
@@ -192,7 +187,7 @@ export const DemosPanel = memo(function DemosPanel({
                     <button
                       type="button"
                       data-testid={`demo-stop-${d.name}`}
-                      disabled={!token || busy !== null}
+                      disabled={busy !== null}
                       onClick={() => void stop(d.name, latest.id)}
                       aria-label={`Stop demo ${d.name}`}
                     >
