@@ -47,9 +47,13 @@ function rssBytes(pid: number): number {
   return Number(line?.replace(/\D+/g, '') ?? 0) * 1024;
 }
 
+const TOKEN = 'bench-token-0001';
+/** Every route but /healthz and /metrics needs the token. */
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+
 function httpGet(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    get(url, (res) => {
+    get(url, { headers: AUTH }, (res) => {
       let body = '';
       res.on('data', (d) => {
         body += d;
@@ -107,7 +111,7 @@ async function startCrowd(): Promise<void> {
 async function startAgent(): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(
     process.execPath,
-    [MAIN, '--port', '0', '--interval-ms', '1000', '--token', 'bench-token-0001'],
+    [MAIN, '--port', '0', '--interval-ms', '1000', '--token', TOKEN],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -165,7 +169,7 @@ async function main() {
     Number(/^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(metricsText)?.[1]) * 1000;
 
   // Zombie creation to its event on a real WebSocket.
-  const ws = new WebSocket(`${base.replace('http', 'ws')}/api/v1/stream`);
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/api/v1/stream`, { headers: AUTH });
   const arrivals = new Map<number, number>();
   ws.on('message', (data) => {
     const m = JSON.parse(String(data)) as ServerMessage;

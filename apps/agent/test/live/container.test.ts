@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Event, ServerMessage } from '@pidscope/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { buildTestApp, inject, waitFor } from '../helpers/app.js';
+import { AUTH, buildTestApp, inject, waitFor } from '../helpers/app.js';
 import { TestContainers } from '../helpers/containers.js';
 import { childrenOf, commOf, stateOf, statusField } from '../helpers/proc.js';
 
@@ -24,7 +24,7 @@ describe('live: a container whose PID 1 does not reap', () => {
     const app = await buildTestApp();
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as AddressInfo;
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/stream`);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/stream`, { headers: AUTH });
     const events = eventsOn(ws);
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
 
