@@ -16,7 +16,7 @@ import {
   type State,
   type ZombieAnalysis,
 } from '@pidscope/protocol';
-import type { Sample } from '../sampler/messages.js';
+import type { ProcessChanges, Sample } from '../sampler/messages.js';
 import type { Redactor } from '../security/redact.js';
 import { buildContainers, type DockerContainer } from './containers.js';
 import { EventRing } from './eventRing.js';
@@ -111,11 +111,19 @@ export class LiveModel {
   applySample(sample: Sample, docker: DockerView): Tick {
     const first = this.#sample === null;
     this.#sample = sample;
-    const at = sample.at;
-    // Before and after of each process this sample touches, in the order events are told.
+    const events = this.#applyChanges(sample, sample.at);
+    return this.#commit(docker, first ? [] : events, first, sample.at);
+  }
+
+  /**
+   * Brings the processes and their indexes up to date with what changed, touching only those
+   * processes; returns the process events the changes make.
+   */
+  #applyChanges(changes: ProcessChanges, at: number): NewEvent[] {
+    // Before and after of each process the changes touch, in the order events are told.
     const before = new Map<string, Process>();
     const after = new Map<string, Process>();
-    const removed = sample.full ? this.#keysMissingFrom(sample.changed) : sample.removed;
+    const removed = changes.full ? this.#keysMissingFrom(changes.changed) : changes.removed;
     for (const key of removed) {
       const p = this.#byKey.get(key);
       if (!p) continue;
@@ -124,7 +132,7 @@ export class LiveModel {
       this.#unindex(p);
       before.set(key, p);
     }
-    for (const r of sample.changed) {
+    for (const r of changes.changed) {
       const key = processKey(r);
       const old = this.#byKey.get(key);
       const zombieSince = r.state === 'Z' ? (old?.zombieSince ?? at) : null;
@@ -139,8 +147,7 @@ export class LiveModel {
       this.#index(p);
       after.set(key, p);
     }
-    const events = first ? [] : processEvents(before, after, this.#byPid, at);
-    return this.#commit(docker, events, first, at);
+    return processEvents(before, after, this.#byPid, at);
   }
 
   /** Rebuilds containers after Docker changed (or went away), without a new scan. */

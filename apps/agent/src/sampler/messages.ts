@@ -4,14 +4,13 @@ import type { HostHeadroom, PidsCgroup, ProcessRecord } from '@pidscope/procfs';
 export type SamplerRequest = { type: 'scan'; id: number; full: boolean };
 
 /**
- * One tick's reading, as the model takes it: what changed in the process table since the
- * previous sample, host headroom, and the pids cgroup of every container seen. The scanner knows
- * what changed (it keeps an unchanged record's object), so only that crosses the thread boundary.
+ * What changed in the process table: what the live model turns into a patch, whatever found it
+ * (a scan, or an event source that knows which processes it touched).
  */
-export interface Sample {
-  /** Records new or changed since the previous sample, in scan order. */
+export interface ProcessChanges {
+  /** Records new or changed since the previous changes, in scan order. */
   changed: ProcessRecord[];
-  /** `pid:startTime` keys of the processes gone since the previous sample. */
+  /** `pid:startTime` keys of the processes gone since the previous changes. */
   removed: string[];
   /**
    * `changed` holds every process and `removed` is empty: anything else the model knows is gone.
@@ -19,6 +18,14 @@ export interface Sample {
    * asks for.
    */
   full: boolean;
+}
+
+/**
+ * One tick's reading, as the model takes it: what changed in the process table since the
+ * previous sample, host headroom, and the pids cgroup of every container seen. The scanner knows
+ * what changed (it keeps an unchanged record's object), so only that crosses the thread boundary.
+ */
+export interface Sample extends ProcessChanges {
   at: number;
   durationMs: number;
   vanished: number;
