@@ -18,3 +18,4 @@ export {
   isState,
   validateState,
 } from './validate.js';
+export * from './history.js';

@@ -1,0 +1,60 @@
+// What the compressed sections of a frame hold, as JSON: pure conversions both ways. Compression
+// itself is the store's (it deflates off the main thread when writing).
+import type { Event, Patch, State } from '@pidscope/protocol';
+import { HistoryError } from './errors.js';
+
+/** One published tick: when, and the patch from the state before it. */
+export interface RecordedTick {
+  at: number;
+  patch: Patch;
+}
+
+/** A patch as stored: its events live in the frame's events section, its type is implied. */
+type StoredPatch = Omit<Patch, 'type' | 'events'>;
+
+export function encodeTicks(ticks: readonly RecordedTick[]): string {
+  return JSON.stringify(
+    ticks.map(({ at, patch }) => {
+      const { type: _type, events: _events, ...rest } = patch;
+      return { at, p: rest satisfies StoredPatch };
+    }),
+  );
+}
+
+function shapeError(file: string, what: string): HistoryError {
+  return new HistoryError('ECORRUPT', file, `a frame's ${what} does not have its recorded shape`);
+}
+
+/** The ticks of a frame, each patch with no events (they are the frame's events section). */
+export function decodeTicks(text: string, file: string): RecordedTick[] {
+  const raw = JSON.parse(text) as unknown;
+  if (!Array.isArray(raw)) throw shapeError(file, 'ticks');
+  return raw.map((t: { at?: unknown; p?: StoredPatch }) => {
+    if (typeof t?.at !== 'number' || typeof t.p !== 'object' || t.p === null) {
+      throw shapeError(file, 'ticks');
+    }
+    return { at: t.at, patch: { type: 'patch', ...t.p, events: [] } };
+  });
+}
+
+export function encodeEvents(events: readonly Event[]): string {
+  return JSON.stringify(events);
+}
+
+export function decodeEvents(text: string, file: string): Event[] {
+  const raw = JSON.parse(text) as unknown;
+  if (!Array.isArray(raw)) throw shapeError(file, 'events');
+  return raw as Event[];
+}
+
+export function encodeKeyframe(state: State): string {
+  return JSON.stringify(state);
+}
+
+export function decodeKeyframe(text: string, file: string): State {
+  const raw = JSON.parse(text) as State;
+  if (!raw || !Array.isArray(raw.processes) || !Array.isArray(raw.containers) || !raw.host) {
+    throw shapeError(file, 'keyframe');
+  }
+  return raw;
+}

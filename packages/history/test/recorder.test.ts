@@ -1,0 +1,56 @@
+import { normalizeState } from '@pidscope/protocol';
+import { describe, expect, it } from 'vitest';
+import { HistoryStore, Recorder } from '../src/index.js';
+import { FakeSource, tempDir, world } from './support.js';
+
+const log = { warn: () => {}, error: () => {} };
+const owner = { pid: process.pid, startTime: 1 };
+
+describe('Recorder', () => {
+  it('writes a keyframe at start, then every published tick once flushed', async () => {
+    const dir = tempDir();
+    const w = world(31, 40, 30, Date.now());
+    const store = HistoryStore.open({ dir, owner, retentionMs: 86_400_000, maxBytes: 2 ** 26 });
+    const source = new FakeSource(w.initial);
+    const rec = new Recorder(store, source, { log, flushEveryMs: 60_000 });
+    await rec.start();
+    expect(store.range().keyframes).toBe(1);
+    const startedAt = store.range().from as number;
+    expect(store.stateAt(startedAt).state).toEqual(w.initial);
+    // Step times from the world are after the start: ticks keep their own time.
+    const steps = w.steps.map((s) => ({ ...s, at: startedAt + (s.at - w.initialAt) }));
+    for (const [i, step] of steps.entries()) {
+      source.publish(step);
+      if (i % 7 === 6) await rec.flush();
+    }
+    await rec.close();
+    for (const step of steps) {
+      expect(store.stateAt(step.at).state).toEqual(normalizeState(step.state));
+    }
+    expect(rec.status().state).toBe('recording');
+    await store.close();
+  });
+
+  it('adds keyframes when the last one is old or replaying from it would read more than it', async () => {
+    const dir = tempDir();
+    const w = world(32, 60, 30, Date.now());
+    const store = HistoryStore.open({ dir, owner, retentionMs: 86_400_000, maxBytes: 2 ** 26 });
+    const source = new FakeSource(w.initial);
+    const rec = new Recorder(store, source, {
+      log,
+      flushEveryMs: 60_000,
+      keyframeAfterRatio: 0.5,
+    });
+    await rec.start();
+    for (const step of w.steps) {
+      source.publish(step);
+      await rec.flush();
+    }
+    await rec.close();
+    const frames = store.layout().flatMap((s) => s.frames);
+    const keyframes = frames.filter((f) => f.kind === 'keyframe').length;
+    expect(keyframes).toBeGreaterThan(3);
+    expect(keyframes).toBeLessThan(frames.length / 2);
+    await store.close();
+  });
+});
