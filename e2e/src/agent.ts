@@ -1,7 +1,8 @@
 // Starts and stops a real agent (apps/agent/dist/main.js) as a child process.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AGENT_MAIN, LOG_DIR } from './paths.js';
@@ -21,6 +22,8 @@ export interface AgentOptions {
   intervalMs?: number;
   /** Names the log file under e2e/logs/. */
   name: string;
+  /** Where it records history; a fresh directory (removed by stop) when not given. */
+  dataDir?: string;
 }
 
 export interface Agent {
@@ -57,6 +60,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const token = opts.token ?? newToken();
   mkdirSync(LOG_DIR, { recursive: true });
   const log = createWriteStream(join(LOG_DIR, `agent-${opts.name}.log`), { flags: 'a' });
+  const ownDataDir = opts.dataDir ? null : mkdtempSync(join(tmpdir(), 'pidscope-e2e-'));
   const child = spawn(process.execPath, [AGENT_MAIN], {
     env: {
       ...process.env,
@@ -65,6 +69,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       PIDSCOPE_TOKEN: token,
       PIDSCOPE_INTERVAL_MS: String(opts.intervalMs ?? 1000),
       PIDSCOPE_AUDIT_FILE: join(LOG_DIR, `audit-${opts.name}.jsonl`),
+      PIDSCOPE_DATA_DIR: opts.dataDir ?? (ownDataDir as string),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -100,13 +105,15 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     token,
     url,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      if (!(await waitExit(child, 15_000))) {
-        child.kill('SIGKILL');
-        await waitExit(child, 5_000);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        if (!(await waitExit(child, 15_000))) {
+          child.kill('SIGKILL');
+          await waitExit(child, 5_000);
+        }
+        log.end();
       }
-      log.end();
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     },
   };
 }

@@ -12,10 +12,12 @@ import fp from 'fastify-plugin';
 import type { Config } from './config.js';
 import configPlugin from './plugins/config.js';
 import dockerPlugin from './plugins/docker.js';
+import historyPlugin from './plugins/history.js';
 import modelPlugin from './plugins/model.js';
 import streamPlugin, { type StreamOptions } from './plugins/stream.js';
 import containersRoute from './routes/api/containers.js';
 import eventsRoute from './routes/api/events.js';
+import historyRoute from './routes/api/history.js';
 import processesRoute from './routes/api/processes.js';
 import snapshotRoute from './routes/api/snapshot.js';
 import streamRoute from './routes/api/stream.js';
@@ -85,6 +87,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   });
   await fastify.register(configPlugin, { config });
   await fastify.register(dockerPlugin);
+  await fastify.register(historyPlugin);
   await fastify.register(modelPlugin);
   await fastify.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
   await fastify.register(streamPlugin, opts.stream ?? {});
@@ -94,6 +97,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(processesRoute);
   await fastify.register(containersRoute);
   await fastify.register(eventsRoute);
+  await fastify.register(historyRoute);
   await fastify.register(streamRoute);
   await fastify.register(metricsRoute);
   await fastify.register(import('./actions/plugin.js'));

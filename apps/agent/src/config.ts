@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { hostName } from './security/hostAllowlist.js';
 import { parseRedactSetting, type RedactSetting } from './security/redact.js';
 
@@ -35,6 +36,12 @@ export interface Config {
   auditFile: string;
   /** Built web UI served at /; null serves a "not built" page. */
   webRoot: string | null;
+  /** Where the history store lives (its `history/` directory). */
+  dataDir: string;
+  /** History older than this is dropped. */
+  retentionMs: number;
+  /** The history store never takes more than this on disk; 0: no recording. */
+  maxDiskBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +71,9 @@ const SETTINGS = {
   dockerHost: { flag: '--docker-host', env: 'DOCKER_HOST' },
   auditFile: { flag: '--audit-file', env: 'PIDSCOPE_AUDIT_FILE' },
   webRoot: { flag: '--web-root', env: 'PIDSCOPE_WEB_ROOT' },
+  dataDir: { flag: '--data-dir', env: 'PIDSCOPE_DATA_DIR' },
+  retention: { flag: '--retention', env: 'PIDSCOPE_RETENTION' },
+  maxDisk: { flag: '--max-disk', env: 'PIDSCOPE_MAX_DISK' },
 } as const satisfies Record<string, Setting>;
 
 type SettingName = keyof typeof SETTINGS;
@@ -88,7 +98,12 @@ export const USAGE = `usage: pidscope [options]
   --read-only           PIDSCOPE_READ_ONLY    refuse every action
   --docker-host <url>   DOCKER_HOST           unix:///path or tcp://host:port (${DEFAULT_DOCKER_HOST})
   --audit-file <path>   PIDSCOPE_AUDIT_FILE   JSON-lines audit log (.pidscope/audit.jsonl)
-  --web-root <dir>      PIDSCOPE_WEB_ROOT     built web UI (apps/web/dist)`;
+  --web-root <dir>      PIDSCOPE_WEB_ROOT     built web UI (apps/web/dist)
+  --data-dir <dir>      PIDSCOPE_DATA_DIR     recorded history (/var/lib/pidscope when writable,
+                                              else $XDG_STATE_HOME/pidscope or ~/.local/state/pidscope)
+  --retention <time>    PIDSCOPE_RETENTION    how long history is kept: 90s, 30m, 24h, 7d (24h)
+  --max-disk <size>     PIDSCOPE_MAX_DISK     history's disk budget: 200MB, 2GB, 512MiB; 0 records
+                                              nothing (512MB)`;
 
 /** Splits argv into `{flag: value}`; `--flag=value` and `--flag value` both work. */
 function parseArgv(argv: readonly string[]): Map<SettingName, string> {
@@ -126,6 +141,63 @@ function parseInteger(label: string, raw: string, min: number, max: number, what
   const n = Number(raw.trim());
   if (n < min || n > max) fail(label, raw, `is not ${what}`);
   return n;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/** `90s`, `30m`, `24h`, `7d` (a number and one unit) in ms, from `min` up. */
+export function parseDuration(label: string, raw: string, min: number): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhd])$/i.exec(raw.trim());
+  const ms = m
+    ? Number(m[1]) * (DURATION_UNITS[(m[2] as string).toLowerCase()] as number)
+    : Number.NaN;
+  if (!(ms >= min && ms <= 366 * 86_400_000)) {
+    fail(label, raw, `is not a duration from ${min / 1000}s to 366d (like 90s, 30m, 24h, 7d)`);
+  }
+  return Math.round(ms);
+}
+
+/** `512MB`, `2GB`, `256MiB`, `1000000` (bytes) in bytes, from `min` up. */
+export function parseSize(label: string, raw: string, min: number): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw.trim());
+  const factor = m ? SIZE_UNITS[(m[2] as string).toLowerCase()] : undefined;
+  const bytes = m && factor !== undefined ? Math.floor(Number(m[1]) * factor) : Number.NaN;
+  if (!(bytes >= min && bytes <= 2 ** 50)) {
+    fail(label, raw, `is not a size of at least ${min} bytes (like 512MB, 2GB, 256MiB)`);
+  }
+  return bytes;
+}
+
+function writable(dir: string): boolean {
+  // A directory that does not exist yet is writable when the nearest existing parent is.
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      accessSync(d, constants.W_OK);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(d) === d) return false;
+    }
+  }
+}
+
+/** /var/lib/pidscope when this user may write there, else the XDG state directory. */
+export function defaultDataDir(env: Readonly<Record<string, string | undefined>>): string {
+  const system = '/var/lib/pidscope';
+  if (writable(system)) return system;
+  const state = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
+  return join(resolve(state), 'pidscope');
 }
 
 function parseBoolean(label: string, raw: string): boolean {
@@ -278,6 +350,22 @@ export function loadConfig(
     webRoot = null;
   }
 
+  const dataRaw = raw('dataDir');
+  const dataDir = dataRaw ? resolve(dataRaw.value) : defaultDataDir(env);
+
+  const retentionRaw = raw('retention');
+  const retentionMs = retentionRaw
+    ? parseDuration(retentionRaw.label, retentionRaw.value, 60_000)
+    : 86_400_000;
+
+  const diskRaw = raw('maxDisk');
+  // 0 turns recording off.
+  const maxDiskBytes = diskRaw
+    ? /^\s*0+\s*[a-z]*\s*$/i.test(diskRaw.value)
+      ? 0
+      : parseSize(diskRaw.label, diskRaw.value, 64 * 1024)
+    : 512e6;
+
   return {
     host,
     port,
@@ -294,6 +382,9 @@ export function loadConfig(
     docker,
     auditFile,
     webRoot,
+    dataDir,
+    retentionMs,
+    maxDiskBytes,
   };
 }
 

@@ -22,6 +22,11 @@ export const Errors = {
     ),
   containerNotFound: (id: string) =>
     new AgentError('PIDSCOPE_ERR_CONTAINER_NOT_FOUND', 404, `no container ${JSON.stringify(id)}`),
+  notRecorded: (cause: Error) =>
+    new AgentError('PIDSCOPE_ERR_NOT_RECORDED', 404, cause.message.replace(/^ERANGE \S+: /, '')),
+  historyOff: () =>
+    new AgentError('PIDSCOPE_ERR_HISTORY_OFF', 503, 'history is not being recorded'),
+  badQuery: (message: string) => new AgentError('PIDSCOPE_ERR_BAD_QUERY', 400, message),
   notFound: (method: string, url: string) =>
     new AgentError('PIDSCOPE_ERR_NOT_FOUND', 404, `no route ${method} ${url.split('?')[0]}`),
 } as const;

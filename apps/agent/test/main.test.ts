@@ -1,18 +1,20 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { waitFor } from './helpers/app.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const DATA_DIR = mkdtempSync(join(tmpdir(), 'pidscope-main-'));
+afterAll(() => rmSync(DATA_DIR, { recursive: true, force: true }));
 
 function start(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, PIDSCOPE_DATA_DIR: DATA_DIR, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

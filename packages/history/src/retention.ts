@@ -27,13 +27,13 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 
 /**
- * Segment sizes for the limits: an eighth of the disk budget (at most 16 MiB, at least 64 KiB), so
+ * Segment sizes for the limits: an eighth of the disk budget (at most 16 MiB, at least 16 KiB), so
  * dropping the oldest frees a useful share while seven more stay; and a 24th of the retention
  * (at most an hour, at least ten seconds).
  */
 export function segmentLimits(limits: Limits): SegmentLimits {
   return {
-    segmentBytes: Math.min(16 * MiB, Math.max(64 * KiB, Math.floor(limits.maxBytes / 8))),
+    segmentBytes: Math.min(16 * MiB, Math.max(16 * KiB, Math.floor(limits.maxBytes / 8))),
     segmentMs: Math.min(3_600_000, Math.max(10_000, Math.floor(limits.retentionMs / 24))),
   };
 }

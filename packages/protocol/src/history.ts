@@ -169,6 +169,7 @@ export function parseEventTypes(
     .map((s) => s.trim())
     .filter(Boolean);
   const unknown = names.filter((n) => !(EVENT_TYPES as readonly string[]).includes(n));
-  if (unknown.length > 0 || names.length === 0) return { unknown: unknown.length ? unknown : [raw] };
+  if (unknown.length > 0 || names.length === 0)
+    return { unknown: unknown.length ? unknown : [raw] };
   return { types: new Set(names as EventType[]) };
 }

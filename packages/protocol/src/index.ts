@@ -4,6 +4,7 @@ export * from './diff.js';
 export * from './errors.js';
 export { cloneProcess } from './fields.js';
 export * from './nsPids.js';
+export * from './history.js';
 export * from './parse.js';
 export * from './schemas.js';
 export * from './state.js';
@@ -18,4 +19,3 @@ export {
   isState,
   validateState,
 } from './validate.js';
-export * from './history.js';

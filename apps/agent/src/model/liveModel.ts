@@ -33,6 +33,8 @@ export interface Tick {
   state: State;
   patch: Patch | null;
   events: Event[];
+  /** When it happened: the scan's time, or the Docker change's. */
+  at: number;
 }
 
 const EMPTY_HOST: Host = {
@@ -87,8 +89,11 @@ export class LiveModel {
     docker: DockerStatus,
     ringCapacity = 2000,
     private readonly redact: Redactor = (argv) => argv,
+    /** Ids go on from the last recorded run's, so they stay unique across restarts. */
+    firstEventId = 1,
   ) {
     this.#ring = new EventRing(ringCapacity);
+    this.#nextEventId = firstEventId;
     this.#state = {
       seq: 0,
       host: { ...EMPTY_HOST, hostname },
@@ -289,11 +294,11 @@ export class LiveModel {
       { ...next, processes: touchedNext.sort(compareProcesses) },
       events,
     );
-    if (isEmptyPatch(patch)) return { state: prev, patch: null, events: [] };
+    if (isEmptyPatch(patch)) return { state: prev, patch: null, events: [], at };
     this.#state = next;
     this.#unpublished.clear();
     this.#ring.push(events);
-    return { state: next, patch, events };
+    return { state: next, patch, events, at };
   }
 
   #initOf(c: Container): Process | undefined {

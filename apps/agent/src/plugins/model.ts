@@ -60,7 +60,13 @@ export default fp(
     const { config, docker } = fastify;
     // The agent's own token is masked wherever it shows, whatever the names say.
     const redact = createRedactor(config.redact, [config.token]);
-    const model = new LiveModel(hostname(), docker.status(), undefined, redact);
+    const model = new LiveModel(
+      hostname(),
+      docker.status(),
+      undefined,
+      redact,
+      fastify.history.firstEventId,
+    );
     const listeners = new Set<(tick: Tick) => void>();
     const stats: ScanStats = {
       count: 0,
@@ -200,5 +206,8 @@ export default fp(
       await sampler.close();
     });
   },
-  { name: 'pidscope-model', dependencies: ['pidscope-config', 'pidscope-docker'] },
+  {
+    name: 'pidscope-model',
+    dependencies: ['pidscope-config', 'pidscope-docker', 'pidscope-history'],
+  },
 );

@@ -25,6 +25,7 @@ export async function startAgent(env: Record<string, string> = {}): Promise<Test
   const config = loadConfig([], {
     PIDSCOPE_TOKEN: TOKEN,
     PIDSCOPE_AUDIT_FILE: auditFile,
+    PIDSCOPE_DATA_DIR: dir,
     PIDSCOPE_INTERVAL_MS: '250',
     ...env,
   });

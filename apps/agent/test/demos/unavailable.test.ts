@@ -86,6 +86,7 @@ describe('logs', () => {
     const config = loadConfig([], {
       PIDSCOPE_TOKEN: TOKEN,
       PIDSCOPE_AUDIT_FILE: join(dir, 'audit.jsonl'),
+      PIDSCOPE_DATA_DIR: dir,
     });
     const app = await buildApp(
       { config },

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { WebSocket } from 'ws';
@@ -38,11 +41,21 @@ export interface TestAppOptions {
 }
 
 const open = new Set<FastifyInstance>();
+const dataDirs: string[] = [];
 afterEach(async () => {
   const apps = [...open];
   open.clear();
   await Promise.all(apps.map((a) => a.close()));
+  for (const d of dataDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+/** `--data-dir` of a fresh directory (removed after the test), unless the test gives its own. */
+function dataDirArgs(argv: readonly string[]): string[] {
+  if (argv.includes('--data-dir')) return [];
+  const dir = mkdtempSync(join(tmpdir(), 'pidscope-data-'));
+  dataDirs.push(dir);
+  return ['--data-dir', dir];
+}
 
 /**
  * Builds the agent (not listening) with a fast scan interval and no web UI; it is closed after
@@ -50,7 +63,16 @@ afterEach(async () => {
  */
 export async function buildTestApp(opts: TestAppOptions = {}): Promise<FastifyInstance> {
   const config = loadConfig(
-    ['--port', '0', '--interval-ms', '250', '--token', TEST_TOKEN, ...(opts.argv ?? [])],
+    [
+      '--port',
+      '0',
+      '--interval-ms',
+      '250',
+      '--token',
+      TEST_TOKEN,
+      ...dataDirArgs(opts.argv ?? []),
+      ...(opts.argv ?? []),
+    ],
     { ...opts.env },
   );
   const webRootGiven = (opts.argv ?? []).includes('--web-root');
@@ -87,9 +109,21 @@ export async function waitFor<T>(
  */
 export function useSharedApp(opts: Omit<TestAppOptions, 'before'> = {}): () => FastifyInstance {
   let app: FastifyInstance | null = null;
+  let dir: string | null = null;
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pidscope-data-'));
     const config = loadConfig(
-      ['--port', '0', '--interval-ms', '250', '--token', TEST_TOKEN, ...(opts.argv ?? [])],
+      [
+        '--port',
+        '0',
+        '--interval-ms',
+        '250',
+        '--token',
+        TEST_TOKEN,
+        '--data-dir',
+        dir,
+        ...(opts.argv ?? []),
+      ],
       { ...opts.env },
     );
     const webRootGiven = (opts.argv ?? []).includes('--web-root');
@@ -101,6 +135,7 @@ export function useSharedApp(opts: Omit<TestAppOptions, 'before'> = {}): () => F
   });
   afterAll(async () => {
     await app?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
   return () => {
     if (!app) throw new Error('shared app not built yet');

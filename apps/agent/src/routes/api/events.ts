@@ -1,27 +1,41 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Event } from '@pidscope/protocol';
-import Type from 'typebox';
+import {
+  DEFAULT_EVENTS_LIMIT,
+  EventsAnswer,
+  EventsQuery,
+  parseEventTypes,
+} from '@pidscope/protocol';
+import { Errors } from '../../errors.js';
 
-export const EventsQuery = Type.Object(
-  {
-    since: Type.Optional(
-      Type.Integer({ minimum: 0, description: 'ms since epoch; events at or after it' }),
-    ),
-  },
-  { additionalProperties: false },
-);
-
-export const EventsResponse = Type.Object({
-  /** The agent's clock, to pass as `since` next time. */
-  now: Type.Number(),
-  events: Type.Array(Event),
-});
-
+/** Events from the recorded history across restarts, newest `limit` ([H5]). */
 const events: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/api/v1/events',
-    { schema: { querystring: EventsQuery, response: { 200: EventsResponse } } },
-    async (req) => ({ now: Date.now(), events: fastify.model.events(req.query.since ?? 0) }),
+    { schema: { querystring: EventsQuery, response: { 200: EventsAnswer } } },
+    async (req) => {
+      const q = req.query;
+      let types: ReturnType<typeof parseEventTypes> | null = null;
+      if (q.type !== undefined) {
+        types = parseEventTypes(q.type);
+        if ('unknown' in types) {
+          throw Errors.badQuery(`unknown event type(s): ${types.unknown.join(', ').slice(0, 100)}`);
+        }
+      }
+      if (q.since !== undefined && q.until !== undefined && q.since > q.until) {
+        throw Errors.badQuery(`since (${q.since}) is after until (${q.until})`);
+      }
+      const now = Date.now();
+      return {
+        now,
+        ...fastify.history.events({
+          since: q.since,
+          until: q.until,
+          types: types?.types,
+          containerId: q.containerId,
+          limit: q.limit ?? DEFAULT_EVENTS_LIMIT,
+        }),
+      };
+    },
   );
 };
 

@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import { HistoryError, HistoryStore, historyDiff, Recorder } from '@pidscope/history';
+import { readPidStat } from '@pidscope/procfs';
+import type {
+  Event,
+  EventsAnswer,
+  EventType,
+  HistoryDiff,
+  HistoryRange,
+  HistorySeries,
+  HistoryState,
+  RecordingStatus,
+} from '@pidscope/protocol';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Errors } from '../errors.js';
+
+export interface EventFilter {
+  since?: number;
+  until?: number;
+  types?: ReadonlySet<EventType>;
+  containerId?: string;
+  limit: number;
+}
+
+export interface HistoryService {
+  /** The id the model's first event takes: one past the highest recorded. */
+  readonly firstEventId: number;
+  status(): RecordingStatus;
+  range(): HistoryRange;
+  /** Throws the catalogue's notRecorded (nothing then) or historyOff (no store). */
+  stateAt(at: number): HistoryState;
+  diff(from: number, to: number): HistoryDiff;
+  /** From the store across restarts, and from the model for what is not written yet. */
+  events(filter: EventFilter): Omit<EventsAnswer, 'now'>;
+  series(from: number, to: number, points: number): HistorySeries;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    history: HistoryService;
+  }
+}
+
+/**
+ * Opens the history store under the data directory (moving an unreadable one aside) before the
+ * model starts, so event ids go on from the recorded ones; starts recording the model's ticks once
+ * everything is ready. Without a usable store the agent runs on, with recording off and a reason.
+ */
+export default fp(
+  async function historyPlugin(fastify: FastifyInstance) {
+    const { config } = fastify;
+    const dir = join(config.dataDir, 'history');
+    const self = readPidStat(process.pid, config.procRoot);
+    let store: HistoryStore | null = null;
+    let off: RecordingStatus | null = null;
+    if (config.maxDiskBytes === 0) {
+      off = { state: 'off', reason: 'PIDSCOPE_MAX_DISK is 0', since: Date.now() };
+    } else {
+      try {
+        const opened = HistoryStore.openOrMoveAside({
+          dir,
+          owner: { pid: process.pid, startTime: self?.startTime ?? 0 },
+          isAlive: (o) => readPidStat(o.pid, config.procRoot)?.startTime === o.startTime,
+          retentionMs: config.retentionMs,
+          maxBytes: config.maxDiskBytes,
+          log: (m) => fastify.log.warn(m),
+        });
+        store = opened.store;
+        if (opened.movedTo) {
+          fastify.log.error(`history: ${dir} could not be read; moved to ${opened.movedTo}`);
+        }
+      } catch (err) {
+        const reason = (err as Error).message;
+        off = { state: 'off', reason, since: Date.now() };
+        fastify.log.error(`history: not recording (${reason}); the live view goes on`);
+      }
+    }
+    let recorder: Recorder | null = null;
+
+    const need = (): HistoryStore => {
+      if (!store) throw Errors.historyOff();
+      return store;
+    };
+    const stateAt = (at: number): HistoryState => {
+      try {
+        return { at, ...need().stateAt(at) };
+      } catch (err) {
+        if (err instanceof HistoryError && err.code === 'ERANGE') throw Errors.notRecorded(err);
+        throw err;
+      }
+    };
+    const matches = (e: Event, f: EventFilter): boolean =>
+      e.at >= (f.since ?? 0) &&
+      e.at <= (f.until ?? Number.POSITIVE_INFINITY) &&
+      (!f.types || f.types.has(e.type)) &&
+      (!f.containerId || (e.containerId?.startsWith(f.containerId) ?? false));
+
+    const service: HistoryService = {
+      firstEventId: (store?.lastEventId ?? 0) + 1,
+      status: () => off ?? recorder?.status() ?? { state: 'off', reason: 'starting', since: 0 },
+      range: () => ({
+        ...(store?.range() ?? { from: null, to: null, bytes: 0, keyframes: 0 }),
+        recording: service.status(),
+      }),
+      stateAt,
+      diff: (from, to) => {
+        if (from > to) throw Errors.badQuery(`from (${from}) is after to (${to})`);
+        const a = stateAt(from);
+        const b = stateAt(to);
+        const events = service.events({ since: from + 1, until: to, limit: 1000 });
+        return historyDiff(a.state, b.state, from, to, events);
+      },
+      events: (f) => {
+        const recorded = store?.events(f) ?? { events: [], more: false };
+        // The last second is still queued, and a paused recording misses more: the model's ring
+        // of recent events fills in, by id.
+        const ids = new Set(recorded.events.map((e) => e.id));
+        const fresh = fastify.model
+          .events(f.since ?? 0)
+          .filter((e) => !ids.has(e.id) && matches(e, f));
+        if (fresh.length === 0) return recorded;
+        const all = [...recorded.events, ...fresh].sort((a, b) => a.at - b.at || a.id - b.id);
+        const more = recorded.more || all.length > f.limit;
+        return { events: all.slice(Math.max(0, all.length - f.limit)), more };
+      },
+      series: (from, to, points) => {
+        if (from >= to) throw Errors.badQuery(`from (${from}) is not before to (${to})`);
+        return need().series(from, to, points);
+      },
+    };
+    fastify.decorate('history', service);
+
+    fastify.addHook('onReady', async () => {
+      if (!store) return;
+      recorder = new Recorder(store, fastify.model, {
+        log: { warn: (m) => fastify.log.warn(m), error: (m) => fastify.log.error(m) },
+      });
+      await recorder.start();
+    });
+    fastify.addHook('onClose', async () => {
+      await recorder?.close();
+      await store?.close();
+    });
+  },
+  { name: 'pidscope-history', dependencies: ['pidscope-config'] },
+);

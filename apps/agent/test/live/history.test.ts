@@ -1,0 +1,149 @@
+// Recording survives `kill -9`: the agent runs as its own process, records a zombie that appears
+// and is reaped and a child that is reparented, is killed with SIGKILL and started again on the
+// same data directory; every moment before the crash replays as /proc showed it.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EventsAnswer, HistoryRange, HistoryState, Process } from '@pidscope/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/app.js';
+import { childrenOf, ppidOf, stateOf } from '../helpers/proc.js';
+
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const TOKEN = 'history-live-token';
+const cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const f of cleanup.splice(0).reverse()) f();
+});
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+interface Agent {
+  child: ChildProcess;
+  get<T>(path: string): Promise<T>;
+}
+
+async function startAgent(dataDir: string, argv: string[] = []): Promise<Agent> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', MAIN, '--port', '0', '--interval-ms', '250', ...argv],
+    {
+      env: { ...process.env, PIDSCOPE_TOKEN: TOKEN, PIDSCOPE_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  cleanup.push(() => kill(child.pid as number));
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  const base = await waitFor(
+    () => /pidscope listening on (http:\/\/[^/]+)\//.exec(out)?.[1],
+    'the agent to listen',
+    60_000,
+  );
+  return {
+    child,
+    async get<T>(path: string): Promise<T> {
+      const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as T;
+    },
+  };
+}
+
+const find = (s: HistoryState, pid: number): Process | undefined =>
+  s.state.processes.find((p) => p.pid === pid);
+
+describe('live: history across kill -9', () => {
+  it('replays each moment before the crash as /proc showed it, and keeps the events', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pidscope-crash-'));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const agent = await startAgent(dataDir);
+    const seen = async (pid: number, check: (p: Process) => boolean, what: string) =>
+      waitFor(async () => {
+        const snap = await agent.get<HistoryState['state']>('/api/v1/snapshot');
+        const p = snap.processes.find((x) => x.pid === pid);
+        return p && check(p) ? Date.now() : undefined;
+      }, what);
+
+    // A parent that does not reap its child until told to (`read` blocks, `wait` reaps).
+    const parent = spawn('sh', ['-c', 'sleep 0.5 & read x; wait; read y'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    const parentPid = parent.pid as number;
+    cleanup.push(() => kill(parentPid));
+    const child = await waitFor(() => childrenOf(parentPid)[0], 'the child');
+    const t1 = await seen(child, (p) => p.state === 'S' && p.ppid === parentPid, 'the child');
+    expect(stateOf(child)).toBe('S');
+    await waitFor(() => stateOf(child) === 'Z', 'the child to become a zombie');
+    const t2 = await seen(child, (p) => p.state === 'Z', 'the zombie');
+    expect(ppidOf(child)).toBe(parentPid);
+    parent.stdin?.write('\n');
+    await waitFor(() => stateOf(child) === null, 'the zombie to be reaped');
+    const t3 = await waitFor(async () => {
+      const snap = await agent.get<HistoryState['state']>('/api/v1/snapshot');
+      return !snap.processes.some((p) => p.pid === child) && Date.now();
+    }, 'the agent to see the reap');
+
+    // A parent killed while its child lives: the child is adopted by the reaper.
+    const doomed = spawn('sh', ['-c', 'sleep 120 & read x'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    const doomedPid = doomed.pid as number;
+    cleanup.push(() => kill(doomedPid));
+    const orphan = await waitFor(() => childrenOf(doomedPid)[0], 'the orphan-to-be');
+    cleanup.push(() => kill(orphan));
+    const t4 = await seen(orphan, (p) => p.ppid === doomedPid, 'the orphan-to-be');
+    kill(doomedPid);
+    await waitFor(() => ppidOf(orphan) !== doomedPid && ppidOf(orphan), 'the reparenting');
+    const adopter = ppidOf(orphan) as number;
+    const t5 = await seen(orphan, (p) => p.ppid === adopter, 'the adopted orphan');
+
+    // Everything up to now is more than two seconds old at the crash.
+    await new Promise((r) => setTimeout(r, 2500));
+    const beforeCrash = await agent.get<HistoryRange>('/api/v1/history');
+    agent.child.kill('SIGKILL');
+    await new Promise((r) => agent.child.once('exit', r));
+
+    const again = await startAgent(dataDir);
+    const range = await again.get<HistoryRange>('/api/v1/history');
+    expect(range.from).toBe(beforeCrash.from);
+    expect(range.to as number).toBeGreaterThanOrEqual(t5);
+    const at = (t: number) => again.get<HistoryState>(`/api/v1/history/state?at=${t}`);
+
+    const s1 = await at(t1);
+    expect(find(s1, child)).toMatchObject({ state: 'S', ppid: parentPid });
+    const s2 = await at(t2);
+    expect(find(s2, child)).toMatchObject({ state: 'Z', ppid: parentPid });
+    expect(find(s2, child)?.zombieSince).toBeLessThanOrEqual(t2);
+    const s3 = await at(t3);
+    expect(find(s3, child)).toBeUndefined();
+    expect(find(s3, parentPid)).toBeDefined();
+    const s4 = await at(t4);
+    expect(find(s4, orphan)?.ppid).toBe(doomedPid);
+    expect(find(s4, doomedPid)).toBeDefined();
+    const s5 = await at(t5);
+    expect(find(s5, orphan)?.ppid).toBe(adopter);
+    expect(find(s5, doomedPid)).toBeUndefined();
+
+    const events = await again.get<EventsAnswer>(
+      `/api/v1/events?since=${t1 - 1000}&until=${t5}&limit=10000`,
+    );
+    const of = (type: string, pid: number) =>
+      events.events.filter((e) => e.type === type && e.pid === pid);
+    expect(of('zombie-appeared', child)).toHaveLength(1);
+    expect(of('zombie-reaped', child)).toHaveLength(1);
+    expect(of('reparented', orphan)).toMatchObject([{ oldPpid: doomedPid, newPpid: adopter }]);
+    // The store was opened whole or with its torn tail cut: either way it has segments left.
+    expect(readdirSync(join(dataDir, 'history')).some((n) => n.endsWith('.seg'))).toBe(true);
+  });
+});
