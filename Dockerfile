@@ -12,6 +12,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 COPY packages/procfs/package.json packages/procfs/
 COPY packages/protocol/package.json packages/protocol/
+COPY packages/history/package.json packages/history/
 COPY apps/agent/package.json apps/agent/
 COPY apps/web/package.json apps/web/
 COPY e2e/package.json e2e/
@@ -22,6 +23,7 @@ WORKDIR /src
 COPY package.json package-lock.json turbo.json tsconfig.base.json ./
 COPY packages/procfs/package.json packages/procfs/
 COPY packages/protocol/package.json packages/protocol/
+COPY packages/history/package.json packages/history/
 COPY apps/agent/package.json apps/agent/
 COPY apps/web/package.json apps/web/
 COPY e2e/package.json e2e/
@@ -41,6 +43,8 @@ COPY --from=build /src/packages/procfs/package.json packages/procfs/package.json
 COPY --from=build /src/packages/procfs/dist packages/procfs/dist
 COPY --from=build /src/packages/protocol/package.json packages/protocol/package.json
 COPY --from=build /src/packages/protocol/dist packages/protocol/dist
+COPY --from=build /src/packages/history/package.json packages/history/package.json
+COPY --from=build /src/packages/history/dist packages/history/dist
 COPY --from=build /src/apps/agent/package.json apps/agent/package.json
 COPY --from=build /src/apps/agent/dist apps/agent/dist
 COPY --from=build /src/apps/web/dist apps/web/dist

@@ -2,10 +2,10 @@
 // host's PID namespace, /proc and cgroups, and checks that it sees the host and its containers.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { State } from '@pidscope/protocol';
+import type { HistoryRange, State } from '@pidscope/protocol';
 import { expect, test } from '@playwright/test';
 import { newToken } from '../../src/agent.js';
 import { containersWithLabel, docker, removeContainers, TEST_LABEL } from '../../src/docker.js';
@@ -52,6 +52,17 @@ function compose(args: string[], timeoutMs = 60_000): string {
     );
   }
   return res.stdout;
+}
+
+async function getHistory(): Promise<HistoryRange | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/history`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return res.ok ? ((await res.json()) as HistoryRange) : null;
+  } catch {
+    return null;
+  }
 }
 
 async function getSnapshot(): Promise<State | null> {
@@ -157,4 +168,22 @@ test('docker-compose runs the agent in a container that sees the host and its co
   const agentPid = Number(docker(['inspect', '-f', '{{.State.Pid}}', agentId]));
   const self = (state as State | null)?.processes.find((p) => p.pid === agentPid);
   expect(self?.containerId).toBe(agentId);
+
+  // History is recorded on the named volume, and is still there after a restart.
+  const mounts = JSON.parse(docker(['inspect', '-f', '{{json .Mounts}}', agentId])) as {
+    Type: string;
+    Name?: string;
+    Source: string;
+    Destination: string;
+  }[];
+  const volume = mounts.find((m) => m.Destination === '/var/lib/pidscope');
+  expect(volume).toMatchObject({ Type: 'volume', Name: `${project}_data` });
+  const recorded = await getHistory();
+  expect(recorded?.recording.state).toBe('recording');
+  expect(readdirSync(join(volume?.Source as string, 'history'))).toContain('0000000001.seg');
+  compose(['restart', 'pidscope'], 120_000);
+  await expect
+    .poll(async () => (await getHistory())?.keyframes ?? 0, { timeout: 60_000, intervals: [1_000] })
+    .toBeGreaterThanOrEqual(2);
+  expect((await getHistory())?.from).toBe(recorded?.from);
 });

@@ -1,7 +1,16 @@
 // The REST answers about recorded history ([H1]–[H8] in SPEC.md): what the agent serves and the
 // UI reads, one schema for both.
 import Type, { type Static, type TSchema } from 'typebox';
-import { Container, Event, EventType, Host, Process, ProcessUpdate, State } from './schemas.js';
+import {
+  Container,
+  EVENT_TYPES,
+  Event,
+  type EventType,
+  Host,
+  Process,
+  ProcessUpdate,
+  State,
+} from './schemas.js';
 
 const EpochMs = Type.Integer({ minimum: 0, description: 'ms since epoch' });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -157,8 +166,6 @@ export const HistorySeries = Type.Object(
   { additionalProperties: false },
 );
 export type HistorySeries = Static<typeof HistorySeries>;
-
-const EVENT_TYPES: readonly EventType[] = EventType.anyOf.map((t) => t.const);
 
 /** [H5] The event types a `type` query value names (comma-separated), or the names that are unknown. */
 export function parseEventTypes(
