@@ -17,7 +17,7 @@ export {
   SEGMENT_HEADER_BYTES,
   typeMask,
 } from './frame.js';
-export { Recorder, type RecorderOptions, type TickSource } from './recorder.js';
+export { keyframeDue, Recorder, type RecorderOptions, type TickSource } from './recorder.js';
 export {
   decodeEvents,
   decodeKeyframe,

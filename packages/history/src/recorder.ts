@@ -28,6 +28,23 @@ export interface RecorderOptions {
   log: { warn(message: string): void; error(message: string): void };
 }
 
+/**
+ * Whether to write a keyframe at `at`, given the last one (its time and size, and the bytes written
+ * since): when it is `keyframeEveryMs` old, or the frames after it add up to `keyframeAfterRatio`
+ * times its size. Nothing written since it: never.
+ */
+export function keyframeDue(
+  last: { at: number; bytes: number; keyframeBytes: number } | null,
+  at: number,
+  opts: { keyframeEveryMs: number; keyframeAfterRatio: number },
+): boolean {
+  if (!last || last.bytes === 0) return false;
+  return (
+    at - last.at >= opts.keyframeEveryMs ||
+    last.bytes >= last.keyframeBytes * opts.keyframeAfterRatio
+  );
+}
+
 export class Recorder {
   readonly #store: HistoryStore;
   readonly #source: TickSource;
@@ -112,12 +129,7 @@ export class Recorder {
   }
 
   #keyframeDue(at: number): boolean {
-    const k = this.#store.sinceKeyframe();
-    if (!k || k.bytes === 0) return false;
-    return (
-      at - k.at >= this.#opts.keyframeEveryMs ||
-      k.bytes >= k.keyframeBytes * this.#opts.keyframeAfterRatio
-    );
+    return keyframeDue(this.#store.sinceKeyframe(), at, this.#opts);
   }
 
   /** Runs a write and its fsync; a failure pauses recording. True when it went through. */

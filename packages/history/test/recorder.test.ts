@@ -1,10 +1,28 @@
 import { normalizeState } from '@pidscope/protocol';
 import { describe, expect, it } from 'vitest';
-import { HistoryStore, Recorder } from '../src/index.js';
+import { HistoryStore, keyframeDue, Recorder } from '../src/index.js';
 import { FakeSource, tempDir, world } from './support.js';
 
 const log = { warn: () => {}, error: () => {} };
 const owner = { pid: process.pid, startTime: 1 };
+
+describe('keyframeDue', () => {
+  const opts = { keyframeEveryMs: 300_000, keyframeAfterRatio: 4 };
+  it.each([
+    ['no keyframe yet', null, 0, false],
+    ['nothing written since the last', { at: 0, bytes: 0, keyframeBytes: 100 }, 10 ** 9, false],
+    [
+      'a young keyframe, few bytes after it',
+      { at: 0, bytes: 399, keyframeBytes: 100 },
+      299_999,
+      false,
+    ],
+    ['an old keyframe', { at: 0, bytes: 1, keyframeBytes: 100 }, 300_000, true],
+    ['bytes after it four times its size', { at: 0, bytes: 400, keyframeBytes: 100 }, 1, true],
+  ])('%s: %s', (_name, last, at, expected) => {
+    expect(keyframeDue(last, at, opts)).toBe(expected);
+  });
+});
 
 describe('Recorder', () => {
   it('writes a keyframe at start, then every published tick once flushed', async () => {
