@@ -21,6 +21,7 @@ import historyRoute from './routes/api/history.js';
 import processesRoute from './routes/api/processes.js';
 import snapshotRoute from './routes/api/snapshot.js';
 import streamRoute from './routes/api/stream.js';
+import zombiesRoute from './routes/api/zombies.js';
 import healthRoute from './routes/health.js';
 import metricsRoute from './routes/metrics.js';
 import webRoute from './routes/web.js';
@@ -98,6 +99,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(containersRoute);
   await fastify.register(eventsRoute);
   await fastify.register(historyRoute);
+  await fastify.register(zombiesRoute);
   await fastify.register(streamRoute);
   await fastify.register(metricsRoute);
   await fastify.register(import('./actions/plugin.js'));

@@ -1,4 +1,4 @@
-import type { Hello, Patch, State } from '@pidscope/protocol';
+import { type Hello, type Patch, PROTOCOL_VERSION, type State } from '@pidscope/protocol';
 import type { SocketLike } from '../src/net/connection.js';
 
 /** A WebSocket stand-in the tests drive by hand: open it, push server messages, close it. */
@@ -55,7 +55,7 @@ export const factory = (url: string) => new FakeSocket(url);
 export function hello(over: Partial<Hello> = {}): Hello {
   return {
     type: 'hello',
-    protocolVersion: 1,
+    protocolVersion: PROTOCOL_VERSION,
     hostname: 'testhost',
     kernel: '6.18.0',
     agentVersion: '0.1.0',

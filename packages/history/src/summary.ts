@@ -38,7 +38,8 @@ export function summarize(state: State): Summary {
     tasks: h.tasks,
     zombies: h.zombies,
     headroom: h.headroom,
-    limit: Math.min(Math.max(h.pidMax - 300, 0), h.threadsMax),
+    // headroom = min(pid_max - 300, threads-max) - tasks (procfs computes it once).
+    limit: h.tasks + h.headroom,
     containers,
   };
 }

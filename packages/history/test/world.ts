@@ -85,6 +85,7 @@ export function world(
       zombies: [...procs.values()].filter((p) => p.state === 'Z').length,
       kernelThreads: 0,
       headroom: 32468 - procs.size - 10,
+      etaSeconds: null,
     },
     docker: { available: true, reason: null, version: '20.10.24' },
     containers: container ? [container] : [],
@@ -162,6 +163,7 @@ export function world(
           forkFailures: 0,
           pidsPeak: null,
           labels: {},
+          etaSeconds: null,
         };
         events.push({ ...baseEvent(eventId++, at), type: 'container-started', message: 'start' });
       }

@@ -65,6 +65,7 @@ const containers: Container[] = Array.from({ length: 12 }, (_, i) => ({
   forkFailures: 0,
   pidsPeak: 260,
   labels: { 'com.docker.compose.project': 'stack', 'com.docker.compose.service': `svc-${i}` },
+  etaSeconds: null,
 }));
 
 let nextPid = 1_000;
@@ -104,6 +105,7 @@ function initial(): State {
       zombies: 0,
       kernelThreads: 150,
       headroom: 245_000,
+      etaSeconds: null,
     },
     docker: { available: true, reason: null, version: '20.10.24' },
     containers,

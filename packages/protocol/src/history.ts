@@ -180,3 +180,59 @@ export function parseEventTypes(
     return { unknown: unknown.length ? unknown : [raw] };
   return { types: new Set(names as EventType[]) };
 }
+
+export const ZombieLeadersQuery = Type.Object(
+  { window: Type.Optional(Type.Union([Type.Literal('1h'), Type.Literal('24h')])) },
+  { additionalProperties: false },
+);
+export type ZombieLeadersQuery = Static<typeof ZombieLeadersQuery>;
+
+/** [H9] One parent command in one container image, and the zombies it left. */
+export const ZombieLeader = Type.Object(
+  {
+    /** The container's image; null for processes outside containers. */
+    image: Nullable(Type.String()),
+    parentComm: Type.String(),
+    containerId: Nullable(Type.String()),
+    containerName: Nullable(Type.String()),
+    /** Whether the container runs with an init that reaps; null outside containers or unknown. */
+    hasInit: Nullable(Type.Boolean()),
+    /** Zombies that appeared under such parents in the window. */
+    created: Type.Integer({ minimum: 0 }),
+    /** Of those, how many were reaped in the window. */
+    reaped: Type.Integer({ minimum: 0 }),
+    /** Zombies of such parents there now (whenever they appeared). */
+    alive: Type.Integer({ minimum: 0 }),
+    /** Age of the oldest of those; null when none is there. */
+    oldestAgeMs: Nullable(Type.Number({ minimum: 0 })),
+    /** `created` per hour of the window. */
+    ratePerHour: Type.Number({ minimum: 0 }),
+    /** The parent with the most zombies, to show: in the tree while it runs, else in the past. */
+    parent: Type.Object(
+      {
+        pid: Type.Integer({ minimum: 0 }),
+        startTime: Type.Integer({ minimum: 0 }),
+        /** Whether that very process (pid and start time) runs now. */
+        alive: Type.Boolean(),
+        /** The last moment a zombie of it was seen appear: a moment to open in the past. */
+        seenAt: Type.Number(),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ZombieLeader = Static<typeof ZombieLeader>;
+
+/** [H9] GET /api/v1/zombies/leaders?window=1h|24h */
+export const ZombieLeaders = Type.Object(
+  {
+    window: Type.Union([Type.Literal('1h'), Type.Literal('24h')]),
+    from: Type.Number(),
+    to: Type.Number(),
+    /** Most zombies created first, then most alive. */
+    leaders: Type.Array(ZombieLeader),
+  },
+  { additionalProperties: false },
+);
+export type ZombieLeaders = Static<typeof ZombieLeaders>;

@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox';
 
 /** Bumped on any incompatible change to a message below. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 const Pid = Type.Integer({ minimum: 0 });
 const Ticks = Type.Integer({ minimum: 0 });
@@ -89,6 +89,8 @@ export const Container = Type.Object(
     forkFailures: Type.Integer({ minimum: 0 }),
     pidsPeak: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
     labels: Type.Record(Type.String(), Type.String()),
+    /** Seconds until pids.current reaches pidsMax at its recent trend; null: no limit or no rising trend. */
+    etaSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
   },
   { additionalProperties: false },
 );
@@ -106,6 +108,8 @@ export const Host = Type.Object(
     kernelThreads: Type.Integer({ minimum: 0 }),
     /** min(pidMax - 300, threadsMax) - tasks. */
     headroom: Type.Integer(),
+    /** Seconds until tasks reach that limit at their recent trend; null when there is no rising trend. */
+    etaSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
   },
   { additionalProperties: false },
 );
@@ -145,7 +149,7 @@ export type ReaperKind = Static<typeof ReaperKind>;
 
 export const Event = Type.Object(
   {
-    /** Unique and increasing within one agent run. */
+    /** Unique and increasing, across agent runs that record into one store ([H5]). */
     id: Type.Integer({ minimum: 0 }),
     type: EventType,
     /** ms since epoch. */
@@ -161,6 +165,13 @@ export const Event = Type.Object(
     oldPpid: Type.Optional(Pid),
     newPpid: Type.Optional(Pid),
     newParentKind: Type.Optional(ReaperKind),
+    /**
+     * zombie-appeared, zombie-reaped: the zombie's parent when it appeared (the process that did
+     * not reap it), so a leak is blamed on a process even after it is gone.
+     */
+    parentPid: Type.Optional(Pid),
+    parentStartTime: Type.Optional(Ticks),
+    parentComm: Type.Optional(Type.String()),
     /** pids-limit-hit: fork failures now, and how many were added since the last scan. */
     forkFailures: Type.Optional(Type.Integer({ minimum: 0 })),
     delta: Type.Optional(Type.Integer({ minimum: 0 })),

@@ -20,6 +20,7 @@ export function container(id: string, over: Partial<Container> = {}): Container 
     forkFailures: 0,
     pidsPeak: null,
     labels: { 'io.pidscope.managed': 'true' },
+    etaSeconds: null,
     ...over,
   };
 }
@@ -33,6 +34,7 @@ export const host: Host = {
   zombies: 0,
   kernelThreads: 1,
   headroom: 61_700,
+  etaSeconds: null,
 };
 
 export function state(seq: number, processes: Process[], over: Partial<State> = {}): State {

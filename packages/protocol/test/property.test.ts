@@ -71,6 +71,7 @@ const containerArb = (id: string): fc.Arbitrary<Container> =>
     forkFailures: fc.nat(100),
     pidsPeak: nullableInt,
     labels,
+    etaSeconds: nullableInt,
   });
 const containersArb = fc
   .subarray(containerIds)
@@ -86,6 +87,7 @@ const hostArb: fc.Arbitrary<Host> = fc.record({
   zombies: fc.nat(10),
   kernelThreads: fc.nat(200),
   headroom: fc.integer({ min: -1_000, max: 100_000 }),
+  etaSeconds: fc.option(fc.integer({ min: 0, max: 100_000 }), { nil: null }),
 });
 const dockerArb: fc.Arbitrary<DockerStatus> = fc.oneof(
   fc.constant({ available: true, reason: null, version: '20.10.24' }),

@@ -68,6 +68,8 @@ export function buildContainers(inputs: ContainerInputs): Map<string, Container>
       forkFailures: cg ? cg.forkFailures : (previous.get(id)?.forkFailures ?? 0),
       pidsPeak: cg ? cg.peak : null,
       labels: d?.labels ?? {},
+      // The model fills it in from the trend of pids.current.
+      etaSeconds: null,
     });
   }
   return out;

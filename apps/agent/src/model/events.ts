@@ -42,15 +42,27 @@ export function reaperKind(child: Process, parent: Process | undefined): ReaperK
   return 'subreaper';
 }
 
+/** The parent a zombie is blamed on: the one it had when it appeared. */
+export type Blame = Pick<NewEvent, 'parentPid' | 'parentStartTime' | 'parentComm'>;
+
+function blameOf(ppid: number, parent: Process | undefined): Blame {
+  return parent
+    ? { parentPid: parent.pid, parentStartTime: parent.startTime, parentComm: parent.comm }
+    : { parentPid: ppid };
+}
+
 /**
  * Process events from two consecutive scans (keyed by `pid:startTime`). A process first seen
- * already in state Z (it forked and died between scans) counts as zombie-appeared too.
+ * already in state Z (it forked and died between scans) counts as zombie-appeared too. Zombie
+ * events name the parent that did not reap: for zombie-reaped, the one in `blamed` (recorded when
+ * it appeared; its parent may have changed or gone since), else its last parent.
  */
 export function processEvents(
   prev: ReadonlyMap<string, Process>,
   next: ReadonlyMap<string, Process>,
   nextByPid: ReadonlyMap<number, Process>,
   at: number,
+  blamed: ReadonlyMap<string, Blame> = new Map(),
 ): NewEvent[] {
   const out: NewEvent[] = [];
   for (const [key, p] of next) {
@@ -61,6 +73,7 @@ export function processEvents(
       const parent = nextByPid.get(p.ppid);
       out.push({
         ...base(p, at),
+        ...blameOf(p.ppid, parent),
         type: 'zombie-appeared',
         message: `${who(p)} became a zombie; parent ${parent ? who(parent) : `PID ${p.ppid}`} has not reaped it`,
       });
@@ -86,7 +99,12 @@ export function processEvents(
   for (const [key, p] of prev) {
     if (next.has(key) || p.kernelThread) continue;
     if (p.state === 'Z') {
-      out.push({ ...base(p, at), type: 'zombie-reaped', message: `zombie ${who(p)} was reaped` });
+      out.push({
+        ...base(p, at),
+        ...(blamed.get(key) ?? blameOf(p.ppid, nextByPid.get(p.ppid))),
+        type: 'zombie-reaped',
+        message: `zombie ${who(p)} was reaped`,
+      });
     } else {
       out.push({ ...base(p, at), type: 'exited', message: `${who(p)} exited` });
     }

@@ -19,8 +19,9 @@ import {
 import type { ProcessChanges, Sample } from '../sampler/messages.js';
 import type { Redactor } from '../security/redact.js';
 import { buildContainers, type DockerContainer } from './containers.js';
+import { Trends } from './eta.js';
 import { EventRing } from './eventRing.js';
-import { containerEvents, type NewEvent, processEvents } from './events.js';
+import { type Blame, containerEvents, type NewEvent, processEvents } from './events.js';
 import { analyseZombie } from './zombie.js';
 
 export interface DockerView {
@@ -46,6 +47,7 @@ const EMPTY_HOST: Host = {
   zombies: 0,
   kernelThreads: 0,
   headroom: 0,
+  etaSeconds: null,
 };
 
 /**
@@ -83,6 +85,10 @@ export class LiveModel {
   #ring: EventRing;
   #nextEventId = 1;
   #lastEventAt = 0;
+  /** The parent of each zombie when it appeared, by the zombie's key, until it is reaped. */
+  #blamed = new Map<string, Blame>();
+  /** Tasks of the host and pids.current of each limited container, for the time-to-full. */
+  #trends = new Trends();
 
   constructor(
     readonly hostname: string,
@@ -152,7 +158,20 @@ export class LiveModel {
       this.#index(p);
       after.set(key, p);
     }
-    return processEvents(before, after, this.#byPid, at);
+    const events = processEvents(before, after, this.#byPid, at, this.#blamed);
+    for (const e of events) {
+      const key = processKey(e);
+      if (e.type === 'zombie-appeared') {
+        const { parentPid, parentStartTime, parentComm } = e;
+        this.#blamed.set(
+          key,
+          parentStartTime === undefined
+            ? { parentPid }
+            : { parentPid, parentStartTime, parentComm },
+        );
+      } else if (e.type === 'zombie-reaped') this.#blamed.delete(key);
+    }
+    return events;
   }
 
   /** Rebuilds containers after Docker changed (or went away), without a new scan. */
@@ -253,13 +272,16 @@ export class LiveModel {
         : [...this.#byKey.values()].sort(compareProcesses);
     const prevContainers = this.#containers;
     const containers = sample
-      ? buildContainers({
-          processes,
-          cgroups: sample.cgroups,
-          docker: docker.containers,
-          dockerAvailable: docker.status.available,
-          previous: prevContainers,
-        })
+      ? this.#withEtas(
+          buildContainers({
+            processes,
+            cgroups: sample.cgroups,
+            docker: docker.containers,
+            dockerAvailable: docker.status.available,
+            previous: prevContainers,
+          }),
+          sample.at,
+        )
       : new Map<string, Container>();
     const newEvents = [
       ...processEventsNow,
@@ -279,6 +301,12 @@ export class LiveModel {
           zombies: sample.host.zombies,
           kernelThreads: sample.host.kernelThreads,
           headroom: sample.host.headroom,
+          etaSeconds: this.#trends.push(
+            'host',
+            sample.at,
+            sample.host.tasks,
+            sample.host.tasks + sample.host.headroom,
+          ),
         }
       : prev.host;
     const next: State = {
@@ -299,6 +327,19 @@ export class LiveModel {
     this.#unpublished.clear();
     this.#ring.push(events);
     return { state: next, patch, events, at };
+  }
+
+  /** Containers with their time to full: the trend of pids.current against the limit. */
+  #withEtas(containers: Map<string, Container>, at: number): Map<string, Container> {
+    const scopes = new Set<string>(['host']);
+    for (const [id, c] of containers) {
+      if (c.pidsCurrent === null || c.pidsMax === null) continue;
+      scopes.add(id);
+      const etaSeconds = this.#trends.push(id, at, c.pidsCurrent, c.pidsMax);
+      if (etaSeconds !== null) containers.set(id, { ...c, etaSeconds });
+    }
+    this.#trends.retain(scopes);
+    return containers;
   }
 
   #initOf(c: Container): Process | undefined {

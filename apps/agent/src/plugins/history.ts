@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { HistoryError, HistoryStore, historyDiff, Recorder } from '@pidscope/history';
 import { readPidStat } from '@pidscope/procfs';
 import type {
+  Container,
   Event,
   EventsAnswer,
   EventType,
@@ -10,10 +11,12 @@ import type {
   HistorySeries,
   HistoryState,
   RecordingStatus,
+  ZombieLeaders,
 } from '@pidscope/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Errors } from '../errors.js';
+import { rankLeaders } from '../model/leaders.js';
 
 export interface EventFilter {
   since?: number;
@@ -34,6 +37,8 @@ export interface HistoryService {
   /** From the store across restarts, and from the model for what is not written yet. */
   events(filter: EventFilter): Omit<EventsAnswer, 'now'>;
   series(from: number, to: number, points: number): HistorySeries;
+  /** Who leaks zombies over the last hour or day ([H9]). */
+  leaders(window: '1h' | '24h'): ZombieLeaders;
 }
 
 declare module 'fastify' {
@@ -127,6 +132,41 @@ export default fp(
       series: (from, to, points) => {
         if (from >= to) throw Errors.badQuery(`from (${from}) is not before to (${to})`);
         return need().series(from, to, points);
+      },
+      leaders: (window) => {
+        const to = Date.now();
+        const windowMs = window === '24h' ? 86_400_000 : 3_600_000;
+        const { events } = service.events({
+          since: to - windowMs,
+          until: to,
+          types: new Set(['zombie-appeared', 'zombie-reaped']),
+          limit: Number.MAX_SAFE_INTEGER,
+        });
+        // A container gone since is named as it was when its last zombie appeared.
+        const past = new Map<string, Container | undefined>();
+        const container = (id: string): Container | undefined => {
+          const live = fastify.model.container(id);
+          if (live || !store) return live;
+          if (!past.has(id)) {
+            const last = events.findLast((e) => e.containerId === id);
+            let found: Container | undefined;
+            try {
+              found = last && store.stateAt(last.at).state.containers.find((c) => c.id === id);
+            } catch {
+              found = undefined;
+            }
+            past.set(id, found);
+          }
+          return past.get(id);
+        };
+        const leaders = rankLeaders({
+          events,
+          processes: fastify.model.state().processes,
+          container,
+          windowMs,
+          now: to,
+        });
+        return { window, from: to - windowMs, to, leaders };
       },
     };
     fastify.decorate('history', service);

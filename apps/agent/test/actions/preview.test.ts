@@ -75,6 +75,7 @@ function tree(initComm: string, cmdline: string[] = [initComm], middleCmd?: stri
     forkFailures: 0,
     pidsPeak: null,
     labels: {},
+    etaSeconds: null,
   };
   const view: ProcessView = {
     findProcess: (pid) => all.find((p) => p.pid === pid),

@@ -18,6 +18,7 @@ export function container(c: Partial<Container> = {}): Container {
     forkFailures: 0,
     pidsPeak: 3,
     labels: {},
+    etaSeconds: null,
     ...c,
   };
 }

@@ -35,6 +35,38 @@ describe('processEvents', () => {
     });
   });
 
+  it('[H9] zombie events name the parent: when it appeared, and the same one when reaped', () => {
+    const parent = testProcess({ pid: 90, startTime: 900, comm: 'leaky' });
+    const child = testProcess({ pid: 91, ppid: 90 });
+    const zombie = { ...child, state: 'Z', cmdline: [] };
+    const [appeared] = events([parent, child], [parent, zombie]);
+    expect(appeared).toMatchObject({
+      type: 'zombie-appeared',
+      parentPid: 90,
+      parentStartTime: 900,
+      parentComm: 'leaky',
+    });
+    // The parent dies, the zombie goes to PID 1, which reaps it: the blame stays with `leaky`.
+    const adopted = { ...zombie, ppid: 1 };
+    const init = testProcess({ pid: 1, startTime: 1, comm: 'init' });
+    const blamed = new Map([
+      [processKey(zombie), { parentPid: 90, parentStartTime: 900, parentComm: 'leaky' }],
+    ]);
+    const reaped = processEvents(map([init, adopted]), map([init]), byPid([init]), 6000, blamed);
+    expect(reaped).toEqual([
+      expect.objectContaining({
+        type: 'zombie-reaped',
+        pid: 91,
+        parentPid: 90,
+        parentComm: 'leaky',
+      }),
+    ]);
+    // Without a record of it, the last parent is named; one that cannot be seen, by PID alone.
+    const [unknown] = processEvents(map([adopted]), map([]), byPid([]), 6000);
+    expect(unknown).toMatchObject({ type: 'zombie-reaped', parentPid: 1 });
+    expect(unknown?.parentComm).toBeUndefined();
+  });
+
   it('zombie-appeared for a process first seen already as a zombie', () => {
     expect(events([], [testProcess({ pid: 60, state: 'Z' })]).map((e) => e.type)).toEqual([
       'zombie-appeared',
