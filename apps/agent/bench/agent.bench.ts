@@ -1,8 +1,10 @@
 // Agent benchmark: zombie-to-event latency over a real WebSocket, CPU per tick, RSS, and request
 // latency while scanning, with ~3,000 extra processes. Writes bench/results/agent.json.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerMessage } from '@pidscope/protocol';
 import WebSocket from 'ws';
@@ -109,9 +111,12 @@ async function startCrowd(): Promise<void> {
 }
 
 async function startAgent(): Promise<{ child: ChildProcess; base: string }> {
+  // Recording as by default, into a directory of its own.
+  const dataDir = mkdtempSync(join(tmpdir(), 'pidscope-bench-'));
+  cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const child = spawn(
     process.execPath,
-    [MAIN, '--port', '0', '--interval-ms', '1000', '--token', TOKEN],
+    [MAIN, '--port', '0', '--interval-ms', '1000', '--token', TOKEN, '--data-dir', dataDir],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
