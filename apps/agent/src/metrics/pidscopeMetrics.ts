@@ -182,6 +182,24 @@ export function registerPidscopeMetrics(
     'Tasks that can still be created: pidscope_host_pid_limit - pidscope_host_tasks',
     () => host().headroom,
   );
+  new Gauge<'scope' | ContainerLabel>({
+    name: 'pidscope_pid_exhaustion_eta_seconds',
+    help: 'Seconds until tasks (host) or pids.current (a limited container) reach their limit at the recent trend; no series without a rising trend',
+    labelNames: ['scope', ...CONTAINER_LABELS],
+    registers,
+    collect() {
+      this.reset();
+      const state = src.state();
+      const eta = state.host.etaSeconds;
+      if (eta !== null) {
+        this.set({ scope: 'host', container_id: '', container_name: '', image: '' }, eta);
+      }
+      for (const c of state.containers) {
+        if (c.etaSeconds !== null)
+          this.set({ scope: 'container', ...containerLabels(c) }, c.etaSeconds);
+      }
+    },
+  });
   new Gauge({
     name: 'pidscope_host_processes',
     help: 'Processes (thread-group leaders) by state',

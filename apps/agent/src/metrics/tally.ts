@@ -6,7 +6,7 @@ import { EVENT_TYPES, type Event, type EventType } from '@pidscope/protocol';
  */
 export const MAX_PARENT_COMMS = 20;
 export const OTHER_PARENT = 'other';
-/** The parent of a zombie that the model no longer holds (it exited in the same scan). */
+/** The parent of a zombie that could not be seen (outside the agent's view, or already gone). */
 export const UNKNOWN_PARENT = 'unknown';
 
 /** Zombies created, by container ('' for the host) and parent command. */
@@ -25,16 +25,13 @@ export class EventTally {
   readonly #zombies = new Map<string, Map<string, number>>();
   readonly #parentComms = new Set<string>();
 
-  /**
-   * Counts one update's events. `parentComm` names the parent of a zombie-appeared event's
-   * process in the model as it stands after that update (null when it is gone).
-   */
-  observe(events: readonly Event[], parentComm: (zombie: Event) => string | null): void {
+  /** Counts one update's events; a zombie-appeared names the parent it is blamed on. */
+  observe(events: readonly Event[]): void {
     for (const e of events) {
       this.#byType.set(e.type, (this.#byType.get(e.type) ?? 0) + 1);
       if (e.type === 'zombie-appeared') {
         const key = e.containerId ?? '';
-        const comm = this.#bounded(parentComm(e) ?? UNKNOWN_PARENT);
+        const comm = this.#bounded(e.parentComm ?? UNKNOWN_PARENT);
         let byComm = this.#zombies.get(key);
         if (!byComm) {
           byComm = new Map();

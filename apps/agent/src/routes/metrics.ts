@@ -10,13 +10,7 @@ const metrics: FastifyPluginAsyncTypebox = async (fastify) => {
   const { model, stream, docker, config } = fastify;
 
   const tally = new EventTally();
-  const unsubscribe = model.onTick((tick) =>
-    tally.observe(tick.events, (e) => {
-      const zombie = model.findProcess(e.pid);
-      if (!zombie || zombie.startTime !== e.startTime) return null;
-      return model.findProcess(zombie.ppid)?.comm ?? null;
-    }),
-  );
+  const unsubscribe = model.onTick((tick) => tally.observe(tick.events));
   fastify.addHook('onClose', async () => unsubscribe());
 
   let forksError: string | null = null;

@@ -23,10 +23,11 @@ function state(): State {
       zombies: 3,
       kernelThreads: 1,
       headroom: 32768 - 300 - 468,
+      etaSeconds: 420,
     },
     docker: { available: true, reason: null, version: '20.10' },
     containers: [
-      container({ pidsCurrent: 32, pidsMax: 32, forkFailures: 17, name: 'we"b' }),
+      container({ pidsCurrent: 32, pidsMax: 32, forkFailures: 17, name: 'we"b', etaSeconds: 0 }),
       container({ id: OTHER, name: 'db', image: 'db:1', hasInit: true, pidsMax: null }),
     ],
     processes: [
@@ -73,47 +74,50 @@ function stats(): ScanStats {
 
 function source(over: Partial<MetricsSource> = {}): MetricsSource {
   const tally = new EventTally();
-  tally.observe(
-    [
-      {
-        id: 1,
-        type: 'zombie-appeared',
-        at: 0,
-        pid: 5001,
-        startTime: 1,
-        containerId: CID,
-        message: '',
-      },
-      {
-        id: 2,
-        type: 'zombie-appeared',
-        at: 0,
-        pid: 5002,
-        startTime: 1,
-        containerId: CID,
-        message: '',
-      },
-      {
-        id: 3,
-        type: 'zombie-appeared',
-        at: 0,
-        pid: 300,
-        startTime: 1,
-        containerId: null,
-        message: '',
-      },
-      {
-        id: 4,
-        type: 'pids-limit-hit',
-        at: 0,
-        pid: 5000,
-        startTime: 1,
-        containerId: CID,
-        message: '',
-      },
-    ],
-    (e) => (e.containerId ? 'sleep' : 'bash'),
-  );
+  tally.observe([
+    {
+      id: 1,
+      type: 'zombie-appeared',
+      at: 0,
+      pid: 5001,
+      startTime: 1,
+      containerId: CID,
+      parentPid: 5000,
+      parentComm: 'sleep',
+      message: '',
+    },
+    {
+      id: 2,
+      type: 'zombie-appeared',
+      at: 0,
+      pid: 5002,
+      startTime: 1,
+      containerId: CID,
+      parentPid: 5000,
+      parentComm: 'sleep',
+      message: '',
+    },
+    {
+      id: 3,
+      type: 'zombie-appeared',
+      at: 0,
+      pid: 300,
+      startTime: 1,
+      containerId: null,
+      parentPid: 1,
+      parentComm: 'bash',
+      message: '',
+    },
+    {
+      id: 4,
+      type: 'pids-limit-hit',
+      at: 0,
+      pid: 5000,
+      startTime: 1,
+      containerId: CID,
+      message: '',
+    },
+  ]);
   return {
     state,
     scanStats: stats,
@@ -145,6 +149,8 @@ describe('pidscope metrics from a fixed state', () => {
       'pidscope_host_tasks 468',
       'pidscope_host_pid_limit 32468',
       'pidscope_host_pid_headroom 32000',
+      'pidscope_pid_exhaustion_eta_seconds{scope="host",container_id="",container_name="",image=""} 420',
+      `pidscope_pid_exhaustion_eta_seconds{scope="container",${LABELS}} 0`,
       'pidscope_host_processes{state="R"} 1',
       'pidscope_host_processes{state="S"} 1',
       'pidscope_host_processes{state="D"} 1',

@@ -23,15 +23,12 @@ describe('EventTally', () => {
 
   it('counts events by type and zombies by container and parent command', () => {
     const tally = new EventTally();
-    tally.observe(
-      [
-        event({ type: 'zombie-appeared', containerId: CID }),
-        event({ type: 'zombie-appeared', containerId: CID }),
-        event({ type: 'zombie-appeared', containerId: null }),
-        event({ type: 'exited' }),
-      ],
-      (e) => (e.containerId ? 'sleep' : null),
-    );
+    tally.observe([
+      event({ type: 'zombie-appeared', containerId: CID, parentPid: 9, parentComm: 'sleep' }),
+      event({ type: 'zombie-appeared', containerId: CID, parentPid: 9, parentComm: 'sleep' }),
+      event({ type: 'zombie-appeared', containerId: null, parentPid: 10 }),
+      event({ type: 'exited' }),
+    ]);
     expect(tally.eventsByType().get('zombie-appeared')).toBe(3);
     expect(tally.eventsByType().get('exited')).toBe(1);
     expect(tally.zombiesCreated()).toEqual([
@@ -44,10 +41,10 @@ describe('EventTally', () => {
     const tally = new EventTally();
     const comms = Array.from({ length: MAX_PARENT_COMMS + 5 }, (_, i) => `parent${i}`);
     for (const comm of comms) {
-      tally.observe([event({ type: 'zombie-appeared', containerId: CID })], () => comm);
+      tally.observe([event({ type: 'zombie-appeared', containerId: CID, parentComm: comm })]);
     }
     // A command seen before the cap keeps its own series.
-    tally.observe([event({ type: 'zombie-appeared', containerId: CID })], () => 'parent0');
+    tally.observe([event({ type: 'zombie-appeared', containerId: CID, parentComm: 'parent0' })]);
     const byComm = new Map(tally.zombiesCreated().map((z) => [z.parentComm, z.count]));
     expect(byComm.size).toBe(MAX_PARENT_COMMS + 1);
     expect(byComm.get('parent0')).toBe(2);
@@ -56,14 +53,11 @@ describe('EventTally', () => {
 
   it("forgets a stopped container's zombies, not the host's", () => {
     const tally = new EventTally();
-    tally.observe(
-      [
-        event({ type: 'zombie-appeared', containerId: CID }),
-        event({ type: 'zombie-appeared', containerId: null }),
-      ],
-      () => 'sh',
-    );
-    tally.observe([event({ type: 'container-stopped', containerId: CID, pid: 0 })], () => null);
+    tally.observe([
+      event({ type: 'zombie-appeared', containerId: CID, parentComm: 'sh' }),
+      event({ type: 'zombie-appeared', containerId: null, parentComm: 'sh' }),
+    ]);
+    tally.observe([event({ type: 'container-stopped', containerId: CID, pid: 0 })]);
     expect(tally.zombiesCreated()).toEqual([{ containerId: '', parentComm: 'sh', count: 1 }]);
     expect(tally.eventsByType().get('container-stopped')).toBe(1);
   });
