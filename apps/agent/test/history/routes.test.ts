@@ -10,7 +10,7 @@ import type {
   HistoryState,
 } from '@pidscope/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildTestApp, useSharedApp, waitFor } from '../helpers/app.js';
+import { buildTestApp, inject, useSharedApp, waitFor } from '../helpers/app.js';
 
 const shared = useSharedApp();
 
@@ -18,13 +18,17 @@ describe('the replay API', () => {
   it('[H1] says what is recorded, and that it is recording', async () => {
     const app = shared();
     const range = await waitFor(async () => {
-      const r = (await app.inject('/api/v1/history')).json() as HistoryRange;
+      const r = (await inject(app, '/api/v1/history')).json() as HistoryRange;
       return r.to !== null && (r.to as number) > (r.from as number) && r;
     }, 'a recorded tick after the first keyframe');
     expect(range.keyframes).toBeGreaterThanOrEqual(1);
     expect(range.bytes).toBeGreaterThan(0);
     expect(range.recording).toMatchObject({ state: 'recording', reason: null });
-    const health = (await app.inject('/healthz')).json();
+    // A read like every other: the token or the session is needed.
+    for (const url of ['/api/v1/history', `/api/v1/history/state?at=${Date.now()}`]) {
+      expect((await app.inject(url)).statusCode).toBe(401);
+    }
+    const health = (await inject(app, '/healthz')).json();
     expect(health.recording.state).toBe('recording');
   });
 
@@ -35,7 +39,7 @@ describe('the replay API', () => {
     const at = Date.now();
     // Written within a second (the flush), then readable.
     const res = await waitFor(async () => {
-      const r = await app.inject(`/api/v1/history/state?at=${at}`);
+      const r = await inject(app, `/api/v1/history/state?at=${at}`);
       const body = r.json() as HistoryState;
       return r.statusCode === 200 && body.state.seq >= live.seq && body;
     }, 'the state at a moment just past');
@@ -48,14 +52,14 @@ describe('the replay API', () => {
 
   it('[H2] answers 404 before the recorded range and 400 for a bad moment', async () => {
     const app = shared();
-    const before = await app.inject('/api/v1/history/state?at=1000');
+    const before = await inject(app, '/api/v1/history/state?at=1000');
     expect(before.statusCode).toBe(404);
     expect(before.json()).toMatchObject({ code: 'PIDSCOPE_ERR_NOT_RECORDED' });
     expect(before.json().message).toMatch(/nothing is recorded before/);
     for (const at of ['abc', '-1', '']) {
-      expect((await app.inject(`/api/v1/history/state?at=${at}`)).statusCode).toBe(400);
+      expect((await inject(app, `/api/v1/history/state?at=${at}`)).statusCode).toBe(400);
     }
-    expect((await app.inject('/api/v1/history/state')).statusCode).toBe(400);
+    expect((await inject(app, '/api/v1/history/state')).statusCode).toBe(400);
   });
 
   it('[H4] diffs two moments with the events between them', async () => {
@@ -72,7 +76,7 @@ describe('the replay API', () => {
     });
     await new Promise((r) => setTimeout(r, 1500));
     const to = Date.now();
-    const res = await app.inject(`/api/v1/history/diff?from=${from}&to=${to}`);
+    const res = await inject(app, `/api/v1/history/diff?from=${from}&to=${to}`);
     expect(res.statusCode).toBe(200);
     const d = res.json() as HistoryDiff;
     expect(d.from).toBe(from);
@@ -82,7 +86,7 @@ describe('the replay API', () => {
       expect(e.at).toBeGreaterThan(from);
       expect(e.at).toBeLessThanOrEqual(to);
     }
-    expect((await app.inject(`/api/v1/history/diff?from=${to}&to=${from}`)).statusCode).toBe(400);
+    expect((await inject(app, `/api/v1/history/diff?from=${to}&to=${from}`)).statusCode).toBe(400);
   });
 
   it('[H5] filters events by type, container and time, newest `limit` first kept', async () => {
@@ -98,7 +102,7 @@ describe('the replay API', () => {
       });
     }
     const get = async (q: string) => {
-      const r = await app.inject(`/api/v1/events?since=${since}&${q}`);
+      const r = await inject(app, `/api/v1/events?since=${since}&${q}`);
       expect(r.statusCode).toBe(200);
       return r.json() as EventsAnswer;
     };
@@ -111,24 +115,26 @@ describe('the replay API', () => {
     expect(two.more).toBe(true);
     expect((await get(`containerId=${'ab'.repeat(6)}`)).events).toHaveLength(5);
     expect((await get(`containerId=${'cd'.repeat(6)}`)).events).toHaveLength(0);
-    const before = await app.inject(
+    const before = await inject(
+      app,
       `/api/v1/events?until=${since - 1}&containerId=${'ab'.repeat(32)}`,
     );
     expect(before.json().events).toHaveLength(0);
-    const backwards = await app.inject(`/api/v1/events?since=${since}&until=${since - 1}`);
+    const backwards = await inject(app, `/api/v1/events?since=${since}&until=${since - 1}`);
     expect(backwards.statusCode).toBe(400);
     expect(backwards.json().message).toMatch(/since .* is after until/);
-    const bad = await app.inject('/api/v1/events?type=zombie,nope');
+    const bad = await inject(app, '/api/v1/events?type=zombie,nope');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().message).toMatch(/unknown event type\(s\): zombie, nope/);
-    expect((await app.inject('/api/v1/events?limit=0')).statusCode).toBe(400);
-    expect((await app.inject('/api/v1/events?containerId=XYZ')).statusCode).toBe(400);
+    expect((await inject(app, '/api/v1/events?limit=0')).statusCode).toBe(400);
+    expect((await inject(app, '/api/v1/events?containerId=XYZ')).statusCode).toBe(400);
   });
 
   it('[H6] gives headroom series over the recorded range', async () => {
     const app = shared();
-    const r = (await app.inject('/api/v1/history')).json() as HistoryRange;
-    const res = await app.inject(
+    const r = (await inject(app, '/api/v1/history')).json() as HistoryRange;
+    const res = await inject(
+      app,
       `/api/v1/history/series?from=${r.from}&to=${Date.now()}&points=10`,
     );
     expect(res.statusCode).toBe(200);
@@ -138,7 +144,7 @@ describe('the replay API', () => {
     expect(s.host.limit.at(-1)).toBe(
       Math.min(app.model.state().host.pidMax - 300, app.model.state().host.threadsMax),
     );
-    expect((await app.inject(`/api/v1/history/series?from=5&to=5`)).statusCode).toBe(400);
+    expect((await inject(app, `/api/v1/history/series?from=5&to=5`)).statusCode).toBe(400);
   });
 });
 
@@ -164,7 +170,7 @@ describe('the store across agent runs', () => {
       message: 'run 1',
     });
     await waitFor(
-      async () => (await first.inject('/api/v1/events?since=0')).json().events.length > 0,
+      async () => (await inject(first, '/api/v1/events?since=0')).json().events.length > 0,
       'the event',
     );
     await first.close();
@@ -177,7 +183,7 @@ describe('the store across agent runs', () => {
       message: 'run 2',
     });
     const events = await waitFor(async () => {
-      const e = (await second.inject('/api/v1/events?since=0&type=exited')).json() as EventsAnswer;
+      const e = (await inject(second, '/api/v1/events?since=0&type=exited')).json() as EventsAnswer;
       return e.events.some((x) => x.message === 'run 2') && e.events;
     }, 'the second run’s event');
     const one = events.find((e) => e.message === 'run 1');
@@ -194,16 +200,16 @@ describe('the store across agent runs', () => {
     expect(moved).toHaveLength(1);
     expect(existsSync(join(dir, moved[0] as string, '0000000001.seg'))).toBe(true);
     expect(app.history.status().state).toBe('recording');
-    expect((await app.inject('/api/v1/history')).json().keyframes).toBe(1);
+    expect((await inject(app, '/api/v1/history')).json().keyframes).toBe(1);
   });
 
   it('[H8] runs on without recording when told to, and says so', async () => {
     const app = await buildTestApp({ argv: ['--max-disk', '0'] });
-    const health = (await app.inject('/healthz')).json();
+    const health = (await inject(app, '/healthz')).json();
     expect(health.status).toBe('degraded');
     expect(health.recording).toMatchObject({ state: 'off', reason: 'PIDSCOPE_MAX_DISK is 0' });
-    expect((await app.inject('/api/v1/history')).json()).toMatchObject({ from: null, to: null });
-    expect((await app.inject(`/api/v1/history/state?at=${Date.now()}`)).statusCode).toBe(503);
-    expect((await app.inject('/api/v1/snapshot')).statusCode).toBe(200);
+    expect((await inject(app, '/api/v1/history')).json()).toMatchObject({ from: null, to: null });
+    expect((await inject(app, `/api/v1/history/state?at=${Date.now()}`)).statusCode).toBe(503);
+    expect((await inject(app, '/api/v1/snapshot')).statusCode).toBe(200);
   });
 });

@@ -3,7 +3,7 @@
 // that but stops at the first check, 30 s into the trend, and compares the estimate with the time
 // left at the rate Docker's own pids count shows, rather than waiting for the limit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, waitFor } from '../helpers/app.js';
+import { buildTestApp, inject, waitFor } from '../helpers/app.js';
 import { TestContainers } from '../helpers/containers.js';
 import { childrenOf, commOf } from '../helpers/proc.js';
 
@@ -47,7 +47,7 @@ describe('live: when PIDs run out', () => {
     expect(eta).toBeTypeOf('number');
     expect(Math.abs((eta as number) - left) / left).toBeLessThanOrEqual(0.3);
     // /metrics serves the estimate of its scrape's moment: a tick later, close to the same.
-    const metrics = (await app.inject('/metrics')).body;
+    const metrics = (await inject(app, '/metrics')).body;
     const served = new RegExp(
       `^pidscope_pid_exhaustion_eta_seconds\\{scope="container",container_id="${id}",[^}]*\\} (\\S+)$`,
       'm',

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { ZombieLeaders } from '@pidscope/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp, waitFor } from '../helpers/app.js';
+import { buildTestApp, inject, waitFor } from '../helpers/app.js';
 import { childrenOf, stateOf } from '../helpers/proc.js';
 
 const started: number[] = [];
@@ -30,7 +30,7 @@ describe('live: who leaks zombies', () => {
       'two zombies',
     );
     const row = await waitFor(async () => {
-      const res = await app.inject('/api/v1/zombies/leaders?window=1h');
+      const res = await inject(app, '/api/v1/zombies/leaders?window=1h');
       const body = res.json() as ZombieLeaders;
       return body.leaders.find((l) => l.parent.pid === parentPid && l.created === 2);
     }, 'the parent ranked');
@@ -47,6 +47,6 @@ describe('live: who leaks zombies', () => {
     expect(row.alive).toBeGreaterThanOrEqual(2);
     expect(row.oldestAgeMs).toBeGreaterThanOrEqual(0);
     expect(row.ratePerHour).toBeGreaterThanOrEqual(2);
-    expect((await app.inject('/api/v1/zombies/leaders?window=7d')).statusCode).toBe(400);
+    expect((await inject(app, '/api/v1/zombies/leaders?window=7d')).statusCode).toBe(400);
   });
 });

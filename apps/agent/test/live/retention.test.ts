@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HistoryRange, HistoryState } from '@pidscope/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp } from '../helpers/app.js';
+import { buildTestApp, inject } from '../helpers/app.js';
 
 const BUDGET = 64 * 1024;
 let churn: ChildProcess | null = null;
@@ -43,7 +43,7 @@ describe('live: retention', () => {
       const bytes = onDisk(history);
       maxSeen = Math.max(maxSeen, bytes);
       expect(bytes).toBeLessThanOrEqual(BUDGET);
-      const range = (await app.inject('/api/v1/history')).json() as HistoryRange;
+      const range = (await inject(app, '/api/v1/history')).json() as HistoryRange;
       expect(range.bytes).toBeLessThanOrEqual(BUDGET);
       expect(range.from as number).toBeGreaterThanOrEqual(from);
       if ((range.from as number) > from) drops++;
@@ -52,9 +52,9 @@ describe('live: retention', () => {
     expect(drops).toBe(2);
     expect(maxSeen).toBeGreaterThan(BUDGET / 2);
     // What is left replays from its first moment on; what went is gone.
-    const first = await app.inject(`/api/v1/history/state?at=${from}`);
+    const first = await inject(app, `/api/v1/history/state?at=${from}`);
     expect(first.statusCode).toBe(200);
     expect((first.json() as HistoryState).recordedAt).toBe(from);
-    expect((await app.inject(`/api/v1/history/state?at=${from - 1}`)).statusCode).toBe(404);
+    expect((await inject(app, `/api/v1/history/state?at=${from - 1}`)).statusCode).toBe(404);
   }, 60_000);
 });
