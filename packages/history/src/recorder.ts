@@ -143,12 +143,13 @@ export class Recorder {
       this.#queue = [];
       this.#retryAt = Date.now() + this.#opts.retryEveryMs;
       const full = err instanceof HistoryError && err.code === 'EFULL';
-      const reason = full
-        ? `disk full: ${(err as Error).message}`
-        : `cannot write: ${(err as Error).message}`;
+      // The status is served to anyone who asks /healthz: a fixed phrase, the details in the log.
+      const reason = full ? 'disk full' : 'cannot write';
       if (this.#status.state === 'recording') {
         this.#status = { state: 'paused', reason, since: Date.now() };
-        this.#opts.log.warn(`history: recording paused (${reason}); the live view goes on`);
+        this.#opts.log.warn(
+          `history: recording paused (${(err as Error).message}); the live view goes on`,
+        );
       }
       return false;
     }

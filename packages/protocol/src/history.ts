@@ -19,7 +19,10 @@ const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 export const RecordingStatus = Type.Object(
   {
     state: Type.Union([Type.Literal('recording'), Type.Literal('paused'), Type.Literal('off')]),
-    /** Why recording is paused (disk full) or off (no usable data directory); null while recording. */
+    /**
+     * Why recording is paused (`disk full`, `cannot write`) or off (`PIDSCOPE_MAX_DISK is 0`, …),
+     * in a fixed phrase (it is served without a token); null while recording.
+     */
     reason: Nullable(Type.String()),
     /** Since when it is in this state. */
     since: Type.Number(),

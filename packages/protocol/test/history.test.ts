@@ -9,6 +9,8 @@ import {
   HistorySeries,
   HistorySeriesQuery,
   parseEventTypes,
+  ZombieLeaders,
+  ZombieLeadersQuery,
 } from '../src/index.js';
 import { container, proc } from './fixtures.js';
 
@@ -92,5 +94,29 @@ describe('history answers', () => {
     expect(ok(s)).toBe(true);
     expect(ok({ ...s, host: { ...s.host, tasks: ['1'] } })).toBe(false);
     expect(check(HistorySeriesQuery)({ from: 0, to: 1, points: 2001 })).toBe(false);
+  });
+
+  it('[H9] leaders are per image and parent command, with a parent to show', () => {
+    const ok = check(ZombieLeaders);
+    const row = {
+      image: null,
+      parentComm: 'sleep',
+      containerId: null,
+      containerName: null,
+      hasInit: null,
+      created: 2,
+      reaped: 1,
+      alive: 1,
+      oldestAgeMs: 1000,
+      ratePerHour: 2,
+      parent: { pid: 5, startTime: 9, alive: false, seenAt: 1 },
+    };
+    expect(ok({ window: '1h', from: 0, to: 1, leaders: [row] })).toBe(true);
+    expect(ok({ window: '7d', from: 0, to: 1, leaders: [] })).toBe(false);
+    expect(ok({ window: '1h', from: 0, to: 1, leaders: [{ ...row, parent: { pid: 5 } }] })).toBe(
+      false,
+    );
+    expect(check(ZombieLeadersQuery)({ window: '24h' })).toBe(true);
+    expect(check(ZombieLeadersQuery)({ window: '2h' })).toBe(false);
   });
 });

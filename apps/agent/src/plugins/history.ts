@@ -76,9 +76,17 @@ export default fp(
           fastify.log.error(`history: ${dir} could not be read; moved to ${opened.movedTo}`);
         }
       } catch (err) {
-        const reason = (err as Error).message;
+        // Served by /healthz, so a fixed phrase; the details go to the log.
+        const reason =
+          err instanceof HistoryError && err.code === 'ELOCKED'
+            ? 'another agent records into the data directory'
+            : err instanceof HistoryError && err.code === 'EFULL'
+              ? 'disk full'
+              : 'the data directory cannot be used';
         off = { state: 'off', reason, since: Date.now() };
-        fastify.log.error(`history: not recording (${reason}); the live view goes on`);
+        fastify.log.error(
+          `history: not recording (${(err as Error).message}); the live view goes on`,
+        );
       }
     }
     let recorder: Recorder | null = null;

@@ -146,7 +146,15 @@ describe('authentication', () => {
     const app = shared();
     const health = await app.inject('/healthz');
     expect(health.statusCode).toBe(200);
-    expect(Object.keys(health.json()).sort()).toEqual(['docker', 'lastScanAt', 'seq', 'status']);
+    expect(Object.keys(health.json()).sort()).toEqual([
+      'docker',
+      'lastScanAt',
+      'recording',
+      'seq',
+      'status',
+    ]);
+    // Whether history records, in a fixed phrase: no path, no process.
+    expect(Object.keys(health.json().recording).sort()).toEqual(['reason', 'since', 'state']);
     const metrics = await app.inject('/metrics');
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).not.toMatch(/cmdline|comm=/);
