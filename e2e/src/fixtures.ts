@@ -38,6 +38,26 @@ export const test = base.extend<{
   agent: async ({}, use) => {
     await use(sharedAgent());
   },
+  // Every dashboard test runs under the agent's Content-Security-Policy: whatever the page does
+  // (tree, layout worker, events, actions, demos), the browser must report no violation of it.
+  page: async ({ page }, use) => {
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|unsafe-eval|unsafe-inline/i.test(m.text())) {
+        violations.push(`console ${m.type()}: ${m.text()}`);
+      }
+    });
+    await page.exposeFunction('__pidscopeCspViolation', (text: string) => violations.push(text));
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        const report = (window as unknown as { __pidscopeCspViolation(t: string): void })
+          .__pidscopeCspViolation;
+        report(`${e.violatedDirective} blocked ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`);
+      });
+    });
+    await use(page);
+    expect(violations, 'CSP violations on the page').toEqual([]);
+  },
   startDemo: async ({ page, agent }, use) => {
     const started: StartedDemo[] = [];
     await use(async (name) => {

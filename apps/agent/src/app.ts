@@ -10,6 +10,7 @@ import Fastify, {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from './config.js';
+import { cut } from './errors.js';
 import configPlugin from './plugins/config.js';
 import dockerPlugin from './plugins/docker.js';
 import historyPlugin from './plugins/history.js';
@@ -25,6 +26,7 @@ import zombiesRoute from './routes/api/zombies.js';
 import healthRoute from './routes/health.js';
 import metricsRoute from './routes/metrics.js';
 import webRoute from './routes/web.js';
+import headers from './security/headers.js';
 import hostAllowlist, { boundName } from './security/hostAllowlist.js';
 import session from './security/session.js';
 
@@ -38,6 +40,9 @@ export const WHERE_IS_THE_URL =
   "it is the line 'pidscope listening on …' in the agent's output: the terminal that ran npm start, " +
   "docker-compose logs pidscope, or the pod's log. An agent given its token (PIDSCOPE_TOKEN, " +
   'PIDSCOPE_TOKEN_FILE) prints the URL without it';
+
+/** Socket errors a client causes by going away: not the agent's fault, not worth an error line. */
+const CLIENT_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 
 /** Biggest client WebSocket frame ws accepts before closing with 1009; the protocol's own limit is lower. */
 const WS_MAX_PAYLOAD = 64 * 1024;
@@ -61,12 +66,15 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
       statusCode: status,
       code: err.code,
       error: STATUS_CODES[status] ?? 'Error',
-      message: err.message,
+      // Never echo a long input back (a framework error can quote the whole URL).
+      message: cut(err.message, 300),
     });
   });
 
   const { config } = opts;
-  // First: nothing (no route, no static file, no upgrade) runs for a foreign Host or a stranger.
+  // First the headers every response carries, refusals included; then nothing (no route, no
+  // static file, no upgrade) runs for a foreign Host or a stranger.
+  await fastify.register(headers, { tls: config.tls !== null });
   const bound = boundName(config.host);
   if (config.allowedHosts === null) {
     fastify.log.warn(
@@ -90,7 +98,20 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(dockerPlugin);
   await fastify.register(historyPlugin);
   await fastify.register(modelPlugin);
-  await fastify.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
+  await fastify.register(websocket, {
+    options: { maxPayload: WS_MAX_PAYLOAD },
+    errorHandler: (err, socket, req) => {
+      // What a client sends (a frame that is not UTF-8, too big, a reset) is its own problem: a
+      // line at info, without a stack, so no client can write error lines into the agent's log.
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (code.startsWith('WS_ERR_') || CLIENT_SOCKET_ERRORS.has(code)) {
+        req.log.info({ code, reason: err.message }, 'stream client misbehaved; closed');
+      } else {
+        req.log.error({ err }, 'stream handler failed');
+      }
+      socket.terminate();
+    },
+  });
   await fastify.register(streamPlugin, opts.stream ?? {});
 
   await fastify.register(healthRoute);

@@ -10,6 +10,11 @@ export class AgentError extends Error {
   }
 }
 
+/** Untrusted text in a message: at most 100 characters of it, never a whole 8 KB URL. */
+export function cut(text: string, max = 100): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 /** The catalogue of coded errors the agent's routes answer with. */
 export const Errors = {
   processNotFound: (pid: number) =>
@@ -28,5 +33,15 @@ export const Errors = {
     new AgentError('PIDSCOPE_ERR_HISTORY_OFF', 503, 'history is not being recorded'),
   badQuery: (message: string) => new AgentError('PIDSCOPE_ERR_BAD_QUERY', 400, message),
   notFound: (method: string, url: string) =>
-    new AgentError('PIDSCOPE_ERR_NOT_FOUND', 404, `no route ${method} ${url.split('?')[0]}`),
+    new AgentError(
+      'PIDSCOPE_ERR_NOT_FOUND',
+      404,
+      `no route ${method} ${cut(url.split('?')[0] ?? '')}`,
+    ),
+  upgradeRequired: () =>
+    new AgentError(
+      'UPGRADE_REQUIRED',
+      426,
+      '/api/v1/stream is a WebSocket: open it with an Upgrade: websocket request',
+    ),
 } as const;

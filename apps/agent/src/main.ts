@@ -20,22 +20,32 @@ try {
   throw err;
 }
 
-const app = await buildApp(
-  { config },
-  {
-    logger: {
-      level: 'info',
-      serializers: {
-        req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+let app: Awaited<ReturnType<typeof buildApp>>;
+try {
+  app = await buildApp(
+    { config },
+    {
+      logger: {
+        level: 'info',
+        serializers: {
+          req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+        },
       },
+      // Bounded waits so a stuck client cannot hold a socket open forever.
+      requestTimeout: 30_000,
+      connectionTimeout: 60_000,
+      forceCloseConnections: 'idle',
+      logController: new LogController({ disableRequestLogging: true }),
     },
-    // Bounded waits so a stuck client cannot hold a socket open forever.
-    requestTimeout: 30_000,
-    connectionTimeout: 60_000,
-    forceCloseConnections: 'idle',
-    logController: new LogController({ disableRequestLogging: true }),
-  },
-);
+  );
+} catch (err) {
+  // A setting that looked valid but does not work (a proc root that is not procfs): said plainly.
+  if (err instanceof ConfigError) {
+    console.error(`pidscope: ${err.message}`);
+    process.exit(2);
+  }
+  throw err;
+}
 
 let closing = false;
 async function shutdown(signal: string): Promise<void> {

@@ -1,11 +1,15 @@
 // The page's base styles come first: each component's own css follows and builds on them.
 import './styles.css';
+import { checkWithoutEval } from '@pidscope/protocol';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App, replaceSelectionUrl } from './App.js';
 import { streamUrl } from './net/connection.js';
 import { readSelection } from './net/session.js';
 
+// The agent serves this page with a CSP that forbids eval: the protocol's checkers must not
+// compile themselves to code (the browser would report each attempt as a violation).
+checkWithoutEval();
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(

@@ -33,7 +33,9 @@ test('an open page reconnects and resyncs by itself when the agent restarts', as
   const fresh = { pid: sleeper.pid as number, startTime: startTimeOf(sleeper.pid as number) };
 
   agent = await startAgent({ name: 'restart', port, token });
+  // Back on the session cookie alone: the page never held the token, and the URL has none.
   await expect(page.getByTestId('connection-status')).toHaveText('live', { timeout: 30_000 });
+  expect(new URL(page.url()).searchParams.has('token')).toBe(false);
   expect((await reveal(page, fresh)).label).toMatch(/^sleep, PID /);
   // The new agent process is drawn; the stopped one is gone from the model.
   await reveal(page, agent);

@@ -9,6 +9,8 @@ export const CloseCode = {
   GoingAway: 1001,
   /** A client frame was not valid UTF-8. */
   InvalidPayload: 1007,
+  /** A client kept sending messages past the limit ([T8]): resyncs faster than it can use them. */
+  PolicyViolation: 1008,
   /** A client message was larger than the limit (4096 bytes by default). */
   MessageTooBig: 1009,
   /** The server hit an unexpected error for this client. */

@@ -10,6 +10,7 @@ export * from './schemas.js';
 export * from './state.js';
 export * from './stream.js';
 export {
+  checkWithoutEval,
   isClientMessage,
   isContainer,
   isEvent,

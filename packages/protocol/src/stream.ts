@@ -12,6 +12,10 @@ export const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 export const LOW_WATER_BYTES = 256 * 1024;
 /** [T6] A client still behind after this long is closed with 1013 (try again later). */
 export const LAG_TIMEOUT_MS = 60_000;
+/** [T8] A client may send at most this many messages per CLIENT_MESSAGE_WINDOW_MS… */
+export const CLIENT_MESSAGE_LIMIT = 20;
+/** [T8] …or it is closed with 1008 (policy violation). */
+export const CLIENT_MESSAGE_WINDOW_MS = 10_000;
 
 /** What a client knows from the stream so far. */
 export interface StreamView {

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Container, Process, State, ZombieAnalysis } from '@pidscope/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { ConfigError } from '../config.js';
 import type { NewEvent } from '../model/events.js';
 import { LiveModel, type Tick } from '../model/liveModel.js';
 import type { Sample } from '../sampler/messages.js';
@@ -194,7 +195,10 @@ export default fp(
 
     await enqueue();
     if (!model.lastSample)
-      throw new Error(`the first scan of ${config.procRoot} failed: ${lastError}`);
+      // Almost always a --proc-root that is not a procfs mount (a directory with a `stat` file).
+      throw new ConfigError(
+        `${config.procRoot} cannot be scanned (is it a procfs mount?): the first scan failed: ${lastError}`,
+      );
     timer = setTimeout(loop, config.intervalMs);
 
     fastify.addHook('onClose', async () => {

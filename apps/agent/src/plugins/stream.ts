@@ -1,5 +1,7 @@
 import { release } from 'node:os';
 import {
+  CLIENT_MESSAGE_LIMIT,
+  CLIENT_MESSAGE_WINDOW_MS,
   CloseCode,
   HEARTBEAT_INTERVAL_MS,
   type Heartbeat,
@@ -25,6 +27,9 @@ export interface StreamOptions {
   heartbeatMs: number;
   /** A client that stays lagging this long is closed with 1013 (try again later). */
   lagTimeoutMs: number;
+  /** [T8] More client messages than this in one window close the client with 1008. */
+  messageLimit: number;
+  messageWindowMs: number;
 }
 
 export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
@@ -32,12 +37,19 @@ export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
   lowWaterBytes: LOW_WATER_BYTES,
   heartbeatMs: HEARTBEAT_INTERVAL_MS,
   lagTimeoutMs: LAG_TIMEOUT_MS,
+  messageLimit: CLIENT_MESSAGE_LIMIT,
+  messageWindowMs: CLIENT_MESSAGE_WINDOW_MS,
 };
 
 export interface StreamClient {
   /** Sends hello and a snapshot; later ticks follow as patches. */
   start(): void;
-  /** A fresh snapshot, e.g. after the client asked to resync. */
+  /**
+   * Counts a message from the client; false (and the client closed with 1008) past the limit
+   * ([T8]). Called for every message before it is even parsed.
+   */
+  admit(): boolean;
+  /** A fresh snapshot after the client asked to resync, never more than one in flight ([T8]). */
   resync(): void;
   close(code: number, reason: string): void;
 }
@@ -60,6 +72,15 @@ interface Client {
   seq: number;
   lastSentAt: number;
   laggingSince: number | null;
+  /**
+   * It asked to resync while its last snapshot was still unsent, or already showed this seq: one
+   * more once that drained and the state moved on.
+   */
+  resyncWanted: boolean;
+  /** The seq of the last snapshot sent to it. */
+  snapshotSeq: number;
+  windowStart: number;
+  messagesInWindow: number;
 }
 
 export default fp(
@@ -84,9 +105,13 @@ export default fp(
       const state = fastify.model.state();
       send(c, snapshotText(state));
       c.seq = state.seq;
+      c.snapshotSeq = state.seq;
       c.laggingSince = null;
+      c.resyncWanted = false;
     };
     const open = (c: Client) => c.socket.readyState === c.socket.OPEN;
+    /** Its last snapshot is (nearly) all sent: another one may go. */
+    const drained = (c: Client) => c.socket.bufferedAmount <= options.lowWaterBytes;
 
     /** A lagging client gets a snapshot once it drained, or is closed if it never does. */
     const catchUp = (c: Client, now: number): void => {
@@ -116,7 +141,7 @@ export default fp(
           c.laggingSince = now;
           continue;
         }
-        if (patch.baseSeq !== c.seq) {
+        if (patch.baseSeq !== c.seq || (c.resyncWanted && drained(c))) {
           sendSnapshot(c);
           continue;
         }
@@ -133,6 +158,8 @@ export default fp(
         for (const c of clients) {
           if (!open(c)) continue;
           if (c.laggingSince !== null) catchUp(c, now);
+          else if (c.resyncWanted && drained(c) && c.snapshotSeq !== fastify.model.state().seq)
+            sendSnapshot(c);
           else if (now - c.lastSentAt >= options.heartbeatMs) {
             const hb: Heartbeat = { type: 'heartbeat', seq: c.seq, at: now };
             send(c, JSON.stringify(hb));
@@ -145,7 +172,16 @@ export default fp(
 
     const hub: StreamHub = {
       connect(socket) {
-        const c: Client = { socket, seq: -1, lastSentAt: Date.now(), laggingSince: null };
+        const c: Client = {
+          socket,
+          seq: -1,
+          lastSentAt: Date.now(),
+          laggingSince: null,
+          resyncWanted: false,
+          snapshotSeq: -1,
+          windowStart: Date.now(),
+          messagesInWindow: 0,
+        };
         clients.add(c);
         socket.on('close', () => clients.delete(c));
         return {
@@ -165,8 +201,28 @@ export default fp(
             send(c, JSON.stringify(hello));
             sendSnapshot(c);
           },
+          admit() {
+            const now = Date.now();
+            if (now - c.windowStart >= options.messageWindowMs) {
+              c.windowStart = now;
+              c.messagesInWindow = 0;
+            }
+            c.messagesInWindow++;
+            if (c.messagesInWindow <= options.messageLimit) return true;
+            if (clients.delete(c)) {
+              c.socket.close(
+                CloseCode.PolicyViolation,
+                `more than ${options.messageLimit} messages in ${options.messageWindowMs / 1000} s`,
+              );
+            }
+            return false;
+          },
           resync() {
-            if (open(c)) sendSnapshot(c);
+            // Behind ([T5]): the snapshot that ends the lag answers it.
+            if (!open(c) || c.laggingSince !== null) return;
+            // The same snapshot again would tell it nothing: the next state's one will.
+            if (drained(c) && c.snapshotSeq !== fastify.model.state().seq) sendSnapshot(c);
+            else c.resyncWanted = true;
           },
           close(code, reason) {
             // Forgotten at once: the close handshake may take a while to finish.

@@ -36,6 +36,11 @@ export default fp(
         reply.type('text/plain; charset=utf-8').send(NOT_BUILT),
       );
     }
+    // Every /api/ path is the API's, whatever it looks like (`/api/v1//snapshot`, a path too long
+    // for the router): a JSON 404, never the static server's answer.
+    fastify.all('/api/*', async (req) => {
+      throw Errors.notFound(req.method, req.url);
+    });
     fastify.setNotFoundHandler(async (req: FastifyRequest, reply: FastifyReply) => {
       const wantsPage =
         (req.method === 'GET' || req.method === 'HEAD') &&

@@ -378,3 +378,67 @@ describe('audit under a flood of refusals', () => {
     });
   });
 });
+
+describe('headers', () => {
+  const shared = useSharedApp({ argv: ['--web-root', webRoot()] });
+
+  it('every response, refusals included, carries the strict CSP and the other security headers', async () => {
+    const app = shared();
+    const responses = [
+      await inject(app, '/'),
+      await inject(app, '/app.js'),
+      await inject(app, '/api/v1/containers'),
+      await app.inject('/api/v1/snapshot'),
+      await app.inject({ url: '/healthz', headers: { host: 'evil.example' } }),
+      await inject(app, '/api/v1/nope'),
+      await app.inject('/healthz'),
+    ];
+    for (const res of responses) {
+      const csp = String(res.headers['content-security-policy']);
+      const directives = new Map(
+        csp.split(';').map((d) => {
+          const [name, ...values] = d.trim().split(/\s+/);
+          return [name, values.join(' ')] as const;
+        }),
+      );
+      expect(directives.get('default-src')).toBe("'self'");
+      expect(directives.get('script-src')).toBe("'self'");
+      expect(directives.get('connect-src')).toBe("'self'");
+      expect(directives.get('frame-ancestors')).toBe("'none'");
+      expect(directives.get('object-src')).toBe("'none'");
+      expect(directives.get('base-uri')).toBe("'none'");
+      expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+      expect(res.headers).toMatchObject({
+        'referrer-policy': 'no-referrer',
+        'x-content-type-options': 'nosniff',
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-resource-policy': 'same-origin',
+      });
+      // Plain HTTP: no HSTS (it would pin a loopback name to HTTPS).
+      expect(res.headers['strict-transport-security']).toBeUndefined();
+    }
+  });
+});
+
+describe('every /api/ path is the API', () => {
+  const shared = useSharedApp({ argv: ['--web-root', webRoot()] });
+
+  it('answers odd paths with the API JSON errors, never echoing long input', async () => {
+    const app = shared();
+    const doubled = await inject(app, '/api/v1//snapshot');
+    expect(doubled.statusCode).toBe(404);
+    expect(doubled.json().code).toMatch(/NOT_FOUND$/);
+    const long = `/api/v1/${'x'.repeat(8000)}`;
+    const res = await inject(app, long);
+    expect(res.statusCode).toBeGreaterThanOrEqual(400);
+    expect(res.statusCode).toBeLessThan(500);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    expect(res.body.length).toBeLessThan(600);
+    const plain = await inject(app, '/api/v1/stream');
+    expect(plain.statusCode).toBe(426);
+    expect(plain.json().code).toBe('UPGRADE_REQUIRED');
+    const post = await inject(app, { method: 'POST', url: '/api/v1/snapshot/../audit' });
+    expect(post.statusCode).toBe(404);
+    expect(post.headers['content-type']).toMatch(/application\/json/);
+  });
+});

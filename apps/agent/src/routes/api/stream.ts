@@ -1,16 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { parseClientMessage } from '@pidscope/protocol';
+import { Errors } from '../../errors.js';
 
 const stream: FastifyPluginAsyncTypebox = async (fastify) => {
-  fastify.get(
-    '/api/v1/stream',
+  fastify.route({
+    method: 'GET',
+    url: '/api/v1/stream',
+    // A plain GET (no upgrade) gets the API's JSON error, not an empty 404.
+    handler: async () => {
+      throw Errors.upgradeRequired();
+    },
     // Who may open it (token or session, same origin) is settled before the upgrade by the
     // session plugin.
-    { websocket: true },
-    (socket) => {
+    wsHandler: (socket) => {
       const client = fastify.stream.connect(socket);
       // Attached before anything async, or early client messages would be lost.
       socket.on('message', (raw: Buffer | ArrayBuffer | Buffer[]) => {
+        if (!client.admit()) return;
         const result = parseClientMessage(raw);
         if (!result.ok) {
           client.close(result.code, result.reason);
@@ -20,7 +26,7 @@ const stream: FastifyPluginAsyncTypebox = async (fastify) => {
       });
       client.start();
     },
-  );
+  });
 };
 
 export default stream;
