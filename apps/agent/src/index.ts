@@ -1,3 +1,24 @@
 export { app, buildApp } from './app.js';
 export { type Config, ConfigError, loadConfig } from './config.js';
 export { BUSYBOX_IMAGE, ensureBusyboxImage, MANAGED_LABEL } from './docker/images.js';
+// The security plugins, for another Fastify app (the hub) to register with its own settings.
+export { default as securityHeaders, type HeadersOptions } from './security/headers.js';
+export {
+  boundName,
+  default as hostAllowlist,
+  type HostAllowlistOptions,
+  hostName,
+} from './security/hostAllowlist.js';
+export {
+  createRedactor,
+  DEFAULT_SECRET_NAMES,
+  MASK,
+  parseRedactSetting,
+} from './security/redact.js';
+export {
+  type Auth,
+  default as session,
+  isCrossSiteOrigin,
+  SESSION_COOKIE,
+  type SessionOptions,
+} from './security/session.js';
