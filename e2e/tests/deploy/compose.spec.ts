@@ -16,6 +16,7 @@ const run = `compose-${randomBytes(4).toString('hex')}`;
 const project = `pidscope-e2e-${run}`;
 const token = newToken();
 let port = 0;
+let prometheusPort = 0;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -39,13 +40,15 @@ function compose(args: string[], timeoutMs = 60_000): string {
       env: {
         ...process.env,
         PIDSCOPE_PORT: String(port),
+        PIDSCOPE_PROMETHEUS_PORT: String(prometheusPort),
         PIDSCOPE_TOKEN: token,
         PIDSCOPE_IMAGE_TAG: 'e2e',
       },
     },
   );
   mkdirSync(LOG_DIR, { recursive: true });
-  writeFileSync(join(LOG_DIR, `compose-${args[0]}.log`), `${res.stdout}\n${res.stderr}`);
+  const command = args.find((a) => !a.startsWith('-') && a !== 'monitoring');
+  writeFileSync(join(LOG_DIR, `compose-${command}.log`), `${res.stdout}\n${res.stderr}`);
   if (res.status !== 0) {
     throw new Error(
       `docker-compose ${args.join(' ')} failed (${res.status ?? res.signal}):\n${res.stderr.slice(-3000)}`,
@@ -77,12 +80,15 @@ async function getSnapshot(): Promise<State | null> {
 }
 
 test.afterAll(() => {
-  if (port) compose(['down', '-v', '--remove-orphans'], 120_000);
+  if (port) compose(['--profile', 'monitoring', 'down', '-v', '--remove-orphans'], 120_000);
   removeContainers(containersWithLabel(TEST_LABEL, run));
   // Each build leaves the previous agent image and its build stage untagged (the Dockerfile
   // labels them): remove ours, or every run leaves most of a gigabyte behind.
   docker(['image', 'prune', '--force', '--filter', 'label=io.pidscope.managed=true']);
 });
+
+// The monitoring test runs against the agent the first one brought up.
+test.describe.configure({ mode: 'serial' });
 
 test('docker-compose runs the agent in a container that sees the host and its containers', async () => {
   // The base image is imported from this machine's node (there is no registry).
@@ -94,6 +100,7 @@ test('docker-compose runs the agent in a container that sees the host and its co
     },
   );
   port = await freePort();
+  prometheusPort = await freePort();
   // --force-rm: a failed build step leaves no intermediate container behind.
   compose(['build', '--force-rm'], 540_000);
   compose(['up', '-d'], 120_000);
@@ -186,4 +193,54 @@ test('docker-compose runs the agent in a container that sees the host and its co
     .poll(async () => (await getHistory())?.keyframes ?? 0, { timeout: 60_000, intervals: [1_000] })
     .toBeGreaterThanOrEqual(2);
   expect((await getHistory())?.from).toBe(recorded?.from);
+});
+
+test("the monitoring profile runs Prometheus with pidscope's rules, scraping the agent", async () => {
+  // Built from this machine's Prometheus (Debian's package): there is no registry.
+  execFileSync(
+    process.execPath,
+    [join(REPO_ROOT, 'apps', 'agent', 'dist', 'docker', 'imagesCli.js'), 'prometheus'],
+    { stdio: 'ignore' },
+  );
+  compose(['--profile', 'monitoring', 'up', '-d', 'prometheus'], 120_000);
+  const api = async <T>(path: string): Promise<T | null> => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${prometheusPort}${path}`);
+      return res.ok ? ((await res.json()) as { data: T }).data : null;
+    } catch {
+      return null;
+    }
+  };
+  // The first scrape comes within one 15 s interval of the start.
+  await expect
+    .poll(
+      async () => {
+        const targets = await api<{
+          activeTargets: { labels: Record<string, string>; health: string; scrapeUrl: string }[];
+        }>('/api/v1/targets');
+        return targets?.activeTargets.map((t) => [t.labels.job, t.health, t.scrapeUrl]);
+      },
+      { timeout: 60_000, intervals: [1_000] },
+    )
+    .toEqual([['pidscope', 'up', `http://127.0.0.1:${port}/metrics`]]);
+  const rules = await api<{ groups: { rules: { name: string; health: string }[] }[] }>(
+    '/api/v1/rules',
+  );
+  const names = rules?.groups.flatMap((g) => g.rules.map((r) => r.name)) ?? [];
+  expect(names).toHaveLength(11);
+  expect(names).toContain('PidscopeContainerWithoutInitLeaks');
+  const build = await api<{ result: { metric: Record<string, string> }[] }>(
+    `/api/v1/query?query=${encodeURIComponent('pidscope_build_info{job="pidscope"}')}`,
+  );
+  expect(build?.result).toHaveLength(1);
+
+  // Unprivileged, on a read-only root, answering on loopback only.
+  const id = compose(['--profile', 'monitoring', 'ps', '-q', 'prometheus']).trim();
+  const config = JSON.parse(docker(['inspect', '-f', '{{json .}}', id])) as {
+    Config: { User: string };
+    HostConfig: { ReadonlyRootfs: boolean; CapDrop: string[]; NetworkMode: string };
+  };
+  expect(config.Config.User).toBe('65534:65534');
+  expect(config.HostConfig).toMatchObject({ ReadonlyRootfs: true, NetworkMode: 'host' });
+  expect(config.HostConfig.CapDrop).toEqual(['ALL']);
 });

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
+  chownSync,
   copyFileSync,
   cpSync,
   existsSync,
@@ -110,6 +111,15 @@ function copyInto(rootfs: string, hostPath: string, imagePath = hostPath): void 
   copyFileSync(realpathSync(hostPath), target);
 }
 
+/** busybox at /bin/busybox with a /bin link per applet: a shell, sed and the rest. */
+function installBusybox(rootfs: string, busybox: string): void {
+  copyInto(rootfs, busybox, '/bin/busybox');
+  const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n');
+  for (const applet of applets) {
+    if (applet && applet !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', applet));
+  }
+}
+
 async function importRootfs(
   docker: Docker,
   rootfs: string,
@@ -140,11 +150,7 @@ export async function ensureNodeImage(docker: Docker): Promise<string> {
   }
   const rootfs = mkdtempSync(join(tmpdir(), 'pidscope-node-rootfs-'));
   try {
-    copyInto(rootfs, busybox, '/bin/busybox');
-    const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n');
-    for (const applet of applets) {
-      if (applet && applet !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', applet));
-    }
+    installBusybox(rootfs, busybox);
     mkdirSync(join(rootfs, 'usr', 'bin'), { recursive: true });
     symlinkSync('/bin/busybox', join(rootfs, 'usr', 'bin', 'env'));
     copyInto(rootfs, node, '/usr/local/bin/node');
@@ -180,6 +186,65 @@ export async function ensureNodeImage(docker: Docker): Promise<string> {
       'CMD ["node"]',
     ]);
     return NODE_IMAGE;
+  } finally {
+    rmSync(rootfs, { recursive: true, force: true });
+  }
+}
+
+/** Prometheus for docker-compose's `monitoring` profile, built from Debian's package here. */
+export const PROMETHEUS_IMAGE = 'pidscope/prometheus:local';
+
+const PROMETHEUS_BINARY = '/usr/bin/prometheus';
+/** The classic web UI Debian's build serves from disk (its libraries are links into libjs-*). */
+const PROMETHEUS_WEB = '/usr/share/prometheus/web';
+/** nobody: Prometheus needs no privilege, only its data directory. */
+const NOBODY = 65534;
+
+/**
+ * Builds PROMETHEUS_IMAGE from this machine's Prometheus binary, its libraries and web UI, and
+ * busybox (the compose service's shell puts the agent's port into the configuration), unless it
+ * exists. There is no registry to pull prom/prometheus from.
+ */
+export async function ensurePrometheusImage(docker: Docker): Promise<string> {
+  if (await hasImage(docker, PROMETHEUS_IMAGE)) return PROMETHEUS_IMAGE;
+  if (!existsSync(PROMETHEUS_BINARY)) {
+    throw new ImageBuildError(
+      `cannot build ${PROMETHEUS_IMAGE}: no ${PROMETHEUS_BINARY} (apt-get install prometheus)`,
+    );
+  }
+  const busybox = findBusybox();
+  const rootfs = mkdtempSync(join(tmpdir(), 'pidscope-prometheus-rootfs-'));
+  try {
+    installBusybox(rootfs, busybox);
+    copyInto(rootfs, PROMETHEUS_BINARY, '/bin/prometheus');
+    for (const lib of sharedLibraries(PROMETHEUS_BINARY)) copyInto(rootfs, lib);
+    if (existsSync(PROMETHEUS_WEB)) {
+      cpSync(PROMETHEUS_WEB, join(rootfs, PROMETHEUS_WEB), {
+        recursive: true,
+        dereference: true,
+        // The UI loads one bundled file of moment-timezone, not its 214 MB of per-zone data.
+        filter: (src) => !src.endsWith('/moment-timezone/data'),
+      });
+    }
+    mkdirSync(join(rootfs, 'etc', 'prometheus'), { recursive: true });
+    writeFileSync(
+      join(rootfs, 'etc', 'passwd'),
+      `root:x:0:0:root:/root:/bin/sh\nnobody:x:${NOBODY}:${NOBODY}:nobody:/prometheus:/bin/false\n`,
+    );
+    writeFileSync(join(rootfs, 'etc', 'group'), `root:x:0:\nnogroup:x:${NOBODY}:\n`);
+    // A named volume mounted here starts with this directory's owner: nobody can write it.
+    mkdirSync(join(rootfs, 'prometheus'));
+    chownSync(join(rootfs, 'prometheus'), NOBODY, NOBODY);
+    mkdirSync(join(rootfs, 'tmp'));
+    chmodSync(join(rootfs, 'tmp'), 0o1777);
+    await importRootfs(docker, rootfs, PROMETHEUS_IMAGE, [
+      `LABEL ${MANAGED_LABEL}=true`,
+      'ENV PATH=/bin',
+      `USER ${NOBODY}:${NOBODY}`,
+      'WORKDIR /prometheus',
+      'ENTRYPOINT ["/bin/prometheus"]',
+    ]);
+    return PROMETHEUS_IMAGE;
   } finally {
     rmSync(rootfs, { recursive: true, force: true });
   }

@@ -41,6 +41,14 @@ describe('deploy/prometheus/pidscope.rules.yml', () => {
     expect(out).toContain('SUCCESS: 11 rules found');
   });
 
+  it('is loaded by the compose profile configuration, which passes promtool check config', () => {
+    const out = execFileSync('promtool', ['check', 'config', `${RULES_DIR}prometheus.yml`], {
+      encoding: 'utf8',
+    });
+    expect(out).toContain('SUCCESS: 1 rule files found');
+    expect(out).toContain('SUCCESS: 11 rules found');
+  });
+
   it('passes its promtool unit tests (pidscope.rules.test.yml)', () => {
     const out = execFileSync('promtool', ['test', 'rules', 'pidscope.rules.test.yml'], {
       cwd: RULES_DIR,
