@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -16,17 +15,6 @@ export interface TestPrometheus {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 /** The shipped rules with every `for` cut to `forDuration`, so a live test sees alerts fire soon. */
 export function shortRules(forDuration: string): RuleFile {
   const file = readRules();
@@ -39,8 +27,8 @@ export function shortRules(forDuration: string): RuleFile {
 }
 
 /**
- * Debian's Prometheus on 127.0.0.1 (a free port, a temporary data directory), scraping `target`
- * as job `pidscope` every second and evaluating `rules` every second. Stopped by its PID.
+ * Debian's Prometheus on 127.0.0.1 (a port the kernel picks, a temporary data directory),
+ * scraping `target` as job `pidscope` and evaluating `rules` every second. Stopped by its PID.
  */
 export async function startPrometheus(target: string, rules: RuleFile): Promise<TestPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'pidscope-prometheus-'));
@@ -53,15 +41,13 @@ export async function startPrometheus(target: string, rules: RuleFile): Promise<
       scrape_configs: [{ job_name: 'pidscope', static_configs: [{ targets: [target] }] }],
     }),
   );
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
     'prometheus',
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
+      // Port 0: the kernel picks a free one, and Prometheus logs which.
+      '--web.listen-address=127.0.0.1:0',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -81,10 +67,20 @@ export async function startPrometheus(target: string, rules: RuleFile): Promise<
     rmSync(dir, { recursive: true, force: true });
   };
 
+  let url = '';
   try {
+    const port = await waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`);
+        return /msg="Listening on" address=127\.0\.0\.1:(\d+)/.exec(stderr)?.[1];
+      },
+      'Prometheus listening',
+      30_000,
+      100,
+    );
+    url = `http://127.0.0.1:${port}`;
     await waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`);
         try {
           return (await fetch(`${url}/-/ready`)).ok;
         } catch {
