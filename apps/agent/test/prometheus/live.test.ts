@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { negotiateFormat } from '../../src/metrics/negotiate.js';
-import { auth, removeContainersLabelled, startAgent, type TestAgent } from '../actions/helpers.js';
+import {
+  auth,
+  removeContainersLabelled,
+  startAgent,
+  type TestAgent,
+  TOKEN,
+} from '../actions/helpers.js';
 import { waitFor } from '../helpers/app.js';
 import { shortRules, startPrometheus, type TestPrometheus } from './server.js';
 
@@ -35,6 +41,8 @@ function expand(expr: string): string {
 }
 
 let agent: TestAgent;
+/** An agent run with PIDSCOPE_METRICS_AUTH=1, scraped with and without its token. */
+let closedAgent: TestAgent;
 let prometheus: TestPrometheus;
 const demos: string[] = [];
 /** The formats Prometheus's scrapes of /metrics asked for. */
@@ -60,6 +68,7 @@ async function firing(alertname: string, containerId: string, since: number): Pr
       return alerts.find(
         (a) =>
           a.state === 'firing' &&
+          a.labels.job === 'pidscope' &&
           a.labels.alertname === alertname &&
           a.labels.container_id === containerId,
       );
@@ -82,8 +91,17 @@ beforeAll(async () => {
     if (req.url === '/metrics') asked.add(negotiateFormat(req.headers.accept));
   });
   await agent.app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = agent.app.server.address() as AddressInfo;
-  prometheus = await startPrometheus(`127.0.0.1:${port}`, shortRules('1s'));
+  closedAgent = await startAgent({ PIDSCOPE_METRICS_AUTH: '1', PIDSCOPE_INTERVAL_MS: '1000' });
+  await closedAgent.app.listen({ host: '127.0.0.1', port: 0 });
+  const target = (a: TestAgent) => `127.0.0.1:${(a.app.server.address() as AddressInfo).port}`;
+  prometheus = await startPrometheus(
+    [
+      { job: 'pidscope', target: target(agent) },
+      { job: 'pidscope-token', target: target(closedAgent), token: TOKEN },
+      { job: 'pidscope-no-token', target: target(closedAgent) },
+    ],
+    shortRules('1s'),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -93,6 +111,7 @@ afterAll(async () => {
   }
   await prometheus?.stop();
   await agent?.close();
+  await closedAgent?.close();
 });
 
 describe('a real Prometheus scraping a real agent, with the shipped rules', () => {
@@ -128,6 +147,30 @@ describe('a real Prometheus scraping a real agent, with the shipped rules', () =
       15_000,
       250,
     );
+  });
+
+  it('scrapes an agent with PIDSCOPE_METRICS_AUTH=1 with its token as a bearer, and is refused without', async () => {
+    const health = async () => {
+      const { activeTargets } = await prometheus.query<{
+        activeTargets: { health: string; lastError: string; labels: Record<string, string> }[];
+      }>('/api/v1/targets');
+      return new Map(activeTargets.map((t) => [t.labels.job, t]));
+    };
+    const jobs = await waitFor(
+      async () => {
+        const now = await health();
+        const seen = ['pidscope-token', 'pidscope-no-token'].every(
+          (j) => now.get(j)?.health !== 'unknown',
+        );
+        return seen ? now : undefined;
+      },
+      'both scrapes of the closed agent done',
+      30_000,
+      250,
+    );
+    expect(jobs.get('pidscope-token')).toMatchObject({ health: 'up', lastError: '' });
+    expect(jobs.get('pidscope-no-token')?.health).toBe('down');
+    expect(jobs.get('pidscope-no-token')?.lastError).toContain('401');
   });
 
   it('fires PidscopeContainerForkFailures and PidscopeContainerPidsNearLimit for the pid-exhaustion demo', async () => {

@@ -26,19 +26,35 @@ export function shortRules(forDuration: string): RuleFile {
   };
 }
 
+/** A scrape job: an agent's host:port, and the token to send as a bearer, if any. */
+export interface ScrapeJob {
+  job: string;
+  target: string;
+  token?: string;
+}
+
 /**
  * Debian's Prometheus on 127.0.0.1 (a port the kernel picks, a temporary data directory),
- * scraping `target` as job `pidscope` and evaluating `rules` every second. Stopped by its PID.
+ * scraping `jobs` and evaluating `rules` every second. Stopped by its PID.
  */
-export async function startPrometheus(target: string, rules: RuleFile): Promise<TestPrometheus> {
+export async function startPrometheus(jobs: ScrapeJob[], rules: RuleFile): Promise<TestPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'pidscope-prometheus-'));
   writeFileSync(join(dir, 'pidscope.rules.yml'), stringify(rules));
+  const scrapeConfigs = jobs.map(({ job, target, token }) => {
+    // As the README shows it: the token in a file Prometheus reads, sent as a bearer.
+    if (token) writeFileSync(join(dir, `${job}.token`), token, { mode: 0o600 });
+    return {
+      job_name: job,
+      ...(token ? { authorization: { credentials_file: join(dir, `${job}.token`) } } : {}),
+      static_configs: [{ targets: [target] }],
+    };
+  });
   writeFileSync(
     join(dir, 'prometheus.yml'),
     stringify({
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
       rule_files: ['pidscope.rules.yml'],
-      scrape_configs: [{ job_name: 'pidscope', static_configs: [{ targets: [target] }] }],
+      scrape_configs: scrapeConfigs,
     }),
   );
   const child: ChildProcess = spawn(
