@@ -7,6 +7,8 @@ import { SidePanels } from './components/SidePanels.js';
 import { Toolbar } from './components/Toolbar.js';
 import { TopBar } from './components/TopBar.js';
 import { ProcessTree, type TreeHandle } from './components/tree/ProcessTree.js';
+import { Timeline, useRecordedSparklines, useTimeTravel } from './features/history/index.js';
+import { withMoment } from './features/history/moment.js';
 import { useCommitted } from './hooks/useCommitted.js';
 import { useIndexed } from './hooks/useIndexed.js';
 import { useLiveConnection } from './hooks/useLiveConnection.js';
@@ -17,9 +19,10 @@ import { useTitle } from './hooks/useTitle.js';
 import { useToggles } from './hooks/useToggles.js';
 import { useTreeLayout } from './hooks/useTreeLayout.js';
 import { Later } from './liveView.js';
+import { History } from './model/headroom.js';
 import type { LayoutEngine } from './model/layoutEngine.js';
 import { defaultFilters, type Filters } from './model/search.js';
-import type { LiveStore } from './model/store.js';
+import type { LiveStore, StoreView } from './model/store.js';
 import type { SocketFactory } from './net/connection.js';
 import { type Selection, withSelection } from './net/session.js';
 
@@ -32,6 +35,10 @@ export interface AppProps {
   socket?: SocketFactory;
   /** Keeps `?pid=&start=` in the address bar; a no-op in tests that do not care. */
   onSelectionUrl?: (sel: Selection | null) => void;
+  /** The recorded moment read from the page URL at start (`?at=`); null or absent: live. */
+  initialMoment?: number | null;
+  /** Keeps `?at=` in the address bar. */
+  onMomentUrl?: (at: number | null) => void;
   store?: LiveStore;
   /** Where the tree is laid out: a Web Worker in browsers; injected in tests. */
   layoutEngine?: LayoutEngine;
@@ -43,15 +50,40 @@ export interface AppProps {
 }
 
 const NO_CONTAINERS: readonly Container[] = [];
+const PENDING: StoreView = {
+  version: -1,
+  hello: null,
+  state: null,
+  events: [],
+  reparented: new Map(),
+  history: new History(),
+  now: 0,
+  updatedAt: null,
+};
 
 export function replaceSelectionUrl(sel: Selection | null): void {
   const next = withSelection(window.location.href, sel);
   if (next !== window.location.href) window.history.replaceState(null, '', next);
 }
 
+export function replaceMomentUrl(at: number | null): void {
+  const next = withMoment(window.location.href, at);
+  if (next !== window.location.href) window.history.replaceState(null, '', next);
+}
+
 /** The dashboard: each concern is a hook (src/hooks) or a component; this puts them together. */
 export function App(props: AppProps) {
-  const { view, status, problem } = useLiveConnection(props);
+  const live = useLiveConnection(props);
+  const { status, problem } = live;
+  useRecordedSparklines(live.view.history);
+  const travel = useTimeTravel({
+    hello: live.view.hello,
+    initialMoment: props.initialMoment ?? null,
+    onMomentUrl: props.onMomentUrl,
+  });
+  // In the past, the whole page shows the recorded moment (nothing until it has arrived).
+  const past = travel.moment !== null;
+  const view = past ? (travel.view ?? PENDING) : live.view;
   const { state } = view;
   const { index, containers } = useIndexed(state);
   const { selection, selectedKey, select, pending } = useSelection(
@@ -99,6 +131,15 @@ export function App(props: AppProps) {
     },
     [select, shown],
   );
+  const { goTo, live: backToLive } = travel;
+  const showParent = useCallback(
+    (parent: { pid: number; startTime: number }, at: number | null) => {
+      if (at === null) backToLive();
+      else goTo(at);
+      select(`${parent.pid}:${parent.startTime}`);
+    },
+    [goTo, backToLive, select],
+  );
   const pickContainer = useCallback(
     (id: string) => setFilters((f) => ({ ...f, container: id })),
     [],
@@ -115,12 +156,13 @@ export function App(props: AppProps) {
   return (
     <div className="app">
       <TopBar
-        view={view}
+        view={live.view}
         status={status}
         problem={problem}
         filters={filters}
         onFilters={setFilters}
       />
+      <Timeline travel={travel} />
       <Toolbar
         query={search.query}
         matchCount={search.matches.size}
@@ -156,8 +198,10 @@ export function App(props: AppProps) {
           containers={containers}
           selection={selection}
           selectedKey={selectedKey}
+          past={past}
           headroomFrames={2 * stagger}
           onSelect={select}
+          onShowParent={showParent}
           onPickContainer={pickContainer}
         />
         <div className="bottom">

@@ -3,7 +3,8 @@ import './styles.css';
 import { checkWithoutEval } from '@pidscope/protocol';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App, replaceSelectionUrl } from './App.js';
+import { App, replaceMomentUrl, replaceSelectionUrl } from './App.js';
+import { readMoment } from './features/history/index.js';
 import { streamUrl } from './net/connection.js';
 import { readSelection } from './net/session.js';
 
@@ -18,6 +19,8 @@ createRoot(root).render(
       streamUrl={streamUrl(window.location)}
       initialSelection={readSelection(window.location.href)}
       onSelectionUrl={replaceSelectionUrl}
+      initialMoment={readMoment(window.location.href)}
+      onMomentUrl={replaceMomentUrl}
       staggerFrames={3}
     />
   </StrictMode>,

@@ -15,6 +15,8 @@ interface Props {
   container: Container | null;
   /** Zombie children this process is failing to reap. */
   zombieChildren: number;
+  /** A recorded moment: the agent's analysis is of the live process, so it is not asked. */
+  past?: boolean;
   now: number;
   onSelect(key: string): void;
   onClose(): void;
@@ -31,7 +33,7 @@ function Field({ name, children }: { name: string; children: ReactNode }) {
   );
 }
 
-function useAnalysis(p: Process | null) {
+function useAnalysis(p: Process | null, ask: boolean) {
   const [result, setResult] = useState<{
     key: string;
     analysis: ZombieAnalysis | null;
@@ -41,7 +43,7 @@ function useAnalysis(p: Process | null) {
   const pid = p?.pid;
   const zombie = p?.state === 'Z';
   useEffect(() => {
-    if (!key || !zombie || pid === undefined) return;
+    if (!ask || !key || !zombie || pid === undefined) return;
     const ctl = new AbortController();
     fetchProcess(pid, ctl.signal).then(
       (d) => setResult({ key, analysis: d.analysis, error: null }),
@@ -51,7 +53,7 @@ function useAnalysis(p: Process | null) {
       },
     );
     return () => ctl.abort();
-  }, [key, pid, zombie]);
+  }, [ask, key, pid, zombie]);
   return result && result.key === key ? result : null;
 }
 
@@ -68,7 +70,7 @@ function ProcLink({ p, onSelect }: { p: Process; onSelect(key: string): void }) 
 
 export function Details(props: Props) {
   const { process: p, container: c, onSelect } = props;
-  const analysis = useAnalysis(p);
+  const analysis = useAnalysis(p, !props.past);
   if (!p) {
     return (
       <section className="panel details" data-testid="details" aria-label="Process details">

@@ -3,6 +3,7 @@ import { memo } from 'react';
 import { useInView } from '../hooks/useInView.js';
 import {
   containerLevel,
+  fullIn,
   type History,
   hostLevel,
   hostLimit,
@@ -15,7 +16,18 @@ import './Headroom.css';
 
 /** Fork failures that rose within this window keep a container red. */
 export const FORK_FAILURE_WINDOW_MS = 60_000;
-const WINDOW_MS = 5 * 60_000;
+/** The sparklines' span: live samples after what the agent recorded before (a reload keeps it). */
+const WINDOW_MS = 60 * 60_000;
+
+function Eta({ seconds }: { seconds: number | null }) {
+  const text = fullIn(seconds);
+  return text ? (
+    <span className="hr-eta" data-testid="eta">
+      {' '}
+      · {text}
+    </span>
+  ) : null;
+}
 
 function Meter({ used, limit, level }: { used: number; limit: number | null; level: Level }) {
   const share = limit ? Math.min(1, used / limit) : 0;
@@ -76,13 +88,14 @@ const ContainerCard = memo(function ContainerCard({
                   {' '}
                   pids of {c.pidsMax === null ? 'unlimited' : fmt(c.pidsMax)}
                 </span>
+                <Eta seconds={c.etaSeconds} />
               </div>
               <div className={c.forkFailures > 0 ? 'hr-ff bad' : 'hr-ff'}>
                 {fmt(c.forkFailures)} fork failures{rising ? ' (rising)' : ''}
               </div>
             </div>
             <Sparkline
-              label={`${c.name} pids, last 5 minutes`}
+              label={`${c.name} pids, last hour`}
               samples={samples}
               stamp={stamp}
               windowMs={WINDOW_MS}
@@ -133,6 +146,7 @@ export const Headroom = memo(function Headroom({
           <span className="hr-big">{fmt(host.tasks)}</span>
           <span className="hr-of"> tasks of {fmt(limit)}</span>
           <span className="hr-free"> · {fmt(Math.max(0, host.headroom))} free</span>
+          <Eta seconds={host.etaSeconds} />
         </div>
         <Meter used={host.tasks} limit={limit} level={level} />
         <div className="hr-row">
@@ -149,13 +163,13 @@ export const Headroom = memo(function Headroom({
           <div className="hr-sparks">
             <span className="spark-caption">tasks</span>
             <Sparkline
-              label="host tasks, last 5 minutes"
+              label="host tasks, last hour"
               {...series(history.get('host:tasks'))}
               windowMs={WINDOW_MS}
             />
             <span className="spark-caption">zombies</span>
             <Sparkline
-              label="host zombies, last 5 minutes"
+              label="host zombies, last hour"
               {...series(history.get('host:zombies'))}
               windowMs={WINDOW_MS}
             />

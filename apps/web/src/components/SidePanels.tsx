@@ -2,6 +2,7 @@ import type { Container } from '@pidscope/protocol';
 import { useMemo } from 'react';
 import { ProcessActions } from '../features/actions/index.js';
 import { DemosPanel } from '../features/demos/index.js';
+import { ZombieLeaders } from '../features/history/index.js';
 import { Later } from '../liveView.js';
 import type { StateIndex } from '../model/derive.js';
 import type { StoreView } from '../model/store.js';
@@ -15,13 +16,17 @@ interface Props {
   containers: ReadonlyMap<string, Container>;
   selection: Selection | null;
   selectedKey: string | null;
+  /** The page shows a recorded moment: nothing can be acted on. */
+  past: boolean;
   /** Animation frames the headroom panel trails the tree by. */
   headroomFrames: number;
   onSelect(key: string | null): void;
   onPickContainer(id: string): void;
+  /** Shows a zombie's parent: live (`at` null) or at a recorded moment. */
+  onShowParent(parent: { pid: number; startTime: number }, at: number | null): void;
 }
 
-/** The side column: the selected process and its actions, headroom, demos. */
+/** The side column: the selected process and its actions, headroom, who leaks zombies, demos. */
 export function SidePanels(props: Props) {
   const { view, index, containers, selection, selectedKey, onSelect } = props;
   const { state } = view;
@@ -42,6 +47,7 @@ export function SidePanels(props: Props) {
           childProcesses={children}
           container={container}
           zombieChildren={children.filter((c) => c.state === 'Z').length}
+          past={props.past}
           now={view.now}
           onSelect={onSelect}
           onClose={() => onSelect(null)}
@@ -51,7 +57,7 @@ export function SidePanels(props: Props) {
                 key={selectedKey}
                 process={selected}
                 container={container}
-                readOnly={view.hello?.readOnly ?? false}
+                readOnly={props.past || (view.hello?.readOnly ?? false)}
               />
             ) : null
           }
@@ -70,6 +76,7 @@ export function SidePanels(props: Props) {
           )}
         </Later>
       ) : null}
+      <ZombieLeaders onShowParent={props.onShowParent} />
       <DemosPanel />
     </aside>
   );

@@ -40,14 +40,29 @@ export function containerLevel(c: Container, forkFailuresRising: boolean): Level
   return level;
 }
 
+/** "full in ~7 min": the time-to-full of a headroom card, or null without a trend. */
+export function fullIn(seconds: number | null): string | null {
+  if (seconds === null) return null;
+  if (seconds <= 0) return 'full now';
+  if (seconds < 90) return `full in ~${Math.round(seconds)} s`;
+  if (seconds < 90 * 60) return `full in ~${Math.round(seconds / 60)} min`;
+  if (seconds < 48 * 3600) return `full in ~${Math.round(seconds / 3600)} h`;
+  return `full in ~${Math.round(seconds / 86_400)} days`;
+}
+
 export interface Sample {
   at: number;
   value: number;
 }
 
-/** Client-side history for the sparklines: a bounded series per metric. */
+/**
+ * Client-side history for the sparklines: a bounded series per metric, seen live, after what the
+ * agent recorded before (`seed`), so a reloaded page still shows the last hour.
+ */
 export class History {
   readonly series = new Map<string, Sample[]>();
+  readonly #earlier = new Map<string, readonly Sample[]>();
+  readonly #joined = new Map<string, { live: readonly Sample[]; length: number; all: Sample[] }>();
   constructor(
     readonly windowMs = 5 * 60_000,
     readonly maxSamples = 600,
@@ -72,8 +87,28 @@ export class History {
     if (drop > 0) s.splice(0, drop);
   }
 
+  /** Recorded samples of `name`, shown before the first live one. */
+  seed(name: string, samples: readonly Sample[]): void {
+    this.#earlier.set(name, samples);
+    this.#joined.delete(name);
+  }
+
+  /** Seeded names: the recorded series this history was given. */
+  seeded(): IterableIterator<string> {
+    return this.#earlier.keys();
+  }
+
   get(name: string): readonly Sample[] {
-    return this.series.get(name) ?? [];
+    const live = this.series.get(name) ?? [];
+    const earlier = this.#earlier.get(name);
+    if (!earlier?.length) return live;
+    // The same array while nothing changed, so a chart keyed on it is not redrawn.
+    const cached = this.#joined.get(name);
+    if (cached && cached.live === live && cached.length === live.length) return cached.all;
+    const first = live[0]?.at ?? Number.POSITIVE_INFINITY;
+    const all = [...earlier.filter((s) => s.at < first), ...live];
+    this.#joined.set(name, { live, length: live.length, all });
+    return all;
   }
 
   /** Whether the series rose within the last `ms` before `now`. */

@@ -1,0 +1,84 @@
+// The agent's recorded past, over REST ([H1]–[H9] in the protocol's SPEC.md).
+import type {
+  Event,
+  EventsAnswer,
+  EventType,
+  HistoryRange,
+  HistorySeries,
+  HistoryState,
+  ZombieLeaders,
+} from '@pidscope/protocol';
+import { ApiError } from '../../net/api.js';
+
+/** Whether an answer has the shape the caller reads; a wrong one is refused, not half-used. */
+type Shape = (body: Record<string, unknown>) => boolean;
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** GET with the page's session cookie (same origin: fetch sends it). */
+async function get<T>(path: string, shape: Shape, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(path, { signal: signal ?? null });
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      const body = (await res.json()) as { message?: unknown };
+      if (typeof body.message === 'string') message = body.message;
+    } catch {
+      // not JSON
+    }
+    throw new ApiError(res.status, message);
+  }
+  const body = (await res.json()) as unknown;
+  if (!isObject(body) || !shape(body)) {
+    throw new ApiError(res.status, `${path.split('?')[0]}: not the answer it should be`);
+  }
+  return body as T;
+}
+
+export function fetchRange(signal?: AbortSignal): Promise<HistoryRange> {
+  return get('/api/v1/history', (b) => isObject(b.recording), signal);
+}
+
+export function fetchStateAt(at: number, signal?: AbortSignal): Promise<HistoryState> {
+  return get(
+    `/api/v1/history/state?at=${Math.round(at)}`,
+    (b) => isObject(b.state) && Array.isArray(b.state.processes),
+    signal,
+  );
+}
+
+export async function fetchEventsBetween(
+  q: { since?: number; until?: number; types?: readonly EventType[]; limit?: number },
+  signal?: AbortSignal,
+): Promise<Event[]> {
+  const params = new URLSearchParams();
+  if (q.since !== undefined) params.set('since', String(Math.max(0, Math.round(q.since))));
+  if (q.until !== undefined) params.set('until', String(Math.round(q.until)));
+  if (q.types) params.set('type', q.types.join(','));
+  if (q.limit !== undefined) params.set('limit', String(q.limit));
+  const body = await get<EventsAnswer>(
+    `/api/v1/events?${params}`,
+    (b) => Array.isArray(b.events),
+    signal,
+  );
+  return body.events;
+}
+
+export function fetchSeries(
+  from: number,
+  to: number,
+  points: number,
+  signal?: AbortSignal,
+): Promise<HistorySeries> {
+  const q = `from=${Math.round(from)}&to=${Math.round(to)}&points=${points}`;
+  return get(
+    `/api/v1/history/series?${q}`,
+    (b) => isObject(b.host) && Array.isArray(b.host.tasks) && Array.isArray(b.containers),
+    signal,
+  );
+}
+
+export function fetchLeaders(window: '1h' | '24h', signal?: AbortSignal): Promise<ZombieLeaders> {
+  return get(`/api/v1/zombies/leaders?window=${window}`, (b) => Array.isArray(b.leaders), signal);
+}
