@@ -156,7 +156,7 @@ export function App(props: AppProps) {
   return (
     <div className="app">
       <TopBar
-        view={live.view}
+        view={view}
         status={status}
         problem={problem}
         filters={filters}
