@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerMessage } from '@pidscope/protocol';
 import WebSocket from 'ws';
+import { spawnAgent } from './agentProcess.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const OUT = `${ROOT}bench/results/agent.json`;
 const EXTRA = Number(process.env.BENCH_EXTRA_PROCESSES ?? 3000);
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 20);
@@ -114,24 +114,16 @@ async function startAgent(): Promise<{ child: ChildProcess; base: string }> {
   // Recording as by default, into a directory of its own.
   const dataDir = mkdtempSync(join(tmpdir(), 'pidscope-bench-'));
   cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const child = spawn(
-    process.execPath,
-    [MAIN, '--port', '0', '--interval-ms', '1000', '--token', TOKEN, '--data-dir', dataDir],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  killLater(child.pid as number);
-  let out = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (d) => {
-      out += d;
-      const m = /pidscope listening on (http:\/\/[^/]+)\//.exec(out);
-      if (m) resolve(m[1] as string);
-    });
-    child.on('exit', (code) => reject(new Error(`agent exited with ${code}`)));
-  });
-  return { child, base };
+  const agent = await spawnAgent([
+    '--interval-ms',
+    '1000',
+    '--token',
+    TOKEN,
+    '--data-dir',
+    dataDir,
+  ]);
+  killLater(agent.child.pid as number);
+  return agent;
 }
 
 async function main() {

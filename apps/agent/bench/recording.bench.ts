@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HistoryRange } from '@pidscope/protocol';
+import { spawnAgent } from './agentProcess.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const OUT = `${ROOT}bench/results/recording.json`;
 const CROWD = Number(process.env.BENCH_EXTRA_PROCESSES ?? 3000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 60_000);
@@ -63,32 +63,16 @@ function startCrowd(): { stop(): void } {
 async function startAgent(recording: boolean): Promise<{ child: ChildProcess; base: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pidscope-recording-bench-'));
   cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const child = spawn(
-    process.execPath,
-    [
-      MAIN,
-      '--port',
-      '0',
-      '--token',
-      TOKEN,
-      '--data-dir',
-      dataDir,
-      '--max-disk',
-      recording ? '512MB' : '0',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  cleanup.push(() => kill(child.pid));
-  let out = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (d) => {
-      out += d;
-      const m = /pidscope listening on (http:\/\/[^/]+)\//.exec(out);
-      if (m) resolve(m[1] as string);
-    });
-    child.on('exit', (code) => reject(new Error(`agent exited with ${code}`)));
-  });
-  return { child, base };
+  const agent = await spawnAgent([
+    '--token',
+    TOKEN,
+    '--data-dir',
+    dataDir,
+    '--max-disk',
+    recording ? '512MB' : '0',
+  ]);
+  cleanup.push(() => kill(agent.child.pid));
+  return agent;
 }
 
 async function history(base: string): Promise<HistoryRange> {

@@ -57,27 +57,20 @@ function compose(args: string[], timeoutMs = 60_000): string {
   return res.stdout;
 }
 
-async function getHistory(): Promise<HistoryRange | null> {
+/** A read from the deployed agent with the token; null while it does not answer. */
+async function get<T>(path: string): Promise<T | null> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1/history`, {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    return res.ok ? ((await res.json()) as HistoryRange) : null;
+    return res.ok ? ((await res.json()) as T) : null;
   } catch {
     return null;
   }
 }
 
-async function getSnapshot(): Promise<State | null> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1/snapshot`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    return res.ok ? ((await res.json()) as State) : null;
-  } catch {
-    return null;
-  }
-}
+const getSnapshot = () => get<State>('/api/v1/snapshot');
+const getHistory = () => get<HistoryRange>('/api/v1/history');
 
 test.afterAll(() => {
   if (port) compose(['--profile', 'monitoring', 'down', '-v', '--remove-orphans'], 120_000);

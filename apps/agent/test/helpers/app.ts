@@ -49,6 +49,11 @@ afterEach(async () => {
   for (const d of dataDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/** A test agent's flags: any port, a fast scan, the test token, then `extra`. */
+function testArgv(extra: readonly string[]): string[] {
+  return ['--port', '0', '--interval-ms', '250', '--token', TEST_TOKEN, ...extra];
+}
+
 /** `--data-dir` of a fresh directory (removed after the test), unless the test gives its own. */
 function dataDirArgs(argv: readonly string[]): string[] {
   if (argv.includes('--data-dir')) return [];
@@ -62,19 +67,8 @@ function dataDirArgs(argv: readonly string[]): string[] {
  * the current test.
  */
 export async function buildTestApp(opts: TestAppOptions = {}): Promise<FastifyInstance> {
-  const config = loadConfig(
-    [
-      '--port',
-      '0',
-      '--interval-ms',
-      '250',
-      '--token',
-      TEST_TOKEN,
-      ...dataDirArgs(opts.argv ?? []),
-      ...(opts.argv ?? []),
-    ],
-    { ...opts.env },
-  );
+  const argv = opts.argv ?? [];
+  const config = loadConfig(testArgv([...dataDirArgs(argv), ...argv]), { ...opts.env });
   const webRootGiven = (opts.argv ?? []).includes('--web-root');
   const app = await buildApp({
     config: webRootGiven ? config : { ...config, webRoot: null },
@@ -112,20 +106,9 @@ export function useSharedApp(opts: Omit<TestAppOptions, 'before'> = {}): () => F
   let dir: string | null = null;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pidscope-data-'));
-    const config = loadConfig(
-      [
-        '--port',
-        '0',
-        '--interval-ms',
-        '250',
-        '--token',
-        TEST_TOKEN,
-        '--data-dir',
-        dir,
-        ...(opts.argv ?? []),
-      ],
-      { ...opts.env },
-    );
+    const config = loadConfig(testArgv(['--data-dir', dir, ...(opts.argv ?? [])]), {
+      ...opts.env,
+    });
     const webRootGiven = (opts.argv ?? []).includes('--web-root');
     app = await buildApp({
       config: webRootGiven ? config : { ...config, webRoot: null },

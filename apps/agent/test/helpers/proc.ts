@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { afterEach } from 'vitest';
 
 /** Host PIDs of a process's children, straight from /proc (independent of the agent). */
 export function childrenOf(pid: number): number[] {
@@ -48,4 +49,19 @@ export function commOf(pid: number): string | null {
   } catch {
     return null;
   }
+}
+
+/** PIDs put on the returned list get SIGKILL after each test of the file (those still there). */
+export function killedAfterEach(): number[] {
+  const pids: number[] = [];
+  afterEach(() => {
+    for (const pid of pids.splice(0)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+  return pids;
 }

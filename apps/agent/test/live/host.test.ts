@@ -1,19 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Event } from '@pidscope/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildTestApp, inject, waitFor } from '../helpers/app.js';
-import { childrenOf, ppidOf, stateOf } from '../helpers/proc.js';
+import { childrenOf, killedAfterEach, ppidOf, stateOf } from '../helpers/proc.js';
 
-const started: number[] = [];
-afterEach(() => {
-  for (const pid of started.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
+const started = killedAfterEach();
 
 function run(script: string): ChildProcess {
   const c = spawn('sh', ['-c', script], { stdio: 'ignore', detached: false });

@@ -1,20 +1,11 @@
 // Who leaks zombies, from a real parent that does not reap.
 import { spawn } from 'node:child_process';
 import type { ZombieLeaders } from '@pidscope/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildTestApp, inject, waitFor } from '../helpers/app.js';
-import { childrenOf, stateOf } from '../helpers/proc.js';
+import { childrenOf, killedAfterEach, stateOf } from '../helpers/proc.js';
 
-const started: number[] = [];
-afterEach(() => {
-  for (const pid of started.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
+const started = killedAfterEach();
 
 describe('live: who leaks zombies', () => {
   it('[H9] ranks a parent that leaves zombies, by its command, with the zombies there now', async () => {

@@ -17,7 +17,7 @@ export class ApiError extends Error {
 }
 
 /** GET with the page's session cookie (same origin: fetch sends it). */
-async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
+export async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
   const res = await fetch(path, { signal: signal ?? null });
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;

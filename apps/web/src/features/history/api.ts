@@ -8,7 +8,7 @@ import type {
   HistoryState,
   ZombieLeaders,
 } from '@pidscope/protocol';
-import { ApiError } from '../../net/api.js';
+import { ApiError, getJson } from '../../net/api.js';
 
 /** Whether an answer has the shape the caller reads; a wrong one is refused, not half-used. */
 type Shape = (body: Record<string, unknown>) => boolean;
@@ -16,22 +16,10 @@ type Shape = (body: Record<string, unknown>) => boolean;
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** GET with the page's session cookie (same origin: fetch sends it). */
 async function get<T>(path: string, shape: Shape, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, { signal: signal ?? null });
-  if (!res.ok) {
-    let message = `${res.status} ${res.statusText}`;
-    try {
-      const body = (await res.json()) as { message?: unknown };
-      if (typeof body.message === 'string') message = body.message;
-    } catch {
-      // not JSON
-    }
-    throw new ApiError(res.status, message);
-  }
-  const body = (await res.json()) as unknown;
+  const body = await getJson(path, signal);
   if (!isObject(body) || !shape(body)) {
-    throw new ApiError(res.status, `${path.split('?')[0]}: not the answer it should be`);
+    throw new ApiError(200, `${path.split('?')[0]}: not the answer it should be`);
   }
   return body as T;
 }
