@@ -59,3 +59,25 @@ export function timed<T>(name: string, run: () => T): T {
   measureSince(name, start);
   return out;
 }
+
+/**
+ * A recorded moment, from the pointer stopping on the timeline to the tree drawn for it
+ * (`pidscope:moment`): asked (each move asks anew; the last one counts), its state shown, drawn.
+ */
+let moment: { start: number; state: object | null } | null = null;
+
+export function markMomentAsked(): void {
+  if (supported()) moment = { start: performance.now(), state: null };
+}
+
+/** The view of the moment asked last holds `state`. */
+export function markMomentShown(state: object): void {
+  if (moment) moment.state = state;
+}
+
+/** The tree drawn is laid out from `state`. */
+export function markDrawn(state: object): void {
+  if (!moment || moment.state !== state) return;
+  measureSince('moment', moment.start);
+  moment = null;
+}

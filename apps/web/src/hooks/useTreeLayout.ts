@@ -5,7 +5,7 @@ import { sameShape } from '../model/derive.js';
 import { type Layout, type LayoutInput, layoutInput } from '../model/layout.js';
 import { createLayoutEngine, type LayoutEngine } from '../model/layoutEngine.js';
 import type { Filters } from '../model/search.js';
-import { markCommitted, timed } from '../perf.js';
+import { markCommitted, markDrawn, timed } from '../perf.js';
 import { useStable } from './useStable.js';
 
 /** Reveal at most this many search matches by expanding their ancestors. */
@@ -72,7 +72,10 @@ export function useTreeLayout({
   );
   // The benchmark's message → tree measure ends once the tree drawn is the one for that message.
   useLayoutEffect(() => {
-    if (current && state) markCommitted(state.seq);
+    if (current && state) {
+      markCommitted(state.seq);
+      markDrawn(state);
+    }
   });
   return layout;
 }

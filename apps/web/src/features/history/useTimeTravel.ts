@@ -2,6 +2,7 @@ import type { Hello, HistoryRange } from '@pidscope/protocol';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { History } from '../../model/headroom.js';
 import type { StoreView } from '../../model/store.js';
+import { markMomentAsked, markMomentShown } from '../../perf.js';
 import { fetchEventsBetween, fetchRange, fetchSeries, fetchStateAt } from './api.js';
 import { historyOf, pastView } from './pastView.js';
 
@@ -73,6 +74,7 @@ export function useTimeTravel(opts: TimeTravelOptions): TimeTravel {
       if (!f.live) {
         setView(pastView({ hello: hello.current, recorded, events, series }));
         setError(null);
+        if (f.next === null) markMomentShown(recorded.state);
       }
     } catch (err) {
       if (!f.live) setError(err instanceof Error ? err.message : String(err));
@@ -87,6 +89,7 @@ export function useTimeTravel(opts: TimeTravelOptions): TimeTravel {
 
   const goTo = useCallback(
     (at: number) => {
+      markMomentAsked();
       flight.current.live = false;
       setMoment(at);
       onMomentUrl?.(at);
