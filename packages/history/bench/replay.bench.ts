@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       const at = t0 + s * 1000;
       const live = [...procs.keys()];
       const removed: Process[] = [];
-      for (let i = 0; i < perSecond; i++) {
+      while (removed.length < perSecond) {
         const pid = live[Math.floor(random() * live.length)] as number;
         const p = procs.get(pid);
         if (!p) continue;
