@@ -24,12 +24,16 @@ function preflight() {
       'busybox is missing (`apt-get install -y busybox-static`), needed for local test images.',
     );
   }
-  for (const tool of ['prometheus', 'promtool']) {
+  for (const [tool, pkg] of [
+    ['prometheus', 'prometheus'],
+    ['promtool', 'prometheus'],
+    ['prometheus-node-exporter', 'prometheus-node-exporter'],
+  ]) {
     try {
       execFileSync(tool, ['--version'], { stdio: 'pipe' });
     } catch {
       problems.push(
-        `${tool} is missing (\`apt-get install -y prometheus\`), needed for the metrics and alert tests.`,
+        `${tool} is missing (\`apt-get install -y ${pkg}\`), needed for the metrics and alert tests.`,
       );
     }
   }

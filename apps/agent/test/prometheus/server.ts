@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { waitFor } from '../helpers/app.js';
+import { startOnFreePort } from '../helpers/exporter.js';
 import { type RuleFile, readRules } from './rules.js';
 
 export interface TestPrometheus {
@@ -57,44 +57,19 @@ export async function startPrometheus(jobs: ScrapeJob[], rules: RuleFile): Promi
       scrape_configs: scrapeConfigs,
     }),
   );
-  const child: ChildProcess = spawn(
-    'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      // Port 0: the kernel picks a free one, and Prometheus logs which.
-      '--web.listen-address=127.0.0.1:0',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (d) => {
-    stderr += d;
+  const server = await startOnFreePort('prometheus', [
+    `--config.file=${join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+  ]).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
+  const { url } = server;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      process.kill(child.pid as number, 'SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    }
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-
-  let url = '';
   try {
-    const port = await waitFor(
-      () => {
-        if (child.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`);
-        return /msg="Listening on" address=127\.0\.0\.1:(\d+)/.exec(stderr)?.[1];
-      },
-      'Prometheus listening',
-      30_000,
-      100,
-    );
-    url = `http://127.0.0.1:${port}`;
     await waitFor(
       async () => {
         try {
@@ -114,8 +89,8 @@ export async function startPrometheus(jobs: ScrapeJob[], rules: RuleFile): Promi
 
   return {
     url,
-    pid: child.pid as number,
-    log: () => stderr,
+    pid: server.pid,
+    log: server.log,
     async query<T>(path: string): Promise<T> {
       const res = await fetch(`${url}${path}`);
       const body = (await res.json()) as { status: string; data: T; error?: string };
