@@ -44,6 +44,12 @@ export const WHERE_IS_THE_URL =
 /** Socket errors a client causes by going away: not the agent's fault, not worth an error line. */
 const CLIENT_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 
+/**
+ * The page's icons hold no process data, and a browser asks for them even on the page that says
+ * the session is missing: answered without credentials, a refused icon is no console error there.
+ */
+const ICONS = new Set(['/favicon.ico', '/favicon.svg']);
+
 /** Biggest client WebSocket frame ws accepts before closing with 1009; the protocol's own limit is lower. */
 const WS_MAX_PAYLOAD = 64 * 1024;
 
@@ -87,7 +93,8 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   });
   await fastify.register(session, {
     token: config.token,
-    isOpen: (path) => path === '/healthz' || (path === '/metrics' && !config.metricsAuth),
+    isOpen: (path) =>
+      path === '/healthz' || ICONS.has(path) || (path === '/metrics' && !config.metricsAuth),
     secure: config.tls !== null,
     whereIsTheUrl: WHERE_IS_THE_URL,
     onRefused: (_req, code) => {

@@ -32,6 +32,7 @@ function webRoot(): string {
   const dir = mkdtempSync(join(tmpdir(), 'pidscope-web-'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>pidscope</title>');
   writeFileSync(join(dir, 'app.js'), 'console.log(1)');
+  writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   return dir;
 }
 
@@ -158,6 +159,16 @@ describe('authentication', () => {
     const metrics = await app.inject('/metrics');
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).not.toMatch(/cmdline|comm=/);
+  });
+
+  it('serves the icons without credentials (a browser asks for them on the 401 page too)', async () => {
+    const app = shared();
+    const icon = await app.inject('/favicon.svg');
+    expect(icon.statusCode).toBe(200);
+    expect(icon.headers['content-type']).toMatch(/image\/svg\+xml/);
+    // Open means the icon files only, not another path that looks like one.
+    expect((await app.inject('/favicon.svg/../app.js')).statusCode).toBe(401);
+    expect((await app.inject('/favicon.png')).statusCode).toBe(401);
   });
 
   it('answers a browser without a session with a page that says where the URL is printed', async () => {
