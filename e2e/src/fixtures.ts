@@ -33,7 +33,26 @@ export const test = base.extend<{
   agent: SharedAgent;
   /** Starts a demo from the page's demos panel; every demo started is stopped after the test. */
   startDemo: (name: string) => Promise<StartedDemo>;
+  /** Console errors a test causes on purpose (an agent it stops): any other fails the test. */
+  expectedConsoleErrors: RegExp[];
+  consoleErrors: undefined;
 }>({
+  expectedConsoleErrors: [[], { option: true }],
+  // Every page of every test: an error in the console or an uncaught exception fails the test.
+  consoleErrors: [
+    async ({ page, expectedConsoleErrors }, use) => {
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() !== 'error') return;
+        const text = `${m.text()} (${m.location().url})`;
+        if (!expectedConsoleErrors.some((re) => re.test(text))) errors.push(text);
+      });
+      page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`));
+      await use(undefined);
+      expect(errors, 'console errors on the page').toEqual([]);
+    },
+    { auto: true },
+  ],
   // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
   agent: async ({}, use) => {
     await use(sharedAgent());

@@ -2,19 +2,24 @@ import type { Container, Event } from '@pidscope/protocol';
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { ConnectionPlaceholder } from './components/ConnectionBadge.js';
 import { EventTimeline } from './components/EventTimeline.js';
+import { KeyHelp } from './components/KeyHelp.js';
 import { Legend } from './components/Legend.js';
 import { SidePanels } from './components/SidePanels.js';
 import { Toolbar } from './components/Toolbar.js';
 import { TopBar } from './components/TopBar.js';
 import { ProcessTree, type TreeHandle } from './components/tree/ProcessTree.js';
+import type { ActionsHandle } from './features/actions/index.js';
 import { Timeline, useRecordedSparklines, useTimeTravel } from './features/history/index.js';
 import { withMoment } from './features/history/moment.js';
 import { useCommitted } from './hooks/useCommitted.js';
+import { useFocusRoot } from './hooks/useFocusRoot.js';
+import { type Hotkey, useHotkeys } from './hooks/useHotkeys.js';
 import { useIndexed } from './hooks/useIndexed.js';
 import { useLiveConnection } from './hooks/useLiveConnection.js';
 import { useSearch } from './hooks/useSearch.js';
 import { processOfEvent, useRevealSelection, useSelection } from './hooks/useSelection.js';
 import { useStable } from './hooks/useStable.js';
+import { useTheme } from './hooks/useTheme.js';
 import { useTitle } from './hooks/useTitle.js';
 import { useToggles } from './hooks/useToggles.js';
 import { useTreeLayout } from './hooks/useTreeLayout.js';
@@ -24,7 +29,7 @@ import type { LayoutEngine } from './model/layoutEngine.js';
 import { defaultFilters, type Filters } from './model/search.js';
 import type { LiveStore, StoreView } from './model/store.js';
 import type { SocketFactory } from './net/connection.js';
-import { type Selection, withSelection } from './net/session.js';
+import { type Selection, withFocus, withSelection } from './net/session.js';
 
 export interface AppProps {
   /** The stream URL (ws://…/api/v1/stream). */
@@ -39,6 +44,10 @@ export interface AppProps {
   initialMoment?: number | null;
   /** Keeps `?at=` in the address bar. */
   onMomentUrl?: (at: number | null) => void;
+  /** The focused subtree read from the page URL at start (`?focus=pid:start`). */
+  initialFocus?: string | null;
+  /** Keeps `?focus=` in the address bar. */
+  onFocusUrl?: (key: string | null) => void;
   store?: LiveStore;
   /** Where the tree is laid out: a Web Worker in browsers; injected in tests. */
   layoutEngine?: LayoutEngine;
@@ -61,14 +70,20 @@ const PENDING: StoreView = {
   updatedAt: null,
 };
 
-export function replaceSelectionUrl(sel: Selection | null): void {
-  const next = withSelection(window.location.href, sel);
+function replaceUrl(next: string): void {
   if (next !== window.location.href) window.history.replaceState(null, '', next);
 }
 
 export function replaceMomentUrl(at: number | null): void {
-  const next = withMoment(window.location.href, at);
-  if (next !== window.location.href) window.history.replaceState(null, '', next);
+  replaceUrl(withMoment(window.location.href, at));
+}
+
+export function replaceSelectionUrl(sel: Selection | null): void {
+  replaceUrl(withSelection(window.location.href, sel));
+}
+
+export function replaceFocusUrl(key: string | null): void {
+  replaceUrl(withFocus(window.location.href, key));
 }
 
 /** The dashboard: each concern is a hook (src/hooks) or a component; this puts them together. */
@@ -92,6 +107,7 @@ export function App(props: AppProps) {
   );
   const search = useSearch(state);
   const [filters, setFilters] = useState<Filters>(defaultFilters);
+  const { focus, setFocus } = useFocusRoot(props.initialFocus ?? null, props.onFocusUrl);
   const { toggles, toggle, expandAll, collapseAll } = useToggles();
   const layout = useTreeLayout({
     state,
@@ -99,6 +115,7 @@ export function App(props: AppProps) {
     filters,
     selectedKey,
     matches: search.matches,
+    focus,
     engine: props.layoutEngine,
   });
   const tree = useRef<TreeHandle | null>(null);
@@ -144,6 +161,47 @@ export function App(props: AppProps) {
     (id: string) => setFilters((f) => ({ ...f, container: id })),
     [],
   );
+  const { theme, toggleTheme } = useTheme();
+  const [keysShown, setKeysShown] = useState(false);
+  const searchBox = useRef<HTMLInputElement | null>(null);
+  const actions = useRef<ActionsHandle | null>(null);
+  const hotkeys: Hotkey[] = [
+    { key: '/', does: 'find a process: to the search box', run: () => searchBox.current?.focus() },
+    {
+      key: 'z',
+      does: 'zombies only, on or off',
+      run: () => setFilters((f) => ({ ...f, zombiesOnly: !f.zombiesOnly })),
+    },
+    {
+      key: 'f',
+      does: "the selected process's subtree alone; again: the whole tree",
+      run: () => {
+        if (selectedKey) setFocus(focus === selectedKey ? null : selectedKey);
+      },
+    },
+    { key: 'k', does: 'signal the selected process', run: () => actions.current?.openSignal() },
+    {
+      key: 'Escape',
+      does: 'close the dialog; else clear the search, then the focus, then the selection',
+      run: () => {
+        if (keysShown) setKeysShown(false);
+        else if (actions.current?.close()) return;
+        else if (search.query) search.onQuery('');
+        else if (focus) setFocus(null);
+        else if (selectedKey) select(null);
+      },
+    },
+    { key: '?', does: 'this list of keys', run: () => setKeysShown((shown) => !shown) },
+  ];
+  useHotkeys(hotkeys);
+  const focusName = useMemo(() => {
+    if (!focus) return null;
+    const p = index?.byKey.get(focus);
+    return p ? `${p.comm} ${p.pid}` : `PID ${focus.split(':')[0]} (exited)`;
+  }, [focus, index]);
+  const clearFocus = useCallback(() => setFocus(null), [setFocus]);
+  const showKeys = useCallback(() => setKeysShown(true), []);
+
   // The containers as the toolbar lists them (ids and names): a patch does not render it.
   const pickable = useStable(
     state?.containers ?? NO_CONTAINERS,
@@ -161,6 +219,9 @@ export function App(props: AppProps) {
         problem={problem}
         filters={filters}
         onFilters={setFilters}
+        theme={theme}
+        onToggleTheme={toggleTheme}
+        onShowKeys={showKeys}
       />
       <Timeline travel={travel} />
       <Toolbar
@@ -168,8 +229,12 @@ export function App(props: AppProps) {
         matchCount={search.matches.size}
         filters={filters}
         containers={pickable}
+        searchRef={searchBox}
+        focusName={focusName}
+        onClearFocus={clearFocus}
         {...toolbarActions}
       />
+      {keysShown ? <KeyHelp keys={hotkeys} onClose={() => setKeysShown(false)} /> : null}
       <main className="stage">
         <div className="tree-pane">
           {state && index ? (
@@ -200,9 +265,12 @@ export function App(props: AppProps) {
           selectedKey={selectedKey}
           past={past}
           headroomFrames={2 * stagger}
+          focus={focus}
           onSelect={select}
           onShowParent={showParent}
+          onFocus={setFocus}
           onPickContainer={pickContainer}
+          actions={actions}
         />
         <div className="bottom">
           <Later value={view.events} frames={stagger}>

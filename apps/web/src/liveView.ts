@@ -38,6 +38,7 @@ export function useLayout(
   toggles: ReadonlyMap<string, boolean>,
   reveal: ReadonlySet<string>,
   filters: Filters,
+  focus: string | null,
 ): { layout: Layout; current: boolean } {
   const [result, setResult] = useState<{ layout: Layout; basis: unknown }>({
     layout: EMPTY_LAYOUT,
@@ -45,16 +46,17 @@ export function useLayout(
   });
   const [, startTransition] = useTransition();
   const basis = useMemo(
-    () => ({ input, containers, toggles, reveal, filters }),
-    [input, containers, toggles, reveal, filters],
+    () => ({ input, containers, toggles, reveal, filters, focus }),
+    [input, containers, toggles, reveal, filters, focus],
   );
   useEffect(() => {
-    const { input, containers, toggles, reveal, filters } = basis;
+    const { input, containers, toggles, reveal, filters, focus } = basis;
     const options = {
       toggles,
       reveal,
       showKernelThreads: filters.showKernelThreads,
       filter: filters,
+      focus,
     };
     engine.request({ input, containers, options }, (layout) =>
       startTransition(() => setResult({ layout, basis })),

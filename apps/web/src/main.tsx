@@ -3,10 +3,13 @@ import './styles.css';
 import { checkWithoutEval } from '@pidscope/protocol';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App, replaceMomentUrl, replaceSelectionUrl } from './App.js';
+import { App, replaceFocusUrl, replaceMomentUrl, replaceSelectionUrl } from './App.js';
 import { readMoment } from './features/history/index.js';
+import { applyStoredTheme } from './hooks/useTheme.js';
 import { streamUrl } from './net/connection.js';
-import { readSelection } from './net/session.js';
+import { readFocus, readSelection } from './net/session.js';
+
+applyStoredTheme();
 
 // The agent serves this page with a CSP that forbids eval: the protocol's checkers must not
 // compile themselves to code (the browser would report each attempt as a violation).
@@ -21,6 +24,8 @@ createRoot(root).render(
       onSelectionUrl={replaceSelectionUrl}
       initialMoment={readMoment(window.location.href)}
       onMomentUrl={replaceMomentUrl}
+      initialFocus={readFocus(window.location.href)}
+      onFocusUrl={replaceFocusUrl}
       staggerFrames={3}
     />
   </StrictMode>,

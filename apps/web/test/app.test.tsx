@@ -1,35 +1,8 @@
-import { act, fireEvent, render, screen, within } from '@testing-library/react';
+import { act, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { App } from '../src/App.js';
-import type { Selection } from '../src/net/session.js';
-import { emptyPatch, FakeSocket, factory, hello, snapshotOf } from './fakeSocket.js';
+import { emptyPatch, FakeSocket, snapshotOf } from './fakeSocket.js';
 import { CONTAINER_ID, container, event, host, proc, processes, state } from './fixtures/hosts.js';
-
-function mount(initialSelection: Selection | null = null, staggerFrames = 0) {
-  const urls: (Selection | null)[] = [];
-  const utils = render(
-    <App
-      streamUrl="ws://test/api/v1/stream"
-      initialSelection={initialSelection}
-      socket={factory}
-      onSelectionUrl={(s) => urls.push(s)}
-      staggerFrames={staggerFrames}
-    />,
-  );
-  return { ...utils, urls };
-}
-
-function connect(seq = 1, over = {}) {
-  const ws = FakeSocket.last();
-  act(() => {
-    ws.open();
-    ws.push(hello());
-    ws.push(snapshotOf(state({ seq, ...over })));
-  });
-  return ws;
-}
-
-const item = (pid: number, start: number) => screen.getByTestId(`proc-${pid}-${start}`);
+import { connect, item, mount } from './mountApp.js';
 
 describe('the dashboard', () => {
   beforeEach(() => {

@@ -49,6 +49,21 @@ describe('layoutTree', () => {
     expect(rowOf(shut, '4430:44300') >= 0).toBe(false);
   });
 
+  it('draws only the focused process and its descendants, from level 1; a gone focus draws all', () => {
+    const l = layoutTree(processes, containers, { focus: '500:5000' });
+    expect(drawn(l)).toEqual(['500:5000', '777:99000', '778:99100']);
+    expect(nodeOf(l, '500:5000')).toMatchObject({ level: 1, posInSet: 1, setSize: 1 });
+    // With a filter too: the zombie below the focused container init, and the init itself.
+    const z = layoutTree(processes, containers, {
+      focus: '4425:44250',
+      filter: { zombiesOnly: true, container: '' },
+    });
+    expect(drawn(z)).toEqual(['4425:44250', '4430:44300']);
+    expect(drawn(layoutTree(processes, containers, { focus: '9999:1' }))).toEqual(
+      drawn(layoutTree(processes, containers)),
+    );
+  });
+
   it('draws a container as one labelled group around its processes, below a header band', () => {
     const l = layoutTree(processes, containers);
     expect(l.groups).toHaveLength(1);

@@ -3,7 +3,15 @@ import { type Agent, startAgent } from '../../src/agent.js';
 import { expect, openDashboard, reveal, searchSelections, test } from '../../src/fixtures.js';
 import { startTimeOf } from '../../src/proc.js';
 
-// This test stops its agent, so it runs its own rather than the shared one.
+// This test stops its agent, so it runs its own rather than the shared one. While it is away the
+// browser reports the refused socket and requests in the console: those errors are the point.
+test.use({
+  expectedConsoleErrors: [
+    /WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/api\/v1\/stream' failed/,
+    /Failed to load resource: net::ERR_CONNECTION_REFUSED/,
+  ],
+});
+
 let agent: Agent | null = null;
 let sleeper: ChildProcess | null = null;
 

@@ -18,7 +18,11 @@ interface Props {
   /** A recorded moment: the agent's analysis is of the live process, so it is not asked. */
   past?: boolean;
   now: number;
+  /** This process's subtree is the one drawn alone. */
+  focused: boolean;
   onSelect(key: string): void;
+  /** Draws this process's subtree alone (null: the whole tree again). */
+  onFocus(key: string | null): void;
   onClose(): void;
   /** The actions for this process (signal, reap), mounted from features/actions. */
   actions?: ReactNode;
@@ -157,6 +161,18 @@ export function Details(props: Props) {
           {props.zombieChildren === 1 ? '' : 'ren'}.
         </p>
       ) : null}
+
+      <div className="details-tools">
+        <button
+          type="button"
+          aria-pressed={props.focused}
+          data-testid="focus-subtree"
+          title="Draw this process and its descendants only (key f)"
+          onClick={() => props.onFocus(props.focused ? null : keyOf(p))}
+        >
+          {props.focused ? 'Show the whole tree' : 'Focus on this subtree'}
+        </button>
+      </div>
 
       {props.actions}
 

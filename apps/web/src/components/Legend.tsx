@@ -21,7 +21,9 @@ export function Legend() {
       <span>
         <span className="lg-ns">⟨n⟩</span> in-container PID
       </span>
-      <span className="muted">wheel: scroll · ctrl+wheel: zoom · drag: pan · arrows: walk</span>
+      <span className="muted">
+        wheel: scroll · ctrl+wheel: zoom · drag: pan · arrows: walk · ?: keys
+      </span>
     </div>
   );
 }

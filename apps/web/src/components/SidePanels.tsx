@@ -1,6 +1,6 @@
 import type { Container } from '@pidscope/protocol';
-import { useMemo } from 'react';
-import { ProcessActions } from '../features/actions/index.js';
+import { type Ref, useMemo } from 'react';
+import { type ActionsHandle, ProcessActions } from '../features/actions/index.js';
 import { DemosPanel } from '../features/demos/index.js';
 import { ZombieLeaders } from '../features/history/index.js';
 import { Later } from '../liveView.js';
@@ -20,10 +20,15 @@ interface Props {
   past: boolean;
   /** Animation frames the headroom panel trails the tree by. */
   headroomFrames: number;
+  /** The focused subtree's root, by key (null: the whole tree). */
+  focus: string | null;
   onSelect(key: string | null): void;
+  onFocus(key: string | null): void;
   onPickContainer(id: string): void;
   /** Shows a zombie's parent: live (`at` null) or at a recorded moment. */
   onShowParent(parent: { pid: number; startTime: number }, at: number | null): void;
+  /** The selected process's actions, for the page's keys. */
+  actions: Ref<ActionsHandle>;
 }
 
 /** The side column: the selected process and its actions, headroom, who leaks zombies, demos. */
@@ -49,12 +54,15 @@ export function SidePanels(props: Props) {
           zombieChildren={children.filter((c) => c.state === 'Z').length}
           past={props.past}
           now={view.now}
+          focused={selectedKey !== null && props.focus === selectedKey}
           onSelect={onSelect}
+          onFocus={props.onFocus}
           onClose={() => onSelect(null)}
           actions={
             selected ? (
               <ProcessActions
                 key={selectedKey}
+                handle={props.actions}
                 process={selected}
                 container={container}
                 readOnly={props.past || (view.hello?.readOnly ?? false)}

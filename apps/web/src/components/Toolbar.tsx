@@ -1,5 +1,5 @@
 import type { Container } from '@pidscope/protocol';
-import { memo } from 'react';
+import { memo, type Ref } from 'react';
 import type { Filters } from '../model/search.js';
 import './Toolbar.css';
 
@@ -8,6 +8,11 @@ interface Props {
   matchCount: number;
   filters: Filters;
   containers: readonly Container[];
+  /** The search box, for the `/` key. */
+  searchRef: Ref<HTMLInputElement>;
+  /** What the focused subtree is called ("sleep 4425"), or null when the whole tree is drawn. */
+  focusName: string | null;
+  onClearFocus(): void;
   onQuery(q: string): void;
   onNextMatch(): void;
   onFilters(f: Filters): void;
@@ -24,6 +29,7 @@ export const Toolbar = memo(function Toolbar(props: Props) {
     <div className="toolbar">
       <search className="find">
         <input
+          ref={props.searchRef}
           type="search"
           placeholder="Find: PID, container PID, name or command line"
           aria-label="Find a process by PID, container PID, name or command line"
@@ -41,6 +47,19 @@ export const Toolbar = memo(function Toolbar(props: Props) {
           </output>
         ) : null}
       </search>
+      {props.focusName !== null ? (
+        <span className="focus-chip" data-testid="focus-chip">
+          subtree of {props.focusName}
+          <button
+            type="button"
+            className="close"
+            aria-label="Show the whole tree"
+            onClick={props.onClearFocus}
+          >
+            ×
+          </button>
+        </span>
+      ) : null}
       <label className="check">
         <input
           type="checkbox"

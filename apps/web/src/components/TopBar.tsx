@@ -1,3 +1,4 @@
+import type { Theme } from '../hooks/useTheme.js';
 import { formatCount } from '../model/labels.js';
 import type { Filters } from '../model/search.js';
 import type { StoreView } from '../model/store.js';
@@ -11,10 +12,13 @@ interface Props {
   problem: string | null;
   filters: Filters;
   onFilters(f: Filters): void;
+  theme: Theme;
+  onToggleTheme(): void;
+  onShowKeys(): void;
 }
 
 /** The brand, the connection and the host's counts; the zombie count toggles "zombies only". */
-export function TopBar({ view, status, problem, filters, onFilters }: Props) {
+export function TopBar({ view, status, problem, filters, onFilters, ...page }: Props) {
   const { state } = view;
   return (
     <header className="topbar">
@@ -44,6 +48,26 @@ export function TopBar({ view, status, problem, filters, onFilters }: Props) {
           <span>{state.containers.length} containers</span>
         </div>
       ) : null}
+      <div className="page-buttons">
+        <button
+          type="button"
+          data-testid="theme-toggle"
+          aria-label={page.theme === 'light' ? 'Use the dark theme' : 'Use the light theme'}
+          title={page.theme === 'light' ? 'Dark theme' : 'Light theme'}
+          onClick={page.onToggleTheme}
+        >
+          {page.theme === 'light' ? '☾' : '☀'}
+        </button>
+        <button
+          type="button"
+          aria-label="Keys"
+          title="Keys (press ?)"
+          data-testid="show-keys"
+          onClick={page.onShowKeys}
+        >
+          ?
+        </button>
+      </div>
     </header>
   );
 }

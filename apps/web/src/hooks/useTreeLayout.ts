@@ -22,6 +22,8 @@ export interface TreeLayoutOptions {
   /** The selected process and the search matches: their collapsed ancestors are opened. */
   selectedKey: string | null;
   matches: ReadonlySet<string>;
+  /** The process whose subtree alone is drawn (see LayoutOptions.focus). */
+  focus: string | null;
   /** Where the tree is laid out: a Web Worker in browsers; injected in tests. */
   engine?: LayoutEngine;
 }
@@ -33,6 +35,7 @@ export function useTreeLayout({
   filters,
   selectedKey,
   matches,
+  focus,
   engine: given,
 }: TreeLayoutOptions): Layout {
   const reveal = useMemo(() => {
@@ -69,6 +72,7 @@ export function useTreeLayout({
     toggles,
     reveal,
     filters,
+    focus,
   );
   // The benchmark's message → tree measure ends once the tree drawn is the one for that message.
   useLayoutEffect(() => {

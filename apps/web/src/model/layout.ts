@@ -52,6 +52,8 @@ export interface LayoutOptions {
   /** Keys that must be visible: their ancestors are expanded (search matches, the selection). */
   reveal: ReadonlySet<string>;
   filter: LayoutFilter | null;
+  /** Draw only this process (by key) and its descendants; every process when null or gone. */
+  focus: string | null;
 }
 
 export const defaultLayoutOptions: LayoutOptions = {
@@ -61,6 +63,7 @@ export const defaultLayoutOptions: LayoutOptions = {
   toggles: new Map(),
   reveal: new Set(),
   filter: null,
+  focus: null,
 };
 
 /** One drawn row, materialised on demand (for the rows in view, tests and lookups). */
@@ -581,7 +584,10 @@ export function layoutColumns(
     sSet[top] = set;
     top++;
   };
-  const topRoots = keep ? roots.filter((r) => keep[r]) : roots;
+  const focusId = opts.focus ? parseKey(opts.focus) : null;
+  const focusAt = focusId ? find(focusId.pid, focusId.startTime) : -1;
+  const startAt = focusAt >= 0 ? [focusAt] : roots;
+  const topRoots = keep ? startAt.filter((r) => keep[r]) : startAt;
   for (let j = topRoots.length - 1; j >= 0; j--) {
     push(topRoots[j] as number, 1, -1, j + 1, topRoots.length);
   }

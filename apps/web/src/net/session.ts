@@ -26,3 +26,17 @@ export function withSelection(href: string, sel: Selection | null): string {
   }
   return url.toString();
 }
+
+/** The focused subtree's root (`?focus=pid:start`), as a process key; null when none. */
+export function readFocus(href: string): string | null {
+  const focus = new URL(href).searchParams.get('focus');
+  return focus !== null && /^[1-9]\d*:\d+$/.test(focus) ? focus : null;
+}
+
+/** The same URL with `?focus=` set to the focused process's key (or removed). */
+export function withFocus(href: string, key: string | null): string {
+  const url = new URL(href);
+  if (key) url.searchParams.set('focus', key);
+  else url.searchParams.delete('focus');
+  return url.toString();
+}

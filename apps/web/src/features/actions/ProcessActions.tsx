@@ -1,5 +1,5 @@
 import type { Container, Process } from '@pidscope/protocol';
-import { useEffect, useId, useRef, useState } from 'react';
+import { type Ref, useEffect, useId, useImperativeHandle, useRef, useState } from 'react';
 import { callAction } from './request.js';
 import './actions.css';
 
@@ -12,6 +12,15 @@ export interface ProcessActionsProps {
   /** The agent refuses every action; buttons are shown disabled. */
   readOnly?: boolean;
   container?: Container | null;
+  /** For the page's keys: open the signal dialog, close a dialog. */
+  handle?: Ref<ActionsHandle>;
+}
+
+export interface ActionsHandle {
+  /** Opens the signal dialog for this process (SIGTERM first; the dialog can change it). */
+  openSignal(): void;
+  /** Closes the open dialog; false when none was open. */
+  close(): boolean;
 }
 
 /** The signals offered as buttons; the agent accepts a few more. */
@@ -69,6 +78,7 @@ export function ProcessActions({
   apiBase = '',
   onDone,
   readOnly = false,
+  handle,
 }: ProcessActionsProps) {
   const [pending, setPending] = useState<Pending | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -76,6 +86,7 @@ export function ProcessActions({
   const titleId = useId();
   const confirmRef = useRef<HTMLButtonElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
+  const previews = useRef(0);
   const target = { pid: p.pid, startTime: p.startTime };
   const key = `${p.pid}:${p.startTime}`;
   const zombie = p.state === 'Z';
@@ -100,7 +111,20 @@ export function ProcessActions({
     setError(null);
   };
 
+  useImperativeHandle(handle, () => ({
+    openSignal: () => {
+      if (!disabled) void previewSignal('SIGTERM');
+    },
+    close: () => {
+      if (!pending) return false;
+      close();
+      return true;
+    },
+  }));
+
   async function previewSignal(signal: string) {
+    // Only the newest preview is shown: another signal picked meanwhile wins.
+    const asked = ++previews.current;
     setResult(null);
     setError(null);
     setPending({ kind: 'signal', signal, phase: 'loading', text: '' });
@@ -110,6 +134,7 @@ export function ProcessActions({
       `/api/v1/processes/${p.pid}/signal?dryRun=1`,
       { signal, startTime: p.startTime },
     );
+    if (asked !== previews.current) return;
     if (!res.ok || !res.body) {
       setPending({ kind: 'signal', signal, phase: 'ready', text: '' });
       setError(res.error);
@@ -219,7 +244,9 @@ export function ProcessActions({
           aria-modal="true"
           aria-labelledby={titleId}
           onKeyDown={(e) => {
-            if (e.key === 'Escape') close();
+            if (e.key !== 'Escape') return;
+            e.preventDefault();
+            close();
           }}
         >
           <h3 id={titleId}>
@@ -227,6 +254,23 @@ export function ProcessActions({
               ? `${pending.signal} to ${p.comm} (PID ${p.pid})?`
               : `Reap zombie ${p.pid}?`}
           </h3>
+          {pending.kind === 'signal' ? (
+            <label className="ps-dialog-field">
+              Signal{' '}
+              <select
+                value={pending.signal}
+                data-testid="signal-choice"
+                disabled={pending.phase === 'sending'}
+                onChange={(e) => void previewSignal(e.target.value)}
+              >
+                {OFFERED_SIGNALS.map((s) => (
+                  <option key={s} value={s}>
+                    {s}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
           {pending.phase === 'loading' ? (
             <p className="muted">Asking the agent what would happen…</p>
           ) : pending.text ? (

@@ -1,2 +1,7 @@
-export { OFFERED_SIGNALS, ProcessActions, type ProcessActionsProps } from './ProcessActions.js';
+export {
+  type ActionsHandle,
+  OFFERED_SIGNALS,
+  ProcessActions,
+  type ProcessActionsProps,
+} from './ProcessActions.js';
 export { type ActionResponse, callAction } from './request.js';
