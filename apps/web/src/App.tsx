@@ -243,6 +243,7 @@ export function App(props: AppProps) {
               layout={layout}
               processes={index.byKey}
               containers={containers}
+              containerTotals={index.containerTotals}
               blamed={index.blamed}
               matches={search.matches}
               reparented={view.reparented}

@@ -57,6 +57,8 @@ export function useLayout(
       showKernelThreads: filters.showKernelThreads,
       filter: filters,
       focus,
+      order: filters.order,
+      containersFirst: filters.containersFirst,
     };
     engine.request({ input, containers, options }, (layout) =>
       startTransition(() => setResult({ layout, basis })),

@@ -33,14 +33,32 @@ describe('the dashboard', () => {
   it('names every process with comm, host PID, container PID and "zombie"', () => {
     mount();
     connect();
-    expect(item(1, 10).getAttribute('aria-label')).toBe('systemd, PID 1');
+    expect(item(1, 10).getAttribute('aria-label')).toBe('systemd, PID 1, rss 4.1 kB');
     const init = item(4425, 44250);
-    expect(init.getAttribute('aria-label')).toBe('sleep, PID 4425, container PID 1');
+    expect(init.getAttribute('aria-label')).toBe('sleep, PID 4425, container PID 1, rss 4.1 kB');
     expect(init.getAttribute('data-pid')).toBe('4425');
     expect(init.getAttribute('data-ns-pid')).toBe('1');
     const zombie = item(4430, 44300);
     expect(zombie.getAttribute('aria-label')).toBe('sleep, PID 4430, container PID 7, zombie');
     expect(item(1, 10).hasAttribute('data-ns-pid')).toBe(false);
+  });
+
+  it('shows CPU and memory in rows, names, the container header and the details', () => {
+    const busy = processes.map((p) =>
+      p.pid === 4431 ? { ...p, cpu: 37, rssBytes: 120_000_000 } : p,
+    );
+    mount({ pid: 4425, startTime: 44250 });
+    connect(1, { processes: busy });
+    const row = item(4431, 44310);
+    expect(row.getAttribute('aria-label')).toBe(
+      'sh, PID 4431, container PID 8, cpu 37%, rss 120 MB',
+    );
+    expect(row.textContent).toContain('cpu 37%');
+    expect(row.textContent).toContain('120 MB');
+    expect(screen.getByTestId(`container-${CONTAINER_ID.slice(0, 12)}`).textContent).toContain(
+      'cpu 37% 120 MB',
+    );
+    expect(screen.getByTestId('subtree-totals').textContent).toBe('3 processes · cpu 37% · 120 MB');
   });
 
   it('marks zombies by shape and text, and blames the parent that does not reap', () => {

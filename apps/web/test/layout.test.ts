@@ -56,12 +56,42 @@ describe('layoutTree', () => {
     // With a filter too: the zombie below the focused container init, and the init itself.
     const z = layoutTree(processes, containers, {
       focus: '4425:44250',
-      filter: { zombiesOnly: true, container: '' },
+      filter: { zombiesOnly: true, container: '', busiest: false },
     });
     expect(drawn(z)).toEqual(['4425:44250', '4430:44300']);
     expect(drawn(layoutTree(processes, containers, { focus: '9999:1' }))).toEqual(
       drawn(layoutTree(processes, containers)),
     );
+  });
+
+  it.each([
+    ['start', ['300:3000', '400:4000', '500:5000']],
+    ['cpu', ['500:5000', '300:3000', '400:4000']],
+    ['memory', ['400:4000', '300:3000', '500:5000']],
+    ['pid', ['300:3000', '400:4000', '500:5000']],
+    ['name', ['400:4000', '300:3000', '500:5000']],
+  ] as const)('orders siblings by %s', (order, children) => {
+    const list = processes.map((p) =>
+      p.pid === 500 ? { ...p, cpu: 90 } : p.pid === 400 ? { ...p, rssBytes: 9e9 } : p,
+    );
+    const l = layoutTree(list, containers, { order });
+    expect(drawn(l).filter((k) => nodeOf(l, k)?.parentKey === '1:10')).toEqual(children);
+  });
+
+  it('puts subtrees holding containers first, and keeps the busiest processes with their ancestors', () => {
+    const first = layoutTree(processes, containers, { containersFirst: true });
+    expect(drawn(first).slice(0, 3)).toEqual(['1:10', '400:4000', '4425:44250']);
+    const list = processes.map((p) => (p.pid === 778 ? { ...p, cpu: 30 } : p));
+    const busiest = layoutTree(list, containers, {
+      filter: { zombiesOnly: false, container: '', busiest: true },
+    });
+    expect(drawn(busiest)).toEqual(['1:10', '500:5000', '777:99000', '778:99100']);
+    // Nobody busy: nothing to show.
+    expect(
+      layoutTree(processes, containers, {
+        filter: { zombiesOnly: false, container: '', busiest: true },
+      }).size,
+    ).toBe(0);
   });
 
   it('draws a container as one labelled group around its processes, below a header band', () => {
@@ -111,7 +141,7 @@ describe('layoutTree', () => {
 
   it('filters to zombies and their ancestors', () => {
     const l = layoutTree(processes, containers, {
-      filter: { zombiesOnly: true, container: '' },
+      filter: { zombiesOnly: true, container: '', busiest: false },
     });
     expect(drawn(l)).toEqual(['1:10', '400:4000', '4425:44250', '4430:44300']);
     expect(nodeOf(l, '4425:44250')).toMatchObject({ setSize: 1, posInSet: 1 });
@@ -119,17 +149,17 @@ describe('layoutTree', () => {
 
   it('filters to one container, or to the host, keeping ancestors for context', () => {
     const one = layoutTree(processes, containers, {
-      filter: { zombiesOnly: false, container: CONTAINER_ID },
+      filter: { zombiesOnly: false, container: CONTAINER_ID, busiest: false },
     });
     expect(drawn(one)).toEqual(['1:10', '400:4000', '4425:44250', '4430:44300', '4431:44310']);
     const host = layoutTree(processes, containers, {
-      filter: { zombiesOnly: false, container: 'host' },
+      filter: { zombiesOnly: false, container: 'host', busiest: false },
       showKernelThreads: true,
     });
     expect(allNodes(host).every((n) => n.containerId === null)).toBe(true);
     expect(rowOf(host, '500:5000') >= 0).toBe(true);
     const none = layoutTree(processes, containers, {
-      filter: { zombiesOnly: false, container: '' },
+      filter: { zombiesOnly: false, container: '', busiest: false },
     });
     expect(none.size).toBe(layoutTree(processes, containers).size);
   });

@@ -1,5 +1,6 @@
+import type { Process } from '@pidscope/protocol';
 import { describe, expect, it } from 'vitest';
-import { indexState, sameShape } from '../src/model/derive.js';
+import { indexState, sameShape, totalsOf } from '../src/model/derive.js';
 import { containerLevel, History, hostLevel, levelOf } from '../src/model/headroom.js';
 import { lowerBoundOf, parseKey } from '../src/model/keys.js';
 import { processLabel } from '../src/model/labels.js';
@@ -13,7 +14,7 @@ import {
   REPARENT_MARK_MS,
 } from '../src/model/store.js';
 import { readSelection, withSelection } from '../src/net/session.js';
-import { container, event, host, proc, processes, state } from './fixtures/hosts.js';
+import { CONTAINER_ID, container, event, host, proc, processes, state } from './fixtures/hosts.js';
 
 describe('headroom levels', () => {
   it.each([
@@ -108,11 +109,16 @@ describe('find', () => {
 });
 
 describe('processLabel', () => {
-  it('names comm, host PID, container PID and zombie', () => {
+  it('names comm, host PID, container PID, CPU and memory when there is any, and zombie', () => {
     expect(processes.map(processLabel).slice(6, 8)).toEqual([
-      'sleep, PID 4425, container PID 1',
+      'sleep, PID 4425, container PID 1, rss 4.1 kB',
       'sleep, PID 4430, container PID 7, zombie',
     ]);
+    const busy = { ...(processes[6] as Process), cpu: 37, rssBytes: 120_000_000 };
+    expect(processLabel(busy)).toBe('sleep, PID 4425, container PID 1, cpu 37%, rss 120 MB');
+    expect(processLabel({ ...busy, cpu: 250, rssBytes: 1_234_000_000 })).toContain(
+      'cpu 250%, rss 1.2 GB',
+    );
   });
 });
 
@@ -238,7 +244,44 @@ describe('sameShape', () => {
     ['another start time', at(4, { startTime: 1 }), false],
     ['one process fewer', processes.slice(1), false],
     ['another order', [...processes].reverse(), false],
+    ['a CPU figure', at(0, { cpu: 50 }), true],
   ] as const)('%s', (_, list, same) => {
     expect(sameShape(input, list)).toBe(same);
+  });
+
+  it('counts CPU and memory, or names, when the order or the busiest filter reads them', () => {
+    const values = layoutInput(processes, { values: true, names: false });
+    expect(sameShape(values, at(0, { cpu: 50 }))).toBe(false);
+    expect(sameShape(values, at(0, { rssBytes: 1 }))).toBe(false);
+    expect(sameShape(values, at(0, { comm: 'other' }))).toBe(true);
+    const names = layoutInput(processes, { values: false, names: true });
+    expect(sameShape(names, at(0, { comm: 'other' }))).toBe(false);
+    expect(sameShape(names, at(0, { cpu: 50 }))).toBe(true);
+  });
+});
+
+describe('subtrees and totals', () => {
+  const busy = processes.map((p) =>
+    p.pid === 4431 ? { ...p, cpu: 40, rssBytes: 1000 } : { ...p, cpu: p.pid === 4425 ? 5 : 0 },
+  );
+  const index = indexState(state({ processes: busy }));
+
+  it('lists a process with all its descendants, the process first', () => {
+    expect(index.subtree('400:4000').map((p) => p.pid)).toEqual([400, 4425, 4430, 4431]);
+    expect(index.subtree('778:99100').map((p) => p.pid)).toEqual([778]);
+    expect(index.subtree('9:9')).toEqual([]);
+  });
+
+  it('sums CPU and memory per container, and over a subtree', () => {
+    expect(index.containerTotals.get(CONTAINER_ID)).toEqual({
+      cpu: 45,
+      rssBytes: 4096 + 0 + 1000,
+      processes: 3,
+    });
+    expect(totalsOf(index.subtree('400:4000'))).toEqual({
+      cpu: 45,
+      rssBytes: 4096 * 2 + 1000,
+      processes: 4,
+    });
   });
 });

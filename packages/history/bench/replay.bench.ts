@@ -65,6 +65,7 @@ function newProcess(): Process {
     containerId: c ? c.id : null,
     runtime: c ? 'docker' : null,
     rssBytes: Math.floor(random() * 2 ** 28),
+    cpu: 0,
     zombieSince: null,
   };
 }

@@ -46,6 +46,7 @@ function proc(pid: number, startTime: number, ppid: number, comm: string): Proce
     containerId: null,
     runtime: null,
     rssBytes: 4096 * pid,
+    cpu: 0,
     zombieSince: null,
   };
 }

@@ -9,6 +9,7 @@ export {
   type ContainerAttribution,
   containerFromCgroupPath,
 } from './container.js';
+export { type CpuReading, cpuPercent, USER_HZ } from './cpu.js';
 export { isRestricted, isVanished, ProcfsError, type ProcfsErrorCode } from './errors.js';
 export {
   computeHostHeadroom,

@@ -32,6 +32,11 @@ export interface ProcessRecord {
   /** Resident set size in bytes. */
   rssBytes: number;
   /**
+   * Percent of one CPU used between the scanner's last two reads of it (0 on its first, and from
+   * `readProcess`); the scanner may keep the value it had while the change is no news.
+   */
+  cpu: number;
+  /**
    * Path in the cgroup v1 `pids` hierarchy (`/docker/<id>`), null without one. Reads `/` on a
    * zombie. Set by every reader in this package; optional so other code can build records.
    */

@@ -98,7 +98,12 @@ export function readProcessDetails(
 }
 
 /** Joins a stat with the details read once per process into the public record. */
-export function composeRecord(stat: PidStat, d: ProcessDetails, pageSize: number): ProcessRecord {
+export function composeRecord(
+  stat: PidStat,
+  d: ProcessDetails,
+  pageSize: number,
+  cpu = 0,
+): ProcessRecord {
   return {
     pid: stat.pid,
     ppid: stat.ppid,
@@ -114,6 +119,7 @@ export function composeRecord(stat: PidStat, d: ProcessDetails, pageSize: number
     containerId: d.container?.containerId ?? null,
     runtime: d.container?.runtime ?? null,
     rssBytes: stat.rss * pageSize,
+    cpu,
     pidsCgroup: d.pidsCgroup,
     unifiedCgroup: d.unifiedCgroup,
   };

@@ -1,5 +1,6 @@
 import { closeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { type CpuReading, cpuPercent } from './cpu.js';
 import { systemPageSize } from './pageSize.js';
 import { parsePidLimits } from './pidLimits.js';
 import { type PidStat, parsePidStatBytes } from './pidStat.js';
@@ -37,7 +38,16 @@ export interface ProcScannerOptions {
    * rescan's open+read+close into one pread; processes beyond the budget are read by path.
    */
   keepOpen?: number;
+  /**
+   * Whether a process's CPU figure `now` replaces the one its record holds (`shown`); default:
+   * any change. The agent passes its deadband, so CPU jitter is not a change of the record.
+   */
+  cpuNews?: (shown: number, now: number) => boolean;
+  /** The clock CPU rates are timed with, in ms (performance.now; tests pass their own). */
+  clock?: () => number;
 }
+
+const anyChange = (shown: number, now: number) => shown !== now;
 
 /** Descriptors held by a scanner, closed by close() or, as a safety net, when it is collected. */
 interface HeldFiles {
@@ -72,11 +82,17 @@ export class ProcScanner {
   #known = new Map<number, ProcessRecord>();
   /** stat's start_code of each known process, to notice an exec that keeps the command name. */
   #startCodes = new Map<number, number>();
+  /** The CPU time of each process at its last read: a rate needs the one before. */
+  #cpu = new Map<number, CpuReading>();
+  readonly #cpuNews: (shown: number, now: number) => boolean;
+  readonly #clock: () => number;
   #scanned = false;
 
   constructor(opts: ProcScannerOptions = {}) {
     this.root = opts.root ?? '/proc';
     this.#pageSize = opts.pageSize ?? systemPageSize();
+    this.#cpuNews = opts.cpuNews ?? anyChange;
+    this.#clock = opts.clock ?? (() => performance.now());
     this.#keepOpen = Math.min(opts.keepOpen ?? 8192, Math.floor(openFileLimit() / 2));
     unreleased.register(this, this.#held, this);
   }
@@ -102,6 +118,8 @@ export class ProcScanner {
     const known = incremental ? this.#known : new Map<number, ProcessRecord>();
     const codesBefore = this.#startCodes;
     const codes = new Map<number, number>();
+    const cpuBefore = this.#cpu;
+    const cpu = new Map<number, CpuReading>();
     const next = new Map<number, ProcessRecord>();
     const processes: ProcessRecord[] = [];
     let vanished = 0;
@@ -122,6 +140,12 @@ export class ProcScanner {
         }
         const stat = parsePidStatBytes(sharedBuffer(), n, file);
         const prev = known.get(pid);
+        const ticks = stat.utime + stat.stime;
+        const reading = { startTime: stat.startTime, ticks, at: this.#clock() };
+        const last = cpuBefore.get(pid);
+        const used = last?.startTime === stat.startTime ? cpuPercent(last, reading) : 0;
+        const shown = prev?.startTime === stat.startTime ? prev.cpu : 0;
+        const cpuNow = this.#cpuNews(shown, used) ? used : shown;
         let record: ProcessRecord | null;
         if (
           prev !== undefined &&
@@ -129,16 +153,17 @@ export class ProcScanner {
           prev.comm === stat.comm &&
           !execedSince(codesBefore.get(pid), stat.startCode)
         ) {
-          record = updated(prev, stat, this.#pageSize);
+          record = updated(prev, stat, this.#pageSize, cpuNow);
         } else {
           const details = readProcessDetails(pid, root, stat.kernelThread, this.#ctx);
-          record = details === null ? null : composeRecord(stat, details, this.#pageSize);
+          record = details === null ? null : composeRecord(stat, details, this.#pageSize, cpuNow);
         }
         if (record === null) {
           vanished++;
           continue;
         }
         next.set(pid, record);
+        cpu.set(pid, reading);
         // Mid-exec the new image has no start_code yet (0): remember the last real one, so the
         // next scan still sees the change (and re-reads a cmdline read before argv was set up).
         const before = codesBefore.get(pid);
@@ -154,6 +179,7 @@ export class ProcScanner {
     const { changed, removed } = recordChanges(this.#known, next);
     this.#known = next;
     this.#startCodes = codes;
+    this.#cpu = cpu;
     this.#scanned = true;
     return { processes, changed, removed, at, durationMs: performance.now() - t0, vanished };
   }
@@ -243,13 +269,14 @@ function execedSince(before: number | undefined, now: number): boolean {
 }
 
 /** Applies a fresh stat to a known record; returns `prev` itself when nothing visible changed. */
-function updated(prev: ProcessRecord, stat: PidStat, pageSize: number): ProcessRecord {
+function updated(prev: ProcessRecord, stat: PidStat, pageSize: number, cpu: number): ProcessRecord {
   const rssBytes = stat.rss * pageSize;
   if (
     prev.ppid === stat.ppid &&
     prev.state === stat.state &&
     prev.threads === stat.numThreads &&
-    prev.rssBytes === rssBytes
+    prev.rssBytes === rssBytes &&
+    prev.cpu === cpu
   ) {
     return prev;
   }
@@ -259,6 +286,7 @@ function updated(prev: ProcessRecord, stat: PidStat, pageSize: number): ProcessR
     state: stat.state,
     threads: stat.numThreads,
     rssBytes,
+    cpu,
     // The kernel empties a zombie's argv; keep the record the same as a full scan would read it.
     cmdline: stat.state === 'Z' ? [] : prev.cmdline,
   };

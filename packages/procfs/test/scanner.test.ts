@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuNews } from '@pidscope/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PF_KTHREAD, ProcfsError, ProcScanner } from '../src/index.js';
 
@@ -30,10 +31,12 @@ interface Fake {
   cmdline?: string[];
   /** stat's start_code (program text address). */
   code?: number;
+  /** Clock ticks in user mode. */
+  utime?: number;
 }
 
 function stat(f: Fake): string {
-  const rest = `${f.state ?? 'S'} ${f.ppid ?? 1} 1 1 0 -1 ${f.flags ?? 0x400000} 0 0 0 0 0 0 0 0 20 0 1 0 ${f.start ?? 100} 0 2 18446744073709551615 ${f.code ?? 0} 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0`;
+  const rest = `${f.state ?? 'S'} ${f.ppid ?? 1} 1 1 0 -1 ${f.flags ?? 0x400000} 0 0 0 0 ${f.utime ?? 0} 0 0 0 20 0 1 0 ${f.start ?? 100} 0 2 18446744073709551615 ${f.code ?? 0} 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0`;
   return `${f.pid} (${f.comm ?? 'proc'}) ${rest}\n`;
 }
 
@@ -255,6 +258,42 @@ describe('ProcScanner on a synthetic tree', () => {
     ).toEqual(['kthreadd', 'one']);
     writeFileSync(join(root, '60', 'stat'), stat({ pid: 60, comm: 'one', state: 'R' }));
     expect(scanner.scan().processes.find((p) => p.pid === 60)?.state).toBe('R');
+    scanner.close();
+  });
+
+  it('[S6] times CPU between its reads, and keeps the record while the change is no news', () => {
+    let now = 0;
+    const scanner = new ProcScanner({ root, pageSize: 4096, cpuNews, clock: () => now });
+    const busy: Fake = { pid: 20, comm: 'busy', utime: 1000 };
+    const idle: Fake = { pid: 21, comm: 'idle', utime: 7 };
+    write(busy);
+    write(idle);
+    const cpuOf = (r: { processes: { pid: number; cpu: number }[] }, pid: number) =>
+      r.processes.find((p) => p.pid === pid)?.cpu;
+    const first = scanner.scan();
+    // Nothing to time against yet.
+    expect([cpuOf(first, 20), cpuOf(first, 21)]).toEqual([0, 0]);
+    const steps = [
+      // [ms later, busy's ticks then, busy's cpu after the scan, its record changed]
+      [1000, 1100, 100, true],
+      [1000, 1197, 100, false],
+      [2000, 1397, 100, false],
+      [1000, 1450, 53, true],
+      [500, 1450, 0, true],
+    ] as const;
+    let before = first;
+    for (const [ms, ticks, cpu, changed] of steps) {
+      now += ms;
+      writeFileSync(join(root, '20', 'stat'), stat({ ...busy, utime: ticks }));
+      const r = scanner.scan();
+      expect(cpuOf(r, 20), `after ${ticks} ticks`).toBe(cpu);
+      expect(r.changed.map((p) => p.pid)).toEqual(changed ? [20] : []);
+      // The idle process stays at 0: the same record, never news.
+      expect(r.processes.find((p) => p.pid === 21)).toBe(
+        before.processes.find((p) => p.pid === 21),
+      );
+      before = r;
+    }
     scanner.close();
   });
 });

@@ -1,5 +1,6 @@
 export * from './apply.js';
 export * from './closeCodes.js';
+export * from './cpu.js';
 export * from './diff.js';
 export * from './errors.js';
 export { cloneProcess } from './fields.js';

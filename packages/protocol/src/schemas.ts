@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox';
 
 /** Bumped on any incompatible change to a message below. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 const Pid = Type.Integer({ minimum: 0 });
 const Ticks = Type.Integer({ minimum: 0 });
@@ -41,6 +41,11 @@ export const Process = Type.Object(
     containerId: Type.Union([Type.String(), Type.Null()]),
     runtime: Runtime,
     rssBytes: Type.Integer({ minimum: 0 }),
+    /**
+     * Percent of one CPU used over the agent's last interval (utime + stime): a process busy on
+     * four CPUs reads 400. Changes only by a meaningful step ([S6]).
+     */
+    cpu: Type.Integer({ minimum: 0 }),
     /** ms since epoch when the agent first saw it in state Z; null when not a zombie. */
     zombieSince: Type.Union([Type.Number(), Type.Null()]),
   },

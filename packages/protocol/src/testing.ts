@@ -27,6 +27,7 @@ export function testProcess(over: Partial<Process> & Pick<Process, 'pid'>): Proc
     containerId: null,
     runtime: null,
     rssBytes: 4096,
+    cpu: 0,
     zombieSince: null,
     ...rest,
   };

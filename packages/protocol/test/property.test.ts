@@ -41,6 +41,7 @@ const processFields = {
   containerId: fc.constantFrom(...containerIds, null),
   runtime,
   rssBytes: fc.nat(),
+  cpu: fc.nat(6400),
   zombieSince: fc.option(fc.integer({ min: 1_700_000_000_000, max: 1_800_000_000_000 }), {
     nil: null,
   }),

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import {
+  CPU_STEP,
   compareProcesses,
+  cpuNews,
   EVENT_TYPES,
   inContainerPid,
   isEvent,
@@ -102,5 +104,36 @@ describe('event types', () => {
     expect(EVENT_TYPES).toContain('zombie-appeared');
     for (const type of EVENT_TYPES) expect(isEvent(event(type))).toBe(true);
     expect(isEvent(event('zombie-vanished'))).toBe(false);
+  });
+
+  test.each([
+    // [sent, now, news]
+    [0, 0, false],
+    [0, 4, false],
+    [0, 5, true],
+    [3, 0, true],
+    [100, 99, false],
+    [100, 85, false],
+    [100, 80, true],
+    [100, 120, true],
+    [400, 330, false],
+    [400, 320, true],
+    [12, 17, true],
+    [12, 16, false],
+  ])('[S6] cpu %i%% is replaced by %i%%: %s', (sent, now, news) => {
+    expect(cpuNews(sent, now)).toBe(news);
+  });
+
+  test('[S6] an idle process stays at 0 and a steady one at its value, whatever the jitter', () => {
+    let sent = 0;
+    const changes: number[] = [];
+    for (const now of [0, 1, 0, 2, 1, 0, 0, 3, 0, 97, 100, 98, 101, 99, 100, 96, 0]) {
+      if (cpuNews(sent, now)) {
+        sent = now;
+        changes.push(now);
+      }
+    }
+    expect(changes).toEqual([97, 0]);
+    expect(CPU_STEP).toBeGreaterThan(1);
   });
 });

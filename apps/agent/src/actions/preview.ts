@@ -218,6 +218,7 @@ function asProcess(t: Target, view: ProcessView): Process {
     containerId: parent?.containerId ?? null,
     runtime: parent?.runtime ?? null,
     rssBytes: 0,
+    cpu: 0,
     zombieSince: null,
   };
 }

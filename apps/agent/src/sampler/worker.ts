@@ -1,11 +1,13 @@
 // The sampler's worker thread: every /proc read happens here, so a slow scan never blocks requests.
 import { parentPort, workerData } from 'node:worker_threads';
 import { CgroupReader, ProcScanner, readHostHeadroom } from '@pidscope/procfs';
+import { cpuNews } from '@pidscope/protocol';
 import type { SamplerRequest, SamplerResponse, SamplerWorkerData } from './messages.js';
 import { sample } from './sample.js';
 
 const { procRoot } = workerData as SamplerWorkerData;
-const scanner = new ProcScanner({ root: procRoot });
+// CPU jitter within the protocol's deadband ([S6]) leaves a record as it was: no change to send.
+const scanner = new ProcScanner({ root: procRoot, cpuNews });
 const cgroups = new CgroupReader({ procRoot });
 const port = parentPort;
 if (!port) throw new Error('sampler worker started outside a worker thread');

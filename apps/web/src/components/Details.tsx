@@ -1,8 +1,9 @@
 import type { Container, Process, ZombieAnalysis } from '@pidscope/protocol';
 import { inContainerPid } from '@pidscope/protocol';
 import { type ReactNode, useEffect, useState } from 'react';
+import type { Totals } from '../model/derive.js';
 import { keyOf, shortId } from '../model/keys.js';
-import { formatBytes, formatDuration, stateName } from '../model/labels.js';
+import { formatDuration, formatMemory, stateName } from '../model/labels.js';
 import { fetchProcess } from '../net/api.js';
 import './Details.css';
 
@@ -20,6 +21,8 @@ interface Props {
   now: number;
   /** This process's subtree is the one drawn alone. */
   focused: boolean;
+  /** CPU and memory of the process with all its descendants. */
+  subtree: Totals | null;
   onSelect(key: string): void;
   /** Draws this process's subtree alone (null: the whole tree again). */
   onFocus(key: string | null): void;
@@ -193,7 +196,16 @@ export function Details(props: Props) {
         </Field>
         <Field name="threads">{p.threads}</Field>
         <Field name="uid">{p.uid}</Field>
-        <Field name="memory (RSS)">{formatBytes(p.rssBytes)}</Field>
+        <Field name="CPU">{p.cpu}% of one CPU</Field>
+        <Field name="memory (RSS)">{formatMemory(p.rssBytes)}</Field>
+        {props.subtree && props.subtree.processes > 1 ? (
+          <Field name="with descendants">
+            <span data-testid="subtree-totals">
+              {props.subtree.processes} processes · cpu {props.subtree.cpu}% ·{' '}
+              {formatMemory(props.subtree.rssBytes)}
+            </span>
+          </Field>
+        ) : null}
         <Field name="kernel thread">{p.kernelThread ? 'yes' : 'no'}</Field>
         <Field name="PID namespace">{p.pidNs ?? '—'}</Field>
         <Field name="runtime">{p.runtime ?? '—'}</Field>

@@ -4,7 +4,7 @@ import { type ActionsHandle, ProcessActions } from '../features/actions/index.js
 import { DemosPanel } from '../features/demos/index.js';
 import { ZombieLeaders } from '../features/history/index.js';
 import { Later } from '../liveView.js';
-import type { StateIndex } from '../model/derive.js';
+import { type StateIndex, totalsOf } from '../model/derive.js';
 import type { StoreView } from '../model/store.js';
 import type { Selection } from '../net/session.js';
 import { Details } from './Details.js';
@@ -42,6 +42,10 @@ export function SidePanels(props: Props) {
     [index, selectedKey],
   );
   const container = selected?.containerId ? (containers.get(selected.containerId) ?? null) : null;
+  const subtree = useMemo(
+    () => (selectedKey && index ? totalsOf(index.subtree(selectedKey)) : null),
+    [index, selectedKey],
+  );
   return (
     <aside className="side">
       {selection ? (
@@ -55,6 +59,7 @@ export function SidePanels(props: Props) {
           past={props.past}
           now={view.now}
           focused={selectedKey !== null && props.focus === selectedKey}
+          subtree={subtree}
           onSelect={onSelect}
           onFocus={props.onFocus}
           onClose={() => onSelect(null)}

@@ -1,5 +1,6 @@
 import type { Container } from '@pidscope/protocol';
 import { memo, type Ref } from 'react';
+import { BUSIEST, type SiblingOrder } from '../model/layout.js';
 import type { Filters } from '../model/search.js';
 import './Toolbar.css';
 
@@ -21,6 +22,14 @@ interface Props {
   onExpandAll(): void;
   onCollapseAll(): void;
 }
+
+const ORDERS: readonly [SiblingOrder, string][] = [
+  ['start', 'oldest first'],
+  ['cpu', 'busiest first'],
+  ['memory', 'largest first'],
+  ['pid', 'by PID'],
+  ['name', 'by name'],
+];
 
 /** Memoised: the page passes stable handlers, so it renders when its own props change. */
 export const Toolbar = memo(function Toolbar(props: Props) {
@@ -69,6 +78,15 @@ export const Toolbar = memo(function Toolbar(props: Props) {
         />
         zombies only
       </label>
+      <label className="check" title={`The ${BUSIEST} processes using the most CPU`}>
+        <input
+          type="checkbox"
+          checked={f.busiest}
+          data-testid="filter-busiest"
+          onChange={(e) => onFilters({ ...f, busiest: e.target.checked })}
+        />
+        busiest
+      </label>
       <label className="check">
         <input
           type="checkbox"
@@ -94,6 +112,30 @@ export const Toolbar = memo(function Toolbar(props: Props) {
             </option>
           ))}
         </select>
+      </label>
+      <label className="select">
+        <span className="sr-only">Order of siblings</span>
+        <select
+          value={f.order}
+          data-testid="order"
+          aria-label="Order of siblings"
+          onChange={(e) => onFilters({ ...f, order: e.target.value as SiblingOrder })}
+        >
+          {ORDERS.map(([value, text]) => (
+            <option key={value} value={value}>
+              {text}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="check" title="Subtrees holding containers before host processes">
+        <input
+          type="checkbox"
+          checked={f.containersFirst}
+          data-testid="containers-first"
+          onChange={(e) => onFilters({ ...f, containersFirst: e.target.checked })}
+        />
+        containers first
       </label>
       <div className="buttons">
         <button type="button" onClick={props.onExpandAll} title="Expand every subtree">

@@ -2,7 +2,7 @@ import type { Container, State } from '@pidscope/protocol';
 import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { useLayout } from '../liveView.js';
 import { sameShape } from '../model/derive.js';
-import { type Layout, type LayoutInput, layoutInput } from '../model/layout.js';
+import { type Layout, type LayoutInput, layoutInput, needsOf, sameNeeds } from '../model/layout.js';
 import { createLayoutEngine, type LayoutEngine } from '../model/layoutEngine.js';
 import type { Filters } from '../model/search.js';
 import { markCommitted, markDrawn, timed } from '../perf.js';
@@ -45,16 +45,19 @@ export function useTreeLayout({
     return r;
   }, [selectedKey, matches]);
 
-  // The layout depends on the tree's shape only: its input is rebuilt when the shape changes,
-  // once per state (React may render an older state again before a newer one commits).
+  // The layout depends on the tree's shape (and what the order and filters read): its input is
+  // rebuilt when that changes, once per state (React may render an older state again before a
+  // newer one commits).
   const inputRef = useRef<LayoutInput>(EMPTY_INPUT);
+  const needs = needsOf(filters.order, filters.busiest);
   if (state) {
     let input = inputOf.get(state);
-    if (!input) {
+    if (!input || !sameNeeds(input.needs, needs)) {
       const last = inputRef.current;
-      input = sameShape(last, state.processes)
-        ? last
-        : timed('layout-input', () => layoutInput(state.processes));
+      input =
+        sameNeeds(last.needs, needs) && sameShape(last, state.processes)
+          ? last
+          : timed('layout-input', () => layoutInput(state.processes, needs));
       inputOf.set(state, input);
     }
     inputRef.current = input;

@@ -15,9 +15,29 @@ export interface StateIndex {
   byPid: { get(pid: number): Process | undefined };
   /** The children of a process, by its key (a scan: only the selected process asks). */
   childrenOf(key: string): Process[];
+  /** A process and all its descendants, the process first (a walk: only the selection asks). */
+  subtree(key: string): Process[];
   /** Parents of zombies: the processes failing to reap. */
   blamed: Set<string>;
   zombies: Process[];
+  /** CPU (percent of one CPU) and resident bytes summed over each container's processes. */
+  containerTotals: ReadonlyMap<string, Totals>;
+}
+
+export interface Totals {
+  cpu: number;
+  rssBytes: number;
+  processes: number;
+}
+
+/** CPU and memory summed over processes. */
+export function totalsOf(processes: readonly Process[]): Totals {
+  const t = { cpu: 0, rssBytes: 0, processes: processes.length };
+  for (const p of processes) {
+    t.cpu += p.cpu;
+    t.rssBytes += p.rssBytes;
+  }
+  return t;
 }
 
 const cache = new WeakMap<State, StateIndex>();
@@ -71,7 +91,16 @@ export function indexState(state: State): StateIndex {
 
   const blamed = new Set<string>();
   const zombies: Process[] = [];
+  const containerTotals = new Map<string, Totals>();
   for (const p of sorted) {
+    if (p.containerId !== null) {
+      const t = containerTotals.get(p.containerId);
+      if (t) {
+        t.cpu += p.cpu;
+        t.rssBytes += p.rssBytes;
+        t.processes += 1;
+      } else containerTotals.set(p.containerId, { cpu: p.cpu, rssBytes: p.rssBytes, processes: 1 });
+    }
     if (p.state !== 'Z') continue;
     zombies.push(p);
     const parent = p.ppid ? byPid.get(p.ppid) : undefined;
@@ -82,7 +111,43 @@ export function indexState(state: State): StateIndex {
     if (!parent) return [];
     return sorted.filter((p) => p.ppid === parent.pid && byPid.get(p.ppid) === parent);
   };
-  const index: StateIndex = { byKey, byPid, childrenOf, blamed, zombies };
+  // Children by parent PID, made on the first subtree asked for in this state.
+  let kids: Map<number, Process[]> | null = null;
+  const subtree = (key: string): Process[] => {
+    const top = byKey.get(key);
+    if (!top) return [];
+    if (!kids) {
+      kids = new Map();
+      for (const p of sorted) {
+        if (!p.ppid || byPid.get(p.ppid) === undefined) continue;
+        const list = kids.get(p.ppid);
+        if (list) list.push(p);
+        else kids.set(p.ppid, [p]);
+      }
+    }
+    const out = [top];
+    const seen = new Set(out);
+    // A parent's PID may have been reused since a child was forked: only the holder is its parent.
+    for (let i = 0; i < out.length; i++) {
+      const p = out[i] as Process;
+      if (byPid.get(p.pid) !== p) continue;
+      for (const c of kids.get(p.pid) ?? []) {
+        if (seen.has(c)) continue;
+        seen.add(c);
+        out.push(c);
+      }
+    }
+    return out;
+  };
+  const index: StateIndex = {
+    byKey,
+    byPid,
+    childrenOf,
+    subtree,
+    blamed,
+    zombies,
+    containerTotals,
+  };
   cache.set(state, index);
   return index;
 }
@@ -90,12 +155,15 @@ export function indexState(state: State): StateIndex {
 /**
  * Whether a process list still has the tree shape a layout input was built from: the same
  * identities in the same order with the same parents, containers, kernel-thread flags and zombie
- * states. Patches that only move memory or rename a command keep the shape, so the layout is
- * reused. Compared against the input's own columns, not an earlier list: the store writes each
+ * states, and the same CPU, memory or names where the input holds them (InputNeeds). Patches
+ * that only move memory or rename a command keep the shape of a tree ordered by start time, so
+ * the layout is reused. Compared against the input's own columns, not an earlier list: the store writes each
  * patch into the list of the state before last, so an earlier list does not keep its contents.
  */
 export function sameShape(input: LayoutInput, processes: readonly Process[]): boolean {
   const n = processes.length;
+  const { values } = input.needs;
+  const { names } = input;
   if (input.pid.length !== n) return false;
   for (let i = 0; i < n; i++) {
     const p = processes[i] as Process;
@@ -105,7 +173,9 @@ export function sameShape(input: LayoutInput, processes: readonly Process[]): bo
       input.startTime[i] !== p.startTime ||
       input.ppid[i] !== p.ppid ||
       input.flags[i] !== flagsOf(p) ||
-      (c < 0 ? null : input.containers[c]) !== p.containerId
+      (c < 0 ? null : input.containers[c]) !== p.containerId ||
+      (values && (input.cpu[i] !== p.cpu || input.rss[i] !== p.rssBytes)) ||
+      (names !== null && names[i] !== p.comm)
     ) {
       return false;
     }

@@ -1,13 +1,30 @@
 import type { Process } from '@pidscope/protocol';
 import { inContainerPid } from '@pidscope/protocol';
 
-/** The accessible name of a drawn process: "sleep, PID 4425, container PID 1, zombie". */
+/**
+ * The accessible name of a drawn process: "sleep, PID 4425, container PID 1, cpu 37%, rss 120 MB,
+ * zombie" (CPU and memory when there is any).
+ */
 export function processLabel(p: Process): string {
   const parts = [p.comm || '?', `PID ${p.pid}`];
   const ns = inContainerPid(p);
   if (ns !== null) parts.push(`container PID ${ns}`);
+  if (p.cpu > 0) parts.push(`cpu ${p.cpu}%`);
+  if (p.rssBytes > 0) parts.push(`rss ${formatMemory(p.rssBytes)}`);
   if (p.state === 'Z') parts.push('zombie');
   return parts.join(', ');
+}
+
+/** Resident memory the way top and docker stats write it: 120 MB, 1.2 GB, 900 kB (powers of 1000). */
+export function formatMemory(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i += 1;
+  }
+  return `${i > 0 && v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
 const STATES: Record<string, string> = {
@@ -36,18 +53,6 @@ export function formatDuration(ms: number): string {
   const h = Math.floor(m / 60);
   if (h < 48) return `${h}h ${m % 60}m`;
   return `${Math.floor(h / 24)}d ${h % 24}h`;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
 export function formatClock(ms: number): string {

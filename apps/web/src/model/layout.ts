@@ -24,7 +24,45 @@ export interface LayoutInput {
   containers: string[];
   /** In the protocol's order (pid, then start time), as states are: rows are found by search. */
   sorted: boolean;
+  /** Percent of one CPU and resident bytes: zeros unless `needs.values`. */
+  cpu: Float64Array;
+  rss: Float64Array;
+  /** Command names, when `needs.names`. */
+  names: string[] | null;
+  needs: InputNeeds;
 }
+
+/**
+ * What the layout reads of each process besides the tree's shape, for the order and filters in
+ * use. Only what is read makes a patch lay the tree out again: a CPU figure moving does nothing
+ * to a tree ordered by start time.
+ */
+export interface InputNeeds {
+  /** CPU and memory: an order by them, or the busiest filter. */
+  values: boolean;
+  /** Command names: an order by name. */
+  names: boolean;
+}
+
+export const NO_NEEDS: InputNeeds = { values: false, names: false };
+
+/**
+ * How siblings are ordered: by start time (pstree's order, the default), busiest or largest
+ * first, or by PID or name.
+ */
+export type SiblingOrder = 'start' | 'cpu' | 'memory' | 'pid' | 'name';
+
+/** What the layout input must hold for an order and a busiest filter. */
+export function needsOf(order: SiblingOrder, busiest: boolean): InputNeeds {
+  return { values: busiest || order === 'cpu' || order === 'memory', names: order === 'name' };
+}
+
+export function sameNeeds(a: InputNeeds, b: InputNeeds): boolean {
+  return a.values === b.values && a.names === b.names;
+}
+
+/** The busiest filter keeps this many processes (those using CPU), with their ancestors. */
+export const BUSIEST = 20;
 
 export const KERNEL_THREAD = 1;
 export const ZOMBIE = 2;
@@ -39,6 +77,8 @@ export interface LayoutFilter {
   zombiesOnly: boolean;
   /** A container id, '' for every container, or 'host' for processes outside containers. */
   container: string;
+  /** The BUSIEST processes by CPU (of those the other filters keep). */
+  busiest: boolean;
 }
 
 export interface LayoutOptions {
@@ -54,6 +94,9 @@ export interface LayoutOptions {
   filter: LayoutFilter | null;
   /** Draw only this process (by key) and its descendants; every process when null or gone. */
   focus: string | null;
+  order: SiblingOrder;
+  /** Siblings whose subtree holds container processes come first (before browsers and shells). */
+  containersFirst: boolean;
 }
 
 export const defaultLayoutOptions: LayoutOptions = {
@@ -64,6 +107,8 @@ export const defaultLayoutOptions: LayoutOptions = {
   reveal: new Set(),
   filter: null,
   focus: null,
+  order: 'start',
+  containersFirst: false,
 };
 
 /** One drawn row, materialised on demand (for the rows in view, tests and lookups). */
@@ -280,7 +325,7 @@ export const GROUP_HEADER = 26;
 /** Space left of a group's shallowest process, and below each group. */
 const GROUP_PAD = 12;
 const GROUP_GAP = 8;
-/** Wide enough for a group header such as "web · busybox:local · 3f2a1b9c0d1e · no init". */
+/** Wide enough for a group header such as "web busybox:local 3f2a1b9c0d1e no init". */
 export const GROUP_MIN_WIDTH = 340;
 /** Room for a node's label to the right of its dot. */
 export const LABEL_WIDTH = 300;
@@ -291,7 +336,7 @@ export const LABEL_WIDTH = 300;
  */
 function headerWidth(c: Container | null): number {
   if (!c) return 0;
-  const text = `${c.name} ${c.image} 0123456789ab no init pids 9999/9999`;
+  const text = `${c.name} ${c.image} 0123456789ab no init pids 9999/9999 cpu 100% 999 MB`;
   return text.length * 6.9 + 24;
 }
 
@@ -334,17 +379,24 @@ class Columns {
 }
 
 /** The columns of a process list (the main thread builds these on every shape change). */
-export function layoutInput(processes: readonly Process[]): LayoutInput {
+export function layoutInput(
+  processes: readonly Process[],
+  needs: InputNeeds = NO_NEEDS,
+): LayoutInput {
   const n = processes.length;
-  const cols = new Columns(n, 3, 1, 1);
+  const cols = new Columns(n, 5, 1, 1);
   const input: LayoutInput = {
     pid: cols.f64(),
     ppid: cols.f64(),
     startTime: cols.f64(),
+    cpu: cols.f64(),
+    rss: cols.f64(),
     container: cols.i32(),
     flags: cols.u8(),
     containers: [],
     sorted: true,
+    names: needs.names ? processes.map((p) => p.comm) : null,
+    needs,
   };
   const slot = new Map<string, number>();
   for (let i = 0; i < n; i++) {
@@ -357,6 +409,10 @@ export function layoutInput(processes: readonly Process[]): LayoutInput {
       if (q.pid > p.pid || (q.pid === p.pid && q.startTime > p.startTime)) input.sorted = false;
     }
     input.flags[i] = flagsOf(p);
+    if (needs.values) {
+      input.cpu[i] = p.cpu;
+      input.rss[i] = p.rssBytes;
+    }
     let c = -1;
     if (p.containerId !== null) {
       c = slot.get(p.containerId) ?? -1;
@@ -385,7 +441,38 @@ interface Structure {
   find(pid: number, startTime: number): number;
 }
 
-function structure(input: LayoutInput): Structure {
+/** The order of siblings (and of roots), as a comparator over input positions. */
+function siblingOrder(input: LayoutInput, opts: LayoutOptions, parent: Int32Array): Comparator {
+  const { pid, startTime, cpu, rss, names } = input;
+  const byStart: Comparator = (a, b) =>
+    (startTime[a] as number) - (startTime[b] as number) || (pid[a] as number) - (pid[b] as number);
+  let by = byStart;
+  if (opts.order === 'cpu') by = (a, b) => (cpu[b] as number) - (cpu[a] as number) || byStart(a, b);
+  if (opts.order === 'memory') {
+    by = (a, b) => (rss[b] as number) - (rss[a] as number) || byStart(a, b);
+  }
+  if (opts.order === 'pid') by = (a, b) => (pid[a] as number) - (pid[b] as number) || byStart(a, b);
+  if (opts.order === 'name' && names) {
+    by = (a, b) => {
+      const x = names[a] as string;
+      const y = names[b] as string;
+      return x < y ? -1 : x > y ? 1 : byStart(a, b);
+    };
+  }
+  if (!opts.containersFirst) return by;
+  // A process holds containers when it or a descendant is in one: each container process marks
+  // its ancestors, stopping where an earlier one already did.
+  const holds = new Uint8Array(pid.length);
+  for (let i = 0; i < pid.length; i++) {
+    if ((input.container[i] as number) < 0) continue;
+    for (let up = i; up >= 0 && !holds[up]; up = parent[up] as number) holds[up] = 1;
+  }
+  return (a, b) => (holds[b] as number) - (holds[a] as number) || by(a, b);
+}
+
+type Comparator = (a: number, b: number) => number;
+
+function structure(input: LayoutInput, opts: LayoutOptions): Structure {
   const { pid, ppid, startTime } = input;
   const n = pid.length;
   // One position per PID; a reused PID listed twice (mid-scan) also goes to `reused`.
@@ -441,7 +528,7 @@ function structure(input: LayoutInput): Structure {
     childIdx[slot] = i;
     fill[up] = slot + 1;
   }
-  const cmp = (a: number, b: number) => st(a) - st(b) || (pid[a] as number) - (pid[b] as number);
+  const cmp = siblingOrder(input, opts, parent);
   for (let i = 0; i < n; i++) {
     const from = childStart[i] as number;
     const to = childStart[i + 1] as number;
@@ -470,15 +557,23 @@ export function layoutColumns(
 ): LayoutColumns {
   const opts: LayoutOptions = { ...defaultLayoutOptions, ...options };
   const n = input.pid.length;
-  const { parent, childStart, childIdx, roots, find } = structure(input);
+  const { parent, childStart, childIdx, roots, find } = structure(input, opts);
 
   // Filter: keep matches and every ancestor of a match.
   let keep: Uint8Array | null = null;
   const filter = opts.filter;
-  if (filter && (filter.zombiesOnly || filter.container)) {
+  if (filter && (filter.zombiesOnly || filter.container || filter.busiest)) {
     keep = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      if (!matches(input, i, filter)) continue;
+    let kept: number[] = [];
+    for (let i = 0; i < n; i++) if (matches(input, i, filter)) kept.push(i);
+    if (filter.busiest) {
+      const { cpu } = input;
+      kept = kept
+        .filter((i) => (cpu[i] as number) > 0)
+        .sort((a, b) => (cpu[b] as number) - (cpu[a] as number))
+        .slice(0, BUSIEST);
+    }
+    for (const i of kept) {
       let up = i;
       while (up >= 0 && !keep[up]) {
         keep[up] = 1;
@@ -695,6 +790,7 @@ export function layoutTree(
   containers: readonly Container[],
   options: Partial<LayoutOptions> = {},
 ): Layout {
-  const input = layoutInput(processes);
+  const needs = needsOf(options.order ?? 'start', options.filter?.busiest ?? false);
+  const input = layoutInput(processes, needs);
   return withInput(layoutColumns(input, containers, options), input);
 }

@@ -57,6 +57,8 @@ export function movableCopy(input: LayoutInput): [LayoutInput, ArrayBuffer[]] {
     pid: copy(input.pid),
     ppid: copy(input.ppid),
     startTime: copy(input.startTime),
+    cpu: copy(input.cpu),
+    rss: copy(input.rss),
     flags: copy(input.flags),
     container: copy(input.container),
   };

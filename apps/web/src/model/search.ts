@@ -1,7 +1,7 @@
 import type { Process } from '@pidscope/protocol';
 import { inContainerPid } from '@pidscope/protocol';
 import { keyOf } from './keys.js';
-import type { LayoutFilter } from './layout.js';
+import type { LayoutFilter, SiblingOrder } from './layout.js';
 
 /**
  * Processes matching a find query: a number matches a host PID or an in-container PID exactly;
@@ -24,13 +24,21 @@ export function findMatches(processes: readonly Process[], query: string): Set<s
   return out;
 }
 
-/** The toolbar's filters: what the layout filters, plus whether kernel threads are drawn. */
+/**
+ * The toolbar's filters: what the layout filters, plus whether kernel threads are drawn and how
+ * siblings are ordered.
+ */
 export interface Filters extends LayoutFilter {
   showKernelThreads: boolean;
+  order: SiblingOrder;
+  containersFirst: boolean;
 }
 
 export const defaultFilters: Filters = {
   zombiesOnly: false,
   container: '',
+  busiest: false,
   showKernelThreads: false,
+  order: 'start',
+  containersFirst: false,
 };

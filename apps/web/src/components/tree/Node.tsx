@@ -1,7 +1,7 @@
 import type { Process } from '@pidscope/protocol';
 import { inContainerPid } from '@pidscope/protocol';
 import { memo } from 'react';
-import { formatDuration, processLabel } from '../../model/labels.js';
+import { formatDuration, formatMemory, processLabel } from '../../model/labels.js';
 
 interface NodeProps {
   nodeKey: string;
@@ -78,6 +78,8 @@ const NodeBody = memo(function NodeBody(props: {
         <tspan className="comm">{p.comm || '?'}</tspan>
         <tspan className="pid"> {p.pid}</tspan>
         {ns !== null ? <tspan className="nspid"> ⟨{ns}⟩</tspan> : null}
+        {p.cpu > 0 ? <tspan className="cpu"> cpu {p.cpu}%</tspan> : null}
+        {p.rssBytes > 0 ? <tspan className="rss"> {formatMemory(p.rssBytes)}</tspan> : null}
         {p.state === 'Z' ? (
           <tspan className="badge-zombie">
             {' '}

@@ -1,7 +1,8 @@
 import type { Container } from '@pidscope/protocol';
 import { type CSSProperties, memo } from 'react';
-import type { ProcessLookup } from '../../model/derive.js';
+import type { ProcessLookup, Totals } from '../../model/derive.js';
 import { shortId } from '../../model/keys.js';
+import { formatMemory } from '../../model/labels.js';
 import {
   type Bounds,
   type Layout,
@@ -53,9 +54,11 @@ const Links = memo(function Links({
 const Groups = memo(function Groups({
   groups,
   containers,
+  totals,
 }: {
   groups: readonly LayoutGroup[];
   containers: ReadonlyMap<string, Container>;
+  totals: ReadonlyMap<string, Totals>;
 }) {
   return (
     <g className="groups">
@@ -64,6 +67,7 @@ const Groups = memo(function Groups({
         const c = containers.get(g.containerId) ?? g.container;
         const id = shortId(g.containerId);
         const limit = c ? (c.pidsMax === null ? '∞' : String(c.pidsMax)) : '?';
+        const t = totals.get(g.containerId);
         return (
           // biome-ignore lint/a11y/noAriaHiddenOnFocusable: an SVG <g> is not focusable; each process names itself.
           <g
@@ -89,6 +93,11 @@ const Groups = memo(function Groups({
                   {'  '}pids {c.pidsCurrent}/{limit}
                 </tspan>
               ) : null}
+              {t ? (
+                <tspan className="group-use">
+                  {'  '}cpu {t.cpu}% {formatMemory(t.rssBytes)}
+                </tspan>
+              ) : null}
             </text>
           </g>
         );
@@ -101,6 +110,8 @@ const Groups = memo(function Groups({
 export interface SceneData {
   processes: ProcessLookup;
   containers: ReadonlyMap<string, Container>;
+  /** CPU and memory summed per container, for the group headers. */
+  containerTotals: ReadonlyMap<string, Totals>;
   blamed: ReadonlySet<string>;
   matches: ReadonlySet<string>;
   reparented: ReadonlyMap<string, number>;
@@ -132,7 +143,7 @@ export const Scene = memo(function Scene({
 }: SceneProps) {
   return (
     <>
-      <Groups groups={groups} containers={data.containers} />
+      <Groups groups={groups} containers={data.containers} totals={data.containerTotals} />
       <Links links={links} reparented={data.reparented} animate={!large} />
       <g className="nodes">
         {nodes.map((n) => {
