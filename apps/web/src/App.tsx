@@ -1,5 +1,5 @@
-import type { Container, Event } from '@pidscope/protocol';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import type { Container, Event, Process } from '@pidscope/protocol';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ConnectionPlaceholder } from './components/ConnectionBadge.js';
 import { EventTimeline } from './components/EventTimeline.js';
 import { KeyHelp } from './components/KeyHelp.js';
@@ -12,6 +12,7 @@ import type { ActionsHandle } from './features/actions/index.js';
 import { Timeline, useRecordedSparklines, useTimeTravel } from './features/history/index.js';
 import { withMoment } from './features/history/moment.js';
 import { useCommitted } from './hooks/useCommitted.js';
+import { useExport } from './hooks/useExport.js';
 import { useFocusRoot } from './hooks/useFocusRoot.js';
 import { type Hotkey, useHotkeys } from './hooks/useHotkeys.js';
 import { useIndexed } from './hooks/useIndexed.js';
@@ -25,11 +26,12 @@ import { useToggles } from './hooks/useToggles.js';
 import { useTreeLayout } from './hooks/useTreeLayout.js';
 import { Later } from './liveView.js';
 import { History } from './model/headroom.js';
+import { keyOf } from './model/keys.js';
 import type { LayoutEngine } from './model/layoutEngine.js';
 import { defaultFilters, type Filters } from './model/search.js';
 import type { LiveStore, StoreView } from './model/store.js';
 import type { SocketFactory } from './net/connection.js';
-import { type Selection, withFocus, withSelection } from './net/session.js';
+import { type Selection, withFilters, withFocus, withSelection } from './net/session.js';
 
 export interface AppProps {
   /** The stream URL (ws://…/api/v1/stream). */
@@ -48,6 +50,10 @@ export interface AppProps {
   initialFocus?: string | null;
   /** Keeps `?focus=` in the address bar. */
   onFocusUrl?: (key: string | null) => void;
+  /** The filters read from the page URL at start. */
+  initialFilters?: Filters;
+  /** Keeps the filters in the address bar. */
+  onFiltersUrl?: (f: Filters) => void;
   store?: LiveStore;
   /** Where the tree is laid out: a Web Worker in browsers; injected in tests. */
   layoutEngine?: LayoutEngine;
@@ -86,6 +92,10 @@ export function replaceFocusUrl(key: string | null): void {
   replaceUrl(withFocus(window.location.href, key));
 }
 
+export function replaceFiltersUrl(f: Filters): void {
+  replaceUrl(withFilters(window.location.href, f));
+}
+
 /** The dashboard: each concern is a hook (src/hooks) or a component; this puts them together. */
 export function App(props: AppProps) {
   const live = useLiveConnection(props);
@@ -106,7 +116,9 @@ export function App(props: AppProps) {
     props.onSelectionUrl,
   );
   const search = useSearch(state);
-  const [filters, setFilters] = useState<Filters>(defaultFilters);
+  const [filters, setFilters] = useState<Filters>(props.initialFilters ?? defaultFilters);
+  const { onFiltersUrl } = props;
+  useEffect(() => onFiltersUrl?.(filters), [filters, onFiltersUrl]);
   const { focus, setFocus } = useFocusRoot(props.initialFocus ?? null, props.onFocusUrl);
   const { toggles, toggle, expandAll, collapseAll } = useToggles();
   const layout = useTreeLayout({
@@ -125,6 +137,8 @@ export function App(props: AppProps) {
   // Handlers that stay the same functions and act on what is on screen: the toolbar and the
   // timeline are memoised, so a patch renders neither of them.
   const shown = useCommitted({ layout, containers, index });
+  const shownState = useCommitted(state);
+  const { exportAs, said } = useExport(tree, shownState);
   const { onQuery, nextMatch } = search;
   const toolbarActions = useMemo(
     () => ({
@@ -138,8 +152,9 @@ export function App(props: AppProps) {
       onZoom: (f: number) => tree.current?.zoomBy(f),
       onExpandAll: () => expandAll(shown.current.layout),
       onCollapseAll: () => collapseAll(shown.current.layout),
+      onExport: exportAs,
     }),
-    [onQuery, nextMatch, select, expandAll, collapseAll, shown],
+    [onQuery, nextMatch, select, expandAll, collapseAll, shown, exportAs],
   );
   const onEvent = useCallback(
     (e: Event) => {
@@ -156,6 +171,31 @@ export function App(props: AppProps) {
       select(`${parent.pid}:${parent.startTime}`);
     },
     [goTo, backToLive, select],
+  );
+  // Trouble first: the zombie count and the amber and red headroom cards go to what they count,
+  // the next one on each press (after the one selected).
+  const selectedNow = useCommitted(selectedKey);
+  const cycleTo = useCallback(
+    (targets: readonly Process[]) => {
+      if (targets.length === 0) return;
+      const at = targets.findIndex((p) => keyOf(p) === selectedNow.current);
+      select(keyOf(targets[(at + 1) % targets.length] as Process));
+    },
+    [select, selectedNow],
+  );
+  const nextZombie = useCallback(
+    () => cycleTo(shown.current.index?.zombies ?? []),
+    [cycleTo, shown],
+  );
+  const goContainer = useCallback(
+    (id: string) => {
+      const { index: ix, containers: cs } = shown.current;
+      const zombies = (ix?.zombies ?? []).filter((z) => z.containerId === id);
+      const initPid = cs.get(id)?.initPid;
+      const init = initPid ? ix?.byPid.get(initPid) : undefined;
+      cycleTo(zombies.length > 0 ? zombies : init ? [init] : []);
+    },
+    [cycleTo, shown],
   );
   const pickContainer = useCallback(
     (id: string) => setFilters((f) => ({ ...f, container: id })),
@@ -217,9 +257,8 @@ export function App(props: AppProps) {
         view={view}
         status={status}
         problem={problem}
-        filters={filters}
-        onFilters={setFilters}
         theme={theme}
+        onNextZombie={nextZombie}
         onToggleTheme={toggleTheme}
         onShowKeys={showKeys}
       />
@@ -232,6 +271,7 @@ export function App(props: AppProps) {
         searchRef={searchBox}
         focusName={focusName}
         onClearFocus={clearFocus}
+        exported={said}
         {...toolbarActions}
       />
       {keysShown ? <KeyHelp keys={hotkeys} onClose={() => setKeysShown(false)} /> : null}
@@ -271,6 +311,8 @@ export function App(props: AppProps) {
           onShowParent={showParent}
           onFocus={setFocus}
           onPickContainer={pickContainer}
+          onGoContainer={goContainer}
+          onGoZombies={nextZombie}
           actions={actions}
         />
         <div className="bottom">

@@ -3,11 +3,17 @@ import './styles.css';
 import { checkWithoutEval } from '@pidscope/protocol';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App, replaceFocusUrl, replaceMomentUrl, replaceSelectionUrl } from './App.js';
+import {
+  App,
+  replaceFiltersUrl,
+  replaceFocusUrl,
+  replaceMomentUrl,
+  replaceSelectionUrl,
+} from './App.js';
 import { readMoment } from './features/history/index.js';
 import { applyStoredTheme } from './hooks/useTheme.js';
 import { streamUrl } from './net/connection.js';
-import { readFocus, readSelection } from './net/session.js';
+import { readFilters, readFocus, readSelection } from './net/session.js';
 
 applyStoredTheme();
 
@@ -26,6 +32,8 @@ createRoot(root).render(
       onMomentUrl={replaceMomentUrl}
       initialFocus={readFocus(window.location.href)}
       onFocusUrl={replaceFocusUrl}
+      initialFilters={readFilters(window.location.href)}
+      onFiltersUrl={replaceFiltersUrl}
       staggerFrames={3}
     />
   </StrictMode>,

@@ -368,6 +368,33 @@ describe('the dashboard', () => {
     expect(screen.getByTestId('match-count').textContent).toBe('1 match');
   });
 
+  it('the zombie count goes to each zombie in turn; a red container card to that container', () => {
+    const { urls } = mount();
+    const extra = proc({ pid: 600, ppid: 1, comm: 'defunct', state: 'Z', cmdline: [] });
+    connect(1, {
+      processes: [...processes, extra],
+      containers: [
+        container({ id: CONTAINER_ID, name: 'web', initPid: 4425, pidsMax: 50, pidsCurrent: 49 }),
+      ],
+    });
+    const next = screen.getByTestId('next-zombie');
+    fireEvent.click(next);
+    fireEvent.click(next);
+    fireEvent.click(next);
+    expect(urls).toEqual([
+      { pid: 600, startTime: 6000 },
+      { pid: 4430, startTime: 44300 },
+      { pid: 600, startTime: 6000 },
+    ]);
+    const card = screen.getByTestId(`headroom-container-${CONTAINER_ID.slice(0, 12)}`);
+    expect(card.dataset.level).toBe('red');
+    fireEvent.click(within(card).getByTestId('headroom-go'));
+    expect(urls.at(-1)).toEqual({ pid: 4430, startTime: 44300 });
+    expect(screen.getByTestId('details').getAttribute('aria-label')).toBe(
+      'Details of sleep, PID 4430',
+    );
+  });
+
   it('filters to zombies only and to one container', () => {
     mount();
     connect();

@@ -24,6 +24,17 @@ test("pid-exhaustion turns that container's headroom red", async ({ page, agent,
     .poll(async () => (await snapshot(agent)).containers.find((c) => c.id === id)?.forkFailures)
     .toBeGreaterThan(0);
 
+  // Trouble first: the red card goes to that container in the tree.
+  await press(card.getByTestId('headroom-go'));
+  await expect.poll(() => new URL(page.url()).searchParams.get('pid')).not.toBeNull();
+  const pid = Number(new URL(page.url()).searchParams.get('pid'));
+  const chosen = (await snapshot(agent)).processes.find((p) => p.pid === pid);
+  expect(chosen?.containerId).toBe(id);
+  await expect(page.getByTestId('details')).toHaveAttribute(
+    'aria-label',
+    new RegExp(`PID ${pid}$`),
+  );
+
   // The demos panel stops it: the container is removed.
   await press(page.getByTestId('demos').getByTestId('demo-stop-pid-exhaustion'));
   await expect.poll(() => containersWithLabel(DEMO_ID_LABEL, demo.demoId).length).toBe(0);

@@ -47,8 +47,16 @@ test('orphan-reparent: the reparented event shows and the orphan sits under its 
     const chip = page.getByTestId(`event-filter-${type}`);
     if (await chip.isChecked()) await chip.uncheck();
   }
-  const entry = page
-    .getByTestId('event-timeline')
+  // Both orphans of the demo say "reparented": they share one line, opened to show each.
+  const timeline = page.getByTestId('event-timeline');
+  const group = timeline.locator('[data-testid="event-group"][data-type="reparented"]');
+  if (
+    (await group.count()) > 0 &&
+    (await group.first().getAttribute('aria-expanded')) === 'false'
+  ) {
+    await press(group.first());
+  }
+  const entry = timeline
     .locator(`[data-testid="event"][data-type="reparented"][data-pid="${ev.pid}"]`)
     .first();
   await expect(entry).toBeVisible();

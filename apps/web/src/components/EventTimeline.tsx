@@ -1,5 +1,6 @@
 import { EVENT_TYPES, type Event, type EventType } from '@pidscope/protocol';
 import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { type Line, timelineLines } from '../model/eventGroups.js';
 import { formatClock } from '../model/labels.js';
 import './EventTimeline.css';
 
@@ -24,28 +25,56 @@ const OVERSCAN = 8;
  * and most of the dropped frames while patches landed.
  */
 const EventRow = memo(function EventRow({
-  e,
+  line,
   index,
   setSize,
-  selected,
+  selectedKey,
   onSelect,
+  onToggle,
 }: {
-  e: Event;
+  line: Line;
   index: number;
   setSize: number;
-  selected: boolean;
+  selectedKey: string | null;
   onSelect(e: Event): void;
+  onToggle(key: string): void;
 }) {
+  const style = { transform: `translateY(${index * EVENT_ROW_HEIGHT}px)` };
+  if (line.kind === 'group') {
+    const newest = line.events[0] as Event;
+    const oldest = line.events[line.events.length - 1] as Event;
+    return (
+      <li className="event-row" style={style} aria-posinset={index + 1} aria-setsize={setSize}>
+        <button
+          type="button"
+          className="event event-group"
+          data-testid="event-group"
+          data-type={newest.type}
+          data-count={line.events.length}
+          aria-expanded={line.open}
+          onClick={() => onToggle(line.key)}
+        >
+          <time dateTime={new Date(newest.at).toISOString()}>
+            {formatClock(oldest.at)}–{formatClock(newest.at)}
+          </time>
+          <span className={`ev-type ev-${newest.type}`}>{TITLES[newest.type]}</span>
+          <span className="ev-count">×{line.events.length}</span>
+          <span className="ev-msg">{newest.message}</span>
+        </button>
+      </li>
+    );
+  }
+  const e = line.event;
   return (
     <li
-      className="event-row"
-      style={{ transform: `translateY(${index * EVENT_ROW_HEIGHT}px)` }}
+      className={line.member ? 'event-row member' : 'event-row'}
+      style={style}
       aria-posinset={index + 1}
       aria-setsize={setSize}
     >
       <button
         type="button"
-        className={selected ? 'event selected' : 'event'}
+        className={`${e.pid}:${e.startTime}` === selectedKey ? 'event selected' : 'event'}
         data-testid="event"
         data-type={e.type}
         data-pid={e.pid}
@@ -93,6 +122,7 @@ interface Props {
 /** Memoised: a layout arriving or the clock ticking re-renders the page, not the timeline. */
 export const EventTimeline = memo(function EventTimeline({ events, selectedKey, onSelect }: Props) {
   const [hidden, setHidden] = useState<ReadonlySet<EventType>>(new Set());
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const counts = useMemo(() => {
     const c = new Map<EventType, number>();
     for (const e of events) c.set(e.type, (c.get(e.type) ?? 0) + 1);
@@ -107,6 +137,17 @@ export const EventTimeline = memo(function EventTimeline({ events, selectedKey, 
     }
     return out;
   }, [events, hidden]);
+
+  // Repeated events are one line each (expandable): a flood of one kind does not push the rest away.
+  const lines = useMemo(() => timelineLines(shown, open), [shown, open]);
+  const toggleGroup = useCallback((key: string) => {
+    setOpen((was) => {
+      const next = new Set(was);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      return next;
+    });
+  }, []);
 
   const scroller = useRef<HTMLDivElement | null>(null);
   const [view, setView] = useState({ top: 0, height: 8 * EVENT_ROW_HEIGHT });
@@ -127,15 +168,18 @@ export const EventTimeline = memo(function EventTimeline({ events, selectedKey, 
   useLayoutEffect(() => {
     const el = scroller.current;
     const before = newest.current;
-    newest.current = shown[0];
-    if (!el || !before || scrolledTo.current === 0 || shown[0] === before) return;
-    const moved = shown.indexOf(before);
+    const top = lines[0];
+    newest.current = top?.kind === 'group' ? top.events[0] : top?.event;
+    if (!el || !before || scrolledTo.current === 0 || newest.current === before) return;
+    const moved = lines.findIndex((l) =>
+      l.kind === 'group' ? l.events.includes(before) : l.event === before,
+    );
     if (moved > 0) el.scrollTop = scrolledTo.current + moved * EVENT_ROW_HEIGHT;
-  }, [shown]);
+  }, [lines]);
 
   const first = Math.max(0, Math.floor(view.top / EVENT_ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(
-    shown.length,
+    lines.length,
     Math.ceil((view.top + view.height) / EVENT_ROW_HEIGHT) + OVERSCAN,
   );
 
@@ -180,17 +224,18 @@ export const EventTimeline = memo(function EventTimeline({ events, selectedKey, 
         <ol
           data-testid="event-timeline"
           data-total={shown.length}
-          style={{ height: shown.length * EVENT_ROW_HEIGHT }}
+          style={{ height: lines.length * EVENT_ROW_HEIGHT }}
         >
-          {shown.slice(first, last).map((e, i) => (
+          {lines.slice(first, last).map((line, i) => (
             <EventRow
               // biome-ignore lint/suspicious/noArrayIndexKey: keyed by line, not by event: as entries arrive above, the lines in view keep their elements and take new text instead of being replaced.
               key={first + i}
-              e={e}
+              line={line}
               index={first + i}
-              setSize={shown.length}
-              selected={`${e.pid}:${e.startTime}` === selectedKey}
+              setSize={lines.length}
+              selectedKey={selectedKey}
               onSelect={onSelect}
+              onToggle={toggleGroup}
             />
           ))}
         </ol>

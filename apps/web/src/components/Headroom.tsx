@@ -49,12 +49,14 @@ const ContainerCard = memo(function ContainerCard({
   samples,
   stamp,
   onPick,
+  onGo,
 }: {
   container: Container;
   rising: boolean;
   samples: ReturnType<typeof series>['samples'];
   stamp: string;
   onPick?(id: string): void;
+  onGo?(id: string): void;
 }) {
   const [ref, inView] = useInView<HTMLDivElement>();
   const lvl = containerLevel(c, rising);
@@ -76,7 +78,20 @@ const ContainerCard = memo(function ContainerCard({
         >
           {c.name || shortId(c.id)}
         </button>
-        <span className="hr-level">{lvl}</span>
+        {lvl === 'ok' ? (
+          <span className="hr-level">{lvl}</span>
+        ) : (
+          <button
+            type="button"
+            className="hr-level hr-go"
+            data-testid="headroom-go"
+            title="Go to this container in the tree; again: its next zombie or process"
+            aria-label={`Go to container ${c.name || shortId(c.id)} (${lvl})`}
+            onClick={() => onGo?.(c.id)}
+          >
+            {lvl} ↘
+          </button>
+        )}
       </div>
       {inView ? (
         <>
@@ -117,6 +132,10 @@ interface Props {
   history: History;
   now: number;
   onPickContainer?(id: string): void;
+  /** Goes to a container in the tree (its zombies, else its processes, in turn). */
+  onGoContainer?(id: string): void;
+  /** Goes to the host's zombies in turn. */
+  onGoZombies?(): void;
 }
 
 /** Memoised: redrawn when the host, a container or the clock changes, not when a layout lands. */
@@ -126,6 +145,8 @@ export const Headroom = memo(function Headroom({
   history,
   now,
   onPickContainer,
+  onGoContainer,
+  onGoZombies,
 }: Props) {
   const limit = hostLimit(host);
   const level = hostLevel(host);
@@ -140,7 +161,20 @@ export const Headroom = memo(function Headroom({
       <div className="hr-card" data-testid="headroom-host" data-level={level}>
         <div className="hr-head">
           <span className="hr-name">host {host.hostname}</span>
-          <span className="hr-level">{level}</span>
+          {level === 'ok' ? (
+            <span className="hr-level">{level}</span>
+          ) : (
+            <button
+              type="button"
+              className="hr-level hr-go"
+              data-testid="headroom-go"
+              title="Go to a zombie; again: the next one"
+              aria-label={`Go to the host's zombies (${level})`}
+              onClick={onGoZombies}
+            >
+              {level} ↘
+            </button>
+          )}
         </div>
         <div className="hr-main">
           <span className="hr-big">{fmt(host.tasks)}</span>
@@ -185,6 +219,7 @@ export const Headroom = memo(function Headroom({
             rising={rising}
             {...series(history.get(`ctr:${c.id}:pids`))}
             onPick={onPickContainer}
+            onGo={onGoContainer}
           />
         );
       })}

@@ -27,6 +27,8 @@ interface Props {
   onPickContainer(id: string): void;
   /** Shows a zombie's parent: live (`at` null) or at a recorded moment. */
   onShowParent(parent: { pid: number; startTime: number }, at: number | null): void;
+  onGoContainer(id: string): void;
+  onGoZombies(): void;
   /** The selected process's actions, for the page's keys. */
   actions: Ref<ActionsHandle>;
 }
@@ -85,6 +87,8 @@ export function SidePanels(props: Props) {
               history={later.history}
               now={later.now}
               onPickContainer={props.onPickContainer}
+              onGoContainer={props.onGoContainer}
+              onGoZombies={props.onGoZombies}
             />
           )}
         </Later>

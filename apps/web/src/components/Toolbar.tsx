@@ -1,5 +1,6 @@
 import type { Container } from '@pidscope/protocol';
 import { memo, type Ref } from 'react';
+import type { ExportKind } from '../hooks/useExport.js';
 import { BUSIEST, type SiblingOrder } from '../model/layout.js';
 import type { Filters } from '../model/search.js';
 import './Toolbar.css';
@@ -14,6 +15,9 @@ interface Props {
   /** What the focused subtree is called ("sleep 4425"), or null when the whole tree is drawn. */
   focusName: string | null;
   onClearFocus(): void;
+  /** What the last export did ("Saved …", "Link copied"). */
+  exported: string | null;
+  onExport(kind: ExportKind): void;
   onQuery(q: string): void;
   onNextMatch(): void;
   onFilters(f: Filters): void;
@@ -29,6 +33,13 @@ const ORDERS: readonly [SiblingOrder, string][] = [
   ['memory', 'largest first'],
   ['pid', 'by PID'],
   ['name', 'by name'],
+];
+
+const EXPORTS: readonly [ExportKind, string, string][] = [
+  ['svg', 'SVG', 'Save the tree as it is in view, as SVG'],
+  ['png', 'PNG', 'Save the tree as it is in view, as PNG'],
+  ['json', 'JSON', "Save the agent's current state, as JSON"],
+  ['link', 'Copy link', 'Copy a link to this view: host, selection, focus and filters'],
 ];
 
 /** Memoised: the page passes stable handlers, so it renders when its own props change. */
@@ -159,6 +170,24 @@ export const Toolbar = memo(function Toolbar(props: Props) {
           Fit
         </button>
       </div>
+      <fieldset className="export" aria-label="Take it with you">
+        {EXPORTS.map(([kind, text, title]) => (
+          <button
+            key={kind}
+            type="button"
+            data-testid={`export-${kind}`}
+            title={title}
+            onClick={() => props.onExport(kind)}
+          >
+            {text}
+          </button>
+        ))}
+        {props.exported ? (
+          <output className="muted" data-testid="export-said">
+            {props.exported}
+          </output>
+        ) : null}
+      </fieldset>
     </div>
   );
 });

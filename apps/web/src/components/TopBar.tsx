@@ -1,6 +1,5 @@
 import type { Theme } from '../hooks/useTheme.js';
 import { formatCount } from '../model/labels.js';
-import type { Filters } from '../model/search.js';
 import type { StoreView } from '../model/store.js';
 import type { ConnectionStatus } from '../net/connection.js';
 import { ConnectionBadge } from './ConnectionBadge.js';
@@ -10,15 +9,15 @@ interface Props {
   view: StoreView;
   status: ConnectionStatus;
   problem: string | null;
-  filters: Filters;
-  onFilters(f: Filters): void;
   theme: Theme;
   onToggleTheme(): void;
   onShowKeys(): void;
+  /** Selects a zombie, the next one on each press. */
+  onNextZombie(): void;
 }
 
-/** The brand, the connection and the host's counts; the zombie count toggles "zombies only". */
-export function TopBar({ view, status, problem, filters, onFilters, ...page }: Props) {
+/** The brand, the connection and the host's counts; the zombie count goes to each zombie in turn. */
+export function TopBar({ view, status, problem, ...page }: Props) {
   const { state } = view;
   return (
     <header className="topbar">
@@ -39,10 +38,12 @@ export function TopBar({ view, status, problem, filters, onFilters, ...page }: P
           <button
             type="button"
             className={state.host.zombies ? 'linklike bad' : 'linklike muted'}
-            aria-pressed={filters.zombiesOnly}
-            title="Show only zombies and their ancestors"
-            onClick={() => onFilters({ ...filters, zombiesOnly: !filters.zombiesOnly })}
+            data-testid="next-zombie"
+            disabled={state.host.zombies === 0}
+            title="Go to a zombie; again: the next one"
+            onClick={page.onNextZombie}
           >
+            <span aria-hidden="true">◆ </span>
             {state.host.zombies} zombie{state.host.zombies === 1 ? '' : 's'}
           </button>
           <span>{state.containers.length} containers</span>

@@ -1,4 +1,10 @@
-/** The shared selection lives in the URL (`?pid=&start=`), so a copied link shows the same process. */
+import type { SiblingOrder } from '../model/layout.js';
+import { defaultFilters, type Filters } from '../model/search.js';
+
+/**
+ * The view lives in the page URL (the selection `?pid=&start=`, the focus, the filters), so a
+ * copied link shows the same view.
+ */
 
 export interface Selection {
   pid: number;
@@ -38,5 +44,38 @@ export function withFocus(href: string, key: string | null): string {
   const url = new URL(href);
   if (key) url.searchParams.set('focus', key);
   else url.searchParams.delete('focus');
+  return url.toString();
+}
+
+/** The toolbar's filters as the page URL carries them: only what differs from the defaults. */
+const FILTER_PARAMS = {
+  zombies: 'zombiesOnly',
+  busiest: 'busiest',
+  kthreads: 'showKernelThreads',
+  cfirst: 'containersFirst',
+} as const satisfies Record<string, keyof Filters>;
+const ORDERS: readonly SiblingOrder[] = ['start', 'cpu', 'memory', 'pid', 'name'];
+
+export function readFilters(href: string): Filters {
+  const q = new URL(href).searchParams;
+  const f: Filters = { ...defaultFilters };
+  for (const [param, key] of Object.entries(FILTER_PARAMS)) f[key] = q.get(param) === '1';
+  f.container = q.get('container') ?? '';
+  const order = q.get('order') as SiblingOrder | null;
+  if (order && ORDERS.includes(order)) f.order = order;
+  return f;
+}
+
+export function withFilters(href: string, f: Filters): string {
+  const url = new URL(href);
+  const q = url.searchParams;
+  for (const [param, key] of Object.entries(FILTER_PARAMS)) {
+    if (f[key]) q.set(param, '1');
+    else q.delete(param);
+  }
+  if (f.container) q.set('container', f.container);
+  else q.delete('container');
+  if (f.order !== 'start') q.set('order', f.order);
+  else q.delete('order');
   return url.toString();
 }

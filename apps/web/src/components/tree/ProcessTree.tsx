@@ -1,4 +1,12 @@
-import { type KeyboardEvent, useCallback, useImperativeHandle, useMemo, useState } from 'react';
+import {
+  type KeyboardEvent,
+  useCallback,
+  useImperativeHandle,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import type { ViewBox } from '../../features/export/exportView.js';
 import { keyAt, type Layout, rowOf } from '../../model/layout.js';
 import { keyStep } from './keys.js';
 import { Scene, type SceneData, sceneIn } from './Scene.js';
@@ -12,6 +20,8 @@ export interface TreeHandle {
   zoomBy(factor: number): void;
   /** Pans so the process is in view (keeping the zoom), and makes it the keyboard's position. */
   reveal(key: string): void;
+  /** The drawing and the part of it in view, in its own pixels (for export). */
+  view(): { svg: SVGSVGElement; box: ViewBox } | null;
 }
 
 export interface ProcessTreeProps extends SceneData {
@@ -36,10 +46,28 @@ export function ProcessTree(props: ProcessTreeProps) {
     },
     [scrollIntoView],
   );
+  const svgRef = useRef<SVGSVGElement | null>(null);
+  const { pane } = viewport;
   useImperativeHandle(
     props.handle,
-    () => ({ fit: viewport.fit, zoomBy: viewport.zoomBy, reveal }),
-    [viewport.fit, viewport.zoomBy, reveal],
+    () => ({
+      fit: viewport.fit,
+      zoomBy: viewport.zoomBy,
+      reveal,
+      view: () => {
+        const svg = svgRef.current;
+        const p = pane.current;
+        if (!svg || !p) return null;
+        const box = {
+          x: p.scrollLeft,
+          y: p.scrollTop,
+          width: p.clientWidth,
+          height: p.clientHeight,
+        };
+        return { svg, box };
+      },
+    }),
+    [viewport.fit, viewport.zoomBy, reveal, pane],
   );
 
   const { nodes, links, groups } = useMemo(
@@ -76,6 +104,7 @@ export function ProcessTree(props: ProcessTreeProps) {
   return (
     <div ref={viewport.pane} className="tree-scroll" {...viewport.paneEvents}>
       <svg
+        ref={svgRef}
         className={classes.join(' ')}
         width={viewport.width}
         height={viewport.height}
