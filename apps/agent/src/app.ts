@@ -22,6 +22,7 @@ import historyRoute from './routes/api/history.js';
 import processesRoute from './routes/api/processes.js';
 import snapshotRoute from './routes/api/snapshot.js';
 import streamRoute from './routes/api/stream.js';
+import threadsRoute from './routes/api/threads.js';
 import zombiesRoute from './routes/api/zombies.js';
 import healthRoute from './routes/health.js';
 import metricsRoute from './routes/metrics.js';
@@ -124,6 +125,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(healthRoute);
   await fastify.register(snapshotRoute);
   await fastify.register(processesRoute);
+  await fastify.register(threadsRoute);
   await fastify.register(containersRoute);
   await fastify.register(eventsRoute);
   await fastify.register(historyRoute);

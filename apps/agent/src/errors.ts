@@ -25,6 +25,18 @@ export const Errors = {
       400,
       `pid must be a decimal integer from 1 to 4194304, not ${JSON.stringify(raw.slice(0, 32))}`,
     ),
+  badStartTime: (raw: string) =>
+    new AgentError(
+      'PIDSCOPE_ERR_BAD_START_TIME',
+      400,
+      `startTime must be the process start time in clock ticks, not ${JSON.stringify(raw.slice(0, 32))}`,
+    ),
+  staleStartTime: (pid: number, current: number) =>
+    new AgentError(
+      'PIDSCOPE_ERR_STALE_START_TIME',
+      409,
+      `PID ${pid} now belongs to another process (start time ${current})`,
+    ),
   containerNotFound: (id: string) =>
     new AgentError('PIDSCOPE_ERR_CONTAINER_NOT_FOUND', 404, `no container ${JSON.stringify(id)}`),
   notRecorded: (cause: Error) =>

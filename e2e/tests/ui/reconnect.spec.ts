@@ -5,10 +5,14 @@ import { startTimeOf } from '../../src/proc.js';
 
 // This test stops its agent, so it runs its own rather than the shared one. While it is away the
 // browser reports the refused socket and requests in the console: those errors are the point.
+// (A list given to test.use is read as [value, options]: the list goes inside one.)
 test.use({
   expectedConsoleErrors: [
-    /WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/api\/v1\/stream' failed/,
-    /Failed to load resource: net::ERR_CONNECTION_REFUSED/,
+    [
+      /WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/api\/v1\/stream' failed/,
+      /Failed to load resource: net::ERR_CONNECTION_REFUSED/,
+    ],
+    { scope: 'test' },
   ],
 });
 

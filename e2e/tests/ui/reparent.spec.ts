@@ -49,12 +49,12 @@ test('orphan-reparent: the reparented event shows and the orphan sits under its 
   }
   // Both orphans of the demo say "reparented": they share one line, opened to show each.
   const timeline = page.getByTestId('event-timeline');
-  const group = timeline.locator('[data-testid="event-group"][data-type="reparented"]');
+  const folded = timeline.locator('[data-testid="event-group"][data-type="reparented"]');
   if (
-    (await group.count()) > 0 &&
-    (await group.first().getAttribute('aria-expanded')) === 'false'
+    (await folded.count()) > 0 &&
+    (await folded.first().getAttribute('aria-expanded')) === 'false'
   ) {
-    await press(group.first());
+    await press(folded.first());
   }
   const entry = timeline
     .locator(`[data-testid="event"][data-type="reparented"][data-pid="${ev.pid}"]`)

@@ -55,6 +55,7 @@ export {
   readPidsFiles,
   readPidsMax,
 } from './pidsCgroupFiles.js';
+export { readPidTasks, readTask, readTaskIds, type TaskRecord } from './pidTasks.js';
 export { readPids } from './procDir.js';
 export { type ProcessDetails, readProcess } from './processes.js';
 export type { ContainerRuntime, ProcessRecord } from './processRecord.js';

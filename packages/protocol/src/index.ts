@@ -19,5 +19,6 @@ export {
   isProcess,
   isServerMessage,
   isState,
+  isThreadsAnswer,
   validateState,
 } from './validate.js';

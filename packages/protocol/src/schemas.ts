@@ -295,3 +295,32 @@ export const ZombieAnalysis = Type.Object(
   { additionalProperties: false },
 );
 export type ZombieAnalysis = Static<typeof ZombieAnalysis>;
+
+/** One thread of a process ([S7]): a task of its thread group, never a process of its own. */
+export const Thread = Type.Object(
+  {
+    /** Host TID; the thread-group leader's is the PID. */
+    tid: Pid,
+    /** The TID inside the process's PID namespace (last NStid), when it is nested; else null. */
+    nsTid: Type.Union([Pid, Type.Null()]),
+    comm: Type.String(),
+    state: Type.String({ maxLength: 1 }),
+    /** Percent of one CPU since the agent last read this thread ([S7]). */
+    cpu: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type Thread = Static<typeof Thread>;
+
+/** GET /api/v1/processes/:pid/threads?startTime= — the threads of one process, by TID ([S7]). */
+export const ThreadsAnswer = Type.Object(
+  {
+    pid: Pid,
+    startTime: Ticks,
+    /** When the agent read them, ms since epoch. */
+    at: Type.Number(),
+    threads: Type.Array(Thread),
+  },
+  { additionalProperties: false },
+);
+export type ThreadsAnswer = Static<typeof ThreadsAnswer>;

@@ -13,6 +13,7 @@ import {
   ServerMessage,
   Snapshot,
   State,
+  ThreadsAnswer,
 } from './schemas.js';
 import { stateInvariantProblems } from './state.js';
 
@@ -72,6 +73,7 @@ export const validators = {
   process: compiled(Process),
   container: compiled(Container),
   event: compiled(Event),
+  threadsAnswer: compiled(ThreadsAnswer),
 };
 
 /** What parsing needs from a compiled validator, whatever its schema. */
@@ -108,6 +110,11 @@ export function isContainer(value: unknown): value is Container {
 
 export function isEvent(value: unknown): value is Event {
   return validators.event().Check(value);
+}
+
+/** [S7] The answer of GET /api/v1/processes/:pid/threads. */
+export function isThreadsAnswer(value: unknown): value is ThreadsAnswer {
+  return validators.threadsAnswer().Check(value);
 }
 
 export function isPatch(value: unknown): value is Patch {

@@ -8,6 +8,7 @@ import {
   isEvent,
   isNamespaceInit,
   isState,
+  isThreadsAnswer,
   normalizeState,
   processKey,
   sortContainers,
@@ -135,5 +136,26 @@ describe('event types', () => {
     }
     expect(changes).toEqual([97, 0]);
     expect(CPU_STEP).toBeGreaterThan(1);
+  });
+
+  test('[S7] a threads answer lists threads by TID, each with its in-container TID and CPU', () => {
+    const answer = {
+      pid: 4425,
+      startTime: 99,
+      at: 1_700_000_000_000,
+      threads: [
+        { tid: 4425, nsTid: 1, comm: 'server', state: 'S', cpu: 0 },
+        { tid: 4431, nsTid: 7, comm: 'worker', state: 'R', cpu: 97 },
+      ],
+    };
+    expect(isThreadsAnswer(answer)).toBe(true);
+    expect(isThreadsAnswer({ ...answer, threads: [{ ...answer.threads[0], ppid: 1 }] })).toBe(
+      false,
+    );
+    expect(isThreadsAnswer({ ...answer, threads: [{ ...answer.threads[0], cpu: -1 }] })).toBe(
+      false,
+    );
+    // A process is no thread: its record does not pass for one.
+    expect(isThreadsAnswer({ ...answer, threads: [proc(4425, 99)] })).toBe(false);
   });
 });

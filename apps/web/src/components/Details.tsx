@@ -5,6 +5,7 @@ import type { Totals } from '../model/derive.js';
 import { keyOf, shortId } from '../model/keys.js';
 import { formatDuration, formatMemory, stateName } from '../model/labels.js';
 import { fetchProcess } from '../net/api.js';
+import { Threads } from './Threads.js';
 import './Details.css';
 
 interface Props {
@@ -213,6 +214,9 @@ export function Details(props: Props) {
           {p.zombieSince !== null ? new Date(p.zombieSince).toLocaleTimeString() : '—'}
         </Field>
       </dl>
+
+      {/* Keyed apart from the actions, its sibling keyed by the same process. */}
+      <Threads key={`threads-${keyOf(p)}`} process={p} />
 
       {p.containerId ? (
         <>

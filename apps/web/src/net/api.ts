@@ -1,4 +1,4 @@
-import type { Event, Process, ZombieAnalysis } from '@pidscope/protocol';
+import type { Event, Process, ThreadsAnswer, ZombieAnalysis } from '@pidscope/protocol';
 
 /** GET /api/v1/processes/:pid — one process, its children and, for a zombie, its analysis. */
 export interface ProcessDetails {
@@ -50,4 +50,16 @@ export async function fetchEvents(since: number): Promise<Event[]> {
   if (Array.isArray(body)) return body as Event[];
   const events = (body as { events?: unknown }).events;
   return Array.isArray(events) ? (events as Event[]) : [];
+}
+
+/** GET /api/v1/processes/:pid/threads?startTime= — the threads of one process ([S7]). */
+export async function fetchThreads(
+  pid: number,
+  startTime: number,
+  signal?: AbortSignal,
+): Promise<ThreadsAnswer> {
+  return (await getJson(
+    `/api/v1/processes/${pid}/threads?startTime=${startTime}`,
+    signal,
+  )) as ThreadsAnswer;
 }

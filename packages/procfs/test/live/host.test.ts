@@ -10,6 +10,7 @@ import {
   readHostHeadroom,
   readPidEnviron,
   readPidStatus,
+  readPidTasks,
   readProcess,
   readProcSelf,
   signalMaskHas,
@@ -29,6 +30,27 @@ function find(processes: readonly ProcessRecord[], pid: number): ProcessRecord |
 }
 
 describe('live host processes', () => {
+  it('lists the threads of a process by TID, none of them a process of its own', async () => {
+    // Node with a V8 pool of three runs six threads (main, three V8 workers, two of its own).
+    const pid = pool.start(process.execPath, [
+      '--v8-pool-size=3',
+      '-e',
+      'setInterval(() => {}, 1000)',
+    ]).pid as number;
+    await waitFor('six threads', () => readdirSync(`/proc/${pid}/task`).length === 6 || undefined);
+    const tasks = readPidTasks(pid) ?? [];
+    expect(tasks.map((t) => t.tid)).toEqual(
+      readdirSync(`/proc/${pid}/task`)
+        .map(Number)
+        .sort((a, b) => a - b),
+    );
+    expect(tasks[0]).toMatchObject({ tid: pid, nsTids: [pid], comm: 'node' });
+    const scanner = new ProcScanner();
+    const listed = new Set(scanner.scan().processes.map((p) => p.pid));
+    scanner.close();
+    expect(tasks.filter((t) => listed.has(t.tid)).map((t) => t.tid)).toEqual([pid]);
+  });
+
   it('finds a real zombie with state Z under the parent that never waits', async () => {
     const scanner = new ProcScanner();
     scanner.scan();
