@@ -28,46 +28,58 @@ export interface ViewBox {
   height: number;
 }
 
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+function escapeXml(text: string): string {
+  return text.replace(
+    /[<>&"]/g,
+    (c) => `&${{ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot' }[c]};`,
+  );
+}
+
 /**
- * The tree as drawn, cut to `view`, as a standalone SVG document: computed styles are written
- * onto every element and the page's background is painted behind, so the file looks the same in
- * any viewer. Rows scrolled far out of view are not in the page, so not in the file either.
+ * One element as SVG text, with the page's computed styles as presentation attributes and its CSS
+ * transform (rows are placed by one) as the SVG attribute every viewer reads. Written out rather
+ * than cloned and restyled: setting style attributes in the page would break its CSP.
+ */
+function writeElement(el: Element, out: string[]): void {
+  const computed = getComputedStyle(el);
+  const attrs: string[] = [];
+  for (const a of el.attributes) {
+    if (a.name === 'class' || a.name === 'style' || a.name === 'tabindex' || a.name === 'id')
+      continue;
+    if (a.name.startsWith('aria-activedescendant')) continue;
+    attrs.push(`${a.name}="${escapeXml(a.value)}"`);
+  }
+  for (const p of CARRIED) attrs.push(`${p}="${escapeXml(computed.getPropertyValue(p))}"`);
+  const m = /^matrix\(([^)]+)\)$/.exec(computed.transform);
+  if (m && !el.hasAttribute('transform')) {
+    attrs.push(`transform="matrix(${(m[1] as string).split(',').join(' ')})"`);
+  }
+  out.push(`<${el.localName} ${attrs.join(' ')}>`);
+  for (const child of el.childNodes) {
+    if (child.nodeType === Node.TEXT_NODE) out.push(escapeXml(child.textContent ?? ''));
+    else if (child.nodeType === Node.ELEMENT_NODE) writeElement(child as Element, out);
+  }
+  out.push(`</${el.localName}>`);
+}
+
+/**
+ * The tree as drawn, cut to `view`, as a standalone SVG document: computed styles go onto every
+ * element and the page's background is painted behind, so the file looks the same in any viewer.
+ * Rows scrolled far out of view are not in the page, so not in the file either.
  */
 export function svgOfView(svg: SVGSVGElement, view: ViewBox, title: string): string {
-  const copy = svg.cloneNode(true) as SVGSVGElement;
-  const from = [svg, ...svg.querySelectorAll('*')];
-  const to = [copy, ...copy.querySelectorAll('*')];
-  from.forEach((el, i) => {
-    const target = to[i] as Element;
-    const computed = getComputedStyle(el);
-    target.setAttribute(
-      'style',
-      CARRIED.map((p) => `${p}:${computed.getPropertyValue(p)}`).join(';'),
-    );
-    // Rows are placed by a CSS transform: it becomes the SVG attribute every viewer reads.
-    const m = /^matrix\(([^)]+)\)$/.exec(computed.transform);
-    if (m && el !== svg)
-      target.setAttribute('transform', `matrix(${(m[1] as string).split(',').join(' ')})`);
-    // Classes and ids pointed at the page's stylesheets and scripts.
-    target.removeAttribute('class');
-    target.removeAttribute('tabindex');
-  });
-  copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
-  copy.setAttribute('width', String(Math.round(view.width)));
-  copy.setAttribute('height', String(Math.round(view.height)));
-  copy.setAttribute('viewBox', `${view.x} ${view.y} ${view.width} ${view.height}`);
-  copy.removeAttribute('aria-activedescendant');
-  const background = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
-  background.setAttribute('x', String(view.x));
-  background.setAttribute('y', String(view.y));
-  background.setAttribute('width', String(view.width));
-  background.setAttribute('height', String(view.height));
-  background.setAttribute('fill', getComputedStyle(document.body).backgroundColor);
-  copy.insertBefore(background, copy.firstChild);
-  const heading = document.createElementNS('http://www.w3.org/2000/svg', 'title');
-  heading.textContent = title;
-  copy.insertBefore(heading, copy.firstChild);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(copy)}`;
+  const { x, y, width, height } = view;
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<svg xmlns="${SVG_NS}" width="${Math.round(width)}" height="${Math.round(height)}" viewBox="${x} ${y} ${width} ${height}">`,
+    `<title>${escapeXml(title)}</title>`,
+    `<rect x="${x}" y="${y}" width="${width}" height="${height}" fill="${escapeXml(getComputedStyle(document.body).backgroundColor)}"/>`,
+  ];
+  for (const child of svg.children) writeElement(child, out);
+  out.push('</svg>');
+  return out.join('');
 }
 
 /** Saves `blob` under `name` through a download link (a blob: URL, revoked once used). */
@@ -85,27 +97,23 @@ export function download(blob: Blob, name: string): void {
 
 /** The SVG drawn onto a canvas at `scale` (device pixels), as PNG bytes. */
 export async function pngOfSvg(svgText: string, view: ViewBox, scale: number): Promise<Blob> {
-  const url = URL.createObjectURL(new Blob([svgText], { type: 'image/svg+xml' }));
-  try {
-    const image = new Image();
-    image.src = url;
-    await image.decode();
-    const canvas = document.createElement('canvas');
-    canvas.width = Math.round(view.width * scale);
-    canvas.height = Math.round(view.height * scale);
-    const g = canvas.getContext('2d');
-    if (!g) throw new Error('this browser draws no 2D canvas');
-    g.scale(scale, scale);
-    g.drawImage(image, 0, 0, view.width, view.height);
-    return await new Promise<Blob>((resolve, reject) =>
-      canvas.toBlob(
-        (b) => (b ? resolve(b) : reject(new Error('the canvas made no PNG'))),
-        'image/png',
-      ),
-    );
-  } finally {
-    URL.revokeObjectURL(url);
-  }
+  // A data: URL, which the page's CSP allows for images (blob: it does not).
+  const image = new Image();
+  image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svgText)}`;
+  await image.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(view.width * scale);
+  canvas.height = Math.round(view.height * scale);
+  const g = canvas.getContext('2d');
+  if (!g) throw new Error('this browser draws no 2D canvas');
+  g.scale(scale, scale);
+  g.drawImage(image, 0, 0, view.width, view.height);
+  return new Promise<Blob>((resolve, reject) =>
+    canvas.toBlob(
+      (b) => (b ? resolve(b) : reject(new Error('the canvas made no PNG'))),
+      'image/png',
+    ),
+  );
 }
 
 /** The state as the agent sent it, pretty-printed. */
