@@ -2,7 +2,9 @@ export * from './apply.js';
 export * from './closeCodes.js';
 export * from './diff.js';
 export * from './errors.js';
+export * from './fanout.js';
 export { cloneProcess } from './fields.js';
+export * from './fleet.js';
 export * from './history.js';
 export * from './nsPids.js';
 export * from './parse.js';
@@ -14,6 +16,8 @@ export {
   isClientMessage,
   isContainer,
   isEvent,
+  isFleetMessage,
+  isHostsResponse,
   isPatch,
   isProcess,
   isServerMessage,
