@@ -1,6 +1,8 @@
 import { CloseCode } from './closeCodes.js';
 import type { Heartbeat, Patch } from './schemas.js';
 import {
+  CLIENT_MESSAGE_LIMIT,
+  CLIENT_MESSAGE_WINDOW_MS,
   HEARTBEAT_INTERVAL_MS,
   HIGH_WATER_BYTES,
   LAG_TIMEOUT_MS,
@@ -21,6 +23,8 @@ export interface FanoutSource {
   hello(): string;
   /** The current state's seq and its `snapshot` message as text (the source caches it). */
   snapshot(): { seq: number; text: string };
+  /** The current state's seq, without making its snapshot text. */
+  seq(): number;
 }
 
 export interface FanoutOptions {
@@ -32,6 +36,9 @@ export interface FanoutOptions {
   heartbeatMs: number;
   /** [T6] A client behind for this long is closed with 1013. */
   lagTimeoutMs: number;
+  /** [T8] More client messages than this in one window close the client with 1008. */
+  messageLimit: number;
+  messageWindowMs: number;
   now: () => number;
 }
 
@@ -40,6 +47,8 @@ export const DEFAULT_FANOUT_OPTIONS: FanoutOptions = {
   lowWaterBytes: LOW_WATER_BYTES,
   heartbeatMs: HEARTBEAT_INTERVAL_MS,
   lagTimeoutMs: LAG_TIMEOUT_MS,
+  messageLimit: CLIENT_MESSAGE_LIMIT,
+  messageWindowMs: CLIENT_MESSAGE_WINDOW_MS,
   now: Date.now,
 };
 
@@ -47,7 +56,12 @@ export const DEFAULT_FANOUT_OPTIONS: FanoutOptions = {
 export interface FanoutClient {
   /** [T1] Sends hello and a snapshot; later patches follow. */
   start(): void;
-  /** [T4] A fresh snapshot, after the client asked to resync. */
+  /**
+   * [T8] Counts a message from the client; false (and the client closed with 1008) past the
+   * limit. Called for every message before it is even parsed.
+   */
+  admit(): boolean;
+  /** [T4] [T8] A fresh snapshot after the client asked, never more than one in flight. */
   resync(): void;
   close(code: number, reason: string): void;
 }
@@ -57,6 +71,15 @@ interface Client {
   seq: number;
   lastSentAt: number;
   laggingSince: number | null;
+  /**
+   * It asked to resync while its last snapshot was still unsent, or already showed this seq: one
+   * more once that drained and the state moved on.
+   */
+  resyncWanted: boolean;
+  /** The seq of the last snapshot sent to it. */
+  snapshotSeq: number;
+  windowStart: number;
+  messagesInWindow: number;
 }
 
 const OPEN = 1;
@@ -86,15 +109,46 @@ export class Fanout {
   }
 
   add(socket: FanoutSocket): FanoutClient {
-    const c: Client = { socket, seq: -1, lastSentAt: this.options.now(), laggingSince: null };
+    const now = this.options.now();
+    const c: Client = {
+      socket,
+      seq: -1,
+      lastSentAt: now,
+      laggingSince: null,
+      resyncWanted: false,
+      snapshotSeq: -1,
+      windowStart: now,
+      messagesInWindow: 0,
+    };
     this.clients.add(c);
+    const { messageLimit, messageWindowMs } = this.options;
     return {
       start: () => {
         this.send(c, this.source.hello());
         this.sendSnapshot(c);
       },
+      admit: () => {
+        const at = this.options.now();
+        if (at - c.windowStart >= messageWindowMs) {
+          c.windowStart = at;
+          c.messagesInWindow = 0;
+        }
+        c.messagesInWindow++;
+        if (c.messagesInWindow <= messageLimit) return true;
+        if (this.clients.delete(c)) {
+          c.socket.close(
+            CloseCode.PolicyViolation,
+            `more than ${messageLimit} messages in ${messageWindowMs / 1000} s`,
+          );
+        }
+        return false;
+      },
       resync: () => {
-        if (c.socket.readyState === OPEN) this.sendSnapshot(c);
+        // Behind ([T5]): the snapshot that ends the lag answers it.
+        if (c.socket.readyState !== OPEN || c.laggingSince !== null) return;
+        // The same snapshot again would tell it nothing: the next state's one will.
+        if (this.drained(c) && c.snapshotSeq !== this.source.seq()) this.sendSnapshot(c);
+        else c.resyncWanted = true;
       },
       close: (code, reason) => {
         // Forgotten at once: the close handshake may take a while to finish.
@@ -124,7 +178,7 @@ export class Fanout {
         c.laggingSince = now;
         continue;
       }
-      if (patch.baseSeq !== c.seq) {
+      if (patch.baseSeq !== c.seq || (c.resyncWanted && this.drained(c))) {
         this.sendSnapshot(c);
         continue;
       }
@@ -140,7 +194,9 @@ export class Fanout {
     for (const c of this.clients) {
       if (c.socket.readyState !== OPEN) continue;
       if (c.laggingSince !== null) this.catchUp(c, now);
-      else if (now - c.lastSentAt >= this.options.heartbeatMs) {
+      else if (c.resyncWanted && this.drained(c) && c.snapshotSeq !== this.source.seq()) {
+        this.sendSnapshot(c);
+      } else if (now - c.lastSentAt >= this.options.heartbeatMs) {
         const hb: Heartbeat = { type: 'heartbeat', seq: c.seq, at: now };
         this.send(c, JSON.stringify(hb));
       }
@@ -163,16 +219,23 @@ export class Fanout {
     c.lastSentAt = this.options.now();
   }
 
+  /** Its last snapshot is (nearly) all sent: another one may go. */
+  private drained(c: Client): boolean {
+    return c.socket.bufferedAmount <= this.options.lowWaterBytes;
+  }
+
   private sendSnapshot(c: Client): void {
     const { seq, text } = this.source.snapshot();
     this.send(c, text);
     c.seq = seq;
+    c.snapshotSeq = seq;
     c.laggingSince = null;
+    c.resyncWanted = false;
   }
 
   private catchUp(c: Client, now: number): void {
     if (c.laggingSince === null) return;
-    if (c.socket.bufferedAmount <= this.options.lowWaterBytes) {
+    if (this.drained(c)) {
       this.lagResyncs++;
       this.sendSnapshot(c);
     } else if (now - c.laggingSince > this.options.lagTimeoutMs) {
