@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
-import { Container, Event, type Host, type Process, type State } from './schemas.js';
 import { inContainerPid } from './nsPids.js';
+import { Container, Event, type Host, type Process, type State } from './schemas.js';
 import { compareContainers, compareProcesses } from './state.js';
 
 /** [F3] How the hub sees one agent. */
