@@ -4,6 +4,7 @@ import { checkWithoutEval } from '@pidscope/protocol';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App, replaceMomentUrl, replaceSelectionUrl } from './App.js';
+import { FleetApp } from './features/fleet/index.js';
 import { readMoment } from './features/history/index.js';
 import { streamUrl } from './net/connection.js';
 import { readSelection } from './net/session.js';
@@ -13,15 +14,21 @@ import { readSelection } from './net/session.js';
 checkWithoutEval();
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
+// A hub marks the page it serves; an agent's page is the dashboard as it always was.
+const hub = document.querySelector('meta[name="pidscope-mode"]')?.getAttribute('content') === 'hub';
 createRoot(root).render(
   <StrictMode>
-    <App
-      streamUrl={streamUrl(window.location)}
-      initialSelection={readSelection(window.location.href)}
-      onSelectionUrl={replaceSelectionUrl}
-      initialMoment={readMoment(window.location.href)}
-      onMomentUrl={replaceMomentUrl}
-      staggerFrames={3}
-    />
+    {hub ? (
+      <FleetApp />
+    ) : (
+      <App
+        streamUrl={streamUrl(window.location)}
+        initialSelection={readSelection(window.location.href)}
+        onSelectionUrl={replaceSelectionUrl}
+        initialMoment={readMoment(window.location.href)}
+        onMomentUrl={replaceMomentUrl}
+        staggerFrames={3}
+      />
+    )}
   </StrictMode>,
 );

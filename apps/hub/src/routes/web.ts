@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Errors } from '../errors.js';
@@ -12,27 +14,34 @@ then restart the hub. The API answers meanwhile:
 
 const isApiPath = (url: string) => url === '/api' || url.startsWith('/api/') || url === '/healthz';
 
-/** The same built UI as an agent serves, with the single-page-app fallback; unknown API paths 404. */
+/** The agent's page, marked as a hub's: the UI then shows the fleet and its hosts through the hub. */
+export function hubPage(indexHtml: string): string {
+  return indexHtml.replace('<head>', '<head>\n    <meta name="pidscope-mode" content="hub" />');
+}
+
+/** The same built UI an agent serves, marked as the hub's, with the single-page-app fallback. */
 export default async function web(fastify: FastifyInstance): Promise<void> {
   const root = fastify.hub.config.webRoot;
-  if (root) {
-    await fastify.register(fastifyStatic, {
-      root,
-      prefix: '/',
-      wildcard: true,
-      index: 'index.html',
-    });
+  if (!root) {
+    fastify.get('/', async (_req, reply) => reply.type('text/plain; charset=utf-8').send(NOT_BUILT));
   } else {
-    fastify.get('/', async (_req, reply) =>
-      reply.type('text/plain; charset=utf-8').send(NOT_BUILT),
-    );
+    const page = hubPage(readFileSync(join(root, 'index.html'), 'utf8'));
+    const sendPage = (reply: FastifyReply) =>
+      reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
+    await fastify.register(fastifyStatic, { root, prefix: '/', wildcard: true, index: false });
+    fastify.get('/', async (_req, reply) => sendPage(reply));
+    fastify.get('/index.html', async (_req, reply) => sendPage(reply));
+    fastify.setNotFoundHandler(async (req: FastifyRequest, reply: FastifyReply) => {
+      const wantsPage =
+        (req.method === 'GET' || req.method === 'HEAD') &&
+        !isApiPath(req.url) &&
+        (req.headers.accept ?? '').includes('text/html');
+      if (wantsPage) return sendPage(reply);
+      throw Errors.notFound(req.method, req.url);
+    });
+    return;
   }
-  fastify.setNotFoundHandler(async (req: FastifyRequest, reply: FastifyReply) => {
-    const wantsPage =
-      (req.method === 'GET' || req.method === 'HEAD') &&
-      !isApiPath(req.url) &&
-      (req.headers.accept ?? '').includes('text/html');
-    if (root && wantsPage) return reply.sendFile('index.html');
+  fastify.setNotFoundHandler(async (req: FastifyRequest) => {
     throw Errors.notFound(req.method, req.url);
   });
 }

@@ -3,6 +3,7 @@ import { useMemo } from 'react';
 import { ProcessActions } from '../features/actions/index.js';
 import { DemosPanel } from '../features/demos/index.js';
 import { ZombieLeaders } from '../features/history/index.js';
+import { useApiRoot } from '../hooks/useApiRoot.js';
 import { Later } from '../liveView.js';
 import type { StateIndex } from '../model/derive.js';
 import type { StoreView } from '../model/store.js';
@@ -30,6 +31,7 @@ interface Props {
 export function SidePanels(props: Props) {
   const { view, index, containers, selection, selectedKey, onSelect } = props;
   const { state } = view;
+  const apiRoot = useApiRoot();
   const selected = (selectedKey && index?.byKey.get(selectedKey)) || null;
   const parent = selected && index ? (index.byPid.get(selected.ppid) ?? null) : null;
   const children = useMemo(
@@ -58,6 +60,7 @@ export function SidePanels(props: Props) {
                 process={selected}
                 container={container}
                 readOnly={props.past || (view.hello?.readOnly ?? false)}
+                apiBase={apiRoot}
               />
             ) : null
           }
@@ -77,7 +80,7 @@ export function SidePanels(props: Props) {
         </Later>
       ) : null}
       <ZombieLeaders onShowParent={props.onShowParent} />
-      <DemosPanel />
+      <DemosPanel apiBase={apiRoot} />
     </aside>
   );
 }

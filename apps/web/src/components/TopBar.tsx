@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { formatCount } from '../model/labels.js';
 import type { Filters } from '../model/search.js';
 import type { StoreView } from '../model/store.js';
@@ -11,16 +12,19 @@ interface Props {
   problem: string | null;
   filters: Filters;
   onFilters(f: Filters): void;
+  /** The fleet's host switcher, when the page is a host of a hub. */
+  switcher?: ReactNode;
 }
 
 /** The brand, the connection and the host's counts; the zombie count toggles "zombies only". */
-export function TopBar({ view, status, problem, filters, onFilters }: Props) {
+export function TopBar({ view, status, problem, filters, onFilters, switcher }: Props) {
   const { state } = view;
   return (
     <header className="topbar">
       <h1 className="brand">
         pid<span>scope</span>
       </h1>
+      {switcher}
       <ConnectionBadge
         status={status}
         hello={view.hello}
