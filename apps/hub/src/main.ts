@@ -1,6 +1,7 @@
 // Starts the hub: validates the config, listens, prints the URL to open, stops cleanly on signals.
 import type { AddressInfo } from 'node:net';
 import { listenUrl, redactUrl } from '@pidscope/agent';
+import { LogController } from 'fastify';
 import { buildHub } from './app.js';
 import { ConfigError, type HubConfig, loadHubConfig, USAGE } from './config.js';
 
@@ -36,7 +37,7 @@ const app = await buildHub(
     requestTimeout: 70_000,
     connectionTimeout: 90_000,
     forceCloseConnections: 'idle',
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   },
 );
 

@@ -23,7 +23,9 @@ export function hubPage(indexHtml: string): string {
 export default async function web(fastify: FastifyInstance): Promise<void> {
   const root = fastify.hub.config.webRoot;
   if (!root) {
-    fastify.get('/', async (_req, reply) => reply.type('text/plain; charset=utf-8').send(NOT_BUILT));
+    fastify.get('/', async (_req, reply) =>
+      reply.type('text/plain; charset=utf-8').send(NOT_BUILT),
+    );
   } else {
     const page = hubPage(readFileSync(join(root, 'index.html'), 'utf8'));
     const sendPage = (reply: FastifyReply) =>
