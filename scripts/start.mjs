@@ -11,7 +11,8 @@ run('turbo', ['run', 'build', '--output-logs=errors-only', '--log-prefix=none'])
 
 const LOCAL_AGENT_PORT = '7071';
 const args = process.argv.slice(2);
-const hub = args.includes('--hub') || process.env.PIDSCOPE_MODE === 'hub';
+const { PIDSCOPE_MODE: mode } = process.env;
+const hub = args.includes('--hub') || mode === 'hub';
 const rest = args.filter((a) => a !== '--hub');
 const children = [];
 
