@@ -1,6 +1,7 @@
 // A hub on 127.0.0.1 for tests, with short timings, and small states to feed synthetic agents.
 import type { AddressInfo } from 'node:net';
 import type { Container, Process, State } from '@pidscope/protocol';
+import { testProcess } from '@pidscope/protocol/testing';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { buildHub } from '../../src/app.js';
@@ -89,25 +90,13 @@ export function collect(ws: WebSocket): { messages: { type: string; [k: string]:
   return out;
 }
 
+/** A process of the small test hosts: `testProcess`, with PID 1 an init under no parent. */
 export function proc(pid: number, over: Partial<Process> = {}): Process {
-  return {
+  return testProcess({
     pid,
-    ppid: pid === 1 ? 0 : 1,
-    state: 'S',
-    comm: pid === 1 ? 'init' : 'sleep',
-    cmdline: pid === 1 ? ['/sbin/init'] : ['sleep', '600'],
-    startTime: 100 + pid,
-    threads: 1,
-    uid: 0,
-    kernelThread: false,
-    nsPids: [pid],
-    pidNs: 4026531836,
-    containerId: null,
-    runtime: null,
-    rssBytes: 1_048_576,
-    zombieSince: null,
+    ...(pid === 1 ? { ppid: 0, comm: 'init', cmdline: ['/sbin/init'] } : {}),
     ...over,
-  };
+  });
 }
 
 export function container(id: string, over: Partial<Container> = {}): Container {
@@ -125,6 +114,7 @@ export function container(id: string, over: Partial<Container> = {}): Container 
     forkFailures: 0,
     pidsPeak: null,
     labels: {},
+    etaSeconds: null,
     ...over,
   };
 }
@@ -149,6 +139,7 @@ export function hostState(
       zombies,
       kernelThreads: 0,
       headroom: 32468 - 200 - sorted.length,
+      etaSeconds: null,
     },
     docker: { available: false, reason: 'no docker here', version: null },
     containers: [...containers].sort((a, b) => (a.id < b.id ? -1 : 1)),
