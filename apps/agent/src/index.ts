@@ -11,6 +11,7 @@ export {
 } from './config.js';
 export { createDockerClient } from './docker/dockerWatcher.js';
 export { BUSYBOX_IMAGE, ensureBusyboxImage, MANAGED_LABEL } from './docker/images.js';
+export { AgentError } from './errors.js';
 // The security plugins, for another Fastify app (the hub) to register with its own settings.
 export { default as securityHeaders, type HeadersOptions } from './security/headers.js';
 export {

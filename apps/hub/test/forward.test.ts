@@ -6,11 +6,11 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AuditEntry, buildApp, loadConfig } from '@pidscope/agent';
+import { buildApp, loadConfig } from '@pidscope/agent';
 import type { HostsResponse, State } from '@pidscope/protocol';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { HUB_TOKEN, startHub, type TestHub, waitFor } from './support/hub.js';
+import { HUB_TOKEN, readAudit, startHub, type TestHub, waitFor } from './support/hub.js';
 
 const AGENT_TOKEN = 'agent-token-for-the-hub-0123';
 const dir = mkdtempSync(join(tmpdir(), 'pidscope-hub-forward-'));
@@ -21,17 +21,6 @@ let id = '';
 function startTimeOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-}
-
-function readAudit(file: string): AuditEntry[] {
-  try {
-    return readFileSync(file, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as AuditEntry);
-  } catch {
-    return [];
-  }
 }
 
 async function call(

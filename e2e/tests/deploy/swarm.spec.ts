@@ -4,7 +4,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostsResponse, State } from '@pidscope/protocol';
@@ -12,6 +11,7 @@ import { expect, test } from '@playwright/test';
 import { newToken } from '../../src/agent.js';
 import { docker } from '../../src/docker.js';
 import { REPO_ROOT } from '../../src/paths.js';
+import { freePort } from '../../src/ports.js';
 
 const stack = `pidscope-e2e-${randomBytes(3).toString('hex')}`;
 const image = `pidscope/agent:${stack}`;
@@ -23,17 +23,6 @@ let createdSwarm = false;
 let deployed = false;
 let hubPort = 0;
 let agentPort = 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function buildLauncherImage(): void {
   const dir = mkdtempSync(join(tmpdir(), 'pidscope-docker-cli-'));

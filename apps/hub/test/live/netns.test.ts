@@ -7,10 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { AuditEntry } from '@pidscope/agent';
 import type { FleetZombiesResponse, HostsResponse, State } from '@pidscope/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { collect, HUB_TOKEN, startHub, type TestHub, waitFor } from '../support/hub.js';
+import { collect, HUB_TOKEN, readAudit, startHub, type TestHub, waitFor } from '../support/hub.js';
 
 const AGENT_MAIN = join(import.meta.dirname, '..', '..', '..', 'agent', 'dist', 'main.js');
 const AGENT_TOKEN = 'netns-agent-token-0123456789';
@@ -179,17 +178,6 @@ async function snapshot(i: number): Promise<State> {
   return (await hub.get<State>(`/api/v1/hosts/${idOf(i)}/snapshot`)).body;
 }
 
-function audit(file: string): AuditEntry[] {
-  try {
-    return readFileSync(file, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as AuditEntry);
-  } catch {
-    return [];
-  }
-}
-
 function cleanupNodes(prefix: string): void {
   for (const line of sh('ip', ['netns', 'list']).split('\n')) {
     const name = line.split(' ')[0] ?? '';
@@ -307,19 +295,19 @@ describe('three nodes over real links with TLS', () => {
       const st = await snapshot(i);
       expect(st.processes.some((p) => p.cmdline.join(' ') === 'sleep 601')).toBe(true);
     }
-    const hubLine = audit(join(dir, 'hub-audit.jsonl')).find((e) => e.action === 'signal');
+    const hubLine = readAudit(join(dir, 'hub-audit.jsonl')).find((e) => e.action === 'signal');
     expect(hubLine).toMatchObject({
       target: { pid: target.pid, startTime: target.startTime },
       status: 200,
       detail: { host: idOf(2), hostname: 'node-2' },
     });
     const agentLine = await waitFor(
-      () => audit(join(dir, 'audit-2.jsonl')).find((e) => e.action === 'signal'),
+      () => readAudit(join(dir, 'audit-2.jsonl')).find((e) => e.action === 'signal'),
       'node 2’s audit line',
     );
     expect(agentLine).toMatchObject({ status: 200, via: `hub ${hubLine?.actor}` });
-    expect(audit(join(dir, 'audit-0.jsonl')).filter((e) => e.action === 'signal')).toEqual([]);
-    expect(audit(join(dir, 'audit-1.jsonl')).filter((e) => e.action === 'signal')).toEqual([]);
+    expect(readAudit(join(dir, 'audit-0.jsonl')).filter((e) => e.action === 'signal')).toEqual([]);
+    expect(readAudit(join(dir, 'audit-1.jsonl')).filter((e) => e.action === 'signal')).toEqual([]);
   });
 
   test('a killed agent is down within 5 s while the others keep streaming; started again, it is back', async () => {

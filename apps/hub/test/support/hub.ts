@@ -1,5 +1,7 @@
 // A hub on 127.0.0.1 for tests, with short timings, and small states to feed synthetic agents.
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import type { AuditEntry } from '@pidscope/agent';
 import type { Container, Process, State } from '@pidscope/protocol';
 import { testProcess } from '@pidscope/protocol/testing';
 import type { FastifyInstance } from 'fastify';
@@ -145,4 +147,16 @@ export function hostState(
     containers: [...containers].sort((a, b) => (a.id < b.id ? -1 : 1)),
     processes: sorted,
   };
+}
+
+/** The lines of a JSON-lines audit file (none while it does not exist yet). */
+export function readAudit(file: string): AuditEntry[] {
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as AuditEntry);
+  } catch {
+    return [];
+  }
 }
