@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import websocket from '@fastify/websocket';
-import { boundName, createFastify, hostAllowlist, session } from '@pidscope/agent';
+import { boundName, createFastify, hostAllowlist, securityHeaders, session } from '@pidscope/agent';
 import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { HubError } from './errors.js';
@@ -47,7 +47,9 @@ export async function hubApp(fastify: FastifyInstance, opts: HubOptions): Promis
   });
 
   const { config } = opts;
-  // The agent's guards, as they are: nothing runs for a foreign Host or without the token.
+  // The agent's guards, as they are: its headers and CSP on every response, then nothing runs
+  // for a foreign Host or without the token.
+  await fastify.register(securityHeaders, { tls: config.tls !== null });
   const bound = boundName(config.host);
   await fastify.register(hostAllowlist, {
     allowed: config.allowedHosts && [...(bound ? [bound] : []), ...config.allowedHosts],

@@ -96,6 +96,7 @@ export class Upstream {
       {
         hello: () => JSON.stringify(this.hello),
         snapshot: () => this.snapshotText(),
+        seq: () => (this.state as State).seq,
       },
       { ...opts.fanout, now: opts.now ?? Date.now },
     );

@@ -1,5 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
+  CLIENT_MESSAGE_LIMIT,
+  CLIENT_MESSAGE_WINDOW_MS,
+  CloseCode,
   FleetContainersQuery,
   FleetContainersResponse,
   FleetEventsQuery,
@@ -43,7 +46,19 @@ const fleetRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     // Attached before anything async, or early client messages would be lost.
     socket.on('close', () => fleetStream.remove(socket));
     const client = fleetStream.add(socket);
+    let windowStart = Date.now();
+    let messages = 0;
     socket.on('message', (raw: Buffer | ArrayBuffer | Buffer[]) => {
+      // [T8] as on an agent's stream: each message costs the hub the whole list of hosts.
+      if (Date.now() - windowStart >= CLIENT_MESSAGE_WINDOW_MS) {
+        windowStart = Date.now();
+        messages = 0;
+      }
+      if (++messages > CLIENT_MESSAGE_LIMIT) {
+        fleetStream.remove(socket);
+        socket.close(CloseCode.PolicyViolation, 'too many messages');
+        return;
+      }
       const result = parseClientMessage(raw);
       if (!result.ok) {
         fleetStream.remove(socket);

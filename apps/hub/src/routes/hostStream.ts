@@ -33,6 +33,7 @@ export default async function hostStream(fastify: FastifyInstance): Promise<void
       socket.on('close', () => upstream.fanout.remove(socket));
       // Attached before anything async, or early client messages would be lost.
       socket.on('message', (raw: Buffer | ArrayBuffer | Buffer[]) => {
+        if (!client.admit()) return;
         const result = parseClientMessage(raw);
         if (!result.ok) client.close(result.code, result.reason);
         else if (result.message.type === 'resync') client.resync();

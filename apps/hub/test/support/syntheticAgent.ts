@@ -106,6 +106,7 @@ export class SyntheticAgent {
         seq: this.state.seq,
         text: JSON.stringify({ type: 'snapshot', seq: this.state.seq, state: this.state }),
       }),
+      seq: () => this.state.seq,
     });
     server.on('upgrade', (req, socket, head) => {
       this.lastHostHeader = req.headers.host ?? null;
