@@ -160,7 +160,7 @@ describe('DNS discovery', () => {
     await waitFor(async () => upNames((await hosts()).hosts).length === 2, 'two agents up');
     const body = await hosts();
     expect(body.hosts.map((h) => [h.id, h.url, h.hostname])).toEqual([
-      ['--1-' + port, `http://[::1]:${port}`, 'six'],
+      [`--1-${port}`, `http://[::1]:${port}`, 'six'],
       [`127.0.0.2-${port}`, `http://127.0.0.2:${port}`, 'one'],
     ]);
     expect(body.discovery).toEqual([
