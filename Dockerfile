@@ -1,4 +1,4 @@
-# pidscope agent + web UI in one image.
+# pidscope agent, hub and web UI in one image (the hub: `node apps/hub/dist/main.js`).
 #
 # There is no registry here: both stages start from pidscope/node:local, which
 # `node apps/agent/dist/docker/imagesCli.js` imports from this machine's node, npm, their shared
@@ -14,9 +14,10 @@ COPY packages/procfs/package.json packages/procfs/
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/history/package.json packages/history/
 COPY apps/agent/package.json apps/agent/
+COPY apps/hub/package.json apps/hub/
 COPY apps/web/package.json apps/web/
 COPY e2e/package.json e2e/
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w @pidscope/agent
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w @pidscope/agent -w @pidscope/hub
 
 FROM pidscope/node:local AS build
 WORKDIR /src
@@ -25,15 +26,16 @@ COPY packages/procfs/package.json packages/procfs/
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/history/package.json packages/history/
 COPY apps/agent/package.json apps/agent/
+COPY apps/hub/package.json apps/hub/
 COPY apps/web/package.json apps/web/
 COPY e2e/package.json e2e/
 RUN npm ci --no-audit --no-fund
 COPY packages packages
 COPY apps apps
 ENV TURBO_TELEMETRY_DISABLED=1
-RUN npx turbo run build --filter=@pidscope/agent... --filter=@pidscope/web --output-logs=errors-only
+RUN npx turbo run build --filter=@pidscope/hub... --filter=@pidscope/web --output-logs=errors-only
 
-# Runtime: node, the agent's production node_modules, the built packages and the UI's static files.
+# Runtime: node, the agent's and hub's production node_modules, the built packages and the UI's static files.
 FROM pidscope/node:local
 WORKDIR /app
 ENV NODE_ENV=production
@@ -47,6 +49,8 @@ COPY --from=build /src/packages/history/package.json packages/history/package.js
 COPY --from=build /src/packages/history/dist packages/history/dist
 COPY --from=build /src/apps/agent/package.json apps/agent/package.json
 COPY --from=build /src/apps/agent/dist apps/agent/dist
+COPY --from=build /src/apps/hub/package.json apps/hub/package.json
+COPY --from=build /src/apps/hub/dist apps/hub/dist
 COPY --from=build /src/apps/web/dist apps/web/dist
 # Runs as root: reading every process's /proc files and signalling them needs it. docker-compose.yml
 # drops every capability but the few the agent uses.

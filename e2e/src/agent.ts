@@ -5,10 +5,10 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { AGENT_MAIN, LOG_DIR } from './paths.js';
+import { AGENT_MAIN, HUB_MAIN, LOG_DIR } from './paths.js';
 import { startTimeOf } from './proc.js';
 
-const LISTEN_LINE = /pidscope listening on (http:\/\/\S+)/;
+const LISTEN_LINE = /pidscope (?:hub )?listening on (http:\/\/\S+)/;
 
 export interface AgentOptions {
   /** 0 picks a free port. */
@@ -24,6 +24,8 @@ export interface AgentOptions {
   name: string;
   /** Where it records history; a fresh directory (removed by stop) when not given. */
   dataDir?: string;
+  /** Starts a hub (apps/hub) over these agents instead of an agent. */
+  hub?: { agents: string; agentToken: string };
 }
 
 export interface Agent {
@@ -54,22 +56,27 @@ function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
 }
 
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
-  if (!existsSync(AGENT_MAIN)) {
-    throw new Error(`${AGENT_MAIN} is missing: build first (npm run build)`);
+  const main = opts.hub ? HUB_MAIN : AGENT_MAIN;
+  if (!existsSync(main)) {
+    throw new Error(`${main} is missing: build first (npm run build)`);
   }
   const token = opts.token ?? newToken();
   mkdirSync(LOG_DIR, { recursive: true });
   const log = createWriteStream(join(LOG_DIR, `agent-${opts.name}.log`), { flags: 'a' });
   const ownDataDir = opts.dataDir ? null : mkdtempSync(join(tmpdir(), 'pidscope-e2e-'));
-  const child = spawn(process.execPath, [AGENT_MAIN], {
+  const child = spawn(process.execPath, [main], {
     env: {
       ...process.env,
       PIDSCOPE_HOST: '127.0.0.1',
       PIDSCOPE_PORT: String(opts.port ?? 0),
       PIDSCOPE_TOKEN: token,
-      PIDSCOPE_INTERVAL_MS: String(opts.intervalMs ?? 1000),
       PIDSCOPE_AUDIT_FILE: join(LOG_DIR, `audit-${opts.name}.jsonl`),
-      PIDSCOPE_DATA_DIR: opts.dataDir ?? (ownDataDir as string),
+      ...(opts.hub
+        ? { PIDSCOPE_AGENTS: opts.hub.agents, PIDSCOPE_AGENT_TOKEN: opts.hub.agentToken }
+        : {
+            PIDSCOPE_INTERVAL_MS: String(opts.intervalMs ?? 1000),
+            PIDSCOPE_DATA_DIR: opts.dataDir ?? (ownDataDir as string),
+          }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

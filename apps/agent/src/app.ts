@@ -146,15 +146,15 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&]token=)[^&#]*/g, '$1[redacted]');
 }
 
-/** A Fastify instance with the agent registered (not listening). */
-export async function buildApp(
-  opts: AppOptions,
+/**
+ * A Fastify instance that speaks HTTPS (and WSS on the same server) when given a certificate,
+ * else HTTP. Typed as the HTTP one: nothing here depends on which.
+ */
+export function createFastify(
+  tls: Config['tls'],
   server: FastifyServerOptions = {},
-): Promise<FastifyInstance> {
-  const { tls } = opts.config;
-  // With a certificate the one server speaks HTTPS, and the stream WSS on it. The instance is
-  // typed as the HTTP one: nothing here depends on which.
-  const fastify = (tls
+): FastifyInstance {
+  return (tls
     ? Fastify({
         logger: false,
         ...server,
@@ -162,6 +162,14 @@ export async function buildApp(
       } as FastifyHttpsOptions<HttpsServer>)
     : Fastify({ logger: false, ...server })
   ).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
+}
+
+/** A Fastify instance with the agent registered (not listening). */
+export async function buildApp(
+  opts: AppOptions,
+  server: FastifyServerOptions = {},
+): Promise<FastifyInstance> {
+  const fastify = createFastify(opts.config.tls, server);
   await fastify.register(fp(app, { name: 'pidscope-app' }), opts);
   return fastify;
 }

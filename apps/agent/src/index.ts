@@ -1,6 +1,17 @@
-export { app, buildApp } from './app.js';
-export { type Config, ConfigError, loadConfig } from './config.js';
+export { type AuditEntry, type AuditLog, createAuditLog } from './actions/audit.js';
+export { tokenId } from './actions/auth.js';
+export { app, buildApp, createFastify, redactUrl } from './app.js';
+export {
+  type Config,
+  ConfigError,
+  type DockerEndpoint,
+  listenUrl,
+  loadConfig,
+  parseDockerHost,
+} from './config.js';
+export { createDockerClient } from './docker/dockerWatcher.js';
 export { BUSYBOX_IMAGE, ensureBusyboxImage, MANAGED_LABEL } from './docker/images.js';
+export { AgentError } from './errors.js';
 // The security plugins, for another Fastify app (the hub) to register with its own settings.
 export { default as securityHeaders, type HeadersOptions } from './security/headers.js';
 export {

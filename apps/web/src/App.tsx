@@ -1,5 +1,5 @@
 import type { Container, Event, Process } from '@pidscope/protocol';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ConnectionPlaceholder } from './components/ConnectionBadge.js';
 import { EventTimeline } from './components/EventTimeline.js';
 import { KeyHelp } from './components/KeyHelp.js';
@@ -11,6 +11,7 @@ import { ProcessTree, type TreeHandle } from './components/tree/ProcessTree.js';
 import type { ActionsHandle } from './features/actions/index.js';
 import { Timeline, useRecordedSparklines, useTimeTravel } from './features/history/index.js';
 import { withMoment } from './features/history/moment.js';
+import { ApiRoot } from './hooks/useApiRoot.js';
 import { useCommitted } from './hooks/useCommitted.js';
 import { useExport } from './hooks/useExport.js';
 import { useFocusRoot } from './hooks/useFocusRoot.js';
@@ -62,6 +63,13 @@ export interface AppProps {
    * headroom panel waits twice as long). 0, the default, shows everything in one render.
    */
   staggerFrames?: number;
+  /**
+   * The agent API root, for a host seen through a hub (`/api/v1/hosts/<id>`); '' (the default)
+   * when the agent serves the page.
+   */
+  apiRoot?: string;
+  /** Shown in the top bar after the brand: the fleet's host switcher, through a hub. */
+  switcher?: ReactNode;
 }
 
 const NO_CONTAINERS: readonly Container[] = [];
@@ -100,9 +108,10 @@ export function replaceFiltersUrl(f: Filters): void {
 export function App(props: AppProps) {
   const live = useLiveConnection(props);
   const { status, problem } = live;
-  useRecordedSparklines(live.view.history);
+  useRecordedSparklines(live.view.history, props.apiRoot);
   const travel = useTimeTravel({
     hello: live.view.hello,
+    apiRoot: props.apiRoot,
     initialMoment: props.initialMoment ?? null,
     onMomentUrl: props.onMomentUrl,
   });
@@ -252,77 +261,80 @@ export function App(props: AppProps) {
   const stagger = props.staggerFrames ?? 0;
 
   return (
-    <div className="app">
-      <TopBar
-        view={view}
-        status={status}
-        problem={problem}
-        theme={theme}
-        onNextZombie={nextZombie}
-        onToggleTheme={toggleTheme}
-        onShowKeys={showKeys}
-      />
-      <Timeline travel={travel} />
-      <Toolbar
-        query={search.query}
-        matchCount={search.matches.size}
-        filters={filters}
-        containers={pickable}
-        searchRef={searchBox}
-        focusName={focusName}
-        onClearFocus={clearFocus}
-        exported={said}
-        {...toolbarActions}
-      />
-      {keysShown ? <KeyHelp keys={hotkeys} onClose={() => setKeysShown(false)} /> : null}
-      <main className="stage">
-        <div className="tree-pane">
-          {state && index ? (
-            <ProcessTree
-              handle={tree}
-              layout={layout}
-              processes={index.byKey}
-              containers={containers}
-              containerTotals={index.containerTotals}
-              blamed={index.blamed}
-              matches={search.matches}
-              reparented={view.reparented}
-              selectedKey={selectedKey}
-              now={view.now}
-              label={`Processes of ${state.host.hostname}`}
-              onSelect={select}
-              onToggle={toggle}
-            />
-          ) : (
-            <ConnectionPlaceholder status={status} problem={problem} />
-          )}
-          <Legend />
-        </div>
-        <SidePanels
+    <ApiRoot.Provider value={props.apiRoot ?? ''}>
+      <div className="app">
+        <TopBar
+          switcher={props.switcher}
           view={view}
-          index={index}
-          containers={containers}
-          selection={selection}
-          selectedKey={selectedKey}
-          past={past}
-          headroomFrames={2 * stagger}
-          focus={focus}
-          onSelect={select}
-          onShowParent={showParent}
-          onFocus={setFocus}
-          onPickContainer={pickContainer}
-          onGoContainer={goContainer}
-          onGoZombies={nextZombie}
-          actions={actions}
+          status={status}
+          problem={problem}
+          theme={theme}
+          onNextZombie={nextZombie}
+          onToggleTheme={toggleTheme}
+          onShowKeys={showKeys}
         />
-        <div className="bottom">
-          <Later value={view.events} frames={stagger}>
-            {(events) => (
-              <EventTimeline events={events} selectedKey={selectedKey} onSelect={onEvent} />
+        <Timeline travel={travel} />
+        <Toolbar
+          query={search.query}
+          matchCount={search.matches.size}
+          filters={filters}
+          containers={pickable}
+          searchRef={searchBox}
+          focusName={focusName}
+          onClearFocus={clearFocus}
+          exported={said}
+          {...toolbarActions}
+        />
+        {keysShown ? <KeyHelp keys={hotkeys} onClose={() => setKeysShown(false)} /> : null}
+        <main className="stage">
+          <div className="tree-pane">
+            {state && index ? (
+              <ProcessTree
+                handle={tree}
+                layout={layout}
+                processes={index.byKey}
+                containers={containers}
+                containerTotals={index.containerTotals}
+                blamed={index.blamed}
+                matches={search.matches}
+                reparented={view.reparented}
+                selectedKey={selectedKey}
+                now={view.now}
+                label={`Processes of ${state.host.hostname}`}
+                onSelect={select}
+                onToggle={toggle}
+              />
+            ) : (
+              <ConnectionPlaceholder status={status} problem={problem} />
             )}
-          </Later>
-        </div>
-      </main>
-    </div>
+            <Legend />
+          </div>
+          <SidePanels
+            view={view}
+            index={index}
+            containers={containers}
+            selection={selection}
+            selectedKey={selectedKey}
+            past={past}
+            headroomFrames={2 * stagger}
+            focus={focus}
+            onSelect={select}
+            onShowParent={showParent}
+            onFocus={setFocus}
+            onPickContainer={pickContainer}
+            onGoContainer={goContainer}
+            onGoZombies={nextZombie}
+            actions={actions}
+          />
+          <div className="bottom">
+            <Later value={view.events} frames={stagger}>
+              {(events) => (
+                <EventTimeline events={events} selectedKey={selectedKey} onSelect={onEvent} />
+              )}
+            </Later>
+          </div>
+        </main>
+      </div>
+    </ApiRoot.Provider>
   );
 }

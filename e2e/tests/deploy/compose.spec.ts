@@ -3,13 +3,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { HistoryRange, State } from '@pidscope/protocol';
 import { expect, test } from '@playwright/test';
 import { newToken } from '../../src/agent.js';
 import { containersWithLabel, docker, removeContainers, TEST_LABEL } from '../../src/docker.js';
 import { LOG_DIR, REPO_ROOT } from '../../src/paths.js';
+import { freePort } from '../../src/ports.js';
 import { startTimeOf } from '../../src/proc.js';
 
 const run = `compose-${randomBytes(4).toString('hex')}`;
@@ -17,17 +17,6 @@ const project = `pidscope-e2e-${run}`;
 const token = newToken();
 let port = 0;
 let prometheusPort = 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function compose(args: string[], timeoutMs = 60_000): string {
   const res = spawnSync(

@@ -3,7 +3,9 @@ export * from './closeCodes.js';
 export * from './cpu.js';
 export * from './diff.js';
 export * from './errors.js';
+export * from './fanout.js';
 export { cloneProcess } from './fields.js';
+export * from './fleet.js';
 export * from './history.js';
 export * from './nsPids.js';
 export * from './parse.js';
@@ -15,6 +17,8 @@ export {
   isClientMessage,
   isContainer,
   isEvent,
+  isFleetMessage,
+  isHostsResponse,
   isPatch,
   isProcess,
   isServerMessage,

@@ -1,5 +1,6 @@
 import { CloseCode, MAX_CLOSE_REASON_BYTES } from './closeCodes.js';
 import { IncompatibilityReason, ProtocolError, ProtocolErrorCode } from './errors.js';
+import type { FleetMessage } from './fleet.js';
 import { type ClientMessage, PROTOCOL_VERSION, type ServerMessage } from './schemas.js';
 import { type Checker, type Lazy, schemaProblems, validators } from './validate.js';
 
@@ -22,6 +23,12 @@ const serverTypes = new Map<string, Lazy<Checker>>([
   ['heartbeat', validators.heartbeat],
 ] as const);
 const clientTypes = new Map<string, Lazy<Checker>>([['resync', validators.resync]] as const);
+const fleetTypes = new Map<string, Lazy<Checker>>([
+  ['hosts', validators.fleetHosts],
+  ['host', validators.fleetHost],
+  ['host-removed', validators.fleetHostRemoved],
+  ['heartbeat', validators.fleetHeartbeat],
+] as const);
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -170,31 +177,7 @@ export function isServerMessagePrepared(type: ServerMessage['type']): boolean {
  * `schema-violation`.
  */
 export function parseServerMessage(raw: string): ServerMessage {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch (err) {
-    throw new ProtocolError(
-      ProtocolErrorCode.MalformedJson,
-      `server message is not valid JSON (${(err as Error).message})`,
-    );
-  }
-  if (!isPlainObject(value)) {
-    throw new ProtocolError(
-      ProtocolErrorCode.MalformedJson,
-      `server message must be a JSON object, not ${describe(value)}`,
-    );
-  }
-  const type = value.type;
-  const validator = typeof type === 'string' ? serverTypes.get(type) : undefined;
-  if (!validator) {
-    throw new ProtocolError(
-      ProtocolErrorCode.UnknownType,
-      typeof type === 'string'
-        ? `unknown server message type ${quote(type)}; expected one of: ${[...serverTypes.keys()].join(', ')}`
-        : 'server message has no string "type" field',
-    );
-  }
+  const { value, type, validator } = readTyped(raw, 'server', serverTypes);
   if (type === 'hello' && typeof value.protocolVersion === 'number') {
     const incompatibility = checkCompatibility(value.protocolVersion);
     if (incompatibility) {
@@ -205,6 +188,55 @@ export function parseServerMessage(raw: string): ServerMessage {
       );
     }
   }
+  check(value, type, validator);
+  return value as ServerMessage;
+}
+
+/**
+ * Reads one message of the hub's fleet stream ([F9] in SPEC.md), with the errors of
+ * parseServerMessage: `malformed-json`, `unknown-type` or `schema-violation`.
+ */
+export function parseFleetMessage(raw: string): FleetMessage {
+  const { value, type, validator } = readTyped(raw, 'fleet', fleetTypes);
+  check(value, type, validator);
+  return value as FleetMessage;
+}
+
+/** JSON text to an object with a known `type`, or a ProtocolError saying why not. */
+function readTyped(
+  raw: string,
+  what: string,
+  types: ReadonlyMap<string, Lazy<Checker>>,
+): { value: Record<string, unknown>; type: string; validator: Lazy<Checker> } {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (err) {
+    throw new ProtocolError(
+      ProtocolErrorCode.MalformedJson,
+      `${what} message is not valid JSON (${(err as Error).message})`,
+    );
+  }
+  if (!isPlainObject(value)) {
+    throw new ProtocolError(
+      ProtocolErrorCode.MalformedJson,
+      `${what} message must be a JSON object, not ${describe(value)}`,
+    );
+  }
+  const type = value.type;
+  const validator = typeof type === 'string' ? types.get(type) : undefined;
+  if (typeof type !== 'string' || !validator) {
+    throw new ProtocolError(
+      ProtocolErrorCode.UnknownType,
+      typeof type === 'string'
+        ? `unknown ${what} message type ${quote(type)}; expected one of: ${[...types.keys()].join(', ')}`
+        : `${what} message has no string "type" field`,
+    );
+  }
+  return { value, type, validator };
+}
+
+function check(value: unknown, type: string, validator: Lazy<Checker>): void {
   const v = validator();
   if (!v.Check(value)) {
     throw new ProtocolError(
@@ -212,5 +244,4 @@ export function parseServerMessage(raw: string): ServerMessage {
       `invalid ${type} message: ${schemaProblems(v, value).join('; ')}`,
     );
   }
-  return value as ServerMessage;
 }

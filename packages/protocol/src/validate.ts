@@ -2,6 +2,14 @@ import type { Static, TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import {
+  FleetHeartbeat,
+  FleetHostRemoved,
+  FleetHosts,
+  FleetHostUpdate,
+  FleetMessage,
+  HostsResponse,
+} from './fleet.js';
+import {
   ClientMessage,
   Container,
   Event,
@@ -74,6 +82,12 @@ export const validators = {
   container: compiled(Container),
   event: compiled(Event),
   threadsAnswer: compiled(ThreadsAnswer),
+  fleetHosts: compiled(FleetHosts),
+  fleetHost: compiled(FleetHostUpdate),
+  fleetHostRemoved: compiled(FleetHostRemoved),
+  fleetHeartbeat: compiled(FleetHeartbeat),
+  fleetMessage: compiled(FleetMessage),
+  hostsResponse: compiled(HostsResponse),
 };
 
 /** What parsing needs from a compiled validator, whatever its schema. */
@@ -123,6 +137,14 @@ export function isPatch(value: unknown): value is Patch {
 
 export function isServerMessage(value: unknown): value is ServerMessage {
   return validators.serverMessage().Check(value);
+}
+
+export function isFleetMessage(value: unknown): value is FleetMessage {
+  return validators.fleetMessage().Check(value);
+}
+
+export function isHostsResponse(value: unknown): value is HostsResponse {
+  return validators.hostsResponse().Check(value);
 }
 
 export function isClientMessage(value: unknown): value is ClientMessage {

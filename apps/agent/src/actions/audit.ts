@@ -20,6 +20,12 @@ export interface AuditEntry {
   outcome: string;
   /** Extra context: demo name/id, container, plan. */
   detail?: Record<string, unknown>;
+  /**
+   * Who the request was made for, when it came through a hub: the hub's `x-pidscope-via` header
+   * (`hub <the hub's own actor: its Bearer client or browser session>`). Only requests that
+   * proved they hold the token are audited, so only a holder can set it.
+   */
+  via?: string;
 }
 
 export interface AuditLog {

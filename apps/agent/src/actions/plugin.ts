@@ -116,6 +116,7 @@ export default fp(
           // Refused before it proved it holds the token: counted (audit.refused), not a line each.
           if (!req.auth) return;
           const n = notes.get(req);
+          const via = req.headers['x-pidscope-via'];
           const entry: AuditEntry = {
             at: Date.now(),
             actor: tokenId(config.token),
@@ -127,6 +128,7 @@ export default fp(
             status: reply.statusCode,
             outcome: n?.outcome ?? (reply.statusCode < 400 ? 'ok' : 'refused'),
             ...(n?.detail ? { detail: n.detail } : {}),
+            ...(typeof via === 'string' ? { via: via.slice(0, 200) } : {}),
           };
           await audit.append(entry).catch((err) => req.log.error({ err }, 'audit append failed'));
         });

@@ -1,6 +1,7 @@
 import type { Container, Process, ZombieAnalysis } from '@pidscope/protocol';
 import { inContainerPid } from '@pidscope/protocol';
 import { type ReactNode, useEffect, useState } from 'react';
+import { useApiRoot } from '../hooks/useApiRoot.js';
 import type { Totals } from '../model/derive.js';
 import { keyOf, shortId } from '../model/keys.js';
 import { formatDuration, formatMemory, stateName } from '../model/labels.js';
@@ -50,10 +51,11 @@ function useAnalysis(p: Process | null, ask: boolean) {
   const key = p ? keyOf(p) : null;
   const pid = p?.pid;
   const zombie = p?.state === 'Z';
+  const root = useApiRoot();
   useEffect(() => {
     if (!ask || !key || !zombie || pid === undefined) return;
     const ctl = new AbortController();
-    fetchProcess(pid, ctl.signal).then(
+    fetchProcess(pid, ctl.signal, root).then(
       (d) => setResult({ key, analysis: d.analysis, error: null }),
       (err: unknown) => {
         if (ctl.signal.aborted) return;
@@ -61,7 +63,7 @@ function useAnalysis(p: Process | null, ask: boolean) {
       },
     );
     return () => ctl.abort();
-  }, [ask, key, pid, zombie]);
+  }, [ask, key, pid, zombie, root]);
   return result && result.key === key ? result : null;
 }
 

@@ -3,6 +3,7 @@ import { type Ref, useMemo } from 'react';
 import { type ActionsHandle, ProcessActions } from '../features/actions/index.js';
 import { DemosPanel } from '../features/demos/index.js';
 import { ZombieLeaders } from '../features/history/index.js';
+import { useApiRoot } from '../hooks/useApiRoot.js';
 import { Later } from '../liveView.js';
 import { type StateIndex, totalsOf } from '../model/derive.js';
 import type { StoreView } from '../model/store.js';
@@ -37,6 +38,7 @@ interface Props {
 export function SidePanels(props: Props) {
   const { view, index, containers, selection, selectedKey, onSelect } = props;
   const { state } = view;
+  const apiRoot = useApiRoot();
   const selected = (selectedKey && index?.byKey.get(selectedKey)) || null;
   const parent = selected && index ? (index.byPid.get(selected.ppid) ?? null) : null;
   const children = useMemo(
@@ -73,6 +75,7 @@ export function SidePanels(props: Props) {
                 process={selected}
                 container={container}
                 readOnly={props.past || (view.hello?.readOnly ?? false)}
+                apiBase={apiRoot}
               />
             ) : null
           }
@@ -94,7 +97,7 @@ export function SidePanels(props: Props) {
         </Later>
       ) : null}
       <ZombieLeaders onShowParent={props.onShowParent} />
-      <DemosPanel />
+      <DemosPanel apiBase={apiRoot} />
     </aside>
   );
 }

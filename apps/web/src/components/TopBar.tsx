@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { Theme } from '../hooks/useTheme.js';
 import { formatCount } from '../model/labels.js';
 import type { StoreView } from '../model/store.js';
@@ -14,16 +15,19 @@ interface Props {
   onShowKeys(): void;
   /** Selects a zombie, the next one on each press. */
   onNextZombie(): void;
+  /** The fleet's host switcher, when the page is a host of a hub. */
+  switcher?: ReactNode;
 }
 
 /** The brand, the connection and the host's counts; the zombie count goes to each zombie in turn. */
-export function TopBar({ view, status, problem, ...page }: Props) {
+export function TopBar({ view, status, problem, switcher, ...page }: Props) {
   const { state } = view;
   return (
     <header className="topbar">
       <h1 className="brand">
         pid<span>scope</span>
       </h1>
+      {switcher}
       <ConnectionBadge
         status={status}
         hello={view.hello}

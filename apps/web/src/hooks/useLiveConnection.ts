@@ -16,6 +16,8 @@ export interface LiveConnectionOptions {
   /** Injected in tests; the browser's WebSocket otherwise. */
   socket?: SocketFactory;
   store?: LiveStore;
+  /** The agent API root of the page ('' on an agent; a host's through a hub). */
+  apiRoot?: string;
 }
 
 export interface LiveConnection {
@@ -26,8 +28,8 @@ export interface LiveConnection {
 }
 
 /** Whether the agent answers this page's session with 401 (it restarted with another token). */
-function sessionRefused(): Promise<boolean> {
-  return fetchEvents(Date.now()).then(
+function sessionRefused(root: string): Promise<boolean> {
+  return fetchEvents(Date.now(), root).then(
     () => false,
     (err: unknown) => err instanceof ApiError && err.status === 401,
   );
@@ -39,6 +41,7 @@ function sessionRefused(): Promise<boolean> {
  */
 export function useLiveConnection(opts: LiveConnectionOptions): LiveConnection {
   const { streamUrl, socket } = opts;
+  const root = opts.apiRoot ?? '';
   const store = useMemo(() => opts.store ?? new LiveStore(), [opts.store]);
   const view = useTransitionStore(store);
   const [status, setStatus] = useState<ConnectionStatus>('reconnecting');
@@ -47,7 +50,7 @@ export function useLiveConnection(opts: LiveConnectionOptions): LiveConnection {
   useEffect(() => {
     let lastEventAt = 0;
     const backfill = () => {
-      fetchEvents(lastEventAt).then(
+      fetchEvents(lastEventAt, root).then(
         (events) => store.addEvents(events, Date.now()),
         () => undefined,
       );
@@ -55,7 +58,7 @@ export function useLiveConnection(opts: LiveConnectionOptions): LiveConnection {
     const conn = new Connection({
       url: streamUrl,
       socket: socket ?? browserSocket,
-      ...(socket ? {} : { sessionRefused }),
+      ...(socket ? {} : { sessionRefused: () => sessionRefused(root) }),
       handlers: {
         hello: (h) => store.setHello(h),
         snapshot: (s) => {
@@ -82,7 +85,7 @@ export function useLiveConnection(opts: LiveConnectionOptions): LiveConnection {
       clearInterval(clock);
       conn.stop();
     };
-  }, [store, streamUrl, socket]);
+  }, [store, streamUrl, socket, root]);
 
   return { view, status, problem };
 }

@@ -16,6 +16,14 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * An agent path (`/api/v1/…`) under the page's API root: '' when the agent serves the page, and
+ * `/api/v1/hosts/<id>` for a host seen through a hub, which answers every agent route there.
+ */
+export function agentUrl(root: string, path: string): string {
+  return root && path.startsWith('/api/v1/') ? `${root}${path.slice('/api/v1'.length)}` : path;
+}
+
 /** GET with the page's session cookie (same origin: fetch sends it). */
 export async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
   const res = await fetch(path, { signal: signal ?? null });
@@ -41,12 +49,16 @@ export function normalizeDetails(body: unknown): ProcessDetails {
   return { process, children, analysis };
 }
 
-export async function fetchProcess(pid: number, signal?: AbortSignal): Promise<ProcessDetails> {
-  return normalizeDetails(await getJson(`/api/v1/processes/${pid}`, signal));
+export async function fetchProcess(
+  pid: number,
+  signal?: AbortSignal,
+  root = '',
+): Promise<ProcessDetails> {
+  return normalizeDetails(await getJson(agentUrl(root, `/api/v1/processes/${pid}`), signal));
 }
 
-export async function fetchEvents(since: number): Promise<Event[]> {
-  const body = (await getJson(`/api/v1/events?since=${since}`)) as unknown;
+export async function fetchEvents(since: number, root = ''): Promise<Event[]> {
+  const body = (await getJson(agentUrl(root, `/api/v1/events?since=${since}`))) as unknown;
   if (Array.isArray(body)) return body as Event[];
   const events = (body as { events?: unknown }).events;
   return Array.isArray(events) ? (events as Event[]) : [];

@@ -16,6 +16,7 @@ import {
 } from '@pidscope/protocol';
 import { Turns } from '../model/turns.js';
 import { markArrival, timed } from '../perf.js';
+import { agentUrl } from './api.js';
 
 /** What the header shows, exactly these words (e2e tests read them). */
 export type ConnectionStatus = 'live' | 'reconnecting' | 'stale';
@@ -283,9 +284,9 @@ function prepareFollowers(): void {
 }
 
 /** The stream URL for this page; the session cookie authenticates it. */
-export function streamUrl(location: { protocol: string; host: string }) {
+export function streamUrl(location: { protocol: string; host: string }, apiRoot = '') {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${location.host}/api/v1/stream`;
+  return `${scheme}//${location.host}${agentUrl(apiRoot, '/api/v1/stream')}`;
 }
 
 /** The browser's WebSocket behind the SocketLike seam. */

@@ -5,7 +5,7 @@ import './actions.css';
 
 export interface ProcessActionsProps {
   process: Process;
-  /** Prefix for API paths; '' when the UI is served by the agent. */
+  /** The agent API root (see net/api.ts agentUrl): '' when the agent serves the UI. */
   apiBase?: string;
   /** Called after an action was carried out. */
   onDone?: () => void;

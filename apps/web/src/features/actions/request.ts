@@ -1,3 +1,5 @@
+import { agentUrl } from '../../net/api.js';
+
 /** The answer of an action endpoint: the status and the JSON body (or an error message). */
 export interface ActionResponse<T> {
   ok: boolean;
@@ -29,7 +31,7 @@ export async function callAction<T>(
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(`${apiBase}${path}`, {
+    res = await fetch(agentUrl(apiBase, path), {
       method,
       headers,
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),

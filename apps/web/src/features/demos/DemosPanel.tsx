@@ -44,7 +44,7 @@ export interface DemoList {
 }
 
 export interface DemosPanelProps {
-  /** Prefix for API paths; '' when the UI is served by the agent. */
+  /** The agent API root (see net/api.ts agentUrl): '' when the agent serves the UI. */
   apiBase?: string;
   /** How often the running demos are refreshed. */
   pollMs?: number;

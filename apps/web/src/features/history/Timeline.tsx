@@ -1,5 +1,6 @@
 import type { Event, EventType } from '@pidscope/protocol';
 import { type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { useApiRoot } from '../../hooks/useApiRoot.js';
 import { fetchEventsBetween } from './api.js';
 import { atOf, clock, timelineWindow, when, ZOOMS } from './moment.js';
 import type { Speed, TimeTravel } from './useTimeTravel.js';
@@ -45,6 +46,7 @@ export function Timeline({ travel }: Props) {
   const [events, setEvents] = useState<readonly Event[]>([]);
   const track = useRef<HTMLDivElement | null>(null);
   const dragging = useRef(false);
+  const root = useApiRoot();
 
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 5000);
@@ -61,9 +63,10 @@ export function Timeline({ travel }: Props) {
     fetchEventsBetween(
       { since: win.from, until: win.to, types: TICK_TYPES, limit: 10_000 },
       ctl.signal,
+      root,
     ).then(setEvents, () => undefined);
     return () => ctl.abort();
-  }, [win.from, win.to]);
+  }, [win.from, win.to, root]);
   const ticks = useMemo(() => ticksOf(events, win), [events, win]);
 
   const pct = (at: number) => `${(((at - win.from) / (win.to - win.from)) * 100).toFixed(3)}%`;

@@ -1,5 +1,6 @@
 import type { ZombieLeaders as Leaders, ZombieLeader } from '@pidscope/protocol';
 import { useEffect, useState } from 'react';
+import { useApiRoot } from '../../hooks/useApiRoot.js';
 import { formatDuration } from '../../model/labels.js';
 import { fetchLeaders } from './api.js';
 import './history.css';
@@ -21,12 +22,13 @@ export function ZombieLeaders({ onShowParent, pollMs = 15_000 }: Props) {
   const [window, setWindow] = useState<'1h' | '24h'>('1h');
   const [data, setData] = useState<Leaders | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const root = useApiRoot();
 
   useEffect(() => {
     let stopped = false;
     const ctl = new AbortController();
     const load = () =>
-      fetchLeaders(window, ctl.signal).then(
+      fetchLeaders(window, ctl.signal, root).then(
         (d) => {
           if (stopped) return;
           setData(d);
@@ -41,7 +43,7 @@ export function ZombieLeaders({ onShowParent, pollMs = 15_000 }: Props) {
       ctl.abort();
       clearInterval(timer);
     };
-  }, [window, pollMs]);
+  }, [window, pollMs, root]);
 
   const rows = data?.window === window ? data.leaders : [];
   return (

@@ -8,7 +8,7 @@ import type {
   HistoryState,
   ZombieLeaders,
 } from '@pidscope/protocol';
-import { ApiError, getJson } from '../../net/api.js';
+import { ApiError, agentUrl, getJson } from '../../net/api.js';
 
 /** Whether an answer has the shape the caller reads; a wrong one is refused, not half-used. */
 type Shape = (body: Record<string, unknown>) => boolean;
@@ -16,29 +16,32 @@ type Shape = (body: Record<string, unknown>) => boolean;
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-async function get<T>(path: string, shape: Shape, signal?: AbortSignal): Promise<T> {
-  const body = await getJson(path, signal);
+/** `root` is the page's agent API root (`useApiRoot`): a host's recording through a hub. */
+async function get<T>(path: string, shape: Shape, signal?: AbortSignal, root = ''): Promise<T> {
+  const body = await getJson(agentUrl(root, path), signal);
   if (!isObject(body) || !shape(body)) {
     throw new ApiError(200, `${path.split('?')[0]}: not the answer it should be`);
   }
   return body as T;
 }
 
-export function fetchRange(signal?: AbortSignal): Promise<HistoryRange> {
-  return get('/api/v1/history', (b) => isObject(b.recording), signal);
+export function fetchRange(signal?: AbortSignal, root = ''): Promise<HistoryRange> {
+  return get('/api/v1/history', (b) => isObject(b.recording), signal, root);
 }
 
-export function fetchStateAt(at: number, signal?: AbortSignal): Promise<HistoryState> {
+export function fetchStateAt(at: number, signal?: AbortSignal, root = ''): Promise<HistoryState> {
   return get(
     `/api/v1/history/state?at=${Math.round(at)}`,
     (b) => isObject(b.state) && Array.isArray(b.state.processes),
     signal,
+    root,
   );
 }
 
 export async function fetchEventsBetween(
   q: { since?: number; until?: number; types?: readonly EventType[]; limit?: number },
   signal?: AbortSignal,
+  root = '',
 ): Promise<Event[]> {
   const params = new URLSearchParams();
   if (q.since !== undefined) params.set('since', String(Math.max(0, Math.round(q.since))));
@@ -49,6 +52,7 @@ export async function fetchEventsBetween(
     `/api/v1/events?${params}`,
     (b) => Array.isArray(b.events),
     signal,
+    root,
   );
   return body.events;
 }
@@ -58,15 +62,26 @@ export function fetchSeries(
   to: number,
   points: number,
   signal?: AbortSignal,
+  root = '',
 ): Promise<HistorySeries> {
   const q = `from=${Math.round(from)}&to=${Math.round(to)}&points=${points}`;
   return get(
     `/api/v1/history/series?${q}`,
     (b) => isObject(b.host) && Array.isArray(b.host.tasks) && Array.isArray(b.containers),
     signal,
+    root,
   );
 }
 
-export function fetchLeaders(window: '1h' | '24h', signal?: AbortSignal): Promise<ZombieLeaders> {
-  return get(`/api/v1/zombies/leaders?window=${window}`, (b) => Array.isArray(b.leaders), signal);
+export function fetchLeaders(
+  window: '1h' | '24h',
+  signal?: AbortSignal,
+  root = '',
+): Promise<ZombieLeaders> {
+  return get(
+    `/api/v1/zombies/leaders?window=${window}`,
+    (b) => Array.isArray(b.leaders),
+    signal,
+    root,
+  );
 }

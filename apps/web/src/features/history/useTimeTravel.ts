@@ -29,6 +29,8 @@ export interface TimeTravelOptions {
   initialMoment: number | null;
   /** Keeps `?at=` in the address bar. */
   onMomentUrl?(at: number | null): void;
+  /** The page's agent API root: '' for the agent serving the page, a host's through a hub. */
+  apiRoot?: string;
 }
 
 /** The sparklines of a past moment reach this far back. */
@@ -43,6 +45,7 @@ const RANGE_EVERY_MS = 15_000;
  */
 export function useTimeTravel(opts: TimeTravelOptions): TimeTravel {
   const { onMomentUrl } = opts;
+  const root = opts.apiRoot ?? '';
   const [moment, setMoment] = useState<number | null>(opts.initialMoment);
   const [view, setView] = useState<StoreView | null>(null);
   const [loading, setLoading] = useState(false);
@@ -57,35 +60,38 @@ export function useTimeTravel(opts: TimeTravelOptions): TimeTravel {
     live: opts.initialMoment === null,
   });
 
-  const load = useCallback(async (at: number): Promise<void> => {
-    const f = flight.current;
-    if (f.busy) {
-      f.next = at;
-      return;
-    }
-    f.busy = true;
-    setLoading(true);
-    try {
-      const [recorded, events, series] = await Promise.all([
-        fetchStateAt(at),
-        fetchEventsBetween({ until: at, limit: EVENTS_SHOWN }),
-        fetchSeries(at - SERIES_MS, at + 1, 120).catch(() => null),
-      ]);
-      if (!f.live) {
-        setView(pastView({ hello: hello.current, recorded, events, series }));
-        setError(null);
-        if (f.next === null) markMomentShown(recorded.state);
+  const load = useCallback(
+    async (at: number): Promise<void> => {
+      const f = flight.current;
+      if (f.busy) {
+        f.next = at;
+        return;
       }
-    } catch (err) {
-      if (!f.live) setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      f.busy = false;
-      const next = f.next;
-      f.next = null;
-      if (next !== null && !f.live) void load(next);
-      else setLoading(false);
-    }
-  }, []);
+      f.busy = true;
+      setLoading(true);
+      try {
+        const [recorded, events, series] = await Promise.all([
+          fetchStateAt(at, undefined, root),
+          fetchEventsBetween({ until: at, limit: EVENTS_SHOWN }, undefined, root),
+          fetchSeries(at - SERIES_MS, at + 1, 120, undefined, root).catch(() => null),
+        ]);
+        if (!f.live) {
+          setView(pastView({ hello: hello.current, recorded, events, series }));
+          setError(null);
+          if (f.next === null) markMomentShown(recorded.state);
+        }
+      } catch (err) {
+        if (!f.live) setError(err instanceof Error ? err.message : String(err));
+      } finally {
+        f.busy = false;
+        const next = f.next;
+        f.next = null;
+        if (next !== null && !f.live) void load(next);
+        else setLoading(false);
+      }
+    },
+    [root],
+  );
 
   const goTo = useCallback(
     (at: number) => {
@@ -118,7 +124,7 @@ export function useTimeTravel(opts: TimeTravelOptions): TimeTravel {
   useEffect(() => {
     let stopped = false;
     const refresh = () =>
-      fetchRange().then(
+      fetchRange(undefined, root).then(
         (r) => !stopped && setRange(r),
         () => undefined,
       );
@@ -128,7 +134,7 @@ export function useTimeTravel(opts: TimeTravelOptions): TimeTravel {
       stopped = true;
       clearInterval(timer);
     };
-  }, []);
+  }, [root]);
 
   // Playing moves the moment forward by `speed` seconds a second, and back to live at the end.
   const momentRef = useRef(moment);
@@ -165,12 +171,12 @@ export function useTimeTravel(opts: TimeTravelOptions): TimeTravel {
  * Gives the live sparklines the last hour the agent recorded, so they survive a reload; asked
  * again every few minutes (the live samples take over where they start).
  */
-export function useRecordedSparklines(history: History): void {
+export function useRecordedSparklines(history: History, root = ''): void {
   useEffect(() => {
     const ctl = new AbortController();
     const load = () => {
       const now = Date.now();
-      fetchSeries(now - SERIES_MS, now, 120, ctl.signal).then(
+      fetchSeries(now - SERIES_MS, now, 120, ctl.signal, root).then(
         (s) => historyOf(s, history),
         () => undefined,
       );
@@ -181,5 +187,5 @@ export function useRecordedSparklines(history: History): void {
       ctl.abort();
       clearInterval(timer);
     };
-  }, [history]);
+  }, [history, root]);
 }

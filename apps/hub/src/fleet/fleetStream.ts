@@ -1,0 +1,137 @@
+import type { FanoutSocket } from '@pidscope/protocol';
+import {
+  CloseCode,
+  FLEET_UPDATE_MS,
+  type FleetHost,
+  type FleetMessage,
+  fleetHostChanged,
+  HEARTBEAT_INTERVAL_MS,
+  HIGH_WATER_BYTES,
+} from '@pidscope/protocol';
+
+export interface FleetStreamOptions {
+  /** Every host now. */
+  hosts: () => FleetHost[];
+  /** One host now, or undefined when it is gone. */
+  host: (id: string) => FleetHost | undefined;
+  now?: () => number;
+  heartbeatMs?: number;
+  updateMs?: number;
+}
+
+interface Sent {
+  host: FleetHost;
+  at: number;
+}
+
+interface Client {
+  socket: FanoutSocket;
+  lastSentAt: number;
+}
+
+const OPEN = 1;
+
+/**
+ * [F9] The overview's stream: every host on connect, then a host whenever it changed, at most
+ * once per host per FLEET_UPDATE_MS for everyone at once (the first change after a quiet second
+ * goes at once; later ones in that second fold into one at its end).
+ */
+export class FleetStream {
+  private readonly clients = new Set<Client>();
+  private readonly sent = new Map<string, Sent>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly opts: FleetStreamOptions) {}
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  add(socket: FanoutSocket): { resync(): void } {
+    const c: Client = { socket, lastSentAt: 0 };
+    this.clients.add(c);
+    const hello = () => {
+      const at = this.now();
+      this.send(c, JSON.stringify({ type: 'hosts', at, hosts: this.opts.hosts() }), at);
+    };
+    hello();
+    return { resync: hello };
+  }
+
+  remove(socket: FanoutSocket): void {
+    for (const c of this.clients) if (c.socket === socket) this.clients.delete(c);
+  }
+
+  /** A host may have changed: send it now, or at the end of its second. */
+  changed(host: FleetHost): void {
+    const last = this.sent.get(host.id);
+    if (last && !fleetHostChanged(last.host, host)) return;
+    if (this.pending.has(host.id)) return;
+    const now = this.now();
+    const wait = last ? last.at + (this.opts.updateMs ?? FLEET_UPDATE_MS) - now : 0;
+    if (wait <= 0) {
+      this.flush(host);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.pending.delete(host.id);
+      const current = this.opts.host(host.id);
+      const previous = this.sent.get(host.id);
+      if (current && (!previous || fleetHostChanged(previous.host, current))) this.flush(current);
+    }, wait);
+    this.pending.set(host.id, timer);
+  }
+
+  removed(id: string): void {
+    const timer = this.pending.get(id);
+    if (timer) clearTimeout(timer);
+    this.pending.delete(id);
+    this.sent.delete(id);
+    this.broadcast({ type: 'host-removed', at: this.now(), id });
+  }
+
+  private flush(host: FleetHost): void {
+    const at = this.now();
+    this.sent.set(host.id, { host, at });
+    this.broadcast({ type: 'host', at, host });
+  }
+
+  private broadcast(msg: FleetMessage): void {
+    if (this.clients.size === 0) return;
+    const text = JSON.stringify(msg);
+    for (const c of this.clients) this.send(c, text, msg.at);
+  }
+
+  private send(c: Client, text: string, at: number): void {
+    if (c.socket.readyState !== OPEN) return;
+    if (c.socket.bufferedAmount > HIGH_WATER_BYTES) {
+      // A few hundred bytes a host a second: a socket this far behind is not being read.
+      this.clients.delete(c);
+      c.socket.close(CloseCode.TryAgainLater, 'client too slow to keep up');
+      return;
+    }
+    c.socket.send(text);
+    c.lastSentAt = at;
+  }
+
+  /** Heartbeats to clients that heard nothing for a while. */
+  tick(): void {
+    const now = this.now();
+    const every = this.opts.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
+    for (const c of this.clients) {
+      if (now - c.lastSentAt >= every)
+        this.send(c, JSON.stringify({ type: 'heartbeat', at: now }), now);
+    }
+  }
+
+  close(code: number, reason: string): void {
+    for (const timer of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
+    for (const c of this.clients) c.socket.close(code, reason);
+    this.clients.clear();
+  }
+}

@@ -1,0 +1,1 @@
+export { FleetApp } from './FleetApp.js';
