@@ -1,16 +1,15 @@
-import { STATUS_CODES } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, {
-  type FastifyError,
   type FastifyHttpsOptions,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyServerOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from './config.js';
-import { cut } from './errors.js';
+import { asAgentError, errorBody } from './errors.js';
 import configPlugin from './plugins/config.js';
 import dockerPlugin from './plugins/docker.js';
 import historyPlugin from './plugins/history.js';
@@ -52,23 +51,11 @@ const WS_MAX_PAYLOAD = 64 * 1024;
  * come first, then routes, each its own encapsulated plugin.
  */
 export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
-  fastify.setErrorHandler((err: FastifyError, req, reply) => {
-    const status = err.validation ? 400 : (err.statusCode ?? 500);
-    if (status >= 500) {
-      req.log.error({ err }, 'request failed');
-      return reply.code(status).send({
-        statusCode: status,
-        error: STATUS_CODES[status] ?? 'Error',
-        message: 'internal error',
-      });
-    }
-    return reply.code(status).send({
-      statusCode: status,
-      code: err.code,
-      error: STATUS_CODES[status] ?? 'Error',
-      // Never echo a long input back (a framework error can quote the whole URL).
-      message: cut(err.message, 300),
-    });
+  // The one place an error becomes an answer ([R1], [R2]); a 5xx's cause is logged, never sent.
+  fastify.setErrorHandler((err, req, reply) => {
+    const e = asAgentError(err);
+    if (e.statusCode >= 500) req.log.error({ err, code: e.code }, 'request failed');
+    return reply.code(e.statusCode).send(errorBody(e));
   });
 
   const { config } = opts;
@@ -145,13 +132,21 @@ export function createFastify(
   tls: Config['tls'],
   server: FastifyServerOptions = {},
 ): FastifyInstance {
+  const common: FastifyServerOptions = {
+    logger: false,
+    // A URL the router cannot decode never reaches the error handler: same answer, same body.
+    frameworkErrors: (err, _req, reply) => {
+      const e = asAgentError(err);
+      (reply as FastifyReply).code(e.statusCode).send(errorBody(e));
+    },
+    ...server,
+  };
   return (tls
     ? Fastify({
-        logger: false,
-        ...server,
+        ...common,
         https: { cert: tls.cert, key: tls.key },
       } as FastifyHttpsOptions<HttpsServer>)
-    : Fastify({ logger: false, ...server })
+    : Fastify(common)
   ).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 }
 

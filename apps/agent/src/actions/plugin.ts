@@ -1,8 +1,9 @@
 import type Docker from 'dockerode';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { createDockerClient } from '../docker/dockerWatcher.js';
-import { ActionError, type Actions, createActions } from './actions.js';
+import { AgentError, asAgentError } from '../errors.js';
+import { type Actions, createActions } from './actions.js';
 import { type AuditEntry, type AuditLog, createAuditLog } from './audit.js';
 import { tokenId } from './auth.js';
 import type { ProcessView } from './preview.js';
@@ -27,8 +28,6 @@ export interface ActionService {
   auditRoutes(scope: FastifyInstance, action: string): void;
   /** Attaches what the handler knows to the request's audit line. */
   note(req: FastifyRequest, note: Partial<AuditNote>): void;
-  /** Sends an ActionError as JSON; rethrows anything else to the app's error handler. */
-  fail(reply: FastifyReply, err: unknown): FastifyReply;
   /** The agent's PID in the procRoot view. */
   selfPid: number;
   /** Docker for actions: no connection timeout, since restarts and starts take seconds. */
@@ -62,17 +61,6 @@ function targetFromParams(req: FastifyRequest): AuditEntry['target'] {
   return { pid, startTime };
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  429: 'Too Many Requests',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-};
-
 export default fp(
   async function actionsPlugin(fastify: FastifyInstance) {
     const { config } = fastify;
@@ -87,31 +75,25 @@ export default fp(
     });
     const notes = new WeakMap<FastifyRequest, AuditNote>();
 
-    const send = (reply: FastifyReply, status: number, code: string, message: string, extra = {}) =>
-      reply.code(status).send({
-        statusCode: status,
-        code,
-        error: STATUS_TEXT[status] ?? 'Error',
-        message,
-        ...extra,
-      });
-
     const service: ActionService = {
       actions,
       audit,
       selfPid: self,
       docker: dockerClient,
-      requireWritable: async (_req, reply) => {
+      requireWritable: async () => {
         if (config.readOnly) {
-          return send(
-            reply,
-            403,
+          throw new AgentError(
             'READ_ONLY',
             'the agent runs in read-only mode: every action is refused',
           );
         }
       },
       auditRoutes(scope, action) {
+        // Runs once the app's error handler has answered: the refusal's code is the outcome.
+        scope.addHook('onError', async (req, _reply, err) => {
+          const e = asAgentError(err);
+          service.note(req, { outcome: `${e.code}: ${e.message}` });
+        });
         scope.addHook('onResponse', async (req, reply) => {
           // Refused before it proved it holds the token: counted (audit.refused), not a line each.
           if (!req.auth) return;
@@ -135,19 +117,6 @@ export default fp(
       },
       note(req, note) {
         notes.set(req, { action: '', ...notes.get(req), ...note } as AuditNote);
-      },
-      fail(reply, err) {
-        if (err instanceof ActionError) {
-          service.note(reply.request, { outcome: `${err.code}: ${err.message}` });
-          return send(
-            reply,
-            err.statusCode,
-            err.code,
-            err.message,
-            Object.keys(err.detail).length ? { detail: err.detail } : {},
-          );
-        }
-        throw err;
       },
     };
     fastify.decorate('actionService', service);

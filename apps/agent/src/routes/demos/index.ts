@@ -1,7 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ActionError } from '../../actions/actions.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isDemoName } from '../../demos/catalog.js';
 import { observe } from '../../demos/plugin.js';
+import { AgentError } from '../../errors.js';
 
 /**
  * GET /api/v1/demos (the catalogue and what runs), POST /api/v1/demos/:name (token) and
@@ -29,37 +29,29 @@ export default async function demoRoutes(fastify: FastifyInstance): Promise<void
     scope.addHook('onRequest', svc.requireWritable);
     svc.auditRoutes(scope, 'demo');
 
-    scope.post('/api/v1/demos/:name', async (req: FastifyRequest, reply: FastifyReply) => {
+    scope.post('/api/v1/demos/:name', async (req: FastifyRequest) => {
       const { name } = req.params as { name: string };
       svc.note(req, { action: 'demo-start', target: null, detail: { demo: name } });
-      try {
-        if (!isDemoName(name)) {
-          throw new ActionError(404, 'NO_SUCH_DEMO', `no demo ${JSON.stringify(name)}`);
-        }
-        const d = await demos.start(name);
-        svc.note(req, {
-          outcome: `started ${d.name} ${d.id}`,
-          detail: { demo: name, id: d.id, containers: d.containers.map((c) => c.id), pids: d.pids },
-        });
-        return d;
-      } catch (err) {
-        return svc.fail(reply, err);
+      if (!isDemoName(name)) {
+        throw new AgentError('NO_SUCH_DEMO', `no demo ${JSON.stringify(name)}`);
       }
+      const d = await demos.start(name);
+      svc.note(req, {
+        outcome: `started ${d.name} ${d.id}`,
+        detail: { demo: name, id: d.id, containers: d.containers.map((c) => c.id), pids: d.pids },
+      });
+      return d;
     });
 
-    scope.delete('/api/v1/demos/:id', async (req: FastifyRequest, reply: FastifyReply) => {
+    scope.delete('/api/v1/demos/:id', async (req: FastifyRequest) => {
       const { id } = req.params as { id: string };
       const d = demos.get(id);
       svc.note(req, { action: 'demo-stop', target: null, detail: { id, demo: d?.name ?? null } });
-      try {
-        if (!d || !(await demos.stop(id))) {
-          throw new ActionError(404, 'NO_SUCH_DEMO', `no running demo ${JSON.stringify(id)}`);
-        }
-        svc.note(req, { outcome: `stopped ${d.name} ${id}` });
-        return { id, name: d.name, stopped: true };
-      } catch (err) {
-        return svc.fail(reply, err);
+      if (!d || !(await demos.stop(id))) {
+        throw new AgentError('NO_SUCH_DEMO', `no running demo ${JSON.stringify(id)}`);
       }
+      svc.note(req, { outcome: `stopped ${d.name} ${id}` });
+      return { id, name: d.name, stopped: true };
     });
   });
 }
