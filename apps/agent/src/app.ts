@@ -10,11 +10,14 @@ import Fastify, {
 import fp from 'fastify-plugin';
 import type { Config } from './config.js';
 import { asAgentError, errorBody } from './errors.js';
+import actionsPlugin from './plugins/actions.js';
 import configPlugin from './plugins/config.js';
+import demosPlugin from './plugins/demos.js';
 import dockerPlugin from './plugins/docker.js';
 import historyPlugin from './plugins/history.js';
 import modelPlugin from './plugins/model.js';
 import streamPlugin, { type StreamOptions } from './plugins/stream.js';
+import actionRoutes from './routes/actions/index.js';
 import containersRoute from './routes/api/containers.js';
 import eventsRoute from './routes/api/events.js';
 import historyRoute from './routes/api/history.js';
@@ -22,6 +25,7 @@ import processesRoute from './routes/api/processes.js';
 import snapshotRoute from './routes/api/snapshot.js';
 import streamRoute from './routes/api/stream.js';
 import zombiesRoute from './routes/api/zombies.js';
+import demoRoutes from './routes/demos/index.js';
 import healthRoute from './routes/health.js';
 import metricsRoute from './routes/metrics.js';
 import webRoute from './routes/web.js';
@@ -110,10 +114,10 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(zombiesRoute);
   await fastify.register(streamRoute);
   await fastify.register(metricsRoute);
-  await fastify.register(import('./actions/plugin.js'));
-  await fastify.register(import('./routes/actions/index.js'));
-  await fastify.register(import('./demos/plugin.js'));
-  await fastify.register(import('./routes/demos/index.js'));
+  await fastify.register(actionsPlugin);
+  await fastify.register(actionRoutes);
+  await fastify.register(demosPlugin);
+  await fastify.register(demoRoutes);
   await fastify.register(webRoute);
 }
 

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { signalMaskHas } from '@pidscope/procfs';
 import {
   type Container,
@@ -69,11 +70,6 @@ export interface SignalPreview {
   orphans: OrphanFate[];
   /** Everything above in words, one sentence per line; the UI shows it in the confirm dialog. */
   text: string;
-}
-
-function basename(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i === -1 ? path : path.slice(i + 1);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isDemoName } from '../../demos/catalog.js';
-import { observe } from '../../demos/plugin.js';
 import { AgentError } from '../../errors.js';
+import { observe } from '../../plugins/demos.js';
 
 /**
  * GET /api/v1/demos (the catalogue and what runs), POST /api/v1/demos/:name (token) and

@@ -1,13 +1,13 @@
 import type Docker from 'dockerode';
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import { type Actions, createActions } from '../actions/actions.js';
+import { type AuditEntry, type AuditLog, createAuditLog } from '../actions/audit.js';
+import { tokenId } from '../actions/auth.js';
+import type { ProcessView } from '../actions/preview.js';
+import { selfPid } from '../actions/target.js';
 import { createDockerClient } from '../docker/dockerWatcher.js';
 import { AgentError, asAgentError } from '../errors.js';
-import { type Actions, createActions } from './actions.js';
-import { type AuditEntry, type AuditLog, createAuditLog } from './audit.js';
-import { tokenId } from './auth.js';
-import type { ProcessView } from './preview.js';
-import { selfPid } from './target.js';
 
 /** What the handler learned about the action, for its audit line. */
 export interface AuditNote {
