@@ -32,6 +32,7 @@ import webRoute from './routes/web.js';
 import headers from './security/headers.js';
 import hostAllowlist, { boundName } from './security/hostAllowlist.js';
 import session from './security/session.js';
+import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
   config: Config;
@@ -55,6 +56,7 @@ const WS_MAX_PAYLOAD = 64 * 1024;
  * come first, then routes, each its own encapsulated plugin.
  */
 export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  fastify.setValidatorCompiler(validatorCompiler);
   // The one place an error becomes an answer ([R1], [R2]); a 5xx's cause is logged, never sent.
   fastify.setErrorHandler((err, req, reply) => {
     const e = asAgentError(err);

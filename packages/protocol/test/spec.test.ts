@@ -28,6 +28,8 @@ const serverRules = new Set([
   'H8',
   'R2',
   'R3',
+  'R4',
+  'R7',
   'F2',
   'F3',
   'F10',

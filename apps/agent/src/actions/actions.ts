@@ -1,10 +1,16 @@
 import { readPidStat } from '@pidscope/procfs';
-import { isNamespaceInit } from '@pidscope/protocol';
+import {
+  isNamespaceInit,
+  type ReapAnswer,
+  type ReapRequest,
+  type SignalAnswer,
+  type SignalRequest,
+} from '@pidscope/protocol';
 import type Docker from 'dockerode';
 import { AgentError } from '../errors.js';
 import { refuse } from './guard.js';
-import { type ProcessView, previewSignal, type SignalPreview } from './preview.js';
-import { type SignalInfo, type SignalName, signalInfo } from './signals.js';
+import { type ProcessView, previewSignal } from './preview.js';
+import { type SignalInfo, signalInfo } from './signals.js';
 import { ancestry, readTarget, type Target } from './target.js';
 
 export interface ActionDeps {
@@ -17,49 +23,23 @@ export interface ActionDeps {
   kill?: (pid: number, signal: number) => void;
 }
 
-export interface SignalRequest {
+/** A signal to send (or preview): the route's request, checked, with its PID and dry-run flag. */
+export interface SignalOrder extends SignalRequest {
   pid: number;
-  startTime: number;
-  signal: SignalName;
   dryRun: boolean;
 }
 
-export interface SignalOutcome {
-  dryRun: boolean;
-  sent: boolean;
-  preview: SignalPreview;
-  message: string;
-}
-
-export interface ReapRequest {
+/** A zombie to reap (or preview): the route's request with the defaults filled in. */
+export interface ReapOrder extends Required<ReapRequest> {
   pid: number;
-  startTime: number;
   dryRun: boolean;
-  /** Confirms a container restart when the zombie's parent is the container's PID 1. */
-  restartContainer: boolean;
-  /** What to send the parent; SIGTERM unless the person chose SIGKILL. */
-  signal: SignalName;
-}
-
-export type ReapPlanKind = 'signal-parent' | 'restart-container' | 'wait';
-
-export interface ReapOutcome {
-  dryRun: boolean;
-  done: boolean;
-  plan: ReapPlanKind;
-  zombie: { pid: number; startTime: number; comm: string };
-  parent: { pid: number; startTime: number; comm: string } | null;
-  container: { id: string; name: string } | null;
-  signal: SignalName | null;
-  preview: SignalPreview | null;
-  message: string;
 }
 
 const brief = (t: Target) => ({ pid: t.pid, startTime: t.startTime, comm: t.comm });
 
 export interface Actions {
-  signal(req: SignalRequest): Promise<SignalOutcome>;
-  reap(req: ReapRequest): Promise<ReapOutcome>;
+  signal(order: SignalOrder): Promise<SignalAnswer>;
+  reap(order: ReapOrder): Promise<ReapAnswer>;
 }
 
 export function createActions(deps: ActionDeps): Actions {
@@ -214,7 +194,7 @@ export function createActions(deps: ActionDeps): Actions {
           ? `Zombie ${z.pid}'s parent is PID 1 (${parent.comm}) of container ${name}, an init that reaps: it should go by itself. Restarting container ${name} would clear it too (every process in it restarts).`
           : `Zombie ${z.pid}'s parent is PID 1 (${parent.comm}) of container ${name}, which never calls wait(): no signal clears it. Only restarting container ${name} does (every process in it restarts); run it with --init to prevent this.`;
         const container = { id: containerId, name };
-        const out: ReapOutcome = {
+        const out: ReapAnswer = {
           ...base,
           done: false,
           plan: 'restart-container',
@@ -248,7 +228,7 @@ export function createActions(deps: ActionDeps): Actions {
             : ` ${info.name} may not make it exit; SIGKILL would.`
           : '';
       const message = `Reap sends ${info.name} to zombie ${z.pid}'s parent ${parent.pid} (${parent.comm}), which is not calling wait().${hint}\n${preview.text}`;
-      const out: ReapOutcome = {
+      const out: ReapAnswer = {
         ...base,
         done: false,
         plan: 'signal-parent',

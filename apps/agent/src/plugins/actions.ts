@@ -1,8 +1,9 @@
+import { type AuditEntry, parsePid } from '@pidscope/protocol';
 import type Docker from 'dockerode';
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { type Actions, createActions } from '../actions/actions.js';
-import { type AuditEntry, type AuditLog, createAuditLog } from '../actions/audit.js';
+import { type AuditLog, createAuditLog } from '../actions/audit.js';
 import { tokenId } from '../actions/auth.js';
 import type { ProcessView } from '../actions/preview.js';
 import { selfPid } from '../actions/target.js';
@@ -51,11 +52,14 @@ function modelView(fastify: FastifyInstance): ProcessView {
   };
 }
 
-/** The PID in the URL, for audit lines of requests refused before the handler ran. */
+/**
+ * The PID in the URL, for audit lines of requests refused before the handler ran: still text when
+ * they were refused before their params were checked.
+ */
 function targetFromParams(req: FastifyRequest): AuditEntry['target'] {
   const raw = (req.params as { pid?: unknown } | undefined)?.pid;
-  if (typeof raw !== 'string') return null;
-  const pid = /^\d{1,10}$/.test(raw) ? Number(raw) : null;
+  if (raw === undefined) return null;
+  const pid = typeof raw === 'number' ? raw : parsePid(String(raw));
   const body = req.body as { startTime?: unknown } | undefined;
   const startTime = typeof body?.startTime === 'number' ? body.startTime : null;
   return { pid, startTime };
