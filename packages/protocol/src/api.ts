@@ -181,6 +181,10 @@ export const SignalRequest = field(
 );
 export type SignalRequest = Static<typeof SignalRequest>;
 
+/** What a reap sends the zombie's parent. */
+export const ReapSignal = Type.Union([Type.Literal('SIGTERM'), Type.Literal('SIGKILL')]);
+export type ReapSignal = Static<typeof ReapSignal>;
+
 /** POST /api/v1/processes/:pid/reap */
 export const ReapRequest = field(
   Type.Object(
@@ -188,11 +192,7 @@ export const ReapRequest = field(
       startTime: StartTimeField,
       /** What the zombie's parent gets; SIGTERM unless the person chose SIGKILL. */
       signal: Type.Optional(
-        field(
-          Type.Union([Type.Literal('SIGTERM'), Type.Literal('SIGKILL')]),
-          'BAD_SIGNAL',
-          'reap sends the parent SIGTERM or SIGKILL',
-        ),
+        field(ReapSignal, 'BAD_SIGNAL', 'reap sends the parent SIGTERM or SIGKILL'),
       ),
       /** Confirms a container restart when the zombie's parent is the container's PID 1. */
       restartContainer: Type.Optional(
@@ -474,7 +474,8 @@ export const ReapAnswer = Type.Object(
       Type.Object({ id: Type.String(), name: Type.String() }, { additionalProperties: false }),
       Type.Null(),
     ]),
-    signal: Type.Union([SignalName, Type.Null()]),
+    /** What the parent gets with plan `signal-parent`; null otherwise. */
+    signal: Type.Union([ReapSignal, Type.Null()]),
     preview: Type.Union([SignalPreview, Type.Null()]),
     message: Type.String(),
   },

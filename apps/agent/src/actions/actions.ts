@@ -238,7 +238,7 @@ export function createActions(deps: ActionDeps): Actions {
               name: preview.containerName ?? preview.containerId.slice(0, 12),
             }
           : null,
-        signal: info.name,
+        signal: req.signal,
         preview,
         message,
       };
