@@ -135,7 +135,7 @@ describe('ProcessActions', () => {
   });
 
   it.each([
-    [401, 'UNAUTHORIZED', 'missing or wrong token'],
+    [401, 'UNAUTHENTICATED', 'missing or wrong token'],
     [403, 'AGENT_ANCESTOR', 'PID 4425 (sleep) is an ancestor of the pidscope agent'],
   ])('shows a %i refusal of the preview in the dialog', async (status, code, message) => {
     fakeFetch([[status, { statusCode: status, code, message }]]);

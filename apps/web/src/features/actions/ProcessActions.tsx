@@ -1,6 +1,6 @@
-import type { Container, Process } from '@pidscope/protocol';
+import type { Container, Process, ReapAnswer, SignalName } from '@pidscope/protocol';
 import { useEffect, useId, useRef, useState } from 'react';
-import { callAction } from './request.js';
+import { explain, reapZombie, signalProcess } from '../../net/api.js';
 import './actions.css';
 
 export interface ProcessActionsProps {
@@ -14,42 +14,25 @@ export interface ProcessActionsProps {
   container?: Container | null;
 }
 
-/** The signals offered as buttons; the agent accepts a few more. */
-export const OFFERED_SIGNALS = [
+/** The signals offered as buttons; the agent accepts a few more (SIGNAL_NAMES). */
+export const OFFERED_SIGNALS: readonly SignalName[] = [
   'SIGTERM',
   'SIGKILL',
   'SIGHUP',
   'SIGINT',
   'SIGSTOP',
   'SIGCONT',
-] as const;
-
-interface SignalAnswer {
-  dryRun: boolean;
-  sent: boolean;
-  message: string;
-  preview: { text: string; effect: string };
-}
-
-interface ReapAnswer {
-  dryRun: boolean;
-  done: boolean;
-  plan: 'signal-parent' | 'restart-container' | 'wait';
-  parent: { pid: number; startTime: number; comm: string } | null;
-  container: { id: string; name: string } | null;
-  signal: string | null;
-  message: string;
-}
+];
 
 /** What the confirm dialog holds. */
 type Pending =
-  | { kind: 'signal'; signal: string; phase: 'loading' | 'ready' | 'sending'; text: string }
+  | { kind: 'signal'; signal: SignalName; phase: 'loading' | 'ready' | 'sending'; text: string }
   | {
       kind: 'reap';
       phase: 'loading' | 'ready' | 'sending';
       text: string;
       plan: ReapAnswer['plan'] | null;
-      signal: string | null;
+      signal: ReapAnswer['signal'];
       container: ReapAnswer['container'];
     };
 
@@ -100,22 +83,17 @@ export function ProcessActions({
     setError(null);
   };
 
-  async function previewSignal(signal: string) {
+  async function previewSignal(signal: SignalName) {
     setResult(null);
     setError(null);
     setPending({ kind: 'signal', signal, phase: 'loading', text: '' });
-    const res = await callAction<SignalAnswer>(
-      apiBase,
-      'POST',
-      `/api/v1/processes/${p.pid}/signal?dryRun=1`,
-      { signal, startTime: p.startTime },
-    );
-    if (!res.ok || !res.body) {
+    try {
+      const answer = await signalProcess(p.pid, { signal, startTime: p.startTime }, true, apiBase);
+      setPending({ kind: 'signal', signal, phase: 'ready', text: answer.preview.text });
+    } catch (err) {
       setPending({ kind: 'signal', signal, phase: 'ready', text: '' });
-      setError(res.error);
-      return;
+      setError(explain(err));
     }
-    setPending({ kind: 'signal', signal, phase: 'ready', text: res.body.preview.text });
   }
 
   async function previewReap() {
@@ -123,50 +101,49 @@ export function ProcessActions({
     setError(null);
     const empty = { kind: 'reap', text: '', plan: null, signal: null, container: null } as const;
     setPending({ ...empty, phase: 'loading' });
-    const res = await callAction<ReapAnswer>(
-      apiBase,
-      'POST',
-      `/api/v1/processes/${p.pid}/reap?dryRun=1`,
-      { startTime: p.startTime },
-    );
-    if (!res.ok || !res.body) {
+    try {
+      const b = await reapZombie(p.pid, { startTime: p.startTime }, true, apiBase);
+      setPending({
+        kind: 'reap',
+        phase: 'ready',
+        text: b.message,
+        plan: b.plan,
+        signal: b.signal,
+        container: b.container,
+      });
+    } catch (err) {
       setPending({ ...empty, phase: 'ready' });
-      setError(res.error);
-      return;
+      setError(explain(err));
     }
-    const b = res.body;
-    setPending({
-      kind: 'reap',
-      phase: 'ready',
-      text: b.message,
-      plan: b.plan,
-      signal: b.signal,
-      container: b.container,
-    });
   }
 
   async function confirm() {
     if (pending?.phase !== 'ready') return;
     setPending({ ...pending, phase: 'sending' });
-    const res =
-      pending.kind === 'signal'
-        ? await callAction<SignalAnswer>(apiBase, 'POST', `/api/v1/processes/${p.pid}/signal`, {
-            signal: pending.signal,
-            ...target,
-          })
-        : await callAction<ReapAnswer>(apiBase, 'POST', `/api/v1/processes/${p.pid}/reap`, {
-            ...target,
-            ...(pending.signal ? { signal: pending.signal } : {}),
-            ...(pending.plan === 'restart-container' ? { restartContainer: true } : {}),
-          });
-    if (!res.ok || !res.body) {
+    let message: string;
+    try {
+      const answer =
+        pending.kind === 'signal'
+          ? await signalProcess(p.pid, { signal: pending.signal, ...target }, false, apiBase)
+          : await reapZombie(
+              p.pid,
+              {
+                ...target,
+                ...(pending.signal ? { signal: pending.signal } : {}),
+                ...(pending.plan === 'restart-container' ? { restartContainer: true } : {}),
+              },
+              false,
+              apiBase,
+            );
+      message = answer.message;
+    } catch (err) {
       setPending({ ...pending, phase: 'ready' });
-      setError(res.error);
+      setError(explain(err));
       return;
     }
     setPending(null);
     setError(null);
-    setResult(res.body.message);
+    setResult(message);
     onDone?.();
   }
 

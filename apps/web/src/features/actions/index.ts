@@ -1,2 +1,1 @@
 export { OFFERED_SIGNALS, ProcessActions, type ProcessActionsProps } from './ProcessActions.js';
-export { type ActionResponse, callAction } from './request.js';
