@@ -2,6 +2,11 @@ import Type, { type Static, type TSchema } from 'typebox';
 import { RecordingStatus } from './history.js';
 import { Container, DockerStatus, Process, ReaperKind, ZombieAnalysis } from './schemas.js';
 
+const Count = Type.Integer({ minimum: 0 });
+const Ticks = Count;
+const HostPid = Count;
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
 /**
  * Every error the agent's HTTP API answers with ([R1] in SPEC.md): stable, unprefixed
  * SCREAMING_SNAKE codes, each with its one HTTP status.
@@ -154,7 +159,7 @@ export type SignalName = Static<typeof SignalName>;
 export const SIGNAL_NAMES: readonly SignalName[] = SignalName.anyOf.map((s) => s.const);
 
 const StartTimeField = field(
-  Type.Integer({ minimum: 0 }),
+  Count,
   'BAD_START_TIME',
   'startTime (the process start time in clock ticks, from the snapshot) is required as a whole number: it guards against PID reuse',
 );
@@ -330,8 +335,8 @@ export const HealthResponse = Type.Object(
   {
     /** "degraded" when no scan has succeeded for three intervals, or history is not recording. */
     status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
-    seq: Type.Integer({ minimum: 0 }),
-    lastScanAt: Type.Union([Type.Number(), Type.Null()]),
+    seq: Count,
+    lastScanAt: Nullable(Type.Number()),
     docker: DockerStatus,
     /** Whether history is recording; paused (a full disk) or off says why. */
     recording: RecordingStatus,
@@ -344,11 +349,11 @@ export type HealthResponse = Static<typeof HealthResponse>;
 export const ProcessDetails = Type.Object(
   {
     process: Process,
-    parent: Type.Union([Process, Type.Null()]),
+    parent: Nullable(Process),
     children: Type.Array(Process),
-    container: Type.Union([Container, Type.Null()]),
+    container: Nullable(Container),
     /** Only for a zombie: why it is there and what clears it. */
-    analysis: Type.Union([ZombieAnalysis, Type.Null()]),
+    analysis: Nullable(ZombieAnalysis),
   },
   { additionalProperties: false },
 );
@@ -361,8 +366,6 @@ export const ContainersResponse = Type.Object(
 );
 export type ContainersResponse = Static<typeof ContainersResponse>;
 
-const Ticks = Type.Integer({ minimum: 0 });
-const HostPid = Type.Integer({ minimum: 0 });
 const Brief = Type.Object(
   { pid: HostPid, startTime: Ticks, comm: Type.String() },
   { additionalProperties: false },
@@ -393,7 +396,7 @@ export const Reaper = Type.Object(
     comm: Type.String(),
     kind: ReaperKind,
     /** true reaps, false never reaps, null depends (a shell). */
-    reaps: Type.Union([Type.Boolean(), Type.Null()]),
+    reaps: Nullable(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -407,7 +410,7 @@ export const OrphanFate = Type.Object(
     comm: Type.String(),
     zombie: Type.Boolean(),
     /** null when the whole namespace dies with its PID 1. */
-    newParent: Type.Union([Reaper, Type.Null()]),
+    newParent: Nullable(Reaper),
     /** For zombies: reaped | stays | may-stay; for live children: adopted | killed. */
     fate: Type.Union([
       Type.Literal('reaped'),
@@ -430,8 +433,8 @@ export const SignalPreview = Type.Object(
     comm: Type.String(),
     state: Type.String({ maxLength: 1 }),
     signal: SignalName,
-    containerId: Type.Union([Type.String(), Type.Null()]),
-    containerName: Type.Union([Type.String(), Type.Null()]),
+    containerId: Nullable(Type.String()),
+    containerName: Nullable(Type.String()),
     isContainerInit: Type.Boolean(),
     effect: SignalEffect,
     orphans: Type.Array(OrphanFate),
@@ -469,14 +472,14 @@ export const ReapAnswer = Type.Object(
     done: Type.Boolean(),
     plan: ReapPlan,
     zombie: Brief,
-    parent: Type.Union([Brief, Type.Null()]),
+    parent: Nullable(Brief),
     container: Type.Union([
       Type.Object({ id: Type.String(), name: Type.String() }, { additionalProperties: false }),
       Type.Null(),
     ]),
     /** What the parent gets with plan `signal-parent`; null otherwise. */
-    signal: Type.Union([ReapSignal, Type.Null()]),
-    preview: Type.Union([SignalPreview, Type.Null()]),
+    signal: Nullable(ReapSignal),
+    preview: Nullable(SignalPreview),
     message: Type.String(),
   },
   { additionalProperties: false },
@@ -485,7 +488,7 @@ export type ReapAnswer = Static<typeof ReapAnswer>;
 
 /** A line of a demo's explanation, shown once `afterMs` have passed since it started. */
 export const DemoStep = Type.Object(
-  { afterMs: Type.Integer({ minimum: 0 }), text: Type.String() },
+  { afterMs: Count, text: Type.String() },
   { additionalProperties: false },
 );
 export type DemoStep = Static<typeof DemoStep>;
@@ -504,7 +507,7 @@ export const DemoRun = Type.Object(
           id: Type.String(),
           name: Type.String(),
           /** Host PID of the container's PID 1 (docker-init's with --init). */
-          initPid: Type.Union([HostPid, Type.Null()]),
+          initPid: Nullable(HostPid),
         },
         { additionalProperties: false },
       ),
@@ -520,11 +523,11 @@ export type DemoRun = Static<typeof DemoRun>;
 /** What the live model shows of a running demo, so a UI can narrate it. */
 export const DemoObserved = Type.Object(
   {
-    processes: Type.Integer({ minimum: 0 }),
-    zombies: Type.Integer({ minimum: 0 }),
-    pidsCurrent: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
-    pidsMax: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
-    forkFailures: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    processes: Count,
+    zombies: Count,
+    pidsCurrent: Nullable(Count),
+    pidsMax: Nullable(Count),
+    forkFailures: Nullable(Count),
   },
   { additionalProperties: false },
 );
@@ -546,7 +549,7 @@ export const DemoInfo = Type.Object(
     needsDocker: Type.Boolean(),
     available: Type.Boolean(),
     /** Why it cannot start now; null when available. */
-    reason: Type.Union([Type.String(), Type.Null()]),
+    reason: Nullable(Type.String()),
     steps: Type.Array(DemoStep),
     running: Type.Array(DemoRunObserved),
   },
@@ -580,7 +583,7 @@ export const AuditEntry = Type.Object(
     /** ms since epoch. */
     at: Type.Number(),
     /** `token:<short hash>` of the token the request proved it holds; the token is never written. */
-    actor: Type.Union([Type.String(), Type.Null()]),
+    actor: Nullable(Type.String()),
     /** Remote address of the request ("-" on a summary of refusals). */
     remote: Type.String(),
     /** e.g. "signal", "reap", "demo-start", "demo-stop". */
@@ -589,14 +592,14 @@ export const AuditEntry = Type.Object(
     target: Type.Union([
       Type.Object(
         {
-          pid: Type.Union([HostPid, Type.Null()]),
-          startTime: Type.Union([Ticks, Type.Null()]),
+          pid: Nullable(HostPid),
+          startTime: Nullable(Ticks),
         },
         { additionalProperties: false },
       ),
       Type.Null(),
     ]),
-    signal: Type.Union([Type.String(), Type.Null()]),
+    signal: Nullable(Type.String()),
     /** HTTP status answered. */
     status: Type.Integer(),
     /** What happened, in words (or the refusal's code and message). */
@@ -617,8 +620,8 @@ export type AuditEntry = Static<typeof AuditEntry>;
 /** Requests refused before they proved they hold the token, counted since the agent started. */
 export const AuditRefusals = Type.Object(
   {
-    total: Type.Integer({ minimum: 0 }),
-    byCode: Type.Record(Type.String(), Type.Integer({ minimum: 0 })),
+    total: Count,
+    byCode: Type.Record(Type.String(), Count),
   },
   { additionalProperties: false },
 );

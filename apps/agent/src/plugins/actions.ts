@@ -1,6 +1,6 @@
 import { type AuditEntry, parsePid } from '@pidscope/protocol';
 import type Docker from 'dockerode';
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type Actions, createActions } from '../actions/actions.js';
 import { type AuditLog, createAuditLog } from '../actions/audit.js';
@@ -23,10 +23,11 @@ export interface AuditNote {
 export interface ActionService {
   actions: Actions;
   audit: AuditLog;
-  /** onRequest hook: 403 in read-only mode. */
-  requireWritable: onRequestHookHandler;
-  /** Registers onResponse auditing for every route of the calling (encapsulated) plugin. */
-  auditRoutes(scope: FastifyInstance, action: string): void;
+  /**
+   * Makes every route of the calling (encapsulated) plugin an action: refused with READ_ONLY in
+   * read-only mode, and each answer audited.
+   */
+  actionScope(scope: FastifyInstance, action: string): void;
   /** Attaches what the handler knows to the request's audit line. */
   note(req: FastifyRequest, note: Partial<AuditNote>): void;
   /** The agent's PID in the procRoot view. */
@@ -84,15 +85,15 @@ export default fp(
       audit,
       selfPid: self,
       docker: dockerClient,
-      requireWritable: async () => {
-        if (config.readOnly) {
-          throw new AgentError(
-            'READ_ONLY',
-            'the agent runs in read-only mode: every action is refused',
-          );
-        }
-      },
-      auditRoutes(scope, action) {
+      actionScope(scope, action) {
+        scope.addHook('onRequest', async () => {
+          if (config.readOnly) {
+            throw new AgentError(
+              'READ_ONLY',
+              'the agent runs in read-only mode: every action is refused',
+            );
+          }
+        });
         // Runs once the app's error handler has answered: the refusal's code is the outcome.
         scope.addHook('onError', async (req, _reply, err) => {
           const e = asAgentError(err);

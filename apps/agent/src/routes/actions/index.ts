@@ -22,8 +22,7 @@ const actionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   await fastify.register(async (instance) => {
     const scope = instance.withTypeProvider<TypeBoxTypeProvider>();
-    scope.addHook('onRequest', svc.requireWritable);
-    svc.auditRoutes(scope, 'signal');
+    svc.actionScope(scope, 'signal');
 
     scope.post(
       '/api/v1/processes/:pid/signal',

@@ -30,8 +30,7 @@ const demoRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   await fastify.register(async (instance) => {
     const scope = instance.withTypeProvider<TypeBoxTypeProvider>();
-    scope.addHook('onRequest', svc.requireWritable);
-    svc.auditRoutes(scope, 'demo');
+    svc.actionScope(scope, 'demo');
 
     scope.post(
       '/api/v1/demos/:name',
