@@ -59,7 +59,6 @@ export function ProcessActions({
   const titleId = useId();
   const confirmRef = useRef<HTMLButtonElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
-  const target = { pid: p.pid, startTime: p.startTime };
   const key = `${p.pid}:${p.startTime}`;
   const zombie = p.state === 'Z';
   const disabled = readOnly || p.kernelThread || p.pid <= 1;
@@ -124,11 +123,16 @@ export function ProcessActions({
     try {
       const answer =
         pending.kind === 'signal'
-          ? await signalProcess(p.pid, { signal: pending.signal, ...target }, false, apiBase)
+          ? await signalProcess(
+              p.pid,
+              { signal: pending.signal, startTime: p.startTime },
+              false,
+              apiBase,
+            )
           : await reapZombie(
               p.pid,
               {
-                ...target,
+                startTime: p.startTime,
                 ...(pending.signal ? { signal: pending.signal } : {}),
                 ...(pending.plan === 'restart-container' ? { restartContainer: true } : {}),
               },
