@@ -9,7 +9,7 @@ import Fastify, {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from './config.js';
-import { asAgentError, errorBody } from './errors.js';
+import { asAgentError, errorBody, errorHandler } from './errors.js';
 import actionsPlugin from './plugins/actions.js';
 import configPlugin from './plugins/config.js';
 import demosPlugin from './plugins/demos.js';
@@ -57,12 +57,7 @@ const WS_MAX_PAYLOAD = 64 * 1024;
  */
 export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   fastify.setValidatorCompiler(validatorCompiler);
-  // The one place an error becomes an answer ([R1], [R2]); a 5xx's cause is logged, never sent.
-  fastify.setErrorHandler((err, req, reply) => {
-    const e = asAgentError(err);
-    if (e.statusCode >= 500) req.log.error({ err, code: e.code }, 'request failed');
-    return reply.code(e.statusCode).send(errorBody(e));
-  });
+  fastify.setErrorHandler(errorHandler);
 
   const { config } = opts;
   // First the headers every response carries, refusals included; then nothing (no route, no

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { ERRORS, type ErrorBody, type ErrorCode } from '@pidscope/protocol';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * The one error the agent's routes, hooks and services throw; the app's error handler is the only
@@ -72,4 +73,14 @@ export function errorBody(err: AgentError): ErrorBody {
     message: err.message,
     ...(err.detail && Object.keys(err.detail).length > 0 ? { detail: err.detail } : {}),
   };
+}
+
+/**
+ * The one place an error becomes an answer ([R1], [R2]), for the agent and the hub alike: a 5xx's
+ * cause is logged, never sent.
+ */
+export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply) {
+  const e = asAgentError(err);
+  if (e.statusCode >= 500) req.log.error({ err, code: e.code }, 'request failed');
+  return reply.code(e.statusCode).send(errorBody(e));
 }

@@ -13,7 +13,7 @@ export { createDockerClient } from './docker/dockerWatcher.js';
 export { BUSYBOX_IMAGE, ensureBusyboxImage, MANAGED_LABEL } from './docker/images.js';
 // The one error path and request validation: the security plugins below throw AgentError, so an
 // app that registers them answers with these too.
-export { AgentError, asAgentError, errorBody } from './errors.js';
+export { AgentError, asAgentError, errorBody, errorHandler } from './errors.js';
 // The security plugins, for another Fastify app (the hub) to register with its own settings.
 export { default as securityHeaders, type HeadersOptions } from './security/headers.js';
 export {

@@ -8,8 +8,8 @@ const HostPid = Count;
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 /**
- * Every error the agent's HTTP API answers with ([R1] in SPEC.md): stable, unprefixed
- * SCREAMING_SNAKE codes, each with its one HTTP status.
+ * Every error the agent's HTTP API, and a hub's (apps/hub), answers with ([R1] in SPEC.md):
+ * stable, unprefixed SCREAMING_SNAKE codes, each with its one HTTP status.
  */
 export const ERRORS = {
   /** A malformed URL ([R3]). */
@@ -23,6 +23,8 @@ export const ERRORS = {
   /** A history or events query that holds together field by field but not as a whole. */
   BAD_QUERY: 400,
   BAD_DRY_RUN: 400,
+  /** A hub forwards only agent routes: no empty, `.`, `..` or empty segment. */
+  BAD_PATH: 400,
   /** Neither the token (Authorization: Bearer) nor a session cookie made from it. */
   UNAUTHENTICATED: 401,
   /** The Host header names a host this agent does not answer to (DNS rebinding). */
@@ -47,6 +49,8 @@ export const ERRORS = {
   NO_SUCH_DEMO: 404,
   /** A moment before the first one the history holds. */
   NOT_RECORDED: 404,
+  /** A hub knows no host by that id ([F1]). */
+  HOST_NOT_FOUND: 404,
   /** The PID now names another process: the start time differs. */
   STALE_START_TIME: 409,
   NOT_A_ZOMBIE: 409,
@@ -68,10 +72,14 @@ export const ERRORS = {
   INTERNAL: 500,
   SPAWN_FAILED: 500,
   DOCKER_FAILED: 502,
+  /** A hub's request to an agent failed on the way (refused, reset, timed out). */
+  AGENT_UNREACHABLE: 502,
   DOCKER_UNAVAILABLE: 503,
   /** The agent records no history (PIDSCOPE_MAX_DISK=0, no usable store). */
   HISTORY_OFF: 503,
   IMAGE_UNAVAILABLE: 503,
+  /** A hub's host that is not up ([F3]). */
+  HOST_DOWN: 503,
 } as const satisfies Record<string, number>;
 export type ErrorCode = keyof typeof ERRORS;
 
