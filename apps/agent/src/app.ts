@@ -1,21 +1,23 @@
-import { STATUS_CODES } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, {
-  type FastifyError,
   type FastifyHttpsOptions,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyServerOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from './config.js';
-import { cut } from './errors.js';
+import { asAgentError, errorBody, errorHandler } from './errors.js';
+import actionsPlugin from './plugins/actions.js';
 import configPlugin from './plugins/config.js';
+import demosPlugin from './plugins/demos.js';
 import dockerPlugin from './plugins/docker.js';
 import historyPlugin from './plugins/history.js';
 import modelPlugin from './plugins/model.js';
 import streamPlugin, { type StreamOptions } from './plugins/stream.js';
+import actionRoutes from './routes/actions/index.js';
 import containersRoute from './routes/api/containers.js';
 import eventsRoute from './routes/api/events.js';
 import historyRoute from './routes/api/history.js';
@@ -24,12 +26,14 @@ import snapshotRoute from './routes/api/snapshot.js';
 import streamRoute from './routes/api/stream.js';
 import threadsRoute from './routes/api/threads.js';
 import zombiesRoute from './routes/api/zombies.js';
+import demoRoutes from './routes/demos/index.js';
 import healthRoute from './routes/health.js';
 import metricsRoute from './routes/metrics.js';
 import webRoute from './routes/web.js';
 import headers from './security/headers.js';
 import hostAllowlist, { boundName } from './security/hostAllowlist.js';
 import session from './security/session.js';
+import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
   config: Config;
@@ -59,24 +63,8 @@ const WS_MAX_PAYLOAD = 64 * 1024;
  * come first, then routes, each its own encapsulated plugin.
  */
 export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
-  fastify.setErrorHandler((err: FastifyError, req, reply) => {
-    const status = err.validation ? 400 : (err.statusCode ?? 500);
-    if (status >= 500) {
-      req.log.error({ err }, 'request failed');
-      return reply.code(status).send({
-        statusCode: status,
-        error: STATUS_CODES[status] ?? 'Error',
-        message: 'internal error',
-      });
-    }
-    return reply.code(status).send({
-      statusCode: status,
-      code: err.code,
-      error: STATUS_CODES[status] ?? 'Error',
-      // Never echo a long input back (a framework error can quote the whole URL).
-      message: cut(err.message, 300),
-    });
-  });
+  fastify.setValidatorCompiler(validatorCompiler);
+  fastify.setErrorHandler(errorHandler);
 
   const { config } = opts;
   // First the headers every response carries, refusals included; then nothing (no route, no
@@ -132,10 +120,10 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(zombiesRoute);
   await fastify.register(streamRoute);
   await fastify.register(metricsRoute);
-  await fastify.register(import('./actions/plugin.js'));
-  await fastify.register(import('./routes/actions/index.js'));
-  await fastify.register(import('./demos/plugin.js'));
-  await fastify.register(import('./routes/demos/index.js'));
+  await fastify.register(actionsPlugin);
+  await fastify.register(actionRoutes);
+  await fastify.register(demosPlugin);
+  await fastify.register(demoRoutes);
   await fastify.register(webRoute);
 }
 
@@ -154,13 +142,21 @@ export function createFastify(
   tls: Config['tls'],
   server: FastifyServerOptions = {},
 ): FastifyInstance {
+  const common: FastifyServerOptions = {
+    logger: false,
+    // A URL the router cannot decode never reaches the error handler: same answer, same body.
+    frameworkErrors: (err, _req, reply) => {
+      const e = asAgentError(err);
+      (reply as FastifyReply).code(e.statusCode).send(errorBody(e));
+    },
+    ...server,
+  };
   return (tls
     ? Fastify({
-        logger: false,
-        ...server,
+        ...common,
         https: { cert: tls.cert, key: tls.key },
       } as FastifyHttpsOptions<HttpsServer>)
-    : Fastify({ logger: false, ...server })
+    : Fastify(common)
   ).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 }
 

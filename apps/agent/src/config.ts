@@ -42,6 +42,10 @@ export interface Config {
   retentionMs: number;
   /** The history store never takes more than this on disk; 0: no recording. */
   maxDiskBytes: number;
+  /** Demos running at once, per agent. */
+  demoMax: number;
+  /** Each demo is removed after this long. */
+  demoLifetimeMs: number;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +78,8 @@ const SETTINGS = {
   dataDir: { flag: '--data-dir', env: 'PIDSCOPE_DATA_DIR' },
   retention: { flag: '--retention', env: 'PIDSCOPE_RETENTION' },
   maxDisk: { flag: '--max-disk', env: 'PIDSCOPE_MAX_DISK' },
+  demoMax: { flag: '--demo-max', env: 'PIDSCOPE_DEMO_MAX' },
+  demoLifetimeMs: { flag: '--demo-lifetime-ms', env: 'PIDSCOPE_DEMO_LIFETIME_MS' },
 } as const satisfies Record<string, Setting>;
 
 type SettingName = keyof typeof SETTINGS;
@@ -103,7 +109,9 @@ export const USAGE = `usage: pidscope [options]
                                               else $XDG_STATE_HOME/pidscope or ~/.local/state/pidscope)
   --retention <time>    PIDSCOPE_RETENTION    how long history is kept: 90s, 30m, 24h, 7d (24h)
   --max-disk <size>     PIDSCOPE_MAX_DISK     history's disk budget: 200MB, 2GB, 512MiB; 0 records
-                                              nothing (512MB)`;
+                                              nothing (512MB)
+  --demo-max <n>        PIDSCOPE_DEMO_MAX     demos running at once, 1-50 (6)
+  --demo-lifetime-ms <n> PIDSCOPE_DEMO_LIFETIME_MS  a demo is removed after this long (600000)`;
 
 /** Splits argv into `{flag: value}`; `--flag=value` and `--flag value` both work. */
 function parseArgv(argv: readonly string[]): Map<SettingName, string> {
@@ -365,6 +373,21 @@ export function loadConfig(
       ? 0
       : parseSize(diskRaw.label, diskRaw.value, 64 * 1024)
     : 512e6;
+  const demoMaxRaw = raw('demoMax');
+  const demoMax = demoMaxRaw
+    ? parseInteger(demoMaxRaw.label, demoMaxRaw.value, 1, 50, 'a number of demos (1-50)')
+    : 6;
+
+  const lifetimeRaw = raw('demoLifetimeMs');
+  const demoLifetimeMs = lifetimeRaw
+    ? parseInteger(
+        lifetimeRaw.label,
+        lifetimeRaw.value,
+        1,
+        24 * 3_600_000,
+        'a demo lifetime (1-86400000 ms)',
+      )
+    : 10 * 60_000;
 
   return {
     host,
@@ -385,6 +408,8 @@ export function loadConfig(
     dataDir,
     retentionMs,
     maxDiskBytes,
+    demoMax,
+    demoLifetimeMs,
   };
 }
 

@@ -1,4 +1,4 @@
-export { type AuditEntry, type AuditLog, createAuditLog } from './actions/audit.js';
+export { type AuditLog, createAuditLog } from './actions/audit.js';
 export { tokenId } from './actions/auth.js';
 export { app, buildApp, createFastify, redactUrl } from './app.js';
 export {
@@ -11,7 +11,9 @@ export {
 } from './config.js';
 export { createDockerClient } from './docker/dockerWatcher.js';
 export { BUSYBOX_IMAGE, ensureBusyboxImage, MANAGED_LABEL } from './docker/images.js';
-export { AgentError } from './errors.js';
+// The one error path and request validation: the security plugins below throw AgentError, so an
+// app that registers them answers with these too.
+export { AgentError, asAgentError, errorBody, errorHandler } from './errors.js';
 // The security plugins, for another Fastify app (the hub) to register with its own settings.
 export { default as securityHeaders, type HeadersOptions } from './security/headers.js';
 export {
@@ -33,3 +35,4 @@ export {
   SESSION_COOKIE,
   type SessionOptions,
 } from './security/session.js';
+export { validatorCompiler } from './validation.js';

@@ -81,8 +81,24 @@ describe('loadConfig', () => {
       '--token: "<hidden>" is not a usable token (8+ characters, no spaces)',
     ],
     [['--host', 'bad host!'], {}, '--host: "bad host!" is not an IP address or host name'],
+    [[], { PIDSCOPE_DEMO_MAX: '0' }, 'PIDSCOPE_DEMO_MAX: "0" is not a number of demos (1-50)'],
+    [
+      ['--demo-lifetime-ms', '1e3'],
+      {},
+      '--demo-lifetime-ms: "1e3" is not a demo lifetime (1-86400000 ms)',
+    ],
   ])('rejects %j %j naming the setting', (argv, env, message) => {
     expect(() => loadConfig(argv, env)).toThrow(new ConfigError(message));
+  });
+
+  it('holds the demo limits: 6 at once for 10 minutes unless set', () => {
+    expect(loadConfig([], {})).toMatchObject({ demoMax: 6, demoLifetimeMs: 600_000 });
+    expect(
+      loadConfig(['--demo-max', '2'], {
+        PIDSCOPE_DEMO_MAX: '9',
+        PIDSCOPE_DEMO_LIFETIME_MS: '1500',
+      }),
+    ).toMatchObject({ demoMax: 2, demoLifetimeMs: 1500 });
   });
 
   it('rejects unknown options and flags without a value', () => {

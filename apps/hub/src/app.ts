@@ -1,9 +1,15 @@
-import { STATUS_CODES } from 'node:http';
 import websocket from '@fastify/websocket';
-import { boundName, createFastify, hostAllowlist, securityHeaders, session } from '@pidscope/agent';
-import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify';
+import {
+  boundName,
+  createFastify,
+  errorHandler,
+  hostAllowlist,
+  securityHeaders,
+  session,
+  validatorCompiler,
+} from '@pidscope/agent';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { HubError } from './errors.js';
 import hubPlugin, { type HubOptions } from './plugins/hub.js';
 import fleetRoutes from './routes/fleet.js';
 import forwardRoutes from './routes/forward.js';
@@ -27,24 +33,8 @@ const WS_MAX_PAYLOAD = 64 * 1024;
  * knows comes from agents' streams.
  */
 export async function hubApp(fastify: FastifyInstance, opts: HubOptions): Promise<void> {
-  fastify.setErrorHandler((err: FastifyError, req, reply) => {
-    const status = err.validation ? 400 : (err.statusCode ?? 500);
-    // A HubError says what is wrong with a host or a request: safe to show whatever its status.
-    if (status >= 500 && !(err instanceof HubError)) {
-      req.log.error({ err }, 'request failed');
-      return reply.code(status).send({
-        statusCode: status,
-        error: STATUS_CODES[status] ?? 'Error',
-        message: 'internal error',
-      });
-    }
-    return reply.code(status).send({
-      statusCode: status,
-      code: err.code,
-      error: STATUS_CODES[status] ?? 'Error',
-      message: err.message,
-    });
-  });
+  fastify.setValidatorCompiler(validatorCompiler);
+  fastify.setErrorHandler(errorHandler);
 
   const { config } = opts;
   // The agent's guards, as they are: its headers and CSP on every response, then nothing runs

@@ -88,14 +88,14 @@ describe('forwarding', () => {
   test('the agent’s own errors come back as it answered them', async () => {
     const bad = await call(`/api/v1/hosts/${id}/processes/0x10`);
     expect(bad.status).toBe(400);
-    expect(bad.body.code).toBe('PIDSCOPE_ERR_BAD_PID');
+    expect(bad.body.code).toBe('BAD_PID');
   });
 
   test('the hub refuses what no agent should see: no token, unknown host, host down, odd paths', async () => {
     expect((await call(`/api/v1/hosts/${id}/snapshot`, { token: null })).status).toBe(401);
     expect((await call('/api/v1/hosts', { token: 'wrong-token-000' })).status).toBe(401);
     const unknown = await call('/api/v1/hosts/nowhere-7070/snapshot');
-    expect(unknown).toMatchObject({ status: 404, body: { code: 'PIDSCOPE_ERR_HOST_NOT_FOUND' } });
+    expect(unknown).toMatchObject({ status: 404, body: { code: 'HOST_NOT_FOUND' } });
     await waitFor(
       async () =>
         (await hub.get<HostsResponse>('/api/v1/hosts')).body.hosts.find(

@@ -148,8 +148,10 @@ describe('the dashboard', () => {
           new Response(
             JSON.stringify({
               process: state().processes[7],
+              parent: null,
               children: [],
-              zombie: {
+              container: null,
+              analysis: {
                 pid: 4430,
                 startTime: 44300,
                 nsPid: 7,

@@ -1,3 +1,4 @@
+export * from './api.js';
 export * from './apply.js';
 export * from './closeCodes.js';
 export * from './cpu.js';

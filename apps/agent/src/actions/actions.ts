@@ -1,23 +1,17 @@
 import { readPidStat } from '@pidscope/procfs';
-import { isNamespaceInit } from '@pidscope/protocol';
+import {
+  isNamespaceInit,
+  type ReapAnswer,
+  type ReapRequest,
+  type SignalAnswer,
+  type SignalRequest,
+} from '@pidscope/protocol';
 import type Docker from 'dockerode';
+import { AgentError } from '../errors.js';
 import { refuse } from './guard.js';
-import { type ProcessView, previewSignal, type SignalPreview } from './preview.js';
-import { type SignalInfo, type SignalName, signalInfo } from './signals.js';
+import { type ProcessView, previewSignal } from './preview.js';
+import { type SignalInfo, signalInfo } from './signals.js';
 import { ancestry, readTarget, type Target } from './target.js';
-
-/** A refused or failed action: an HTTP status, a stable code and a sentence for people. */
-export class ActionError extends Error {
-  override name = 'ActionError';
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly detail: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
 
 export interface ActionDeps {
   procRoot: string;
@@ -29,49 +23,23 @@ export interface ActionDeps {
   kill?: (pid: number, signal: number) => void;
 }
 
-export interface SignalRequest {
+/** A signal to send (or preview): the route's request, checked, with its PID and dry-run flag. */
+export interface SignalOrder extends SignalRequest {
   pid: number;
-  startTime: number;
-  signal: SignalName;
   dryRun: boolean;
 }
 
-export interface SignalOutcome {
-  dryRun: boolean;
-  sent: boolean;
-  preview: SignalPreview;
-  message: string;
-}
-
-export interface ReapRequest {
+/** A zombie to reap (or preview): the route's request with the defaults filled in. */
+export interface ReapOrder extends Required<ReapRequest> {
   pid: number;
-  startTime: number;
   dryRun: boolean;
-  /** Confirms a container restart when the zombie's parent is the container's PID 1. */
-  restartContainer: boolean;
-  /** What to send the parent; SIGTERM unless the person chose SIGKILL. */
-  signal: SignalName;
-}
-
-export type ReapPlanKind = 'signal-parent' | 'restart-container' | 'wait';
-
-export interface ReapOutcome {
-  dryRun: boolean;
-  done: boolean;
-  plan: ReapPlanKind;
-  zombie: { pid: number; startTime: number; comm: string };
-  parent: { pid: number; startTime: number; comm: string } | null;
-  container: { id: string; name: string } | null;
-  signal: SignalName | null;
-  preview: SignalPreview | null;
-  message: string;
 }
 
 const brief = (t: Target) => ({ pid: t.pid, startTime: t.startTime, comm: t.comm });
 
 export interface Actions {
-  signal(req: SignalRequest): Promise<SignalOutcome>;
-  reap(req: ReapRequest): Promise<ReapOutcome>;
+  signal(order: SignalOrder): Promise<SignalAnswer>;
+  reap(order: ReapOrder): Promise<ReapAnswer>;
 }
 
 export function createActions(deps: ActionDeps): Actions {
@@ -80,10 +48,9 @@ export function createActions(deps: ActionDeps): Actions {
   /** The target by PID, refused unless it still is the process the caller means. */
   function locate(pid: number, startTime: number): Target {
     const t = readTarget(deps.procRoot, pid);
-    if (!t) throw new ActionError(404, 'NO_SUCH_PROCESS', `no process with PID ${pid}`);
+    if (!t) throw new AgentError('NO_SUCH_PROCESS', `no process with PID ${pid}`);
     if (t.startTime !== startTime) {
-      throw new ActionError(
-        409,
+      throw new AgentError(
         'STALE_START_TIME',
         `PID ${pid} now belongs to another process (start time ${t.startTime}, not ${startTime}): refresh and try again`,
         { currentStartTime: t.startTime },
@@ -96,7 +63,7 @@ export function createActions(deps: ActionDeps): Actions {
     const chain = ancestry(deps.procRoot, deps.selfPid);
     const refusal = refuse(t, { selfPid: deps.selfPid, ancestors: chain.slice(1) });
     if (refusal) {
-      throw new ActionError(403, refusal.code, `${role}${refusal.message}`, {
+      throw new AgentError(refusal.code, `${role}${refusal.message}`, {
         pid: t.pid,
         comm: t.comm,
       });
@@ -106,14 +73,12 @@ export function createActions(deps: ActionDeps): Actions {
   /** Re-reads the identity at the last moment, then kill(2). Never PID <= 1. */
   function send(t: Target, signal: SignalInfo): void {
     if (!Number.isSafeInteger(t.pid) || t.pid <= 1) {
-      throw new ActionError(403, 'HOST_INIT', `refusing to signal PID ${t.pid}`);
+      throw new AgentError('HOST_INIT', `refusing to signal PID ${t.pid}`);
     }
     const now = readPidStat(t.pid, deps.procRoot);
-    if (!now)
-      throw new ActionError(404, 'NO_SUCH_PROCESS', `PID ${t.pid} exited before the signal`);
+    if (!now) throw new AgentError('NO_SUCH_PROCESS', `PID ${t.pid} exited before the signal`);
     if (now.startTime !== t.startTime) {
-      throw new ActionError(
-        409,
+      throw new AgentError(
         'STALE_START_TIME',
         `PID ${t.pid} was reused by another process just before the signal: nothing sent`,
         { currentStartTime: now.startTime },
@@ -124,11 +89,10 @@ export function createActions(deps: ActionDeps): Actions {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ESRCH') {
-        throw new ActionError(404, 'NO_SUCH_PROCESS', `PID ${t.pid} exited before the signal`);
+        throw new AgentError('NO_SUCH_PROCESS', `PID ${t.pid} exited before the signal`);
       }
       if (code === 'EPERM') {
-        throw new ActionError(
-          403,
+        throw new AgentError(
           'NOT_PERMITTED',
           `the kernel refused: not permitted to signal ${t.pid}`,
         );
@@ -140,8 +104,7 @@ export function createActions(deps: ActionDeps): Actions {
   async function restart(id: string): Promise<void> {
     const docker = deps.docker();
     if (!docker) {
-      throw new ActionError(
-        503,
+      throw new AgentError(
         'DOCKER_UNAVAILABLE',
         'restarting a container needs Docker, which is not available',
       );
@@ -151,11 +114,12 @@ export function createActions(deps: ActionDeps): Actions {
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
       if (status === 404)
-        throw new ActionError(404, 'NO_SUCH_CONTAINER', `container ${id.slice(0, 12)} is gone`);
-      throw new ActionError(
-        502,
+        throw new AgentError('NO_SUCH_CONTAINER', `container ${id.slice(0, 12)} is gone`);
+      throw new AgentError(
         'DOCKER_FAILED',
-        `Docker could not restart ${id.slice(0, 12)}: ${(err as Error).message}`,
+        `Docker could not restart container ${id.slice(0, 12)} (its answer is in the agent's log)`,
+        undefined,
+        { cause: err },
       );
     }
   }
@@ -179,8 +143,7 @@ export function createActions(deps: ActionDeps): Actions {
     async reap(req) {
       const z = locate(req.pid, req.startTime);
       if (z.state !== 'Z') {
-        throw new ActionError(
-          409,
+        throw new AgentError(
           'NOT_A_ZOMBIE',
           `PID ${z.pid} (${z.comm}) is not a zombie (state ${z.state})`,
         );
@@ -188,8 +151,7 @@ export function createActions(deps: ActionDeps): Actions {
       const view = deps.view();
       const parent = readTarget(deps.procRoot, z.ppid);
       if (!parent) {
-        throw new ActionError(
-          409,
+        throw new AgentError(
           'PARENT_GONE',
           `the parent of zombie ${z.pid} (PID ${z.ppid}) is gone; the kernel hands the zombie to a reaper by itself`,
         );
@@ -202,7 +164,7 @@ export function createActions(deps: ActionDeps): Actions {
 
       if (parent.pid === 1) {
         const message = `Zombie ${z.pid}'s parent is the host's PID 1 (${parent.comm}), which reaps lazily: it should disappear within seconds. There is nothing to send.`;
-        if (!req.dryRun) throw new ActionError(409, 'HOST_INIT_REAPS', message);
+        if (!req.dryRun) throw new AgentError('HOST_INIT_REAPS', message);
         return {
           ...base,
           done: false,
@@ -221,8 +183,7 @@ export function createActions(deps: ActionDeps): Actions {
           view.findProcess(parent.pid)?.containerId ?? view.findProcess(z.pid)?.containerId ?? null;
         const c = containerId ? view.container(containerId) : undefined;
         if (!containerId) {
-          throw new ActionError(
-            409,
+          throw new AgentError(
             'NO_CONTAINER',
             `zombie ${z.pid}'s parent is the PID 1 of a PID namespace that belongs to no known container: only ending that namespace clears it`,
           );
@@ -233,7 +194,7 @@ export function createActions(deps: ActionDeps): Actions {
           ? `Zombie ${z.pid}'s parent is PID 1 (${parent.comm}) of container ${name}, an init that reaps: it should go by itself. Restarting container ${name} would clear it too (every process in it restarts).`
           : `Zombie ${z.pid}'s parent is PID 1 (${parent.comm}) of container ${name}, which never calls wait(): no signal clears it. Only restarting container ${name} does (every process in it restarts); run it with --init to prevent this.`;
         const container = { id: containerId, name };
-        const out: ReapOutcome = {
+        const out: ReapAnswer = {
           ...base,
           done: false,
           plan: 'restart-container',
@@ -244,8 +205,7 @@ export function createActions(deps: ActionDeps): Actions {
         };
         if (req.dryRun) return out;
         if (!req.restartContainer) {
-          throw new ActionError(
-            409,
+          throw new AgentError(
             'RESTART_REQUIRED',
             `${message} Send { "restartContainer": true } to confirm.`,
             { plan: 'restart-container', container },
@@ -268,7 +228,7 @@ export function createActions(deps: ActionDeps): Actions {
             : ` ${info.name} may not make it exit; SIGKILL would.`
           : '';
       const message = `Reap sends ${info.name} to zombie ${z.pid}'s parent ${parent.pid} (${parent.comm}), which is not calling wait().${hint}\n${preview.text}`;
-      const out: ReapOutcome = {
+      const out: ReapAnswer = {
         ...base,
         done: false,
         plan: 'signal-parent',
@@ -278,7 +238,7 @@ export function createActions(deps: ActionDeps): Actions {
               name: preview.containerName ?? preview.containerId.slice(0, 12),
             }
           : null,
-        signal: info.name,
+        signal: req.signal,
         preview,
         message,
       };

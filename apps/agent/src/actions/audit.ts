@@ -1,32 +1,6 @@
 import { appendFile, mkdir, open, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-
-/** One line of the audit file. */
-export interface AuditEntry {
-  /** ms since epoch. */
-  at: number;
-  /** `token:<short hash>` when the request carried the right token, else null. */
-  actor: string | null;
-  /** Remote address of the request ("-" on a summary of refusals). */
-  remote: string;
-  /** e.g. "signal", "reap", "demo-start", "demo-stop". */
-  action: string;
-  dryRun: boolean;
-  target: { pid: number | null; startTime: number | null } | null;
-  signal: string | null;
-  /** HTTP status answered. */
-  status: number;
-  /** What happened, in words (or the refusal code). */
-  outcome: string;
-  /** Extra context: demo name/id, container, plan. */
-  detail?: Record<string, unknown>;
-  /**
-   * Who the request was made for, when it came through a hub: the hub's `x-pidscope-via` header
-   * (`hub <the hub's own actor: its Bearer client or browser session>`). Only requests that
-   * proved they hold the token are audited, so only a holder can set it.
-   */
-  via?: string;
-}
+import type { AuditEntry, AuditRefusals } from '@pidscope/protocol';
 
 export interface AuditLog {
   readonly file: string;
@@ -37,7 +11,7 @@ export interface AuditLog {
    */
   refused(code: string): void;
   /** Refusals counted since start, by code. */
-  refusals(): { total: number; byCode: Record<string, number> };
+  refusals(): AuditRefusals;
   /** The newest `limit` entries, oldest first. */
   tail(limit: number): Promise<AuditEntry[]>;
   /** Resolves when every append so far is on disk. */

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Target } from './target.js';
 
 /** Why a target may not be signalled; each maps to a 403 with this code. */
@@ -16,11 +17,6 @@ export interface Refusal {
 
 /** The daemons that run every container: killing one takes all containers with it. */
 const RUNTIME_DAEMONS = /^(dockerd|containerd|containerd-shim.*|runc|docker-proxy)$/;
-
-function basename(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i === -1 ? path : path.slice(i + 1);
-}
 
 export interface GuardContext {
   /** The agent's PID in the procRoot view. */

@@ -1,10 +1,14 @@
+import { basename } from 'node:path';
 import { signalMaskHas } from '@pidscope/procfs';
 import {
   type Container,
   inContainerPid,
   isNamespaceInit,
+  type OrphanFate,
   type Process,
-  type ReaperKind,
+  type Reaper,
+  type SignalEffect,
+  type SignalPreview,
 } from '@pidscope/protocol';
 import { classifyInit } from '../model/inits.js';
 import type { SignalInfo } from './signals.js';
@@ -17,63 +21,6 @@ export interface ProcessView {
   /** The PID 1 of a PID namespace (the host's PID 1 for the host namespace). */
   namespaceInit(pidNs: number | null): Process | undefined;
   container(id: string): Container | undefined;
-}
-
-/** What a signal will do to its target. */
-export type SignalEffect =
-  /** The target dies (default action terminate or core dump). */
-  | 'terminate'
-  /** SIGKILL to a container's PID 1: the kernel kills the whole PID namespace. */
-  | 'stops-container'
-  /** The target installed a handler: the program decides. */
-  | 'handled'
-  /** Ignored: SIG_IGN, default action "ignore", or a namespace PID 1 without a handler. */
-  | 'ignored'
-  | 'stop'
-  | 'continue'
-  /** A zombie: it has already exited; signals do nothing. */
-  | 'none';
-
-export interface Reaper {
-  pid: number;
-  startTime: number;
-  comm: string;
-  kind: ReaperKind;
-  /** true reaps, false never reaps, null depends (a shell). */
-  reaps: boolean | null;
-}
-
-/** What becomes of one child of a process that dies. */
-export interface OrphanFate {
-  pid: number;
-  startTime: number;
-  comm: string;
-  zombie: boolean;
-  /** null when the whole namespace dies with its PID 1. */
-  newParent: Reaper | null;
-  /** For zombies: reaped | stays | may-stay; for live children: adopted | killed. */
-  fate: 'reaped' | 'stays' | 'may-stay' | 'adopted' | 'killed';
-  text: string;
-}
-
-export interface SignalPreview {
-  pid: number;
-  startTime: number;
-  comm: string;
-  state: string;
-  signal: string;
-  containerId: string | null;
-  containerName: string | null;
-  isContainerInit: boolean;
-  effect: SignalEffect;
-  orphans: OrphanFate[];
-  /** Everything above in words, one sentence per line; the UI shows it in the confirm dialog. */
-  text: string;
-}
-
-function basename(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i === -1 ? path : path.slice(i + 1);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import type { SignalName } from '@pidscope/protocol';
 
 /** What the kernel does with a signal when the process installed no handler (signal(7)). */
 export type DefaultAction = 'terminate' | 'core' | 'stop' | 'continue' | 'ignore';
@@ -10,21 +11,6 @@ export interface SignalInfo {
   /** SIGKILL and SIGSTOP cannot be caught, blocked or ignored. */
   catchable: boolean;
 }
-
-/** The signals the API sends; others (SIGSEGV, real-time signals, …) have no business here. */
-export const SIGNAL_NAMES = [
-  'SIGTERM',
-  'SIGKILL',
-  'SIGHUP',
-  'SIGINT',
-  'SIGQUIT',
-  'SIGUSR1',
-  'SIGUSR2',
-  'SIGSTOP',
-  'SIGCONT',
-  'SIGCHLD',
-] as const;
-export type SignalName = (typeof SIGNAL_NAMES)[number];
 
 const DEFAULTS: Record<SignalName, DefaultAction> = {
   SIGTERM: 'terminate',
@@ -38,10 +24,6 @@ const DEFAULTS: Record<SignalName, DefaultAction> = {
   SIGCONT: 'continue',
   SIGCHLD: 'ignore',
 };
-
-export function isSignalName(name: unknown): name is SignalName {
-  return typeof name === 'string' && (SIGNAL_NAMES as readonly string[]).includes(name);
-}
 
 export function signalInfo(name: SignalName): SignalInfo {
   return {

@@ -8,8 +8,8 @@ import {
   readPids,
 } from '@pidscope/procfs';
 import type Docker from 'dockerode';
-import { ActionError } from '../actions/actions.js';
 import { BUSYBOX_IMAGE, ensureBusyboxImage, MANAGED_LABEL } from '../docker/images.js';
+import { AgentError } from '../errors.js';
 import { DEMOS, type DemoDefinition, type DemoName, type DemoStep, demoByName } from './catalog.js';
 
 export const DEMO_LABEL = 'io.pidscope.demo';
@@ -95,8 +95,7 @@ export function createDemoManager(opts: DemoManagerOptions): DemoManager {
     const docker = opts.docker();
     const status = opts.dockerStatus();
     if (!docker || !status.available) {
-      throw new ActionError(
-        503,
+      throw new AgentError(
         'DOCKER_UNAVAILABLE',
         `the ${def.name} demo needs Docker, which is not available${status.reason ? ` (${status.reason})` : ''}; the host-zombie demo works without it`,
       );
@@ -110,10 +109,11 @@ export function createDemoManager(opts: DemoManagerOptions): DemoManager {
     try {
       await ensureBusyboxImage(docker);
     } catch (err) {
-      throw new ActionError(
-        503,
+      throw new AgentError(
         'IMAGE_UNAVAILABLE',
-        `cannot build ${BUSYBOX_IMAGE}: ${(err as Error).message}`,
+        `cannot build ${BUSYBOX_IMAGE} (the agent's log says why)`,
+        undefined,
+        { cause: err },
       );
     }
     const name = `pidscope-demo-${def.name}-${id}`;
@@ -156,7 +156,7 @@ export function createDemoManager(opts: DemoManagerOptions): DemoManager {
     child.unref();
     const pid = child.pid;
     const identity = pid ? readPidStat(pid, opts.procRoot) : null;
-    if (!pid || !identity) throw new ActionError(500, 'SPAWN_FAILED', `could not start ${cmd}`);
+    if (!pid || !identity) throw new AgentError('SPAWN_FAILED', `could not start ${cmd}`);
     return { pid, startTime: identity.startTime };
   }
 
@@ -215,8 +215,7 @@ export function createDemoManager(opts: DemoManagerOptions): DemoManager {
 
     async start(name) {
       if (running.size + starting.size >= opts.maxRunning) {
-        throw new ActionError(
-          429,
+        throw new AgentError(
           'TOO_MANY_DEMOS',
           `${opts.maxRunning} demos are running already: stop one first`,
         );
@@ -232,11 +231,12 @@ export function createDemoManager(opts: DemoManagerOptions): DemoManager {
         if (def.recipe.kind === 'container') {
           containers = [
             await startContainer(def, id).catch((err) => {
-              if (err instanceof ActionError) throw err;
-              throw new ActionError(
-                502,
+              if (err instanceof AgentError) throw err;
+              throw new AgentError(
                 'DOCKER_FAILED',
-                `Docker could not start the demo: ${(err as Error).message}`,
+                `Docker could not start the ${def.name} demo (its answer is in the agent's log)`,
+                undefined,
+                { cause: err },
               );
             }),
           ];

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 /**
  * What a namespace's PID 1 does with orphans it adopts. Only programs whose reaping behaviour we
  * know are listed; anything else is "unknown" (null), never guessed.
@@ -63,11 +64,6 @@ const TABLE: readonly (InitInfo & { names: readonly string[] })[] = [
 const BY_NAME = new Map<string, InitInfo>(
   TABLE.flatMap(({ names, ...info }) => names.map((n) => [n, info] as const)),
 );
-
-function basename(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i === -1 ? path : path.slice(i + 1);
-}
 
 const INTERPRETERS = /^(python[\d.]*|perl|ruby|node|bash|sh)$/;
 

@@ -15,7 +15,7 @@ import type {
 } from '@pidscope/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Errors } from '../errors.js';
+import { AgentError } from '../errors.js';
 import { rankLeaders } from '../model/leaders.js';
 
 export interface EventFilter {
@@ -92,14 +92,15 @@ export default fp(
     let recorder: Recorder | null = null;
 
     const need = (): HistoryStore => {
-      if (!store) throw Errors.historyOff();
+      if (!store) throw new AgentError('HISTORY_OFF', 'history is not being recorded');
       return store;
     };
     const stateAt = (at: number): HistoryState => {
       try {
         return { at, ...need().stateAt(at) };
       } catch (err) {
-        if (err instanceof HistoryError && err.code === 'ERANGE') throw Errors.notRecorded(err);
+        if (err instanceof HistoryError && err.code === 'ERANGE')
+          throw new AgentError('NOT_RECORDED', err.message.replace(/^ERANGE \S+: /, ''));
         throw err;
       }
     };
@@ -118,7 +119,7 @@ export default fp(
       }),
       stateAt,
       diff: (from, to) => {
-        if (from > to) throw Errors.badQuery(`from (${from}) is after to (${to})`);
+        if (from > to) throw new AgentError('BAD_QUERY', `from (${from}) is after to (${to})`);
         const a = stateAt(from);
         const b = stateAt(to);
         const events = service.events({ since: from + 1, until: to, limit: 1000 });
@@ -138,7 +139,8 @@ export default fp(
         return { events: all.slice(Math.max(0, all.length - f.limit)), more };
       },
       series: (from, to, points) => {
-        if (from >= to) throw Errors.badQuery(`from (${from}) is not before to (${to})`);
+        if (from >= to)
+          throw new AgentError('BAD_QUERY', `from (${from}) is not before to (${to})`);
         return need().series(from, to, points);
       },
       leaders: (window) => {

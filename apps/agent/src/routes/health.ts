@@ -1,16 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DockerStatus, RecordingStatus } from '@pidscope/protocol';
-import Type from 'typebox';
-
-export const HealthResponse = Type.Object({
-  /** "degraded" when no scan has succeeded for three intervals, or history is not recording. */
-  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
-  seq: Type.Integer({ minimum: 0 }),
-  lastScanAt: Type.Union([Type.Number(), Type.Null()]),
-  docker: DockerStatus,
-  /** Whether history is recording; paused (a full disk) or off says why. */
-  recording: RecordingStatus,
-});
+import { HealthResponse } from '@pidscope/protocol';
 
 const health: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/healthz', { schema: { response: { 200: HealthResponse } } }, async () => {

@@ -1,7 +1,7 @@
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Errors } from '../errors.js';
+import { AgentError, cut } from '../errors.js';
 
 const NOT_BUILT = `pidscope agent is running, but its web UI is not built.
 
@@ -39,7 +39,10 @@ export default fp(
     // Every /api/ path is the API's, whatever it looks like (`/api/v1//snapshot`, a path too long
     // for the router): a JSON 404, never the static server's answer.
     fastify.all('/api/*', async (req) => {
-      throw Errors.notFound(req.method, req.url);
+      throw new AgentError(
+        'NOT_FOUND',
+        `no route ${req.method} ${cut(req.url.split('?')[0] ?? '')}`,
+      );
     });
     fastify.setNotFoundHandler(async (req: FastifyRequest, reply: FastifyReply) => {
       const wantsPage =
@@ -47,7 +50,7 @@ export default fp(
         !isApiPath(req.url) &&
         (req.headers.accept ?? '').includes('text/html');
       if (root && wantsPage) return reply.sendFile('index.html');
-      throw Errors.notFound(req.method, req.url);
+      throw new AgentError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
     });
   },
   { name: 'pidscope-web', dependencies: ['pidscope-config'] },

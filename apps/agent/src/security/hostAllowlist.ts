@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { quote, sendError } from './reply.js';
+import { AgentError } from '../errors.js';
+import { quote } from './quote.js';
 
 export interface HostAllowlistOptions {
   /**
@@ -40,13 +41,11 @@ export default fp(
   async function hostAllowlist(fastify: FastifyInstance, opts: HostAllowlistOptions) {
     if (opts.allowed === null) return;
     const allowed = new Set([...LOOPBACK_NAMES, ...opts.allowed]);
-    fastify.addHook('onRequest', async (req, reply) => {
+    fastify.addHook('onRequest', async (req) => {
       const header = req.headers.host ?? '';
       const name = hostName(header);
       if (name !== null && allowed.has(name)) return;
-      return sendError(
-        reply,
-        403,
+      throw new AgentError(
         'HOST_NOT_ALLOWED',
         `Host ${quote(header)} is not an allowed name for this server (${opts.hint})`,
       );

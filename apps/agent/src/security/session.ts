@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { sendError } from './reply.js';
+import { AgentError } from '../errors.js';
 
 export const SESSION_COOKIE = 'pidscope_session';
 
@@ -143,13 +143,10 @@ export default fp(
 
     fastify.decorateRequest('auth', null);
 
-    const tooMany = (reply: FastifyReply, seconds: number, message: string) =>
-      sendError(
-        reply.header('retry-after', String(Math.max(1, seconds))),
-        429,
-        'RATE_LIMITED',
-        message,
-      );
+    const tooMany = (reply: FastifyReply, seconds: number, message: string): never => {
+      reply.header('retry-after', String(Math.max(1, seconds)));
+      throw new AgentError('RATE_LIMITED', message);
+    };
 
     const refuse = async (req: FastifyRequest, reply: FastifyReply, page: boolean) => {
       const read = await failures(req, { increment: false });
@@ -169,9 +166,7 @@ export default fp(
           .code(401)
           .type('text/html; charset=utf-8')
           .send(refusalPage(opts.whereIsTheUrl));
-      return sendError(
-        reply,
-        401,
+      throw new AgentError(
         'UNAUTHENTICATED',
         `send Authorization: Bearer <token>, or open the page from the URL the agent printed (${opts.whereIsTheUrl})`,
       );
@@ -221,9 +216,7 @@ export default fp(
       const cookieWrite = req.auth.kind === 'cookie' && WRITE_METHODS.has(req.method);
       if ((isUpgrade && crossSite) || (cookieWrite && (crossSite || origin === undefined))) {
         opts.onRefused?.(req, 'CROSS_SITE');
-        return sendError(
-          reply,
-          403,
+        throw new AgentError(
           'CROSS_SITE',
           'refused: this request does not come from the agent’s own page (its Origin is another site or missing)',
         );

@@ -89,7 +89,7 @@ describe('POST /api/v1/processes/:pid/signal refuses without harming the victim'
     expect(isAlive(victim)).toBe(true);
   });
 
-  it('409 when the start time is stale (the PID belongs to another process)', async () => {
+  it('[R7] 409 when the start time is stale (the PID belongs to another process)', async () => {
     const res = await post(signalUrl(victimPid), { signal: 'SIGKILL', startTime: victimStart - 1 });
     expect(res.statusCode).toBe(409);
     expect(res.json().code).toBe('STALE_START_TIME');
@@ -200,7 +200,7 @@ describe('POST /api/v1/processes/:pid/signal refuses without harming the victim'
 });
 
 describe('dry run, then the real signal', () => {
-  it('dryRun=1 says what would happen and sends nothing', async () => {
+  it('[R7] dryRun=1 says what would happen and sends nothing', async () => {
     const res = await post(signalUrl(victimPid, '?dryRun=1'), {
       signal: 'SIGTERM',
       startTime: victimStart,

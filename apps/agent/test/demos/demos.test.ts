@@ -267,9 +267,7 @@ describe('limits and cleanup', () => {
   }, 90_000);
 
   it('removes a demo when its lifetime is over', async () => {
-    process.env.PIDSCOPE_DEMO_LIFETIME_MS = '1500';
-    const short = await startAgent();
-    delete process.env.PIDSCOPE_DEMO_LIFETIME_MS;
+    const short = await startAgent({ PIDSCOPE_DEMO_LIFETIME_MS: '1500' });
     try {
       const d = await startDemo('host-zombie', short);
       const pid = d.pids[0] as number;

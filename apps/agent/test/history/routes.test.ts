@@ -54,7 +54,7 @@ describe('the replay API', () => {
     const app = shared();
     const before = await inject(app, '/api/v1/history/state?at=1000');
     expect(before.statusCode).toBe(404);
-    expect(before.json()).toMatchObject({ code: 'PIDSCOPE_ERR_NOT_RECORDED' });
+    expect(before.json()).toMatchObject({ code: 'NOT_RECORDED' });
     expect(before.json().message).toMatch(/nothing is recorded before/);
     for (const at of ['abc', '-1', '']) {
       expect((await inject(app, `/api/v1/history/state?at=${at}`)).statusCode).toBe(400);

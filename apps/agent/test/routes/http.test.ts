@@ -1,8 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ERRORS, ErrorBody } from '@pidscope/protocol';
+import { Compile } from 'typebox/compile';
 import { describe, expect, it } from 'vitest';
-import { buildTestApp, inject, useSharedApp } from '../helpers/app.js';
+import { AgentError } from '../../src/errors.js';
+import { AUTH, buildTestApp, inject, useSharedApp } from '../helpers/app.js';
 
 const shared = useSharedApp();
 
@@ -67,7 +70,7 @@ describe('GET /api/v1/processes/:pid', () => {
     const res = await inject(app, '/api/v1/processes/4000000');
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({
-      code: 'PIDSCOPE_ERR_PROCESS_NOT_FOUND',
+      code: 'NO_SUCH_PROCESS',
       message: 'no process with PID 4000000',
     });
   });
@@ -104,7 +107,73 @@ describe('GET /api/v1/events', () => {
 });
 
 describe('errors', () => {
-  it('never leaks a 5xx message or stack', async () => {
+  const isErrorBody = Compile(ErrorBody);
+
+  it("[R1] every error answer is an ErrorBody whose status is the catalogue's", async () => {
+    const app = shared();
+    const answers = await Promise.all([
+      inject(app, '/api/v1/nope'),
+      inject(app, '/api/v1/processes/abc'),
+      inject(app, '/api/v1/processes/4000000'),
+      inject(app, '/api/v1/events?since=-5'),
+      app.inject({ url: '/api/v1/snapshot', headers: { host: 'localhost' } }),
+      app.inject({ url: '/api/v1/snapshot', headers: { ...AUTH, host: 'rebound.example' } }),
+      inject(app, {
+        method: 'POST',
+        url: '/api/v1/processes/4000000/signal',
+        payload: { signal: 'SIGKILL', startTime: 1 },
+      }),
+    ]);
+    expect(answers.map((r) => r.statusCode)).toEqual([404, 400, 404, 400, 401, 403, 404]);
+    for (const res of answers) {
+      const body = res.json();
+      expect(isErrorBody.Check(body), res.body).toBe(true);
+      expect(body.statusCode).toBe(ERRORS[body.code as keyof typeof ERRORS]);
+      expect(body.statusCode).toBe(res.statusCode);
+    }
+  });
+
+  it('[R3] a body it cannot read is a client error with a catalogued code', async () => {
+    const app = shared();
+    const post = (payload: string, contentType = 'application/json') =>
+      inject(app, {
+        method: 'POST',
+        url: '/api/v1/processes/4000000/signal',
+        headers: { 'content-type': contentType },
+        payload,
+      });
+    const notJson = await post('{"signal": "SIGKILL", startTime');
+    expect([notJson.statusCode, notJson.json().code]).toEqual([400, 'BAD_BODY']);
+    const empty = await post('');
+    expect([empty.statusCode, empty.json().code]).toEqual([400, 'BAD_BODY']);
+    const huge = await post(JSON.stringify({ signal: 'SIGKILL', pad: 'x'.repeat(1_100_000) }));
+    expect([huge.statusCode, huge.json().code]).toEqual([413, 'BODY_TOO_LARGE']);
+    const text = await post('signal=SIGKILL', 'application/x-www-form-urlencoded');
+    expect([text.statusCode, text.json().code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    const badUrl = await inject(app, '/api/v1/processes/%E0%A4%A');
+    expect([badUrl.statusCode, badUrl.json().code]).toEqual([400, 'BAD_REQUEST']);
+  });
+
+  it('[R2] a catalogued 5xx says what failed in its own words, not what its cause said', async () => {
+    const app = await buildTestApp({
+      before: (a) =>
+        a.get('/docker-down', async () => {
+          throw new AgentError('DOCKER_FAILED', 'Docker could not restart container x', undefined, {
+            cause: new Error('secret answer from the daemon'),
+          });
+        }),
+    });
+    const res = await inject(app, '/docker-down');
+    expect(res.statusCode).toBe(502);
+    expect(res.json()).toEqual({
+      statusCode: 502,
+      code: 'DOCKER_FAILED',
+      error: 'Bad Gateway',
+      message: 'Docker could not restart container x',
+    });
+  });
+
+  it('[R2] never leaks a 5xx message or stack', async () => {
     const app = await buildTestApp({
       before: (a) =>
         a.get('/boom', async () => {
@@ -115,6 +184,7 @@ describe('errors', () => {
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({
       statusCode: 500,
+      code: 'INTERNAL',
       error: 'Internal Server Error',
       message: 'internal error',
     });

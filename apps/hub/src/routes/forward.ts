@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AuditEntry } from '@pidscope/agent';
+import { AgentError } from '@pidscope/agent';
+import type { AuditEntry } from '@pidscope/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Errors, HubError } from '../errors.js';
+import { Errors } from '../errors.js';
 
 /** Reads may wait this long for the agent; actions longer (restarting a container takes time). */
 const READ_TIMEOUT_MS = 10_000;
@@ -105,9 +106,9 @@ export default async function forward(fastify: FastifyInstance): Promise<void> {
       outcome = message ?? (status < 400 ? 'ok' : 'refused');
       return reply.send(answer);
     } catch (err) {
-      if (err instanceof HubError) throw err;
+      if (err instanceof AgentError) throw err;
       outcome = (err as Error).message;
-      throw Errors.agentUnreachable(id, (err as Error).message);
+      throw Errors.agentUnreachable(id, err);
     } finally {
       if (isAction) {
         const sent = parseJson(body);

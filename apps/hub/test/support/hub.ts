@@ -1,8 +1,7 @@
 // A hub on 127.0.0.1 for tests, with short timings, and small states to feed synthetic agents.
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { AuditEntry } from '@pidscope/agent';
-import type { Container, Process, State } from '@pidscope/protocol';
+import type { AuditEntry, Container, Process, State } from '@pidscope/protocol';
 import { testProcess } from '@pidscope/protocol/testing';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';

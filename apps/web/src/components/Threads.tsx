@@ -1,5 +1,6 @@
 import type { Process, ThreadsAnswer } from '@pidscope/protocol';
 import { useEffect, useId, useState } from 'react';
+import { useApiRoot } from '../hooks/useApiRoot.js';
 import { stateName } from '../model/labels.js';
 import { fetchThreads } from '../net/api.js';
 import './Threads.css';
@@ -14,12 +15,13 @@ function useThreads(p: Process, open: boolean) {
     error: null,
   });
   const { pid, startTime } = p;
+  const root = useApiRoot();
   useEffect(() => {
     if (!open) return;
     const ctl = new AbortController();
     let timer = 0;
     const ask = () => {
-      fetchThreads(pid, startTime, ctl.signal).then(
+      fetchThreads(pid, startTime, ctl.signal, root).then(
         (threads) => setAnswer({ threads, error: null }),
         (err: unknown) => {
           if (!ctl.signal.aborted) {
@@ -34,7 +36,7 @@ function useThreads(p: Process, open: boolean) {
       ctl.abort();
       clearTimeout(timer);
     };
-  }, [pid, startTime, open]);
+  }, [pid, startTime, open, root]);
   return answer;
 }
 

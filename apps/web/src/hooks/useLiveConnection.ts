@@ -29,7 +29,7 @@ export interface LiveConnection {
 
 /** Whether the agent answers this page's session with 401 (it restarted with another token). */
 function sessionRefused(root: string): Promise<boolean> {
-  return fetchEvents(Date.now(), root).then(
+  return fetchEvents({ since: Date.now() }, undefined, root).then(
     () => false,
     (err: unknown) => err instanceof ApiError && err.status === 401,
   );
@@ -50,7 +50,7 @@ export function useLiveConnection(opts: LiveConnectionOptions): LiveConnection {
   useEffect(() => {
     let lastEventAt = 0;
     const backfill = () => {
-      fetchEvents(lastEventAt, root).then(
+      fetchEvents({ since: lastEventAt }, undefined, root).then(
         (events) => store.addEvents(events, Date.now()),
         () => undefined,
       );

@@ -1,114 +1,72 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ActionError } from '../../actions/actions.js';
-import { isSignalName, SIGNAL_NAMES, type SignalName } from '../../actions/signals.js';
-
-/** PID_MAX_LIMIT (include/linux/threads.h): no PID is ever larger. */
-const PID_LIMIT = 4_194_304;
-
-function parsePid(raw: unknown): number {
-  const text = typeof raw === 'string' ? raw : '';
-  const pid = /^[1-9][0-9]{0,6}$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(pid) || pid > PID_LIMIT) {
-    throw new ActionError(
-      400,
-      'BAD_PID',
-      `PID must be a positive integer, not ${JSON.stringify(text)}`,
-    );
-  }
-  return pid;
-}
-
-function parseBody(raw: unknown): Record<string, unknown> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ActionError(
-      400,
-      'BAD_BODY',
-      'the body must be a JSON object like {"signal":"SIGTERM","startTime":123}',
-    );
-  }
-  return raw as Record<string, unknown>;
-}
-
-function parseStartTime(body: Record<string, unknown>): number {
-  const s = body.startTime;
-  if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 0) {
-    throw new ActionError(
-      400,
-      'BAD_START_TIME',
-      'startTime (the process start time in clock ticks, from the snapshot) is required: it guards against PID reuse',
-    );
-  }
-  return s;
-}
-
-function parseSignal(raw: unknown, fallback?: SignalName): SignalName {
-  if (raw === undefined && fallback) return fallback;
-  if (!isSignalName(raw)) {
-    throw new ActionError(
-      400,
-      'BAD_SIGNAL',
-      `unknown signal ${JSON.stringify(raw)}: use one of ${SIGNAL_NAMES.join(', ')}`,
-    );
-  }
-  return raw;
-}
-
-function isDryRun(req: FastifyRequest): boolean {
-  const q = (req.query as { dryRun?: unknown } | undefined)?.dryRun;
-  return q === '1' || q === 'true' || q === '';
-}
+import type {
+  FastifyPluginAsyncTypebox,
+  TypeBoxTypeProvider,
+} from '@fastify/type-provider-typebox';
+import {
+  AuditAnswer,
+  AuditQuery,
+  DryRunQuery,
+  PidParams,
+  ReapAnswer,
+  ReapRequest,
+  SignalAnswer,
+  SignalRequest,
+} from '@pidscope/protocol';
 
 /**
- * POST /api/v1/processes/:pid/signal and /reap, GET /api/v1/audit. Everything here needs the
- * token; signal and reap are refused in read-only mode and every answer is audited.
+ * POST /api/v1/processes/:pid/signal and /reap, GET /api/v1/audit. Signal and reap are refused in
+ * read-only mode and every answer of theirs is audited.
  */
-export default async function actionRoutes(fastify: FastifyInstance): Promise<void> {
+const actionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const svc = fastify.actionService;
 
-  await fastify.register(async (scope) => {
-    scope.addHook('onRequest', svc.requireWritable);
-    svc.auditRoutes(scope, 'signal');
+  await fastify.register(async (instance) => {
+    const scope = instance.withTypeProvider<TypeBoxTypeProvider>();
+    svc.actionScope(scope, 'signal');
 
     scope.post(
       '/api/v1/processes/:pid/signal',
-      async (req: FastifyRequest, reply: FastifyReply) => {
-        const dryRun = isDryRun(req);
-        svc.note(req, { action: 'signal', dryRun });
-        try {
-          const pid = parsePid((req.params as { pid?: unknown }).pid);
-          const body = parseBody(req.body);
-          const signal = parseSignal(body.signal);
-          const startTime = parseStartTime(body);
-          svc.note(req, { target: { pid, startTime }, signal });
-          const out = await svc.actions.signal({ pid, startTime, signal, dryRun });
-          svc.note(req, {
-            outcome: dryRun ? `preview: ${out.preview.effect}` : out.message,
-            detail: {
-              comm: out.preview.comm,
-              containerId: out.preview.containerId,
-              effect: out.preview.effect,
-            },
-          });
-          return out;
-        } catch (err) {
-          return svc.fail(reply, err);
-        }
+      {
+        schema: {
+          params: PidParams,
+          querystring: DryRunQuery,
+          body: SignalRequest,
+          response: { 200: SignalAnswer },
+        },
+      },
+      async (req) => {
+        const { pid } = req.params;
+        const { signal, startTime } = req.body;
+        const dryRun = req.query.dryRun ?? false;
+        svc.note(req, { action: 'signal', dryRun, target: { pid, startTime }, signal });
+        const out = await svc.actions.signal({ pid, startTime, signal, dryRun });
+        svc.note(req, {
+          outcome: dryRun ? `preview: ${out.preview.effect}` : out.message,
+          detail: {
+            comm: out.preview.comm,
+            containerId: out.preview.containerId,
+            effect: out.preview.effect,
+          },
+        });
+        return out;
       },
     );
 
-    scope.post('/api/v1/processes/:pid/reap', async (req: FastifyRequest, reply: FastifyReply) => {
-      const dryRun = isDryRun(req);
-      svc.note(req, { action: 'reap', dryRun });
-      try {
-        const pid = parsePid((req.params as { pid?: unknown }).pid);
-        const body = parseBody(req.body);
-        const startTime = parseStartTime(body);
-        const signal = parseSignal(body.signal, 'SIGTERM');
-        if (signal !== 'SIGTERM' && signal !== 'SIGKILL') {
-          throw new ActionError(400, 'BAD_SIGNAL', 'reap sends the parent SIGTERM or SIGKILL');
-        }
-        const restartContainer = body.restartContainer === true;
-        svc.note(req, { target: { pid, startTime } });
+    scope.post(
+      '/api/v1/processes/:pid/reap',
+      {
+        schema: {
+          params: PidParams,
+          querystring: DryRunQuery,
+          body: ReapRequest,
+          response: { 200: ReapAnswer },
+        },
+      },
+      async (req) => {
+        const { pid } = req.params;
+        const { startTime, signal = 'SIGTERM', restartContainer = false } = req.body;
+        const dryRun = req.query.dryRun ?? false;
+        svc.note(req, { action: 'reap', dryRun, target: { pid, startTime } });
         const out = await svc.actions.reap({ pid, startTime, dryRun, restartContainer, signal });
         svc.note(req, {
           signal: out.signal,
@@ -116,25 +74,18 @@ export default async function actionRoutes(fastify: FastifyInstance): Promise<vo
           detail: { plan: out.plan, parent: out.parent, container: out.container },
         });
         return out;
-      } catch (err) {
-        return svc.fail(reply, err);
-      }
-    });
+      },
+    );
   });
 
-  await fastify.register(async (scope) => {
-    scope.get('/api/v1/audit', async (req: FastifyRequest, reply: FastifyReply) => {
-      const raw = (req.query as { limit?: unknown } | undefined)?.limit;
-      const limit = raw === undefined ? 200 : Number(raw);
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 5000) {
-        return reply.code(400).send({
-          statusCode: 400,
-          code: 'BAD_LIMIT',
-          error: 'Bad Request',
-          message: 'limit must be an integer from 1 to 5000',
-        });
-      }
-      return { entries: await svc.audit.tail(limit), refused: svc.audit.refusals() };
-    });
-  });
-}
+  fastify.get(
+    '/api/v1/audit',
+    { schema: { querystring: AuditQuery, response: { 200: AuditAnswer } } },
+    async (req) => ({
+      entries: await svc.audit.tail(req.query.limit ?? 200),
+      refused: svc.audit.refusals(),
+    }),
+  );
+};
+
+export default actionRoutes;

@@ -1,11 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Container, DockerStatus } from '@pidscope/protocol';
-import Type from 'typebox';
-
-export const ContainersResponse = Type.Object({
-  docker: DockerStatus,
-  containers: Type.Array(Container),
-});
+import { ContainersResponse } from '@pidscope/protocol';
 
 const containers: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(

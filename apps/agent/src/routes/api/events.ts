@@ -5,7 +5,7 @@ import {
   EventsQuery,
   parseEventTypes,
 } from '@pidscope/protocol';
-import { Errors } from '../../errors.js';
+import { AgentError } from '../../errors.js';
 
 /** Events from the recorded history across restarts, newest `limit` ([H5]). */
 const events: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -18,11 +18,14 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
       if (q.type !== undefined) {
         types = parseEventTypes(q.type);
         if ('unknown' in types) {
-          throw Errors.badQuery(`unknown event type(s): ${types.unknown.join(', ').slice(0, 100)}`);
+          throw new AgentError(
+            'BAD_QUERY',
+            `unknown event type(s): ${types.unknown.join(', ').slice(0, 100)}`,
+          );
         }
       }
       if (q.since !== undefined && q.until !== undefined && q.since > q.until) {
-        throw Errors.badQuery(`since (${q.since}) is after until (${q.until})`);
+        throw new AgentError('BAD_QUERY', `since (${q.since}) is after until (${q.until})`);
       }
       const now = Date.now();
       return {

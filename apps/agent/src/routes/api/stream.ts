@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { parseClientMessage } from '@pidscope/protocol';
-import { Errors } from '../../errors.js';
+import { AgentError } from '../../errors.js';
 
 const stream: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.route({
@@ -8,7 +8,10 @@ const stream: FastifyPluginAsyncTypebox = async (fastify) => {
     url: '/api/v1/stream',
     // A plain GET (no upgrade) gets the API's JSON error, not an empty 404.
     handler: async () => {
-      throw Errors.upgradeRequired();
+      throw new AgentError(
+        'UPGRADE_REQUIRED',
+        '/api/v1/stream is a WebSocket: open it with an Upgrade: websocket request',
+      );
     },
     // Who may open it (token or session, same origin) is settled before the upgrade by the
     // session plugin.

@@ -1,20 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { readPidStatus, readPidTasks } from '@pidscope/procfs';
-import { ThreadsAnswer } from '@pidscope/protocol';
-import Type from 'typebox';
-import { Errors } from '../../errors.js';
+import { PidParams, ThreadsAnswer, ThreadsQuery } from '@pidscope/protocol';
+import { AgentError } from '../../errors.js';
 import { ThreadCpu } from '../../model/threadCpu.js';
-import { PidParams, parsePid } from './processes.js';
 
 /** How long the first question about a process waits between two reads of its threads' CPU. */
 export const FIRST_READ_GAP_MS = 250;
-
-const ThreadsQuery = Type.Object({
-  startTime: Type.String({
-    description: 'the process start time in clock ticks, from the snapshot',
-  }),
-});
 
 /**
  * GET /api/v1/processes/:pid/threads?startTime= ([S7]): the threads of one process, read from
@@ -27,17 +19,21 @@ const threads: FastifyPluginAsyncTypebox = async (fastify) => {
     '/api/v1/processes/:pid/threads',
     { schema: { params: PidParams, querystring: ThreadsQuery, response: { 200: ThreadsAnswer } } },
     async (req) => {
-      const pid = parsePid(req.params.pid);
-      const startTime = /^[0-9]{1,16}$/.test(req.query.startTime)
-        ? Number(req.query.startTime)
-        : -1;
-      if (startTime < 0) throw Errors.badStartTime(req.query.startTime);
+      const { pid } = req.params;
+      const { startTime } = req.query;
+      const gone = () => new AgentError('NO_SUCH_PROCESS', `no process with PID ${pid}`);
       const status = readPidStatus(pid, procRoot);
-      if (!status || status.tgid !== pid) throw Errors.processNotFound(pid);
+      if (!status || status.tgid !== pid) throw gone();
       let tasks = readPidTasks(pid, procRoot);
       const leader = tasks?.find((t) => t.tid === pid);
-      if (!tasks || !leader) throw Errors.processNotFound(pid);
-      if (leader.startTime !== startTime) throw Errors.staleStartTime(pid, leader.startTime);
+      if (!tasks || !leader) throw gone();
+      if (leader.startTime !== startTime) {
+        throw new AgentError(
+          'STALE_START_TIME',
+          `PID ${pid} now belongs to another process (start time ${leader.startTime})`,
+          { currentStartTime: leader.startTime },
+        );
+      }
       if (!cpu.knows(tasks)) {
         // A first look has nothing to time against: read again a moment later.
         cpu.take(tasks, performance.now());

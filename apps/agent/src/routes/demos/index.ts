@@ -1,20 +1,23 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ActionError } from '../../actions/actions.js';
+import type {
+  FastifyPluginAsyncTypebox,
+  TypeBoxTypeProvider,
+} from '@fastify/type-provider-typebox';
+import { DemoIdParams, DemoList, DemoNameParams, DemoRun, DemoStopped } from '@pidscope/protocol';
 import { isDemoName } from '../../demos/catalog.js';
-import { observe } from '../../demos/plugin.js';
+import { AgentError } from '../../errors.js';
+import { observe } from '../../plugins/demos.js';
 
 /**
- * GET /api/v1/demos (the catalogue and what runs), POST /api/v1/demos/:name (token) and
- * DELETE /api/v1/demos/:id (token). Starting and stopping are actions: audited, refused read-only.
+ * GET /api/v1/demos (the catalogue and what runs), POST /api/v1/demos/:name and
+ * DELETE /api/v1/demos/:id. Starting and stopping are actions: audited, refused read-only.
  */
-export default async function demoRoutes(fastify: FastifyInstance): Promise<void> {
+const demoRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const svc = fastify.actionService;
   const demos = fastify.demos;
 
-  fastify.get('/api/v1/demos', async () => {
+  fastify.get('/api/v1/demos', { schema: { response: { 200: DemoList } } }, async () => {
     const running = demos.running().map((d) => ({ ...d, observed: observe(fastify, d) }));
     return {
-      /** Server clock, so a UI can time the steps whatever its own clock says. */
       now: Date.now(),
       docker: fastify.docker.status(),
       readOnly: fastify.config.readOnly,
@@ -25,16 +28,18 @@ export default async function demoRoutes(fastify: FastifyInstance): Promise<void
     };
   });
 
-  await fastify.register(async (scope) => {
-    scope.addHook('onRequest', svc.requireWritable);
-    svc.auditRoutes(scope, 'demo');
+  await fastify.register(async (instance) => {
+    const scope = instance.withTypeProvider<TypeBoxTypeProvider>();
+    svc.actionScope(scope, 'demo');
 
-    scope.post('/api/v1/demos/:name', async (req: FastifyRequest, reply: FastifyReply) => {
-      const { name } = req.params as { name: string };
-      svc.note(req, { action: 'demo-start', target: null, detail: { demo: name } });
-      try {
+    scope.post(
+      '/api/v1/demos/:name',
+      { schema: { params: DemoNameParams, response: { 200: DemoRun } } },
+      async (req) => {
+        const { name } = req.params;
+        svc.note(req, { action: 'demo-start', target: null, detail: { demo: name } });
         if (!isDemoName(name)) {
-          throw new ActionError(404, 'NO_SUCH_DEMO', `no demo ${JSON.stringify(name)}`);
+          throw new AgentError('NO_SUCH_DEMO', `no demo ${JSON.stringify(name)}`);
         }
         const d = await demos.start(name);
         svc.note(req, {
@@ -42,24 +47,24 @@ export default async function demoRoutes(fastify: FastifyInstance): Promise<void
           detail: { demo: name, id: d.id, containers: d.containers.map((c) => c.id), pids: d.pids },
         });
         return d;
-      } catch (err) {
-        return svc.fail(reply, err);
-      }
-    });
+      },
+    );
 
-    scope.delete('/api/v1/demos/:id', async (req: FastifyRequest, reply: FastifyReply) => {
-      const { id } = req.params as { id: string };
-      const d = demos.get(id);
-      svc.note(req, { action: 'demo-stop', target: null, detail: { id, demo: d?.name ?? null } });
-      try {
+    scope.delete(
+      '/api/v1/demos/:id',
+      { schema: { params: DemoIdParams, response: { 200: DemoStopped } } },
+      async (req) => {
+        const { id } = req.params;
+        const d = demos.get(id);
+        svc.note(req, { action: 'demo-stop', target: null, detail: { id, demo: d?.name ?? null } });
         if (!d || !(await demos.stop(id))) {
-          throw new ActionError(404, 'NO_SUCH_DEMO', `no running demo ${JSON.stringify(id)}`);
+          throw new AgentError('NO_SUCH_DEMO', `no running demo ${JSON.stringify(id)}`);
         }
         svc.note(req, { outcome: `stopped ${d.name} ${id}` });
-        return { id, name: d.name, stopped: true };
-      } catch (err) {
-        return svc.fail(reply, err);
-      }
-    });
+        return { id, name: d.name, stopped: true as const };
+      },
+    );
   });
-}
+};
+
+export default demoRoutes;

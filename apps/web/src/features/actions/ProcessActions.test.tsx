@@ -135,7 +135,7 @@ describe('ProcessActions', () => {
   });
 
   it.each([
-    [401, 'UNAUTHORIZED', 'missing or wrong token'],
+    [401, 'UNAUTHENTICATED', 'missing or wrong token'],
     [403, 'AGENT_ANCESTOR', 'PID 4425 (sleep) is an ancestor of the pidscope agent'],
   ])('shows a %i refusal of the preview in the dialog', async (status, code, message) => {
     fakeFetch([[status, { statusCode: status, code, message }]]);
@@ -190,7 +190,7 @@ describe('ProcessActions', () => {
       '/api/v1/processes/4425/reap?dryRun=1',
       '/api/v1/processes/4425/reap',
     ]);
-    expect(calls[1]?.body).toEqual({ pid: 4425, startTime: 123456, restartContainer: true });
+    expect(calls[1]?.body).toEqual({ startTime: 123456, restartContainer: true });
   });
 
   it('Reap that signals the parent confirms with "Send SIGTERM"', async () => {
@@ -219,7 +219,7 @@ describe('ProcessActions', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Reap' }));
     fireEvent.click(await screen.findByRole('button', { name: 'Send SIGTERM' }));
     await screen.findByRole('status');
-    expect(calls[1]?.body).toEqual({ pid: 4425, startTime: 123456, signal: 'SIGTERM' });
+    expect(calls[1]?.body).toEqual({ startTime: 123456, signal: 'SIGTERM' });
   });
 
   it('is disabled in read-only mode and for PID 1', () => {

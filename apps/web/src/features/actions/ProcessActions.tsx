@@ -1,6 +1,6 @@
-import type { Container, Process } from '@pidscope/protocol';
+import type { Container, Process, ReapAnswer, SignalName } from '@pidscope/protocol';
 import { type Ref, useEffect, useId, useImperativeHandle, useRef, useState } from 'react';
-import { callAction } from './request.js';
+import { explain, reapZombie, signalProcess } from '../../net/api.js';
 import './actions.css';
 
 export interface ProcessActionsProps {
@@ -23,42 +23,25 @@ export interface ActionsHandle {
   close(): boolean;
 }
 
-/** The signals offered as buttons; the agent accepts a few more. */
-export const OFFERED_SIGNALS = [
+/** The signals offered as buttons; the agent accepts a few more (SIGNAL_NAMES). */
+export const OFFERED_SIGNALS: readonly SignalName[] = [
   'SIGTERM',
   'SIGKILL',
   'SIGHUP',
   'SIGINT',
   'SIGSTOP',
   'SIGCONT',
-] as const;
-
-interface SignalAnswer {
-  dryRun: boolean;
-  sent: boolean;
-  message: string;
-  preview: { text: string; effect: string };
-}
-
-interface ReapAnswer {
-  dryRun: boolean;
-  done: boolean;
-  plan: 'signal-parent' | 'restart-container' | 'wait';
-  parent: { pid: number; startTime: number; comm: string } | null;
-  container: { id: string; name: string } | null;
-  signal: string | null;
-  message: string;
-}
+];
 
 /** What the confirm dialog holds. */
 type Pending =
-  | { kind: 'signal'; signal: string; phase: 'loading' | 'ready' | 'sending'; text: string }
+  | { kind: 'signal'; signal: SignalName; phase: 'loading' | 'ready' | 'sending'; text: string }
   | {
       kind: 'reap';
       phase: 'loading' | 'ready' | 'sending';
       text: string;
       plan: ReapAnswer['plan'] | null;
-      signal: string | null;
+      signal: ReapAnswer['signal'];
       container: ReapAnswer['container'];
     };
 
@@ -87,7 +70,6 @@ export function ProcessActions({
   const confirmRef = useRef<HTMLButtonElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const previews = useRef(0);
-  const target = { pid: p.pid, startTime: p.startTime };
   const key = `${p.pid}:${p.startTime}`;
   const zombie = p.state === 'Z';
   const disabled = readOnly || p.kernelThread || p.pid <= 1;
@@ -122,25 +104,21 @@ export function ProcessActions({
     },
   }));
 
-  async function previewSignal(signal: string) {
+  async function previewSignal(signal: SignalName) {
     // Only the newest preview is shown: another signal picked meanwhile wins.
     const asked = ++previews.current;
     setResult(null);
     setError(null);
     setPending({ kind: 'signal', signal, phase: 'loading', text: '' });
-    const res = await callAction<SignalAnswer>(
-      apiBase,
-      'POST',
-      `/api/v1/processes/${p.pid}/signal?dryRun=1`,
-      { signal, startTime: p.startTime },
-    );
-    if (asked !== previews.current) return;
-    if (!res.ok || !res.body) {
+    try {
+      const answer = await signalProcess(p.pid, { signal, startTime: p.startTime }, true, apiBase);
+      if (asked !== previews.current) return;
+      setPending({ kind: 'signal', signal, phase: 'ready', text: answer.preview.text });
+    } catch (err) {
+      if (asked !== previews.current) return;
       setPending({ kind: 'signal', signal, phase: 'ready', text: '' });
-      setError(res.error);
-      return;
+      setError(explain(err));
     }
-    setPending({ kind: 'signal', signal, phase: 'ready', text: res.body.preview.text });
   }
 
   async function previewReap() {
@@ -148,50 +126,54 @@ export function ProcessActions({
     setError(null);
     const empty = { kind: 'reap', text: '', plan: null, signal: null, container: null } as const;
     setPending({ ...empty, phase: 'loading' });
-    const res = await callAction<ReapAnswer>(
-      apiBase,
-      'POST',
-      `/api/v1/processes/${p.pid}/reap?dryRun=1`,
-      { startTime: p.startTime },
-    );
-    if (!res.ok || !res.body) {
+    try {
+      const b = await reapZombie(p.pid, { startTime: p.startTime }, true, apiBase);
+      setPending({
+        kind: 'reap',
+        phase: 'ready',
+        text: b.message,
+        plan: b.plan,
+        signal: b.signal,
+        container: b.container,
+      });
+    } catch (err) {
       setPending({ ...empty, phase: 'ready' });
-      setError(res.error);
-      return;
+      setError(explain(err));
     }
-    const b = res.body;
-    setPending({
-      kind: 'reap',
-      phase: 'ready',
-      text: b.message,
-      plan: b.plan,
-      signal: b.signal,
-      container: b.container,
-    });
   }
 
   async function confirm() {
     if (pending?.phase !== 'ready') return;
     setPending({ ...pending, phase: 'sending' });
-    const res =
-      pending.kind === 'signal'
-        ? await callAction<SignalAnswer>(apiBase, 'POST', `/api/v1/processes/${p.pid}/signal`, {
-            signal: pending.signal,
-            ...target,
-          })
-        : await callAction<ReapAnswer>(apiBase, 'POST', `/api/v1/processes/${p.pid}/reap`, {
-            ...target,
-            ...(pending.signal ? { signal: pending.signal } : {}),
-            ...(pending.plan === 'restart-container' ? { restartContainer: true } : {}),
-          });
-    if (!res.ok || !res.body) {
+    let message: string;
+    try {
+      const answer =
+        pending.kind === 'signal'
+          ? await signalProcess(
+              p.pid,
+              { signal: pending.signal, startTime: p.startTime },
+              false,
+              apiBase,
+            )
+          : await reapZombie(
+              p.pid,
+              {
+                startTime: p.startTime,
+                ...(pending.signal ? { signal: pending.signal } : {}),
+                ...(pending.plan === 'restart-container' ? { restartContainer: true } : {}),
+              },
+              false,
+              apiBase,
+            );
+      message = answer.message;
+    } catch (err) {
       setPending({ ...pending, phase: 'ready' });
-      setError(res.error);
+      setError(explain(err));
       return;
     }
     setPending(null);
     setError(null);
-    setResult(res.body.message);
+    setResult(message);
     onDone?.();
   }
 
@@ -261,7 +243,7 @@ export function ProcessActions({
                 value={pending.signal}
                 data-testid="signal-choice"
                 disabled={pending.phase === 'sending'}
-                onChange={(e) => void previewSignal(e.target.value)}
+                onChange={(e) => void previewSignal(e.target.value as SignalName)}
               >
                 {OFFERED_SIGNALS.map((s) => (
                   <option key={s} value={s}>

@@ -4,4 +4,3 @@ export {
   ProcessActions,
   type ProcessActionsProps,
 } from './ProcessActions.js';
-export { type ActionResponse, callAction } from './request.js';

@@ -1,8 +1,10 @@
+import type { DemoInfo, DemoList, DemoRunObserved } from '@pidscope/protocol';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type DemoInfo, type DemoList, type DemoRun, DemosPanel } from './DemosPanel.js';
+import { DemosPanel } from './DemosPanel.js';
 
 const NOW = 1_800_000_000_000;
+const DOCKER_UP = { available: true, reason: null, version: '20.10.24' };
 
 function demo(name: string, over: Partial<DemoInfo> = {}): DemoInfo {
   return {
@@ -22,7 +24,7 @@ function demo(name: string, over: Partial<DemoInfo> = {}): DemoInfo {
   };
 }
 
-function run(name: string, startedAt: number): DemoRun {
+function run(name: string, startedAt: number): DemoRunObserved {
   return {
     id: 'd1e2m3o4',
     name,
@@ -80,6 +82,7 @@ describe('DemosPanel', () => {
   it('lists the demos; Start starts one and its steps unfold by elapsed time; Stop stops it', async () => {
     const state: DemoList = {
       now: NOW,
+      docker: DOCKER_UP,
       readOnly: false,
       demos: [demo('zombie-no-init'), demo('host-zombie')],
     };
@@ -109,6 +112,11 @@ describe('DemosPanel', () => {
   it('says why a Docker demo cannot start, and keeps the host demo available', async () => {
     fakeAgent({
       now: NOW,
+      docker: {
+        available: false,
+        reason: 'connect ENOENT /var/run/docker.sock',
+        version: null,
+      },
       readOnly: false,
       demos: [
         demo('subreaper', {
@@ -128,7 +136,7 @@ describe('DemosPanel', () => {
   });
 
   it('shows a refusal from the agent', async () => {
-    fakeAgent({ now: NOW, readOnly: false, demos: [demo('pid-exhaustion')] }, [
+    fakeAgent({ now: NOW, docker: DOCKER_UP, readOnly: false, demos: [demo('pid-exhaustion')] }, [
       429,
       {
         statusCode: 429,
@@ -142,7 +150,7 @@ describe('DemosPanel', () => {
   });
 
   it('disables Start in read-only mode', async () => {
-    fakeAgent({ now: NOW, readOnly: true, demos: [demo('host-zombie')] });
+    fakeAgent({ now: NOW, docker: DOCKER_UP, readOnly: true, demos: [demo('host-zombie')] });
     const { rerender } = render(<DemosPanel pollMs={60_000} />);
     const start = (await screen.findByTestId('demo-start-host-zombie')) as HTMLButtonElement;
     expect(start.disabled).toBe(true);
@@ -159,7 +167,12 @@ describe('DemosPanel when the agent is away', () => {
       'fetch',
       vi.fn(async () => {
         if (!up) throw new TypeError('Failed to fetch');
-        const body: DemoList = { now: NOW, readOnly: false, demos: [demo('host-zombie')] };
+        const body: DemoList = {
+          now: NOW,
+          docker: DOCKER_UP,
+          readOnly: false,
+          demos: [demo('host-zombie')],
+        };
         return new Response(JSON.stringify(body), { status: 200 });
       }),
     );
@@ -171,7 +184,12 @@ describe('DemosPanel when the agent is away', () => {
   });
 
   it('counts seconds only while a demo runs', async () => {
-    const state: DemoList = { now: NOW, readOnly: false, demos: [demo('host-zombie')] };
+    const state: DemoList = {
+      now: NOW,
+      docker: DOCKER_UP,
+      readOnly: false,
+      demos: [demo('host-zombie')],
+    };
     const calls = fakeAgent(state);
     const every = vi.spyOn(globalThis, 'setInterval');
     const secondTicks = () => every.mock.calls.filter(([, ms]) => ms === 1000).length;

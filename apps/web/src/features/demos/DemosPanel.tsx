@@ -1,47 +1,7 @@
+import type { DemoList, DemoObserved, DemoRunObserved } from '@pidscope/protocol';
 import { memo, useCallback, useEffect, useState } from 'react';
-import { callAction } from '../actions/request.js';
+import { explain, fetchDemos, startDemo, stopDemo } from '../../net/api.js';
 import './demos.css';
-
-export interface DemoStep {
-  afterMs: number;
-  text: string;
-}
-
-export interface DemoObserved {
-  processes: number;
-  zombies: number;
-  pidsCurrent: number | null;
-  pidsMax: number | null;
-  forkFailures: number | null;
-}
-
-export interface DemoRun {
-  id: string;
-  name: string;
-  startedAt: number;
-  expiresAt: number;
-  containers: { id: string; name: string; initPid: number | null }[];
-  pids: number[];
-  steps: DemoStep[];
-  observed?: DemoObserved;
-}
-
-export interface DemoInfo {
-  name: string;
-  title: string;
-  description: string;
-  needsDocker: boolean;
-  available: boolean;
-  reason: string | null;
-  steps: DemoStep[];
-  running: DemoRun[];
-}
-
-export interface DemoList {
-  now: number;
-  readOnly: boolean;
-  demos: DemoInfo[];
-}
 
 export interface DemosPanelProps {
   /** The agent API root (see net/api.ts agentUrl): '' when the agent serves the UI. */
@@ -67,7 +27,7 @@ function facts(o: DemoObserved | undefined): string | null {
   return parts.join(' · ');
 }
 
-function Run({ run, elapsedMs }: { run: DemoRun; elapsedMs: number }) {
+function Run({ run, elapsedMs }: { run: DemoRunObserved; elapsedMs: number }) {
   const shown = run.steps.filter((s) => s.afterMs <= elapsedMs);
   const line = facts(run.observed);
   const where = run.containers.length
@@ -108,17 +68,18 @@ export const DemosPanel = memo(function DemosPanel({
   const [listError, setListError] = useState<string | null>(null);
 
   const refresh = useCallback(async () => {
-    const res = await callAction<DemoList>(apiBase, 'GET', '/api/v1/demos');
-    if (res.ok && res.body) {
-      const next = res.body;
-      // A poll that brings nothing new renders nothing: the page is redrawing a live tree.
-      setList((prev) => (prev && sameList(prev, next) ? prev : next));
-      const skew = next.now - Date.now();
-      setSkewMs((prev) => (Math.abs(prev - skew) < SKEW_SLACK_MS ? prev : skew));
-      setListError(null);
-    } else if (!res.ok) {
-      setListError(res.error);
+    let next: DemoList;
+    try {
+      next = await fetchDemos(apiBase);
+    } catch (err) {
+      setListError(explain(err));
+      return;
     }
+    // A poll that brings nothing new renders nothing: the page is redrawing a live tree.
+    setList((prev) => (prev && sameList(prev, next) ? prev : next));
+    const skew = next.now - Date.now();
+    setSkewMs((prev) => (Math.abs(prev - skew) < SKEW_SLACK_MS ? prev : skew));
+    setListError(null);
   }, [apiBase]);
 
   useEffect(() => {
@@ -139,8 +100,7 @@ export const DemosPanel = memo(function DemosPanel({
   async function start(name: string) {
     setBusy(name);
     setError(null);
-    const res = await callAction<DemoRun>(apiBase, 'POST', `/api/v1/demos/${name}`);
-    if (!res.ok) setError(res.error);
+    await startDemo(name, apiBase).catch((err: unknown) => setError(explain(err)));
     await refresh();
     setBusy(null);
   }
@@ -148,8 +108,7 @@ export const DemosPanel = memo(function DemosPanel({
   async function stop(name: string, id: string) {
     setBusy(name);
     setError(null);
-    const res = await callAction(apiBase, 'DELETE', `/api/v1/demos/${id}`);
-    if (!res.ok) setError(res.error);
+    await stopDemo(id, apiBase).catch((err: unknown) => setError(explain(err)));
     await refresh();
     setBusy(null);
   }

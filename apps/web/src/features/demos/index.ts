@@ -1,9 +1,1 @@
-export {
-  type DemoInfo,
-  type DemoList,
-  type DemoObserved,
-  type DemoRun,
-  type DemoStep,
-  DemosPanel,
-  type DemosPanelProps,
-} from './DemosPanel.js';
+export { DemosPanel, type DemosPanelProps } from './DemosPanel.js';

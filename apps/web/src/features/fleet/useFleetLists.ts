@@ -1,6 +1,6 @@
 import type { FleetContainersResponse, FleetZombiesResponse } from '@pidscope/protocol';
 import { useEffect, useState } from 'react';
-import { getJson } from '../../net/api.js';
+import { fetchFleetContainers, fetchFleetZombies } from '../../net/api.js';
 
 export interface FleetLists {
   zombies: FleetZombiesResponse | null;
@@ -23,18 +23,9 @@ export function useFleetLists(signature: string): FleetLists {
   useEffect(() => {
     let cancelled = false;
     const timer = setTimeout(() => {
-      Promise.all([
-        getJson('/api/v1/fleet/zombies'),
-        getJson('/api/v1/fleet/containers?sort=headroom'),
-      ]).then(
+      Promise.all([fetchFleetZombies(), fetchFleetContainers()]).then(
         ([zombies, containers]) => {
-          if (!cancelled) {
-            setLists({
-              zombies: zombies as FleetZombiesResponse,
-              containers: containers as FleetContainersResponse,
-              error: null,
-            });
-          }
+          if (!cancelled) setLists({ zombies, containers, error: null });
         },
         (err: unknown) => {
           if (!cancelled) setLists((l) => ({ ...l, error: String(err) }));

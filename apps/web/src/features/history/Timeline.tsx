@@ -1,7 +1,7 @@
 import type { Event, EventType } from '@pidscope/protocol';
 import { type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useApiRoot } from '../../hooks/useApiRoot.js';
-import { fetchEventsBetween } from './api.js';
+import { fetchEvents } from '../../net/api.js';
 import { atOf, clock, timelineWindow, when, ZOOMS } from './moment.js';
 import type { Speed, TimeTravel } from './useTimeTravel.js';
 import './history.css';
@@ -60,7 +60,7 @@ export function Timeline({ travel }: Props) {
 
   useEffect(() => {
     const ctl = new AbortController();
-    fetchEventsBetween(
+    fetchEvents(
       { since: win.from, until: win.to, types: TICK_TYPES, limit: 10_000 },
       ctl.signal,
       root,

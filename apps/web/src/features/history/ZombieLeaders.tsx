@@ -2,7 +2,7 @@ import type { ZombieLeaders as Leaders, ZombieLeader } from '@pidscope/protocol'
 import { useEffect, useState } from 'react';
 import { useApiRoot } from '../../hooks/useApiRoot.js';
 import { formatDuration } from '../../model/labels.js';
-import { fetchLeaders } from './api.js';
+import { fetchLeaders } from '../../net/api.js';
 import './history.css';
 
 interface Props {

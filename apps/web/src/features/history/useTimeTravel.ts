@@ -2,8 +2,8 @@ import type { Hello, HistoryRange } from '@pidscope/protocol';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { History } from '../../model/headroom.js';
 import type { StoreView } from '../../model/store.js';
+import { fetchEvents, fetchRange, fetchSeries, fetchStateAt } from '../../net/api.js';
 import { markMomentAsked, markMomentShown } from '../../perf.js';
-import { fetchEventsBetween, fetchRange, fetchSeries, fetchStateAt } from './api.js';
 import { historyOf, pastView } from './pastView.js';
 
 export type Speed = 1 | 10 | 60;
@@ -72,7 +72,7 @@ export function useTimeTravel(opts: TimeTravelOptions): TimeTravel {
       try {
         const [recorded, events, series] = await Promise.all([
           fetchStateAt(at, undefined, root),
-          fetchEventsBetween({ until: at, limit: EVENTS_SHOWN }, undefined, root),
+          fetchEvents({ until: at, limit: EVENTS_SHOWN }, undefined, root),
           fetchSeries(at - SERIES_MS, at + 1, 120, undefined, root).catch(() => null),
         ]);
         if (!f.live) {

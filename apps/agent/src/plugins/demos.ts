@@ -2,8 +2,7 @@ import { readPidStat } from '@pidscope/procfs';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { selfPid } from '../actions/target.js';
-import { loadDemoConfig } from './config.js';
-import { createDemoManager, type DemoInstance, type DemoManager } from './manager.js';
+import { createDemoManager, type DemoInstance, type DemoManager } from '../demos/manager.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -49,7 +48,6 @@ export function observe(fastify: FastifyInstance, d: DemoInstance): DemoObserved
 export default fp(
   async function demosPlugin(fastify: FastifyInstance) {
     const { config, docker } = fastify;
-    const demoConfig = loadDemoConfig();
     const self = selfPid(config.procRoot);
     const owner = `${self}:${readPidStat(self, config.procRoot)?.startTime ?? 0}`;
     const manager = createDemoManager({
@@ -57,8 +55,8 @@ export default fp(
       dockerStatus: () => docker.status(),
       procRoot: config.procRoot,
       owner,
-      maxRunning: demoConfig.maxRunning,
-      lifetimeMs: demoConfig.lifetimeMs,
+      maxRunning: config.demoMax,
+      lifetimeMs: config.demoLifetimeMs,
       onError: (err, what) => fastify.log.warn({ err }, `demo: ${what} failed`),
     });
     fastify.decorate('demos', manager);

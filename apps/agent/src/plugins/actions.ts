@@ -1,12 +1,14 @@
+import { type AuditEntry, parsePid } from '@pidscope/protocol';
 import type Docker from 'dockerode';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { type Actions, createActions } from '../actions/actions.js';
+import { type AuditLog, createAuditLog } from '../actions/audit.js';
+import { tokenId } from '../actions/auth.js';
+import type { ProcessView } from '../actions/preview.js';
+import { selfPid } from '../actions/target.js';
 import { createDockerClient } from '../docker/dockerWatcher.js';
-import { ActionError, type Actions, createActions } from './actions.js';
-import { type AuditEntry, type AuditLog, createAuditLog } from './audit.js';
-import { tokenId } from './auth.js';
-import type { ProcessView } from './preview.js';
-import { selfPid } from './target.js';
+import { AgentError, asAgentError } from '../errors.js';
 
 /** What the handler learned about the action, for its audit line. */
 export interface AuditNote {
@@ -21,14 +23,13 @@ export interface AuditNote {
 export interface ActionService {
   actions: Actions;
   audit: AuditLog;
-  /** onRequest hook: 403 in read-only mode. */
-  requireWritable: onRequestHookHandler;
-  /** Registers onResponse auditing for every route of the calling (encapsulated) plugin. */
-  auditRoutes(scope: FastifyInstance, action: string): void;
+  /**
+   * Makes every route of the calling (encapsulated) plugin an action: refused with READ_ONLY in
+   * read-only mode, and each answer audited.
+   */
+  actionScope(scope: FastifyInstance, action: string): void;
   /** Attaches what the handler knows to the request's audit line. */
   note(req: FastifyRequest, note: Partial<AuditNote>): void;
-  /** Sends an ActionError as JSON; rethrows anything else to the app's error handler. */
-  fail(reply: FastifyReply, err: unknown): FastifyReply;
   /** The agent's PID in the procRoot view. */
   selfPid: number;
   /** Docker for actions: no connection timeout, since restarts and starts take seconds. */
@@ -52,26 +53,18 @@ function modelView(fastify: FastifyInstance): ProcessView {
   };
 }
 
-/** The PID in the URL, for audit lines of requests refused before the handler ran. */
+/**
+ * The PID in the URL, for audit lines of requests refused before the handler ran: still text when
+ * they were refused before their params were checked.
+ */
 function targetFromParams(req: FastifyRequest): AuditEntry['target'] {
   const raw = (req.params as { pid?: unknown } | undefined)?.pid;
-  if (typeof raw !== 'string') return null;
-  const pid = /^\d{1,10}$/.test(raw) ? Number(raw) : null;
+  if (raw === undefined) return null;
+  const pid = typeof raw === 'number' ? raw : parsePid(String(raw));
   const body = req.body as { startTime?: unknown } | undefined;
   const startTime = typeof body?.startTime === 'number' ? body.startTime : null;
   return { pid, startTime };
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  429: 'Too Many Requests',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-};
 
 export default fp(
   async function actionsPlugin(fastify: FastifyInstance) {
@@ -87,31 +80,25 @@ export default fp(
     });
     const notes = new WeakMap<FastifyRequest, AuditNote>();
 
-    const send = (reply: FastifyReply, status: number, code: string, message: string, extra = {}) =>
-      reply.code(status).send({
-        statusCode: status,
-        code,
-        error: STATUS_TEXT[status] ?? 'Error',
-        message,
-        ...extra,
-      });
-
     const service: ActionService = {
       actions,
       audit,
       selfPid: self,
       docker: dockerClient,
-      requireWritable: async (_req, reply) => {
-        if (config.readOnly) {
-          return send(
-            reply,
-            403,
-            'READ_ONLY',
-            'the agent runs in read-only mode: every action is refused',
-          );
-        }
-      },
-      auditRoutes(scope, action) {
+      actionScope(scope, action) {
+        scope.addHook('onRequest', async () => {
+          if (config.readOnly) {
+            throw new AgentError(
+              'READ_ONLY',
+              'the agent runs in read-only mode: every action is refused',
+            );
+          }
+        });
+        // Runs once the app's error handler has answered: the refusal's code is the outcome.
+        scope.addHook('onError', async (req, _reply, err) => {
+          const e = asAgentError(err);
+          service.note(req, { outcome: `${e.code}: ${e.message}` });
+        });
         scope.addHook('onResponse', async (req, reply) => {
           // Refused before it proved it holds the token: counted (audit.refused), not a line each.
           if (!req.auth) return;
@@ -135,19 +122,6 @@ export default fp(
       },
       note(req, note) {
         notes.set(req, { action: '', ...notes.get(req), ...note } as AuditNote);
-      },
-      fail(reply, err) {
-        if (err instanceof ActionError) {
-          service.note(reply.request, { outcome: `${err.code}: ${err.message}` });
-          return send(
-            reply,
-            err.statusCode,
-            err.code,
-            err.message,
-            Object.keys(err.detail).length ? { detail: err.detail } : {},
-          );
-        }
-        throw err;
       },
     };
     fastify.decorate('actionService', service);
