@@ -1,6 +1,5 @@
 // The page's base styles come first: each component's own css follows and builds on them.
 import './styles.css';
-import { checkWithoutEval } from '@pidscope/protocol';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App, replaceMomentUrl, replaceSelectionUrl } from './App.js';
@@ -9,9 +8,6 @@ import { readMoment } from './features/history/index.js';
 import { streamUrl } from './net/connection.js';
 import { readSelection } from './net/session.js';
 
-// The agent serves this page with a CSP that forbids eval: the protocol's checkers must not
-// compile themselves to code (the browser would report each attempt as a violation).
-checkWithoutEval();
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
 // A hub marks the page it serves; an agent's page is the dashboard as it always was.

@@ -13,7 +13,6 @@ export * from './schemas.js';
 export * from './state.js';
 export * from './stream.js';
 export {
-  checkWithoutEval,
   isClientMessage,
   isContainer,
   isEvent,
