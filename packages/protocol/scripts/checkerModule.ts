@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { TSchema } from 'typebox';
 import { Format } from 'typebox/format';
 import { Build } from 'typebox/schema';
+import { generatedModule } from './generatedModule.js';
 
 /** An external value of typebox's check code (`External[i]`), as source text. */
 function literal(value: unknown, where: string): { text: string; format: boolean } {
@@ -55,17 +56,16 @@ export function checkerModule(schemas: Readonly<Record<string, TSchema>>): strin
     /\bGuard\./.test(code) ? `import { Guard } from 'typebox/guard';` : null,
     /\bHashing\./.test(code) ? `import { Hashing } from 'typebox/system';` : null,
   ].filter((line) => line !== null);
-  const names = Object.keys(schemas).map((name) => JSON.stringify(name));
-  return [
-    '// @ts-nocheck',
-    '// Generated from src/checked.ts by scripts/generateCheckers.ts (npm run generate): do not edit.',
-    "// Each checker is typebox's own check code for its schema, written out so that checking never",
-    '// needs eval.',
-    ...imports,
-    '',
-    `export const checks: { readonly [name in ${names.join(' | ') || 'never'}]: (value: unknown) => boolean } = {`,
-    code,
-    '};',
-    '',
-  ].join('\n');
+  return generatedModule({
+    from: 'src/checked.ts',
+    about: [
+      "Each checker is typebox's own check code for its schema, written out so that checking never",
+      'needs eval.',
+    ],
+    imports,
+    exportName: 'checks',
+    entryType: '(value: unknown) => boolean',
+    names: Object.keys(schemas),
+    entries: code,
+  });
 }

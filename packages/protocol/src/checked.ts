@@ -22,7 +22,7 @@ import {
 
 /**
  * Every schema this package checks values against, by name. The build writes each one's checker
- * into `generated/checkers.ts` as plain code (scripts/generateCheckers.ts): compiled speed without
+ * into `generated/checkers.ts` as plain code (scripts/generate.ts): compiled speed without
  * `new Function`, which a page under a Content-Security-Policy without 'unsafe-eval' may not call.
  * A schema checked anywhere is one entry here.
  */

@@ -1,10 +1,10 @@
 export * from './api.js';
 export * from './apply.js';
 export * from './closeCodes.js';
+export { cloneProcess, processFrom } from './copy.js';
 export * from './diff.js';
 export * from './errors.js';
 export * from './fanout.js';
-export { cloneProcess } from './fields.js';
 export * from './fleet.js';
 export * from './history.js';
 export * from './nsPids.js';

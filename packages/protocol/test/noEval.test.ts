@@ -1,6 +1,6 @@
 import { Compile } from 'typebox/compile';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { Process } from '../src/schemas.js';
+import { type Patch, Process } from '../src/schemas.js';
 import { container, proc, state } from './fixtures.js';
 
 // The agent serves the page with a Content-Security-Policy without 'unsafe-eval': nothing the page
@@ -43,7 +43,7 @@ describe('no code from strings', () => {
     expect(calls.length).toBeGreaterThan(0);
   });
 
-  test('loading the package and checking every message, valid or not, never builds code', async () => {
+  test('[P12] loading the package, checking every message, valid or not, and applying a patch never builds code', async () => {
     watchCodeFromStrings();
     vi.resetModules();
     const protocol = await import('../src/index.js');
@@ -53,10 +53,9 @@ describe('no code from strings', () => {
     const snapshot = JSON.stringify({ type: 'snapshot', seq: 3, state: s });
     expect(protocol.parseServerMessage(snapshot)).toMatchObject({ type: 'snapshot', seq: 3 });
     const next = { ...s, seq: 4, processes: [proc(1, 10), proc(8, 80, { ppid: 1 })] };
-    expect(protocol.parseServerMessage(JSON.stringify(protocol.diff(s, next)))).toMatchObject({
-      type: 'patch',
-      seq: 4,
-    });
+    const patch = protocol.parseServerMessage(JSON.stringify(protocol.diff(s, next)));
+    expect(patch).toMatchObject({ type: 'patch', seq: 4 });
+    expect(protocol.applyPatch(s, patch as Patch)).toEqual(next);
     expect(() =>
       protocol.parseServerMessage(
         JSON.stringify({ type: 'snapshot', seq: 3, state: { ...s, processes: [{ pid: 'x' }] } }),

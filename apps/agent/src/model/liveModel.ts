@@ -1,7 +1,6 @@
 import type { ProcessRecord } from '@pidscope/procfs';
 import {
   type Container,
-  cloneProcess,
   compareContainers,
   compareProcesses,
   type DockerStatus,
@@ -12,6 +11,7 @@ import {
   isNamespaceInit,
   type Patch,
   type Process,
+  processFrom,
   processKey,
   type State,
   type ZombieAnalysis,
@@ -56,7 +56,9 @@ const EMPTY_HOST: Host = {
  * command line: everything the agent sends is made from these.
  */
 function toProcess(r: ProcessRecord, zombieSince: number | null, redact: Redactor): Process {
-  return cloneProcess({ ...r, cmdline: [...redact(r.cmdline)], zombieSince });
+  const p = processFrom(r, zombieSince);
+  p.cmdline = [...redact(r.cmdline)];
+  return p;
 }
 
 /**
