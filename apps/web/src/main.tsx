@@ -1,6 +1,5 @@
 // The page's base styles come first: each component's own css follows and builds on them.
 import './styles.css';
-import { checkWithoutEval } from '@pidscope/protocol';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import {
@@ -18,9 +17,6 @@ import { readFilters, readFocus, readSelection } from './net/session.js';
 
 applyStoredTheme();
 
-// The agent serves this page with a CSP that forbids eval: the protocol's checkers must not
-// compile themselves to code (the browser would report each attempt as a violation).
-checkWithoutEval();
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
 // A hub marks the page it serves; an agent's page is the dashboard as it always was.

@@ -59,31 +59,6 @@ describe('Connection', () => {
     conn.stop();
   });
 
-  it('compiles the patch and heartbeat checkers once idle after the first snapshot', async () => {
-    // Fresh modules: no earlier test has parsed a patch yet.
-    vi.resetModules();
-    const protocol = await import('@pidscope/protocol');
-    const { Connection: FreshConnection } = await import('../src/net/connection.js');
-    const fake = await import('./fakeSocket.js');
-    const conn = new FreshConnection({
-      url: 'ws://127.0.0.1:7070/api/v1/stream',
-      socket: fake.factory,
-      handlers: { hello() {}, snapshot() {}, patch() {}, status() {} },
-    });
-    conn.start();
-    const ws = fake.FakeSocket.last();
-    ws.open();
-    ws.push(fake.hello());
-    vi.runOnlyPendingTimers();
-    expect(protocol.isServerMessagePrepared('patch')).toBe(false);
-    ws.push(fake.snapshotOf(state({ seq: 1 })));
-    expect(protocol.isServerMessagePrepared('patch')).toBe(false);
-    vi.advanceTimersByTime(0);
-    expect(protocol.isServerMessagePrepared('patch')).toBe(true);
-    expect(protocol.isServerMessagePrepared('heartbeat')).toBe(true);
-    conn.stop();
-  });
-
   it('applies patches in order and advances its seq', () => {
     const { conn, patches } = setup();
     conn.start();

@@ -1,10 +1,13 @@
 // Bytes on the wire per tick for 3,000 processes, idle and with 1% churn, against the snapshot;
-// and the agent's cost per tick (diff + JSON.stringify) and the client's (parse + apply).
+// the agent's cost per tick (diff + JSON.stringify) and the client's (parse + apply); and the
+// cost of checking a snapshot and a patch at 3,000 and 20,000 processes.
 // Run alone: `npm run bench -w @pidscope/protocol`. Writes bench/results/protocol.json at the root.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Compile } from 'typebox/compile';
+import { Value } from 'typebox/value';
 import {
   applyPatch,
   type Container,
@@ -13,11 +16,14 @@ import {
   type Heartbeat,
   isEmptyPatch,
   normalizeState,
+  Patch,
   type Process,
   parseServerMessage,
+  Snapshot,
   type State,
 } from '../src/index.js';
 import { TEST_HOST_PID_NS, testProcess } from '../src/testing.js';
+import { validators } from '../src/validate.js';
 
 const PROCESSES = 3_000;
 const CHURN = 30; // 1%: exits per tick, and as many new processes
@@ -93,7 +99,7 @@ function newProcess(): Process {
   });
 }
 
-function initial(): State {
+function initial(count = PROCESSES): State {
   return normalizeState({
     seq: 1,
     host: {
@@ -101,7 +107,7 @@ function initial(): State {
       pidMax: 4_194_304,
       threadsMax: 254_000,
       tasks: 9_000,
-      processes: PROCESSES,
+      processes: count,
       zombies: 0,
       kernelThreads: 150,
       headroom: 245_000,
@@ -109,21 +115,24 @@ function initial(): State {
     },
     docker: { available: true, reason: null, version: '20.10.24' },
     containers,
-    processes: Array.from({ length: PROCESSES }, newProcess),
+    processes: Array.from({ length: count }, newProcess),
   });
 }
 
-/** One tick of 1% churn: 30 exits, 30 new processes, some state and RSS changes. */
-function churn(prev: State): State {
+/**
+ * One tick of 1% churn: 30 exits, 30 new processes, some state and RSS changes (for 3,000
+ * processes; `scale` times as many of each).
+ */
+function churn(prev: State, scale = 1): State {
   const processes = [...prev.processes];
-  for (let i = 0; i < CHURN; i++) processes.splice(int(processes.length), 1);
-  for (let i = 0; i < CHURN; i++) processes.push(newProcess());
-  for (let i = 0; i < STATE_CHANGES; i++) {
+  for (let i = 0; i < CHURN * scale; i++) processes.splice(int(processes.length), 1);
+  for (let i = 0; i < CHURN * scale; i++) processes.push(newProcess());
+  for (let i = 0; i < STATE_CHANGES * scale; i++) {
     const at = int(processes.length);
     const p = processes[at] as Process;
     processes[at] = { ...p, state: p.state === 'S' ? 'R' : 'S' };
   }
-  for (let i = 0; i < RSS_CHANGES; i++) {
+  for (let i = 0; i < RSS_CHANGES * scale; i++) {
     const at = int(processes.length);
     const p = processes[at] as Process;
     processes[at] = { ...p, rssBytes: p.rssBytes + 4096 * (1 + int(64)) };
@@ -209,13 +218,57 @@ for (let i = 0; i < TICKS; i++) {
 }
 if (JSON.stringify(client) !== JSON.stringify(prev)) throw new Error('client state diverged');
 
+// Checking at 3,000 and 20,000 processes. The page and the agent both run the checkers the build
+// generates from the schemas. For comparison, on the same snapshot and patch: typebox's Compile
+// (what the agent ran before; it needs eval, which the page's CSP forbids) and its schema walk,
+// Value.Check (what the page ran before).
+const checkingRows = [PROCESSES, 20_000].flatMap((count) => {
+  const big = initial(count);
+  const text = JSON.stringify({ type: 'snapshot', seq: big.seq, state: big });
+  const patchText = JSON.stringify(diff(big, churn(big, count / PROCESSES)));
+  const messages = [
+    ['snapshot', Snapshot, validators.snapshot, JSON.parse(text) as unknown, 5],
+    ['1% churn patch', Patch, validators.patch, JSON.parse(patchText) as unknown, 1],
+  ] as const;
+  const n = count.toLocaleString('en-US');
+  return [
+    {
+      metric: `client: parseServerMessage of the snapshot, ${n} processes (median)`,
+      value: round(medianMs(15, () => parseServerMessage(text))),
+      unit: 'ms',
+      note: `${(text.length / 2 ** 20).toFixed(1)} MiB; JSON.parse and the generated checker, in the page as in the agent`,
+    },
+    {
+      metric: `client: parseServerMessage of a 1% churn patch, ${n} processes (median)`,
+      value: round(medianMs(50, () => parseServerMessage(patchText))),
+      unit: 'ms',
+    },
+    ...messages.flatMap(([what, schema, generated, value, runsPerWay]) => {
+      const compiled = Compile(schema);
+      const ways = [
+        ['generated checker', 15 * runsPerWay, () => generated.Check(value)],
+        ['typebox Compile (eval)', 15 * runsPerWay, () => compiled.Check(value)],
+        ['typebox Value.Check walk', 5 * runsPerWay, () => Value.Check(schema, value)],
+      ] as const;
+      return ways.map(([way, runs, check]) => {
+        if (!check()) throw new Error(`${way}: ${what} invalid`);
+        return {
+          metric: `check of the ${what} alone, ${n} processes: ${way} (median)`,
+          value: round(medianMs(runs, check)),
+          unit: 'ms',
+        };
+      });
+    }),
+  ];
+});
+
 const byteSorted = [...bytes].sort((a, b) => a - b);
 const agentSorted = [...agentMs].sort((a, b) => a - b);
 const clientSorted = [...clientMs].sort((a, b) => a - b);
 const churnMedian = quantile(byteSorted, 0.5);
 
 const results = {
-  title: `Wire protocol (load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} CPUs during the run): ${PROCESSES} synthetic processes, ${TICKS} ticks of 1% churn (${CHURN} exits + ${CHURN} new + ${STATE_CHANGES} state + ${RSS_CHANGES} RSS changes per tick)`,
+  title: `Wire protocol (load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} CPUs during the run): ${PROCESSES} synthetic processes, ${TICKS} ticks of 1% churn (${CHURN} exits + ${CHURN} new + ${STATE_CHANGES} state + ${RSS_CHANGES} RSS changes per tick); checking at 3,000 and 20,000`,
   rows: [
     {
       metric: 'snapshot size',
@@ -296,6 +349,7 @@ const results = {
       unit: 'ms',
       target: '< 10',
     },
+    ...checkingRows,
   ],
 };
 

@@ -1,5 +1,5 @@
+import { cloneContainer, cloneDocker, cloneProcess, updateHost, updateProcess } from './copy.js';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
-import { cloneContainer, cloneDocker, cloneProcess, updateHost, updateProcess } from './fields.js';
 import type { Container, Patch, Process, State } from './schemas.js';
 import { compareContainers, compareProcesses, processKey } from './state.js';
 

@@ -1,8 +1,6 @@
+import { cloneContainer, cloneDocker, cloneProcess } from './copy.js';
 import {
   CONTAINER_FIELDS,
-  cloneContainer,
-  cloneDocker,
-  cloneProcess,
   copyValue,
   DOCKER_FIELDS,
   HOST_FIELDS,

@@ -48,10 +48,6 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return true;
 }
 
-export function hasField<T extends object>(o: T, k: keyof T): boolean {
-  return Object.hasOwn(o, k) && o[k] !== undefined;
-}
-
 /**
  * A copy of a field's JSON value that shares nothing with it. Records (container labels) are
  * copied with `Object.fromEntries`, which defines own data properties: a label named `__proto__`
@@ -61,43 +57,4 @@ export function copyValue<V>(value: V): V {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map(copyValue) as V;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copyValue(v)])) as V;
-}
-
-/** A new object with exactly `fields` of `source`, each value copied. */
-function pick<T extends object>(source: T, fields: readonly (keyof T)[]): T {
-  const out: Partial<T> = {};
-  for (const f of fields) out[f] = copyValue(source[f]);
-  return out as T;
-}
-
-/** A Process with the schema's fields of `p` and nothing else (a record's extra fields stay out). */
-export function cloneProcess(p: Process): Process {
-  return pick(p, PROCESS_FIELDS);
-}
-
-const updatable = new Set<keyof Process>(UPDATABLE_FIELDS);
-
-/** `p` with the updatable fields present in `u` replaced; identity and fixed fields come from `p`. */
-export function updateProcess(p: Process, u: ProcessUpdate): Process {
-  const changes: Partial<Process> = u;
-  const out: Record<string, unknown> = {};
-  for (const f of PROCESS_FIELDS) {
-    out[f] = updatable.has(f) && hasField(changes, f) ? copyValue(changes[f]) : p[f];
-  }
-  return out as unknown as Process;
-}
-
-export function cloneContainer(c: Container): Container {
-  return pick(c, CONTAINER_FIELDS);
-}
-
-export function cloneDocker(d: DockerStatus): DockerStatus {
-  return pick(d, DOCKER_FIELDS);
-}
-
-/** `h` with the fields present in `changes` replaced. */
-export function updateHost(h: Host, changes: Partial<Host>): Host {
-  const out: Record<string, unknown> = {};
-  for (const f of HOST_FIELDS) out[f] = hasField(changes, f) ? changes[f] : h[f];
-  return out as unknown as Host;
 }

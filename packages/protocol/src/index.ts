@@ -1,11 +1,11 @@
 export * from './api.js';
 export * from './apply.js';
 export * from './closeCodes.js';
+export { cloneProcess, processFrom } from './copy.js';
 export * from './cpu.js';
 export * from './diff.js';
 export * from './errors.js';
 export * from './fanout.js';
-export { cloneProcess } from './fields.js';
 export * from './fleet.js';
 export * from './history.js';
 export * from './nsPids.js';
@@ -14,7 +14,6 @@ export * from './schemas.js';
 export * from './state.js';
 export * from './stream.js';
 export {
-  checkWithoutEval,
   isClientMessage,
   isContainer,
   isEvent,

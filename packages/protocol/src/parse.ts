@@ -2,7 +2,7 @@ import { CloseCode, MAX_CLOSE_REASON_BYTES } from './closeCodes.js';
 import { IncompatibilityReason, ProtocolError, ProtocolErrorCode } from './errors.js';
 import type { FleetMessage } from './fleet.js';
 import { type ClientMessage, PROTOCOL_VERSION, type ServerMessage } from './schemas.js';
-import { type Checker, type Lazy, schemaProblems, validators } from './validate.js';
+import { type Checker, schemaProblems, validators } from './validate.js';
 
 /** The default limit for one client message; a resync is a few dozen bytes. */
 export const MAX_CLIENT_MESSAGE_BYTES = 4096;
@@ -16,14 +16,14 @@ export type ClientMessageResult =
 
 // Lookups by an untrusted `type` go through Maps, never plain objects, so "constructor" or
 // "__proto__" is just an unknown type.
-const serverTypes = new Map<string, Lazy<Checker>>([
+const serverTypes = new Map<string, Checker>([
   ['hello', validators.hello],
   ['snapshot', validators.snapshot],
   ['patch', validators.patch],
   ['heartbeat', validators.heartbeat],
 ] as const);
-const clientTypes = new Map<string, Lazy<Checker>>([['resync', validators.resync]] as const);
-const fleetTypes = new Map<string, Lazy<Checker>>([
+const clientTypes = new Map<string, Checker>([['resync', validators.resync]] as const);
+const fleetTypes = new Map<string, Checker>([
   ['hosts', validators.fleetHosts],
   ['host', validators.fleetHost],
   ['host-removed', validators.fleetHostRemoved],
@@ -139,11 +139,10 @@ export function parseClientMessage(
       `unknown message type ${quote(type)}; expected one of: ${[...clientTypes.keys()].join(', ')}`,
     );
   }
-  const v = validator();
-  if (!v.Check(value)) {
+  if (!validator.Check(value)) {
     return reject(
       CloseCode.SchemaViolation,
-      `invalid ${type}: ${schemaProblems(v, value, 2).join('; ')}`,
+      `invalid ${type}: ${schemaProblems(validator, value, 2).join('; ')}`,
     );
   }
   return { ok: true, message: value as ClientMessage };
@@ -154,20 +153,6 @@ export function checkCompatibility(serverVersion: number): IncompatibilityReason
   if (serverVersion > PROTOCOL_VERSION) return IncompatibilityReason.ClientTooOld;
   if (serverVersion < PROTOCOL_VERSION) return IncompatibilityReason.ServerTooOld;
   return null;
-}
-
-/**
- * Compiles the checker of one server message type now instead of on its first message. A
- * client calls it when idle: compiling the patch checker takes about 10 ms, which otherwise
- * lands on the first patch.
- */
-export function prepareServerMessage(type: ServerMessage['type']): void {
-  serverTypes.get(type)?.();
-}
-
-/** Whether the checker of this server message type is compiled (by a message or by prepare). */
-export function isServerMessagePrepared(type: ServerMessage['type']): boolean {
-  return serverTypes.get(type)?.compiled() ?? false;
 }
 
 /**
@@ -206,8 +191,8 @@ export function parseFleetMessage(raw: string): FleetMessage {
 function readTyped(
   raw: string,
   what: string,
-  types: ReadonlyMap<string, Lazy<Checker>>,
-): { value: Record<string, unknown>; type: string; validator: Lazy<Checker> } {
+  types: ReadonlyMap<string, Checker>,
+): { value: Record<string, unknown>; type: string; validator: Checker } {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -236,12 +221,11 @@ function readTyped(
   return { value, type, validator };
 }
 
-function check(value: unknown, type: string, validator: Lazy<Checker>): void {
-  const v = validator();
-  if (!v.Check(value)) {
+function check(value: unknown, type: string, validator: Checker): void {
+  if (!validator.Check(value)) {
     throw new ProtocolError(
       ProtocolErrorCode.SchemaViolation,
-      `invalid ${type} message: ${schemaProblems(v, value).join('; ')}`,
+      `invalid ${type} message: ${schemaProblems(validator, value).join('; ')}`,
     );
   }
 }

@@ -1,4 +1,4 @@
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   CloseCode,
   checkCompatibility,
@@ -380,23 +380,5 @@ describe('parseServerMessage', () => {
     const err = fails(JSON.stringify({ ...valid[0], someNewField: 1 }));
     expect(err.code).toBe('schema-violation');
     expect(err.message).toMatch(/\("someNewField"\)/);
-  });
-});
-
-describe('prepareServerMessage', () => {
-  test('compiles one type’s checker ahead of its first message, and only that one', async () => {
-    vi.resetModules();
-    const fresh = await import('../src/parse.js');
-    const { validators } = await import('../src/validate.js');
-    expect(fresh.isServerMessagePrepared('patch')).toBe(false);
-    expect(fresh.isServerMessagePrepared('heartbeat')).toBe(false);
-    fresh.prepareServerMessage('patch');
-    expect(fresh.isServerMessagePrepared('patch')).toBe(true);
-    expect(fresh.isServerMessagePrepared('heartbeat')).toBe(false);
-    // The prepared checker is the one parsing uses.
-    const checker = validators.patch();
-    const patch = { type: 'patch', seq: 2, baseSeq: 1 };
-    expect(() => fresh.parseServerMessage(JSON.stringify(patch))).toThrow(/required properties/);
-    expect(validators.patch()).toBe(checker);
   });
 });

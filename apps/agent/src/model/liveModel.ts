@@ -1,7 +1,6 @@
 import type { ProcessRecord } from '@pidscope/procfs';
 import {
   type Container,
-  cloneProcess,
   compareContainers,
   compareProcesses,
   type DockerStatus,
@@ -12,6 +11,7 @@ import {
   isNamespaceInit,
   type Patch,
   type Process,
+  processFrom,
   processKey,
   type State,
   type ZombieAnalysis,
@@ -56,7 +56,9 @@ const EMPTY_HOST: Host = {
  * command line: everything the agent sends is made from these.
  */
 function toProcess(r: ProcessRecord, zombieSince: number | null, redact: Redactor): Process {
-  return cloneProcess({ ...r, cmdline: [...redact(r.cmdline)], zombieSince });
+  const p = processFrom(r, zombieSince);
+  p.cmdline = [...redact(r.cmdline)];
+  return p;
 }
 
 /**
@@ -134,7 +136,8 @@ export class LiveModel {
     // Before and after of each process the changes touch, in the order events are told.
     const before = new Map<string, Process>();
     const after = new Map<string, Process>();
-    const removed = changes.full ? this.#keysMissingFrom(changes.changed) : changes.removed;
+    const keys = changes.changed.map(processKey);
+    const removed = changes.full ? this.#keysMissingFrom(keys) : changes.removed;
     for (const key of removed) {
       const p = this.#byKey.get(key);
       if (!p) continue;
@@ -143,8 +146,9 @@ export class LiveModel {
       this.#unindex(p);
       before.set(key, p);
     }
-    for (const r of changes.changed) {
-      const key = processKey(r);
+    for (let i = 0; i < keys.length; i++) {
+      const r = changes.changed[i] as ProcessRecord;
+      const key = keys[i] as string;
       const old = this.#byKey.get(key);
       const zombieSince = r.state === 'Z' ? (old?.zombieSince ?? at) : null;
       const p = toProcess(r, zombieSince, this.redact);
@@ -227,8 +231,9 @@ export class LiveModel {
   }
 
   /** Keys the model holds that a full sample does not: those processes are gone. */
-  #keysMissingFrom(records: readonly ProcessRecord[]): string[] {
-    const present = new Set(records.map(processKey));
+  #keysMissingFrom(keys: readonly string[]): string[] {
+    if (this.#byKey.size === 0) return [];
+    const present = new Set(keys);
     return [...this.#byKey.keys()].filter((key) => !present.has(key));
   }
 

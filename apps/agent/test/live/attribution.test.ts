@@ -16,7 +16,12 @@ describe('live: containers without asking Docker', () => {
     const app = await buildTestApp({ argv: ['--docker-host', `unix://${missing}`] });
     expect(app.docker.status().available).toBe(false);
     const { id, initPid } = await containers.run(['sh', '-c', 'exec sleep 600']);
-    const c = await waitFor(() => app.model.container(id), 'the container from attribution');
+    // While runc sets the container up, its first process sits in the container's cgroup before it
+    // enters the new PID namespace: until then attribution knows the container but not its init.
+    const c = await waitFor(() => {
+      const found = app.model.container(id);
+      return found?.initPid ? found : undefined;
+    }, 'the container and its init from attribution');
     expect(c).toMatchObject({
       id,
       name: id.slice(0, 12),

@@ -5,7 +5,6 @@ import {
   openStream,
   type Process,
   parseServerMessage,
-  prepareServerMessage,
   receive,
   requestResync,
   type ServerMessage,
@@ -243,7 +242,7 @@ export class Connection {
         this.attempt = 0;
         this.opts.handlers.problem?.(null);
         this.opts.handlers.snapshot(state);
-        if (this.stats.snapshots++ === 0) prepareFollowers();
+        this.stats.snapshots += 1;
         break;
       case 'patch':
         // Left over from before the snapshot held, or one is awaited: nothing changed.
@@ -269,18 +268,6 @@ export class Connection {
     }
     return true;
   }
-}
-
-/**
- * Compiles the checkers of the messages that follow a snapshot when the page is next idle, so the
- * first patch does not pay for it (about 10 ms, one task).
- */
-function prepareFollowers(): void {
-  const idle = (run: () => void) =>
-    typeof requestIdleCallback === 'function'
-      ? requestIdleCallback(run, { timeout: 2000 })
-      : setTimeout(run, 0);
-  for (const type of ['patch', 'heartbeat'] as const) idle(() => prepareServerMessage(type));
 }
 
 /** The stream URL for this page; the session cookie authenticates it. */
