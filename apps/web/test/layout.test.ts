@@ -1,3 +1,4 @@
+import type { Container } from '@pidscope/protocol';
 import { describe, expect, it } from 'vitest';
 import { keyOf, parseKey } from '../src/model/keys.js';
 import {
@@ -5,6 +6,7 @@ import {
   GROUP_HEADER,
   keyAt,
   type Layout,
+  type LayoutNode,
   layoutColumns,
   layoutInput,
   layoutTree,
@@ -17,7 +19,7 @@ import {
   withoutContainers,
 } from '../src/model/layout.js';
 import { movableCopy } from '../src/model/layoutEngine.js';
-import { CONTAINER_ID, containers, proc, processes } from './fixtures/hosts.js';
+import { CONTAINER_ID, container, containers, proc, processes } from './fixtures/hosts.js';
 
 const drawn = (l: ReturnType<typeof layoutTree>) => allNodes(l).map((n) => n.key);
 
@@ -92,6 +94,52 @@ describe('layoutTree', () => {
         filter: { zombiesOnly: false, container: '', busiest: true },
       }).size,
     ).toBe(0);
+  });
+
+  it('draws containers sharing a PID namespace as one box, their shims brought together', () => {
+    const SIDECAR = `5ca1ab1e0000${'c'.repeat(52)}`;
+    const list = [
+      ...processes,
+      // Started later than sshd: without the shared namespace its shim would come after it.
+      proc({ pid: 900, ppid: 1, comm: 'containerd-shim', startTime: 200_000 }),
+      proc({
+        pid: 907,
+        ppid: 900,
+        comm: 'tail',
+        startTime: 200_100,
+        nsPids: [907, 9],
+        pidNs: 4026532252,
+        containerId: SIDECAR,
+      }),
+    ];
+    const cs = [
+      { ...(containers[0] as Container), sharesPidNamespaceWith: [SIDECAR] },
+      container({ id: SIDECAR, name: 'sidecar', sharesPidNamespaceWith: [CONTAINER_ID] }),
+    ];
+    const l = layoutTree(list, cs);
+    expect(l.groups).toHaveLength(1);
+    const g = l.groups[0] as (typeof l.groups)[number];
+    expect(g.containerIds).toEqual([CONTAINER_ID, SIDECAR]);
+    // The sidecar's shim follows web's subtree, then the sidecar's process: all in the box.
+    expect(drawn(l).slice(drawn(l).indexOf('400:4000'), drawn(l).indexOf('400:4000') + 6)).toEqual([
+      '400:4000',
+      '4425:44250',
+      '4430:44300',
+      '4431:44310',
+      '900:200000',
+      '907:200100',
+    ]);
+    for (const key of ['4425:44250', '900:200000', '907:200100']) {
+      const n = nodeOf(l, key) as LayoutNode;
+      expect(n.y).toBeGreaterThan(g.y);
+      expect(n.y).toBeLessThan(g.y + g.height);
+    }
+    // Not sharing: two boxes, and the sidecar's shim outside both.
+    const apart = layoutTree(list, [
+      containers[0] as Container,
+      container({ id: SIDECAR, name: 'sidecar' }),
+    ]);
+    expect(apart.groups.map((x) => x.containerIds)).toEqual([[CONTAINER_ID], [SIDECAR]]);
   });
 
   it('draws a container as one labelled group around its processes, below a header band', () => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Container, Event, Patch, Process, State } from '@pidscope/protocol';
+import { TEST_HOST_PID_NS, TEST_NAMESPACES } from '@pidscope/protocol/testing';
 import { HistoryStore, keyframeDue } from '../src/index.js';
 import { rng } from '../test/world.js';
 
@@ -26,7 +27,10 @@ const CONTAINERS: Container[] = Array.from({ length: 8 }, (_, i) => ({
   runtime: 'docker',
   initPid: 100 + i,
   hasInit: i % 2 === 0,
-  pidNs: 4026532000 + i,
+  pidNamespace: 4026532000 + i,
+  sharesPidNamespaceWith: [],
+  hostPidNamespace: false,
+  namespaces: TEST_NAMESPACES,
   pidsCurrent: 40,
   pidsMax: i < 4 ? 512 : null,
   forkFailures: 0,
@@ -61,7 +65,7 @@ function newProcess(): Process {
     uid: c ? 1000 : 0,
     kernelThread: false,
     nsPids: c ? [pid, 10 + Math.floor(random() * 500)] : [pid],
-    pidNs: c ? c.pidNs : 4026531836,
+    pidNs: c ? c.pidNamespace : 4026531836,
     containerId: c ? c.id : null,
     runtime: c ? 'docker' : null,
     rssBytes: Math.floor(random() * 2 ** 28),
@@ -93,6 +97,8 @@ async function main(): Promise<void> {
       kernelThreads: 120,
       headroom: 255_000 - PROCESSES * 3,
       etaSeconds: null,
+      namespaces: TEST_NAMESPACES,
+      pidNamespace: TEST_HOST_PID_NS,
     };
     const docker = { available: true, reason: null, version: '20.10.24' };
     const state = (seq: number, withProcesses: boolean): State => ({

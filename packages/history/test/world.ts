@@ -10,6 +10,7 @@ import {
   type State,
   sortProcesses,
 } from '@pidscope/protocol';
+import { TEST_HOST_PID_NS, TEST_NAMESPACES } from '@pidscope/protocol/testing';
 import type { RecordedTick, TickSource } from '../src/index.js';
 
 export interface WorldStep extends RecordedTick {
@@ -87,6 +88,8 @@ export function world(
       kernelThreads: 0,
       headroom: 32468 - procs.size - 10,
       etaSeconds: null,
+      namespaces: TEST_NAMESPACES,
+      pidNamespace: TEST_HOST_PID_NS,
     },
     docker: { available: true, reason: null, version: '20.10.24' },
     containers: container ? [container] : [],
@@ -158,7 +161,10 @@ export function world(
           runtime: 'docker',
           initPid: 1,
           hasInit: false,
-          pidNs: 4026532500,
+          pidNamespace: 4026532500,
+          sharesPidNamespaceWith: [],
+          hostPidNamespace: false,
+          namespaces: TEST_NAMESPACES,
           pidsCurrent: 1,
           pidsMax: 300,
           forkFailures: 0,

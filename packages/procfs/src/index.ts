@@ -31,6 +31,12 @@ export {
 export { parsePidCmdline, readPidCmdline } from './pidCmdline.js';
 export { environValue, parsePidEnviron, readPidEnviron } from './pidEnviron.js';
 export { maxProcesses, parsePidLimits, type ResourceLimit, readPidLimits } from './pidLimits.js';
+export {
+  NAMESPACE_LINKS,
+  type PidNamespaces,
+  parseNsLink,
+  readPidNamespaces,
+} from './pidNamespaces.js';
 export { parsePidNs, readPidNs } from './pidNs.js';
 export {
   PF_KTHREAD,

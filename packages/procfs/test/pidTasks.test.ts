@@ -1,8 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readPidTasks, readTaskIds } from '../src/index.js';
+import {
+  NAMESPACE_LINKS,
+  ProcfsError,
+  parseNsLink,
+  readPidNamespaces,
+  readPidTasks,
+  readTaskIds,
+} from '../src/index.js';
 
 // A synthetic /proc/<pid>/task: threads of a container process, one named by the program.
 let root: string;
@@ -50,5 +57,27 @@ describe('a process’s threads', () => {
     task(50, 50, 50, 'main', 0, 0);
     mkdirSync(join(root, '50', 'task', '51'));
     expect(readPidTasks(50, root)?.map((t) => t.tid)).toEqual([50]);
+  });
+});
+
+describe('namespace links', () => {
+  it.each([
+    ['net:[4026531840]', 'net', 4026531840],
+    ['cgroup:[4026531835]', 'cgroup', 4026531835],
+  ])('reads %s as the %s inode', (link, kind, inode) => {
+    expect(parseNsLink(link, kind)).toBe(inode);
+  });
+
+  it('refuses a link of another kind, or not a namespace at all, naming the file', () => {
+    expect(() => parseNsLink('mnt:[1]', 'net', '/proc/1/ns/net')).toThrow(/\/proc\/1\/ns\/net/);
+    expect(() => parseNsLink('/dev/null', 'net')).toThrow(ProcfsError);
+  });
+
+  it('reads every kind of this process, as readlink shows them', () => {
+    const ns = readPidNamespaces(process.pid);
+    for (const kind of NAMESPACE_LINKS) {
+      expect(`${kind}:[${ns?.[kind]}]`).toBe(readlinkSync(`/proc/${process.pid}/ns/${kind}`));
+    }
+    expect(readPidNamespaces(999_999_999)).toBeNull();
   });
 });

@@ -22,7 +22,7 @@ import {
   Snapshot,
   type State,
 } from '../src/index.js';
-import { TEST_HOST_PID_NS, testProcess } from '../src/testing.js';
+import { TEST_HOST_PID_NS, TEST_NAMESPACES, testProcess } from '../src/testing.js';
 import { validators } from '../src/validate.js';
 
 const PROCESSES = 3_000;
@@ -65,7 +65,10 @@ const containers: Container[] = Array.from({ length: 12 }, (_, i) => ({
   runtime: 'docker',
   initPid: 1000 + i,
   hasInit: i % 2 === 0,
-  pidNs: 4026532000 + i,
+  pidNamespace: 4026532000 + i,
+  sharesPidNamespaceWith: [],
+  hostPidNamespace: false,
+  namespaces: TEST_NAMESPACES,
   pidsCurrent: 250,
   pidsMax: i % 3 === 0 ? null : 512,
   forkFailures: 0,
@@ -92,7 +95,7 @@ function newProcess(): Process {
     threads: 1 + int(8),
     uid: random() < 0.5 ? 0 : 1000,
     nsPids: c ? [pid, 1 + int(300)] : [pid],
-    pidNs: c ? c.pidNs : TEST_HOST_PID_NS,
+    pidNs: c ? c.pidNamespace : TEST_HOST_PID_NS,
     containerId: c ? c.id : null,
     runtime: c ? 'docker' : null,
     rssBytes: 4096 * (100 + int(100_000)),
@@ -112,6 +115,8 @@ function initial(count = PROCESSES): State {
       kernelThreads: 150,
       headroom: 245_000,
       etaSeconds: null,
+      namespaces: TEST_NAMESPACES,
+      pidNamespace: TEST_HOST_PID_NS,
     },
     docker: { available: true, reason: null, version: '20.10.24' },
     containers,

@@ -96,9 +96,10 @@ function diffContainers(
 function diffHost(prev: Host, next: Host): Partial<Host> | null {
   let changes: Partial<Host> | null = null;
   for (const f of HOST_FIELDS) {
-    if (prev[f] === next[f]) continue;
+    // host.namespaces is an object: compared by value, sent as a copy.
+    if (jsonEqual(prev[f], next[f])) continue;
     changes ??= {};
-    (changes as Record<string, unknown>)[f] = next[f];
+    (changes as Record<string, unknown>)[f] = copyValue(next[f]);
   }
   return changes;
 }

@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './fanout.js';
 export * from './fleet.js';
 export * from './history.js';
+export * from './namespaces.js';
 export * from './nsPids.js';
 export * from './parse.js';
 export * from './schemas.js';

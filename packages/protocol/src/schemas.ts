@@ -1,10 +1,11 @@
 import Type, { type Static } from 'typebox';
 
 /** Bumped on any incompatible change to a message below. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 const Pid = Type.Integer({ minimum: 0 });
 const Ticks = Type.Integer({ minimum: 0 });
+const Inode = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
 
 /** A process is identified by host PID + start time (clock ticks since boot). */
 export const ProcessKey = Type.Object(
@@ -76,6 +77,23 @@ export const ProcessUpdate = Type.Object(
 );
 export type ProcessUpdate = Static<typeof ProcessUpdate>;
 
+/** Inodes of a process's namespaces other than the PID one (/proc/<pid>/ns/*); null where unreadable. */
+export const Namespaces = Type.Object(
+  {
+    net: Inode,
+    mnt: Inode,
+    ipc: Inode,
+    uts: Inode,
+    user: Inode,
+    cgroup: Inode,
+  },
+  { additionalProperties: false },
+);
+export type Namespaces = Static<typeof Namespaces>;
+
+/** The namespace kinds of `Namespaces`, in its order. */
+export const NAMESPACE_KINDS = Object.keys(Namespaces.properties) as (keyof Namespaces)[];
+
 export const Container = Type.Object(
   {
     id: Type.String(),
@@ -87,7 +105,17 @@ export const Container = Type.Object(
     initPid: Type.Union([Pid, Type.Null()]),
     /** Docker's HostConfig.Init, or whether PID 1 is a known reaping init when Docker is not asked. */
     hasInit: Type.Boolean(),
-    pidNs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    /** The inode of its PID namespace (its PID 1's, or its main process's); null when unknown. */
+    pidNamespace: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    /**
+     * [S8] The other containers in the same PID namespace (`--pid container:X`, compose
+     * `pid: "service:X"`), by id, sorted.
+     */
+    sharesPidNamespaceWith: Type.Array(Type.String()),
+    /** [S8] It runs in the host's PID namespace (`--pid host`): its PIDs are host PIDs. */
+    hostPidNamespace: Type.Boolean(),
+    /** Its other namespaces, read from its PID 1 (or main process). */
+    namespaces: Namespaces,
     pidsCurrent: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
     /** null when unlimited. Effective limit: the smallest over ancestor cgroups. */
     pidsMax: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
@@ -113,6 +141,10 @@ export const Host = Type.Object(
     kernelThreads: Type.Integer({ minimum: 0 }),
     /** min(pidMax - 300, threadsMax) - tasks. */
     headroom: Type.Integer(),
+    /** The namespaces of the host's PID 1: a container sharing one of them shares it with the host. */
+    namespaces: Namespaces,
+    /** The host's PID namespace inode (PID 1's). */
+    pidNamespace: Inode,
     /** Seconds until tasks reach that limit at their recent trend; null when there is no rising trend. */
     etaSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
   },

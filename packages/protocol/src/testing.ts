@@ -1,7 +1,7 @@
 // Builders of process records for tests and benchmarks, in every workspace
 // (`@pidscope/protocol/testing`). Production code does not import this module. A field added to
 // the Process schema gets its default here, and every test and bench builds with it.
-import type { Process } from './schemas.js';
+import type { Namespaces, Process } from './schemas.js';
 
 /** The host's PID namespace inode in test data. */
 export const TEST_HOST_PID_NS = 4026531836;
@@ -41,3 +41,13 @@ export function testRecord(over: Partial<TestRecord> & Pick<TestRecord, 'pid'>):
   const { zombieSince: _, ...record } = testProcess(over);
   return record;
 }
+
+/** Namespaces nobody could read: what test containers and hosts carry unless a test is about them. */
+export const TEST_NAMESPACES: Namespaces = {
+  net: null,
+  mnt: null,
+  ipc: null,
+  uts: null,
+  user: null,
+  cgroup: null,
+};

@@ -1,5 +1,5 @@
 import type { Container, Host, Process, State } from '../src/index.js';
-import { testProcess } from '../src/testing.js';
+import { TEST_HOST_PID_NS, TEST_NAMESPACES, testProcess } from '../src/testing.js';
 
 export function proc(pid: number, startTime: number, over: Partial<Process> = {}): Process {
   return testProcess({ pid, startTime, ...over });
@@ -14,7 +14,10 @@ export function container(id: string, over: Partial<Container> = {}): Container 
     runtime: 'docker',
     initPid: 4000,
     hasInit: false,
-    pidNs: 4026532500,
+    pidNamespace: 4026532500,
+    sharesPidNamespaceWith: [],
+    hostPidNamespace: false,
+    namespaces: TEST_NAMESPACES,
     pidsCurrent: 2,
     pidsMax: null,
     forkFailures: 0,
@@ -35,6 +38,8 @@ export const host: Host = {
   kernelThreads: 1,
   headroom: 61_700,
   etaSeconds: null,
+  namespaces: TEST_NAMESPACES,
+  pidNamespace: TEST_HOST_PID_NS,
 };
 
 export function state(seq: number, processes: Process[], over: Partial<State> = {}): State {

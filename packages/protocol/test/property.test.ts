@@ -57,6 +57,14 @@ const labels = fc.dictionary(
     maxKeys: 3,
   },
 );
+const namespacesArb = fc.record({
+  net: nullableInt,
+  mnt: nullableInt,
+  ipc: nullableInt,
+  uts: nullableInt,
+  user: nullableInt,
+  cgroup: nullableInt,
+});
 const containerArb = (id: string): fc.Arbitrary<Container> =>
   fc.record({
     id: fc.constant(id),
@@ -66,7 +74,10 @@ const containerArb = (id: string): fc.Arbitrary<Container> =>
     runtime,
     initPid: fc.option(fc.nat(40), { nil: null }),
     hasInit: fc.boolean(),
-    pidNs: nullableInt,
+    pidNamespace: nullableInt,
+    sharesPidNamespaceWith: fc.subarray(containerIds),
+    hostPidNamespace: fc.boolean(),
+    namespaces: namespacesArb,
     pidsCurrent: nullableInt,
     pidsMax: nullableInt,
     forkFailures: fc.nat(100),
@@ -89,6 +100,8 @@ const hostArb: fc.Arbitrary<Host> = fc.record({
   kernelThreads: fc.nat(200),
   headroom: fc.integer({ min: -1_000, max: 100_000 }),
   etaSeconds: fc.option(fc.integer({ min: 0, max: 100_000 }), { nil: null }),
+  namespaces: namespacesArb,
+  pidNamespace: nullableInt,
 });
 const dockerArb: fc.Arbitrary<DockerStatus> = fc.oneof(
   fc.constant({ available: true, reason: null, version: '20.10.24' }),

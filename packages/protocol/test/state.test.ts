@@ -11,6 +11,7 @@ import {
   isThreadsAnswer,
   normalizeState,
   processKey,
+  sharedPidNamespaces,
   sortContainers,
   sortProcesses,
   validateState,
@@ -157,5 +158,29 @@ describe('event types', () => {
     );
     // A process is no thread: its record does not pass for one.
     expect(isThreadsAnswer({ ...answer, threads: [proc(4425, 99)] })).toBe(false);
+  });
+
+  test('[S8] containers in one PID namespace list each other; one in the host’s lists none', () => {
+    const sharing = sharedPidNamespaces(
+      [
+        { id: 'web', pidNamespace: 10 },
+        { id: 'sidecar', pidNamespace: 10 },
+        { id: 'debug', pidNamespace: 10 },
+        { id: 'alone', pidNamespace: 11 },
+        { id: 'hosty', pidNamespace: 1 },
+        { id: 'hosty2', pidNamespace: 1 },
+        { id: 'unknown', pidNamespace: null },
+      ],
+      1,
+    );
+    expect(Object.fromEntries(sharing)).toEqual({
+      web: { sharesPidNamespaceWith: ['debug', 'sidecar'], hostPidNamespace: false },
+      sidecar: { sharesPidNamespaceWith: ['debug', 'web'], hostPidNamespace: false },
+      debug: { sharesPidNamespaceWith: ['sidecar', 'web'], hostPidNamespace: false },
+      alone: { sharesPidNamespaceWith: [], hostPidNamespace: false },
+      hosty: { sharesPidNamespaceWith: [], hostPidNamespace: true },
+      hosty2: { sharesPidNamespaceWith: [], hostPidNamespace: true },
+      unknown: { sharesPidNamespaceWith: [], hostPidNamespace: false },
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { ProcessRecord } from '@pidscope/procfs';
+import type { PidNamespaces, ProcessRecord } from '@pidscope/procfs';
 import {
   type Container,
   compareContainers,
@@ -9,6 +9,7 @@ import {
   type Host,
   isEmptyPatch,
   isNamespaceInit,
+  type Namespaces,
   type Patch,
   type Process,
   processFrom,
@@ -18,7 +19,7 @@ import {
 } from '@pidscope/protocol';
 import type { ProcessChanges, Sample } from '../sampler/messages.js';
 import type { Redactor } from '../security/redact.js';
-import { buildContainers, type DockerContainer } from './containers.js';
+import { buildContainers, type DockerContainer, NO_NAMESPACES } from './containers.js';
 import { Trends } from './eta.js';
 import { EventRing } from './eventRing.js';
 import { type Blame, containerEvents, type NewEvent, processEvents } from './events.js';
@@ -48,6 +49,8 @@ const EMPTY_HOST: Host = {
   kernelThreads: 0,
   headroom: 0,
   etaSeconds: null,
+  namespaces: NO_NAMESPACES,
+  pidNamespace: null,
 };
 
 /**
@@ -91,6 +94,8 @@ export class LiveModel {
   #blamed = new Map<string, Blame>();
   /** Tasks of the host and pids.current of each limited container, for the time-to-full. */
   #trends = new Trends();
+  /** The namespaces read of each process that was asked about, by key. */
+  #namespaces = new Map<string, Namespaces>();
 
   constructor(
     readonly hostname: string,
@@ -99,6 +104,8 @@ export class LiveModel {
     private readonly redact: Redactor = (argv) => argv,
     /** Ids go on from the last recorded run's, so they stay unique across restarts. */
     firstEventId = 1,
+    /** Reads a process's namespaces (procfs in the agent); asked once per process. */
+    private readonly readNamespaces: (pid: number) => PidNamespaces | null = () => null,
   ) {
     this.#ring = new EventRing(ringCapacity);
     this.#nextEventId = firstEventId;
@@ -284,6 +291,8 @@ export class LiveModel {
             docker: docker.containers,
             dockerAvailable: docker.status.available,
             previous: prevContainers,
+            namespacesOf: (p) => this.#namespacesOf(p),
+            hostPidNamespace: this.#byPid.get(1)?.pidNs ?? null,
           }),
           sample.at,
         )
@@ -296,6 +305,7 @@ export class LiveModel {
     this.#pending = [];
     this.#containers = containers;
 
+    const hostInit = this.#byPid.get(1);
     const host: Host = sample
       ? {
           hostname: this.hostname,
@@ -312,6 +322,8 @@ export class LiveModel {
             sample.host.tasks,
             sample.host.tasks + sample.host.headroom,
           ),
+          namespaces: hostInit ? this.#namespacesOf(hostInit) : NO_NAMESPACES,
+          pidNamespace: hostInit?.pidNs ?? null,
         }
       : prev.host;
     const next: State = {
@@ -345,6 +357,24 @@ export class LiveModel {
     }
     this.#trends.retain(scopes);
     return containers;
+  }
+
+  /** A process's namespaces, read once while it lives (the links of a process never change). */
+  #namespacesOf(p: Process): Namespaces {
+    const key = processKey(p);
+    let ns = this.#namespaces.get(key);
+    if (!ns) {
+      const read = this.readNamespaces(p.pid);
+      const { pid: _, ...rest } = read ?? { pid: null, ...NO_NAMESPACES };
+      ns = rest;
+      this.#namespaces.set(key, ns);
+      // Forget the processes that are gone, now and then (one read per container's process).
+      if (this.#namespaces.size > 2 * this.#containers.size + 16) {
+        for (const k of this.#namespaces.keys())
+          if (!this.#byKey.has(k)) this.#namespaces.delete(k);
+      }
+    }
+    return ns;
   }
 
   #initOf(c: Container): Process | undefined {

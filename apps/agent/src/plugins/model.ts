@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { readPidNamespaces } from '@pidscope/procfs';
 import type { Container, Process, State, ZombieAnalysis } from '@pidscope/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -67,6 +68,8 @@ export default fp(
       undefined,
       redact,
       fastify.history.firstEventId,
+      // A handful of links per container, once: read here rather than in every scan.
+      (pid) => readPidNamespaces(pid, config.procRoot),
     );
     const listeners = new Set<(tick: Tick) => void>();
     const stats: ScanStats = {

@@ -1,6 +1,6 @@
 import { signalMaskHas } from '@pidscope/procfs';
 import type { Container, Process } from '@pidscope/protocol';
-import { testProcess } from '@pidscope/protocol/testing';
+import { TEST_NAMESPACES, testProcess } from '@pidscope/protocol/testing';
 import { describe, expect, it } from 'vitest';
 import { tokenId } from '../../src/actions/auth.js';
 import { refuse } from '../../src/actions/guard.js';
@@ -69,7 +69,10 @@ function tree(initComm: string, cmdline: string[] = [initComm], middleCmd?: stri
     runtime: 'docker',
     initPid: 100,
     hasInit: initComm === 'docker-init',
-    pidNs: NS,
+    pidNamespace: NS,
+    sharesPidNamespaceWith: [],
+    hostPidNamespace: false,
+    namespaces: TEST_NAMESPACES,
     pidsCurrent: 4,
     pidsMax: null,
     forkFailures: 0,

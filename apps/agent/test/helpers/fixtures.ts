@@ -1,4 +1,5 @@
 import type { Container } from '@pidscope/protocol';
+import { TEST_NAMESPACES } from '@pidscope/protocol/testing';
 
 export const CID = 'a'.repeat(64);
 export const CNS = 4026532500;
@@ -12,7 +13,10 @@ export function container(c: Partial<Container> = {}): Container {
     runtime: 'docker',
     initPid: 5000,
     hasInit: false,
-    pidNs: CNS,
+    pidNamespace: CNS,
+    sharesPidNamespaceWith: [],
+    hostPidNamespace: false,
+    namespaces: TEST_NAMESPACES,
     pidsCurrent: 3,
     pidsMax: null,
     forkFailures: 0,

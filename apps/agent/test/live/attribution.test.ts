@@ -30,7 +30,7 @@ describe('live: containers without asking Docker', () => {
       image: '',
       labels: {},
     });
-    expect(c.pidNs).toBe(app.model.findProcess(initPid)?.pidNs);
+    expect(c.pidNamespace).toBe(app.model.findProcess(initPid)?.pidNs);
     await waitFor(
       () => app.model.events(0).find((e) => e.type === 'container-started' && e.containerId === id),
       'container-started without Docker',

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import type { State } from '@pidscope/protocol';
-import { testProcess } from '@pidscope/protocol/testing';
+import { TEST_NAMESPACES, testProcess } from '@pidscope/protocol/testing';
 import { describe, expect, it } from 'vitest';
 import type { MetricsSource } from '../../src/metrics/pidscopeMetrics.js';
 import { createMetricsRegistries } from '../../src/metrics/registries.js';
@@ -24,6 +24,8 @@ function state(): State {
       kernelThreads: 1,
       headroom: 32768 - 300 - 468,
       etaSeconds: 420,
+      namespaces: TEST_NAMESPACES,
+      pidNamespace: 4026531836,
     },
     docker: { available: true, reason: null, version: '20.10' },
     containers: [

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { AuditEntry, Container, Process, State } from '@pidscope/protocol';
-import { testProcess } from '@pidscope/protocol/testing';
+import { TEST_HOST_PID_NS, TEST_NAMESPACES, testProcess } from '@pidscope/protocol/testing';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { buildHub } from '../../src/app.js';
@@ -109,7 +109,10 @@ export function container(id: string, over: Partial<Container> = {}): Container 
     runtime: 'docker',
     initPid: null,
     hasInit: false,
-    pidNs: 4026532500,
+    pidNamespace: 4026532500,
+    sharesPidNamespaceWith: [],
+    hostPidNamespace: false,
+    namespaces: TEST_NAMESPACES,
     pidsCurrent: 5,
     pidsMax: 100,
     forkFailures: 0,
@@ -141,6 +144,8 @@ export function hostState(
       kernelThreads: 0,
       headroom: 32468 - 200 - sorted.length,
       etaSeconds: null,
+      namespaces: TEST_NAMESPACES,
+      pidNamespace: TEST_HOST_PID_NS,
     },
     docker: { available: false, reason: 'no docker here', version: null },
     containers: [...containers].sort((a, b) => (a.id < b.id ? -1 : 1)),

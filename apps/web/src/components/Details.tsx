@@ -1,4 +1,4 @@
-import type { Container, Process, ZombieAnalysis } from '@pidscope/protocol';
+import type { Container, Host, Process, ZombieAnalysis } from '@pidscope/protocol';
 import { inContainerPid } from '@pidscope/protocol';
 import { type ReactNode, useEffect, useState } from 'react';
 import { useApiRoot } from '../hooks/useApiRoot.js';
@@ -6,6 +6,7 @@ import type { Totals } from '../model/derive.js';
 import { keyOf, shortId } from '../model/keys.js';
 import { formatDuration, formatMemory, stateName } from '../model/labels.js';
 import { fetchProcess } from '../net/api.js';
+import { NamespaceTable } from './NamespaceTable.js';
 import { Threads } from './Threads.js';
 import './Details.css';
 
@@ -25,6 +26,9 @@ interface Props {
   focused: boolean;
   /** CPU and memory of the process with all its descendants. */
   subtree: Totals | null;
+  /** Every container, and the host: who shares each namespace with this process's container. */
+  allContainers: ReadonlyMap<string, Container>;
+  host: Host | null;
   onSelect(key: string): void;
   /** Draws this process's subtree alone (null: the whole tree again). */
   onFocus(key: string | null): void;
@@ -238,7 +242,20 @@ export function Details(props: Props) {
                 : '—'}
             </Field>
             <Field name="fork failures">{c?.forkFailures ?? '—'}</Field>
+            {c?.hostPidNamespace ? (
+              <Field name="PID namespace">the host's (--pid host)</Field>
+            ) : c && c.sharesPidNamespaceWith.length > 0 ? (
+              <Field name="PID namespace">
+                shared with{' '}
+                {c.sharesPidNamespaceWith
+                  .map((id) => props.allContainers.get(id)?.name || shortId(id))
+                  .join(', ')}
+              </Field>
+            ) : null}
           </dl>
+          {c ? (
+            <NamespaceTable container={c} containers={props.allContainers} host={props.host} />
+          ) : null}
         </>
       ) : null}
 

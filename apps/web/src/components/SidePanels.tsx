@@ -64,6 +64,8 @@ export function SidePanels(props: Props) {
           now={view.now}
           focused={selectedKey !== null && props.focus === selectedKey}
           subtree={subtree}
+          allContainers={containers}
+          host={state?.host ?? null}
           onSelect={onSelect}
           onFocus={props.onFocus}
           onClose={() => onSelect(null)}

@@ -144,8 +144,14 @@ export interface LayoutLink {
 }
 
 export interface LayoutGroup {
+  /** The first container drawn in the box. */
   containerId: string;
   container: Container | null;
+  /**
+   * Every container drawn in the box: more than one when they share a PID namespace ([S8]), each
+   * hanging under its own shim, whose rows then sit in the box too.
+   */
+  containerIds: string[];
   x: number;
   y: number;
   width: number;
@@ -472,7 +478,74 @@ function siblingOrder(input: LayoutInput, opts: LayoutOptions, parent: Int32Arra
 
 type Comparator = (a: number, b: number) => number;
 
-function structure(input: LayoutInput, opts: LayoutOptions): Structure {
+/**
+ * Containers that share a PID namespace ([S8]) are one group, named by the smallest id among them;
+ * a container of its own is its own group.
+ */
+export function pidNamespaceGroups(containers: readonly Container[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const c of containers) {
+    const ids = [c.id, ...c.sharesPidNamespaceWith];
+    out.set(c.id, [...ids].sort()[0] as string);
+  }
+  return out;
+}
+
+/**
+ * The shared PID-namespace group (index into `names`) each process's subtree holds, or -1: a
+ * container process marks its ancestors up to where another already did.
+ */
+function heldGroups(input: LayoutInput, parent: Int32Array, groups: ReadonlyMap<string, string>) {
+  const names: string[] = [];
+  const held = new Int32Array(input.pid.length).fill(-1);
+  const shared = new Map<string, number>();
+  for (const [id, g] of groups) {
+    if (id !== g || [...groups.values()].filter((x) => x === g).length > 1) {
+      if (!shared.has(g)) shared.set(g, names.push(g) - 1);
+    }
+  }
+  if (shared.size === 0) return { names, held };
+  for (let i = 0; i < input.pid.length; i++) {
+    const cid = containerOf(input, i);
+    const g = cid === null ? undefined : shared.get(groups.get(cid) ?? '');
+    if (g === undefined) continue;
+    for (let up = i; up >= 0 && held[up] !== g; up = parent[up] as number) held[up] = g;
+  }
+  return { names, held };
+}
+
+/**
+ * Siblings whose subtrees hold the same shared PID namespace are moved next to the first of them,
+ * so the containers of that namespace are drawn in one box.
+ */
+function bringTogether(list: Int32Array | number[], held: Int32Array): void {
+  const order = [...list];
+  const first = new Map<number, number[]>();
+  for (const i of order) {
+    const g = held[i] as number;
+    if (g < 0) continue;
+    const run = first.get(g);
+    if (run) run.push(i);
+    else first.set(g, [i]);
+  }
+  if (first.size === 0) return;
+  let k = 0;
+  const placed = new Set<number>();
+  for (const i of order) {
+    if (placed.has(i)) continue;
+    const g = held[i] as number;
+    for (const j of g < 0 ? [i] : (first.get(g) as number[])) {
+      list[k++] = j;
+      placed.add(j);
+    }
+  }
+}
+
+function structure(
+  input: LayoutInput,
+  opts: LayoutOptions,
+  groups: ReadonlyMap<string, string>,
+): Structure & { held: Int32Array; groupNames: string[] } {
   const { pid, ppid, startTime } = input;
   const n = pid.length;
   // One position per PID; a reused PID listed twice (mid-scan) also goes to `reused`.
@@ -529,13 +602,17 @@ function structure(input: LayoutInput, opts: LayoutOptions): Structure {
     fill[up] = slot + 1;
   }
   const cmp = siblingOrder(input, opts, parent);
+  const { names: groupNames, held } = heldGroups(input, parent, groups);
   for (let i = 0; i < n; i++) {
     const from = childStart[i] as number;
     const to = childStart[i + 1] as number;
-    if (to - from > 1) childIdx.subarray(from, to).sort(cmp);
+    if (to - from <= 1) continue;
+    const kids = childIdx.subarray(from, to).sort(cmp);
+    if (groupNames.length > 0) bringTogether(kids, held);
   }
   roots.sort(cmp);
-  return { parent, childStart, childIdx, roots, find };
+  if (groupNames.length > 0) bringTogether(roots, held);
+  return { parent, childStart, childIdx, roots, find, held, groupNames };
 }
 
 function matches(input: LayoutInput, i: number, f: LayoutFilter): boolean {
@@ -557,7 +634,12 @@ export function layoutColumns(
 ): LayoutColumns {
   const opts: LayoutOptions = { ...defaultLayoutOptions, ...options };
   const n = input.pid.length;
-  const { parent, childStart, childIdx, roots, find } = structure(input, opts);
+  const groupOf = pidNamespaceGroups(containers);
+  const { parent, childStart, childIdx, roots, find, held, groupNames } = structure(
+    input,
+    opts,
+    groupOf,
+  );
 
   // Filter: keep matches and every ancestor of a match.
   let keep: Uint8Array | null = null;
@@ -649,7 +731,7 @@ export function layoutColumns(
   const byId = new Map(containers.map((c) => [c.id, c]));
   let maxX = 0;
   let y = 0;
-  let run: { group: LayoutGroup; maxX: number } | null = null;
+  let run: { gid: string; group: LayoutGroup; maxX: number } | null = null;
   const closeRun = () => {
     if (!run) return;
     run.group.width = Math.max(
@@ -695,13 +777,23 @@ export function layoutColumns(
     const r = l.size++;
     const x = (depth - 1) * opts.indent;
     const cid = containerOf(input, i);
-    if (run && run.group.containerId !== cid) closeRun();
-    if (cid && !run) {
+    const gid = cid === null ? null : (groupOf.get(cid) ?? cid);
+    // A host row between two containers of one shared PID namespace (the second one's shim)
+    // stays in their box.
+    const bridge =
+      cid === null &&
+      run !== null &&
+      (held[i] as number) >= 0 &&
+      groupNames[held[i] as number] === run.gid;
+    if (run && run.gid !== gid && !bridge) closeRun();
+    if (cid && gid && !run) {
       y += GROUP_HEADER;
       run = {
+        gid,
         group: {
           containerId: cid,
           container: byId.get(cid) ?? null,
+          containerIds: [],
           x: x - GROUP_PAD,
           y: y - GROUP_HEADER - opts.rowHeight / 2,
           width: 0,
@@ -711,6 +803,7 @@ export function layoutColumns(
       };
       l.groups.push(run.group);
     }
+    if (run && cid && !run.group.containerIds.includes(cid)) run.group.containerIds.push(cid);
     if (run) {
       run.maxX = Math.max(run.maxX, x);
       run.group.x = Math.min(run.group.x, x - GROUP_PAD);

@@ -66,6 +66,9 @@ const Groups = memo(function Groups({
         // The live container (pids change every tick); the layout only knows where it is.
         const c = containers.get(g.containerId) ?? g.container;
         const id = shortId(g.containerId);
+        // Containers sharing one PID namespace are one box, named after all of them.
+        const names = g.containerIds.map((cid) => containers.get(cid)?.name || shortId(cid));
+        const shared = g.containerIds.length > 1 || (c?.sharesPidNamespaceWith.length ?? 0) > 0;
         const limit = c ? (c.pidsMax === null ? '∞' : String(c.pidsMax)) : '?';
         const t = totals.get(g.containerId);
         return (
@@ -75,12 +78,17 @@ const Groups = memo(function Groups({
             className="group"
             data-testid={`container-${id}`}
             data-init={c ? String(c.hasInit) : undefined}
+            data-containers={g.containerIds.map(shortId).join(' ')}
             transform={`translate(${g.x},${g.y})`}
             aria-hidden="true"
           >
             <rect className="group-box" width={g.width} height={g.height} rx={6} />
             <text className="group-title" x={10} y={17}>
-              <tspan className="group-name">{c?.name || id}</tspan>
+              <tspan className="group-name">
+                {names.length > 1 ? names.join(' + ') : c?.name || id}
+              </tspan>
+              {shared ? <tspan className="group-ns"> shared PID namespace</tspan> : null}
+              {c?.hostPidNamespace ? <tspan className="group-ns"> host PID namespace</tspan> : null}
               {c ? <tspan className="group-image"> {c.image}</tspan> : null}
               <tspan className="group-id"> {id}</tspan>
               {c ? (
