@@ -98,6 +98,7 @@ export function createSyntheticHost({ processes = 5000, containers = 24, seed = 
       forkFailures: 0,
       pidsPeak: null,
       labels: { 'io.pidscope.synthetic': 'true' },
+      etaSeconds: null,
       _app: app.pid,
       _ns: () => nsNext++,
     });
@@ -166,6 +167,7 @@ export function createSyntheticHost({ processes = 5000, containers = 24, seed = 
     zombies: 0,
     kernelThreads: 0,
     headroom: 0,
+    etaSeconds: null,
   };
   recount(host);
 
