@@ -29,6 +29,13 @@ export {
 } from './pidCgroup.js';
 export { parsePidCmdline, readPidCmdline } from './pidCmdline.js';
 export { environValue, parsePidEnviron, readPidEnviron } from './pidEnviron.js';
+export {
+  type PidfdSupport,
+  pidfdSupport,
+  type SignalOutcome,
+  type SignalResult,
+  signalProcess,
+} from './pidfd.js';
 export { maxProcesses, parsePidLimits, type ResourceLimit, readPidLimits } from './pidLimits.js';
 export { parsePidNs, readPidNs } from './pidNs.js';
 export {
@@ -54,6 +61,19 @@ export {
   readPidsFiles,
   readPidsMax,
 } from './pidsCgroupFiles.js';
+export {
+  CONNECTOR_SOURCE,
+  type ConnectorBatch,
+  connectorRequest,
+  NetlinkSocket,
+  PROC_EVENT,
+  ProcConnector,
+  type ProcConnectorOptions,
+  type ProcEvent,
+  type ProcEventKind,
+  parseConnectorMessages,
+  SequenceGaps,
+} from './procConnector.js';
 export { readPids } from './procDir.js';
 export { type ProcessDetails, readProcess } from './processes.js';
 export type { ContainerRuntime, ProcessRecord } from './processRecord.js';
