@@ -39,6 +39,8 @@ export {
 export { maxProcesses, parsePidLimits, type ResourceLimit, readPidLimits } from './pidLimits.js';
 export { parsePidNs, readPidNs } from './pidNs.js';
 export {
+  type KernelWorkerName,
+  kernelWorkerName,
   PF_KTHREAD,
   type PidStat,
   parsePidStat,
@@ -85,5 +87,6 @@ export {
   type RecordChanges,
   recordChanges,
   type ScanResult,
+  type UpdateResult,
 } from './scanner.js';
 export { parseStat, readStat, type Stat } from './stat.js';
