@@ -11,6 +11,8 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: 7070,
       intervalMs: 1000,
+      rescanMs: 15_000,
+      eventBufferBytes: 8 * 1024 * 1024,
       procRoot: '/proc',
       readOnly: false,
       dockerHost: 'unix:///var/run/docker.sock',
@@ -27,6 +29,8 @@ describe('loadConfig', () => {
       PIDSCOPE_PORT: '8080',
       PIDSCOPE_TOKEN: 'from-env-token',
       PIDSCOPE_INTERVAL_MS: '500',
+      PIDSCOPE_RESCAN_MS: '60000',
+      PIDSCOPE_EVENT_BUFFER_BYTES: '4096',
       PIDSCOPE_READ_ONLY: '1',
       DOCKER_HOST: 'tcp://127.0.0.1:2375',
       PIDSCOPE_INSECURE: '1',
@@ -38,6 +42,8 @@ describe('loadConfig', () => {
       token: 'from-env-token',
       tokenGenerated: false,
       intervalMs: 500,
+      rescanMs: 60_000,
+      eventBufferBytes: 4096,
       readOnly: true,
       docker: { kind: 'tcp', host: '127.0.0.1', port: 2375, protocol: 'http' },
     });
@@ -60,6 +66,16 @@ describe('loadConfig', () => {
       'PIDSCOPE_INTERVAL_MS: "10" is not an interval (50-3600000 ms)',
     ],
     [['--interval-ms', '1.5'], {}, '--interval-ms: "1.5" is not an interval (50-3600000 ms)'],
+    [
+      [],
+      { PIDSCOPE_RESCAN_MS: '999' },
+      'PIDSCOPE_RESCAN_MS: "999" is not a rescan interval (1000-86400000 ms)',
+    ],
+    [
+      ['--event-buffer-bytes', '0'],
+      {},
+      '--event-buffer-bytes: "0" is not a buffer size (1-1073741824 bytes)',
+    ],
     [
       [],
       { PIDSCOPE_READ_ONLY: 'maybe' },

@@ -168,6 +168,8 @@ export function createSyntheticHost({ processes = 5000, containers = 24, seed = 
     kernelThreads: 0,
     headroom: 0,
     etaSeconds: null,
+    source: 'proc-connector',
+    sourceReason: null,
   };
   recount(host);
 

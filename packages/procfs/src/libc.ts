@@ -26,11 +26,20 @@ export interface Libc {
   setsockopt(fd: number, level: number, name: number, value: Buffer): CallResult;
   getsockopt(fd: number, level: number, name: number, value: Buffer): CallResult;
   close(fd: number): CallResult;
+  /**
+   * poll(2) for one descriptor, on a thread of libuv's pool: `done` runs on the event loop when
+   * `fd` is readable (or has an error to report), or after `timeoutMs`. It holds that pool thread
+   * meanwhile; unlike a libuv poll handle in the event loop (koffi.node.poll), it survives the
+   * worker thread that started it being terminated (the handle crashes the process then).
+   */
+  pollReadable(fd: number, timeoutMs: number, done: () => void): void;
   /** syscall(2) with integer arguments (a NULL pointer is 0). */
   syscall(number: number, ...args: number[]): CallResult;
 }
 
 let loaded: Libc | null = null;
+/** Buffers lent to calls still running on libuv's pool. */
+const inFlight = new Set<Buffer>();
 let failure: string | null = null;
 
 /** libc through koffi, or null when the FFI cannot be loaded here (`libcUnavailable()` says why). */
@@ -58,6 +67,7 @@ function bind(koffi: Koffi, lib: LibraryHandle): Libc {
   const setsockopt = lib.func('int setsockopt(int, int, int, const void *, uint32_t)');
   const getsockopt = lib.func('int getsockopt(int, int, int, _Inout_ void *, _Inout_ uint32_t *)');
   const close = lib.func('int close(int)');
+  const poll = lib.func('int poll(_Inout_ void *, unsigned long, int)');
   const syscall = lib.func('long syscall(long, ...)');
   // errno is only meaningful right after a call that failed; read it before anything else runs.
   const result = (value: number | bigint): CallResult => {
@@ -77,6 +87,19 @@ function bind(koffi: Koffi, lib: LibraryHandle): Libc {
       return result(getsockopt(fd, level, name, value, len));
     },
     close: (fd) => result(close(fd)),
+    pollReadable: (fd, timeoutMs, done) => {
+      // struct pollfd { int fd; short events; short revents; }, POLLIN = 1. koffi hands the
+      // kernel the buffer's own memory, written when poll returns: it must outlive the call, even
+      // when nothing else refers to it any more (a socket closed meanwhile).
+      const pfd = Buffer.alloc(8);
+      pfd.writeInt32LE(fd, 0);
+      pfd.writeInt16LE(1, 4);
+      inFlight.add(pfd);
+      poll.async(pfd, 1, timeoutMs, () => {
+        inFlight.delete(pfd);
+        done();
+      });
+    },
     syscall: (number, ...args) =>
       result(syscall(number, ...args.flatMap((a) => ['long', a] as const))),
   };

@@ -16,7 +16,6 @@ export const CONNECTOR_SOURCE = 'netlink:proc-connector';
 
 const AF_NETLINK = 16;
 const SOCK_DGRAM = 2;
-const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
 const NETLINK_CONNECTOR = 11;
 const SOL_SOCKET = 1;
@@ -291,13 +290,14 @@ export interface ConnectorBatch {
 }
 
 /**
- * An AF_NETLINK datagram socket, non-blocking, bound to multicast groups: the handle the
- * connector reads. Its descriptor joins the event loop (libuv poll) when `watch` is called.
+ * An AF_NETLINK datagram socket bound to multicast groups: the handle the connector reads, in
+ * full each time it is readable (`receive` never blocks).
  */
 export class NetlinkSocket {
   readonly #lib: Libc;
   readonly fd: number;
-  #poll: { close(): void } | null = null;
+  #onReadable: () => void = () => {};
+  #polling = false;
   #closed = false;
 
   private constructor(lib: Libc, fd: number) {
@@ -313,7 +313,7 @@ export class NetlinkSocket {
   static open(protocol: number, groups: number, receiveBufferBytes: number): NetlinkSocket {
     const lib = libc();
     if (!lib) throw unavailable(libcUnavailable() ?? 'no FFI');
-    const s = lib.socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+    const s = lib.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, protocol);
     if (s.value < 0) {
       const why =
         s.errno === errnoOf(lib, 'EPROTONOSUPPORT')
@@ -385,26 +385,29 @@ export class NetlinkSocket {
     }
   }
 
-  /** Calls `onReadable` from the event loop whenever datagrams are queued (until close). */
+  /**
+   * Calls `onReadable` from the event loop whenever datagrams (or an error such as ENOBUFS) are
+   * queued, until close. A poll(2) waits for them on a thread of libuv's pool, and returns at
+   * least once a second so that a closed socket is let go of soon.
+   */
   watch(onReadable: () => void): void {
-    this.#poll?.close();
-    const koffi = this.#lib.koffi;
-    // koffi passes libuv's status first (its typings show only the events).
-    const onPoll = ((status: number) => {
-      onReadable();
-      // libuv stops watching a descriptor that reports an error (POLLERR: the kernel's ENOBUFS
-      // after an overflow); once the error has been read, watch it again.
-      if (status < 0 && !this.#closed) poll.start({ readable: true }, onPoll);
-    }) as unknown as Parameters<typeof koffi.node.poll>[1];
-    const poll = koffi.node.poll(this.fd, { readable: true }, onPoll);
-    this.#poll = poll;
+    this.#onReadable = onReadable;
+    if (this.#polling) return;
+    this.#polling = true;
+    const wait = () => {
+      this.#lib.pollReadable(this.fd, 1000, () => {
+        if (this.#closed) return;
+        this.#onReadable();
+        wait();
+      });
+    };
+    wait();
   }
 
+  /** Closes the descriptor; a poll still waiting on it returns within a second and stops. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#poll?.close();
-    this.#poll = null;
     this.#lib.close(this.fd);
   }
 }

@@ -116,6 +116,11 @@ export class ProcScanner {
     return this.#known.values();
   }
 
+  /** The known process with PID `pid`. */
+  record(pid: number): ProcessRecord | undefined {
+    return this.#known.get(pid);
+  }
+
   /** The PIDs of the known processes whose parent is `pid`. */
   childrenOf(pid: number): number[] {
     const set = this.#children.get(pid);

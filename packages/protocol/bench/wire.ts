@@ -112,6 +112,8 @@ function initial(count = PROCESSES): State {
       kernelThreads: 150,
       headroom: 245_000,
       etaSeconds: null,
+      source: 'proc-connector',
+      sourceReason: null,
     },
     docker: { available: true, reason: null, version: '20.10.24' },
     containers,

@@ -1,6 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { RecordingStatus } from './history.js';
-import { Container, DockerStatus, Process, ReaperKind, ZombieAnalysis } from './schemas.js';
+import { Container, DockerStatus, Host, Process, ReaperKind, ZombieAnalysis } from './schemas.js';
 
 const Count = Type.Integer({ minimum: 0 });
 const Ticks = Count;
@@ -341,13 +341,24 @@ export function requestProblem(
 /** GET /healthz */
 export const HealthResponse = Type.Object(
   {
-    /** "degraded" when no scan has succeeded for three intervals, or history is not recording. */
+    /**
+     * "degraded" when no scan has succeeded for three refresh periods (the poll, or the event
+     * source's safety rescan), or history is not recording.
+     */
     status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
     seq: Count,
     lastScanAt: Nullable(Type.Number()),
     docker: DockerStatus,
     /** Whether history is recording; paused (a full disk) or off says why. */
     recording: RecordingStatus,
+    /** How process changes are learnt: kernel events, or a scan every interval ([S6]). */
+    source: Host.properties.source,
+    /** Why the agent polls; null with events. */
+    sourceReason: Nullable(Type.String()),
+    /** How signals are sent: through a pidfd (no PID-reuse window), or kill(2) after a check. */
+    signals: Type.Union([Type.Literal('pidfd'), Type.Literal('kill')]),
+    /** Why signals go through kill(2); null with pidfds. */
+    signalsReason: Nullable(Type.String()),
   },
   { additionalProperties: false },
 );

@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox';
 
 /** Bumped on any incompatible change to a message below. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 const Pid = Type.Integer({ minimum: 0 });
 const Ticks = Type.Integer({ minimum: 0 });
@@ -110,6 +110,13 @@ export const Host = Type.Object(
     headroom: Type.Integer(),
     /** Seconds until tasks reach that limit at their recent trend; null when there is no rising trend. */
     etaSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+    /**
+     * [S6] How the agent learns that processes changed: the kernel's process events (the proc
+     * connector, with a safety rescan) or a scan every interval.
+     */
+    source: Type.Union([Type.Literal('proc-connector'), Type.Literal('polling')]),
+    /** [S6] Why the agent polls (the event source cannot run there); null with events. */
+    sourceReason: Type.Union([Type.String(), Type.Null()]),
   },
   { additionalProperties: false },
 );

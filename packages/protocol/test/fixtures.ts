@@ -35,6 +35,8 @@ export const host: Host = {
   kernelThreads: 1,
   headroom: 61_700,
   etaSeconds: null,
+  source: 'proc-connector',
+  sourceReason: null,
 };
 
 export function state(seq: number, processes: Process[], over: Partial<State> = {}): State {

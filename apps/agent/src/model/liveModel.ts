@@ -16,7 +16,7 @@ import {
   type State,
   type ZombieAnalysis,
 } from '@pidscope/protocol';
-import type { ProcessChanges, Sample } from '../sampler/messages.js';
+import type { ProcessChanges, Sample, SourceStatus } from '../sampler/messages.js';
 import type { Redactor } from '../security/redact.js';
 import { buildContainers, type DockerContainer } from './containers.js';
 import { Trends } from './eta.js';
@@ -48,6 +48,8 @@ const EMPTY_HOST: Host = {
   kernelThreads: 0,
   headroom: 0,
   etaSeconds: null,
+  source: 'polling',
+  sourceReason: 'no sample yet',
 };
 
 /**
@@ -83,6 +85,7 @@ export class LiveModel {
   #unpublished = new Map<string, Process | undefined>();
   #containers = new Map<string, Container>();
   #sample: Sample | null = null;
+  #source: SourceStatus = { kind: 'polling', reason: 'no sample yet' };
   #pending: NewEvent[] = [];
   #ring: EventRing;
   #nextEventId = 1;
@@ -176,6 +179,11 @@ export class LiveModel {
       } else if (e.type === 'zombie-reaped') this.#blamed.delete(key);
     }
     return events;
+  }
+
+  /** How the sampler learns of changes now ([S6]); published with the next update. */
+  setSource(source: SourceStatus): void {
+    this.#source = source;
   }
 
   /** Rebuilds containers after Docker changed (or went away), without a new scan. */
@@ -312,6 +320,8 @@ export class LiveModel {
             sample.host.tasks,
             sample.host.tasks + sample.host.headroom,
           ),
+          source: this.#source.kind,
+          sourceReason: this.#source.reason,
         }
       : prev.host;
     const next: State = {

@@ -24,6 +24,8 @@ function state(): State {
       kernelThreads: 1,
       headroom: 32768 - 300 - 468,
       etaSeconds: 420,
+      source: 'proc-connector',
+      sourceReason: null,
     },
     docker: { available: true, reason: null, version: '20.10' },
     containers: [

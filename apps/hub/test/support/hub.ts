@@ -141,6 +141,8 @@ export function hostState(
       kernelThreads: 0,
       headroom: 32468 - 200 - sorted.length,
       etaSeconds: null,
+      source: 'proc-connector',
+      sourceReason: null,
     },
     docker: { available: false, reason: 'no docker here', version: null },
     containers: [...containers].sort((a, b) => (a.id < b.id ? -1 : 1)),
