@@ -373,6 +373,12 @@ export const ProcessDetails = Type.Object(
     container: Nullable(Container),
     /** Only for a zombie: why it is there and what clears it. */
     analysis: Nullable(ZombieAnalysis),
+    /**
+     * Only for a kernel worker (`kworker/1:0`): the workqueue it serves now, read when asked
+     * (`events`; `+events` while it runs a work item). The stream leaves it out: it changes all the
+     * time and says nothing about the process tree.
+     */
+    workqueue: Nullable(Type.String()),
   },
   { additionalProperties: false },
 );
