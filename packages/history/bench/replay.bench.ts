@@ -92,6 +92,8 @@ async function main(): Promise<void> {
       kernelThreads: 120,
       headroom: 255_000 - PROCESSES * 3,
       etaSeconds: null,
+      source: 'proc-connector' as const,
+      sourceReason: null,
     };
     const docker = { available: true, reason: null, version: '20.10.24' };
     const state = (seq: number, withProcesses: boolean): State => ({

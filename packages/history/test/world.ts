@@ -86,6 +86,8 @@ export function world(
       kernelThreads: 0,
       headroom: 32468 - procs.size - 10,
       etaSeconds: null,
+      source: 'proc-connector' as const,
+      sourceReason: null,
     },
     docker: { available: true, reason: null, version: '20.10.24' },
     containers: container ? [container] : [],
