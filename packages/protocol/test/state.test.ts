@@ -12,7 +12,7 @@ import {
   sortProcesses,
   validateState,
 } from '../src/index.js';
-import { container, proc, state } from './fixtures.js';
+import { container, host, proc, state } from './fixtures.js';
 
 describe('state', () => {
   test('[S1] processKey is "pid:startTime"', () => {
@@ -61,6 +61,16 @@ describe('state', () => {
       proc(20, 900, { state: 'Z', cmdline: [], zombieSince: 1_700_000_000_000 }),
     ]);
     expect(validateState(s)).toEqual([]);
+  });
+
+  test('[S6] host.source is proc-connector or polling, and a polling host says why', () => {
+    expect(validateState(state(1, []))).toEqual([]);
+    const polling = { ...host, source: 'polling' as const, sourceReason: 'no CAP_NET_ADMIN' };
+    expect(validateState(state(1, [], { host: polling }))).toEqual([]);
+    const unknown = state(1, [], { host: { ...host, source: 'inotify' as 'polling' } });
+    expect(validateState(unknown)[0]).toMatch(/^\/host\/source /);
+    const { sourceReason: _, ...noReason } = host;
+    expect(isState(state(1, [], { host: noReason as typeof host }))).toBe(false);
   });
 
   test('validateState reports schema errors with their paths', () => {
