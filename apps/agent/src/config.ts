@@ -33,6 +33,8 @@ export interface Config {
   intervalMs: number;
   /** The event source's safety rescan: a walk of /proc that finds whatever events missed. */
   rescanMs: number;
+  /** `auto`: the proc connector where it can run, else polling; `polling`: polling only. */
+  source: 'auto' | 'polling';
   /** Bytes the kernel may queue for the event source before it drops events. */
   eventBufferBytes: number;
   procRoot: string;
@@ -79,6 +81,7 @@ const SETTINGS = {
   insecure: { flag: '--insecure', env: 'PIDSCOPE_INSECURE', boolean: true },
   intervalMs: { flag: '--interval-ms', env: 'PIDSCOPE_INTERVAL_MS' },
   rescanMs: { flag: '--rescan-ms', env: 'PIDSCOPE_RESCAN_MS' },
+  source: { flag: '--source', env: 'PIDSCOPE_SOURCE' },
   eventBufferBytes: { flag: '--event-buffer-bytes', env: 'PIDSCOPE_EVENT_BUFFER_BYTES' },
   procRoot: { flag: '--proc-root', env: 'PIDSCOPE_PROC_ROOT' },
   readOnly: { flag: '--read-only', env: 'PIDSCOPE_READ_ONLY', boolean: true },
@@ -111,6 +114,7 @@ export const USAGE = `usage: pidscope [options]
   --insecure            PIDSCOPE_INSECURE     allow plain HTTP on a non-loopback address
   --interval-ms <n>     PIDSCOPE_INTERVAL_MS  scan interval of the polling source, in ms (1000)
   --rescan-ms <n>       PIDSCOPE_RESCAN_MS    safety rescan of the event source, in ms (15000)
+  --source <s>          PIDSCOPE_SOURCE       auto (kernel events where possible) or polling (auto)
   --event-buffer-bytes <n>  PIDSCOPE_EVENT_BUFFER_BYTES  kernel queue for process events (8388608)
   --proc-root <dir>     PIDSCOPE_PROC_ROOT    procfs mount to read (/proc)
   --read-only           PIDSCOPE_READ_ONLY    refuse every action
@@ -352,6 +356,13 @@ export function loadConfig(
       )
     : 15_000;
 
+  const sourceRaw = raw('source');
+  const sourceText = sourceRaw?.value.trim() ?? 'auto';
+  if (sourceRaw && sourceText !== 'auto' && sourceText !== 'polling') {
+    fail(sourceRaw.label, sourceRaw.value, 'is not a source (auto or polling)');
+  }
+  const source = sourceText as Config['source'];
+
   const bufferRaw = raw('eventBufferBytes');
   const eventBufferBytes = bufferRaw
     ? parseInteger(
@@ -434,6 +445,7 @@ export function loadConfig(
     tls,
     intervalMs,
     rescanMs,
+    source,
     eventBufferBytes,
     procRoot,
     readOnly,

@@ -146,7 +146,10 @@ export default fp(
     const newSampler = () =>
       new Sampler(config.procRoot, {
         scanTimeoutMs: Math.max(30_000, 10 * config.intervalMs),
-        events: { receiveBufferBytes: config.eventBufferBytes, watchMs: config.intervalMs },
+        events:
+          config.source === 'polling'
+            ? null
+            : { receiveBufferBytes: config.eventBufferBytes, watchMs: config.intervalMs },
         onSample: apply,
         onError: (err) => {
           stats.failures++;

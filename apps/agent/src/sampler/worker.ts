@@ -28,7 +28,7 @@ let events: EventSource | null = null;
 // The source is settled before the first scan is answered: events from then on are not missed.
 const ready = (async () => {
   if (!settings) {
-    announce({ kind: 'polling', reason: 'the event source is turned off' });
+    announce({ kind: 'polling', reason: 'asked for (PIDSCOPE_SOURCE=polling)' });
     return;
   }
   try {

@@ -105,6 +105,13 @@ describe('live: the agent without the event source', () => {
     expect(health.sourceReason).toMatch(/another PID namespace/);
   });
 
+  it('asked to poll (PIDSCOPE_SOURCE=polling): polls where events could run, and says so', async () => {
+    const agent = await startUnder(['env', 'PIDSCOPE_SOURCE=polling']);
+    const health = (await agent.get('/healthz')) as Record<string, unknown>;
+    expect(health).toMatchObject({ status: 'ok', source: 'polling' });
+    expect(health.sourceReason).toMatch(/PIDSCOPE_SOURCE=polling/);
+  });
+
   it('without CAP_NET_ADMIN: runs the source the kernel allows, says so, and holds /proc exactly', async () => {
     const wrapper = ['capsh', '--drop=cap_net_admin', '--', '-c', 'exec "$@"', 'agent'];
     // What this kernel allows a listener without the capability, asked independently.
