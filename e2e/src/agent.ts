@@ -104,6 +104,16 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     });
   });
   const parsed = new URL(url);
+  // Every browser test runs against the event source, the agent's way on a host like this one
+  // (a hub reads no /proc: it has no source).
+  const health = (await (await fetch(`${parsed.origin}/healthz`)).json()) as {
+    source: string;
+    sourceReason: string | null;
+  };
+  if (!opts.hub && health.source !== 'proc-connector') {
+    child.kill('SIGKILL');
+    throw new Error(`the agent polls instead of hearing process events: ${health.sourceReason}`);
+  }
   return {
     pid,
     startTime: startTimeOf(pid),

@@ -26,7 +26,17 @@ export interface Config {
   redact: RedactSetting;
   /** PEM certificate chain and key: HTTPS and WSS instead of HTTP and WS. */
   tls: { cert: Buffer; key: Buffer } | null;
+  /**
+   * How often the polling source scans; with the event source, how often zombies, pids cgroups
+   * and host headroom are looked at again.
+   */
   intervalMs: number;
+  /** The event source's safety rescan: a walk of /proc that finds whatever events missed. */
+  rescanMs: number;
+  /** `auto`: the proc connector where it can run, else polling; `polling`: polling only. */
+  source: 'auto' | 'polling';
+  /** Bytes the kernel may queue for the event source before it drops events. */
+  eventBufferBytes: number;
   procRoot: string;
   readOnly: boolean;
   /** The DOCKER_HOST text as given (or the default socket URL). */
@@ -70,6 +80,9 @@ const SETTINGS = {
   tlsKey: { flag: '--tls-key', env: 'PIDSCOPE_TLS_KEY' },
   insecure: { flag: '--insecure', env: 'PIDSCOPE_INSECURE', boolean: true },
   intervalMs: { flag: '--interval-ms', env: 'PIDSCOPE_INTERVAL_MS' },
+  rescanMs: { flag: '--rescan-ms', env: 'PIDSCOPE_RESCAN_MS' },
+  source: { flag: '--source', env: 'PIDSCOPE_SOURCE' },
+  eventBufferBytes: { flag: '--event-buffer-bytes', env: 'PIDSCOPE_EVENT_BUFFER_BYTES' },
   procRoot: { flag: '--proc-root', env: 'PIDSCOPE_PROC_ROOT' },
   readOnly: { flag: '--read-only', env: 'PIDSCOPE_READ_ONLY', boolean: true },
   dockerHost: { flag: '--docker-host', env: 'DOCKER_HOST' },
@@ -99,7 +112,10 @@ export const USAGE = `usage: pidscope [options]
   --tls-cert <file>     PIDSCOPE_TLS_CERT     PEM certificate: serve HTTPS and WSS
   --tls-key <file>      PIDSCOPE_TLS_KEY      PEM private key of that certificate
   --insecure            PIDSCOPE_INSECURE     allow plain HTTP on a non-loopback address
-  --interval-ms <n>     PIDSCOPE_INTERVAL_MS  scan interval in ms (1000)
+  --interval-ms <n>     PIDSCOPE_INTERVAL_MS  scan interval of the polling source, in ms (1000)
+  --rescan-ms <n>       PIDSCOPE_RESCAN_MS    safety rescan of the event source, in ms (15000)
+  --source <s>          PIDSCOPE_SOURCE       auto (kernel events where possible) or polling (auto)
+  --event-buffer-bytes <n>  PIDSCOPE_EVENT_BUFFER_BYTES  kernel queue for process events (8388608)
   --proc-root <dir>     PIDSCOPE_PROC_ROOT    procfs mount to read (/proc)
   --read-only           PIDSCOPE_READ_ONLY    refuse every action
   --docker-host <url>   DOCKER_HOST           unix:///path or tcp://host:port (${DEFAULT_DOCKER_HOST})
@@ -329,6 +345,35 @@ export function loadConfig(
       )
     : 1000;
 
+  const rescanRaw = raw('rescanMs');
+  const rescanMs = rescanRaw
+    ? parseInteger(
+        rescanRaw.label,
+        rescanRaw.value,
+        1000,
+        86_400_000,
+        'a rescan interval (1000-86400000 ms)',
+      )
+    : 15_000;
+
+  const sourceRaw = raw('source');
+  const sourceText = sourceRaw?.value.trim() ?? 'auto';
+  if (sourceRaw && sourceText !== 'auto' && sourceText !== 'polling') {
+    fail(sourceRaw.label, sourceRaw.value, 'is not a source (auto or polling)');
+  }
+  const source = sourceText as Config['source'];
+
+  const bufferRaw = raw('eventBufferBytes');
+  const eventBufferBytes = bufferRaw
+    ? parseInteger(
+        bufferRaw.label,
+        bufferRaw.value,
+        1,
+        1_073_741_824,
+        'a buffer size (1-1073741824 bytes)',
+      )
+    : 8 * 1024 * 1024;
+
   const procRaw = raw('procRoot');
   const procRoot = resolve(procRaw ? procRaw.value : '/proc');
   if (procRaw) {
@@ -399,6 +444,9 @@ export function loadConfig(
     redact,
     tls,
     intervalMs,
+    rescanMs,
+    source,
+    eventBufferBytes,
     procRoot,
     readOnly,
     dockerHost,

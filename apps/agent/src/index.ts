@@ -35,4 +35,5 @@ export {
   SESSION_COOKIE,
   type SessionOptions,
 } from './security/session.js';
+export { serve, serverOptions } from './serve.js';
 export { validatorCompiler } from './validation.js';

@@ -126,9 +126,9 @@ await sleep(WARMUP_S * 1000);
 const up = await (
   await fetch(`${hubUrl}/api/v1/hosts`, { headers: { authorization: `Bearer ${TOKEN}` } })
 ).json();
-const upCount = (up as { hosts: { status: string }[] }).hosts.filter(
-  (h) => h.status === 'up',
-).length;
+const hostList = (up as { hosts: { status: string; error: string | null }[] }).hosts;
+const upCount = hostList.filter((h) => h.status === 'up').length;
+const notUp = hostList.find((h) => h.status !== 'up');
 measuring = true;
 const cpu0 = cpuTicks(hubPid);
 const t0 = Date.now();
@@ -145,6 +145,12 @@ await ticker;
 overview.close();
 hub.kill('SIGTERM');
 for (const a of agents) await a.stop();
+
+// A bench over hosts that are not up measures an idle hub: no result, and why.
+if (notUp) {
+  console.error(`${AGENTS - upCount} hosts not up, e.g.: ${notUp.status} ${notUp.error}`);
+  process.exit(1);
+}
 
 const round = (x: number, d = 1) => Number(x.toFixed(d));
 const result = {

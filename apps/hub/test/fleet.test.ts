@@ -46,6 +46,18 @@ function statusOf(body: HostsResponse, id: string): string | undefined {
 
 const idOf = (a: SyntheticAgent) => `127.0.0.1-${a.port}`;
 
+/** Agents alpha and beta at seq 1, and a hub that has them both up. */
+async function alphaAndBetaUp(): Promise<{ a: SyntheticAgent; b: SyntheticAgent; h: TestHub }> {
+  const a = await agent('alpha', 1);
+  const b = await agent('beta', 1);
+  const h = await hub([a.url, b.url]);
+  await waitFor(async () => {
+    const r = await hosts(h);
+    return statusOf(r, idOf(a)) === 'up' && statusOf(r, idOf(b)) === 'up';
+  }, 'both up');
+  return { a, b, h };
+}
+
 describe('hosts', () => {
   test('[F2] [F3] an agent listed twice is one host; a dead address is down; the rest are up with summaries', async () => {
     const a = await agent('alpha');
@@ -263,13 +275,7 @@ describe('streams', () => {
   });
 
   test('[F9] the fleet stream sends every host, then each host at most once a second', async () => {
-    const a = await agent('alpha', 1);
-    const b = await agent('beta', 1);
-    const h = await hub([a.url, b.url]);
-    await waitFor(async () => {
-      const r = await hosts(h);
-      return statusOf(r, idOf(a)) === 'up' && statusOf(r, idOf(b)) === 'up';
-    }, 'both up');
+    const { a, b, h } = await alphaAndBetaUp();
     // Past the second that began with each host coming up, whose end may bring one more update.
     await new Promise((r) => setTimeout(r, 1_100));
     const ws = h.socket('/api/v1/fleet/stream');
@@ -313,13 +319,7 @@ describe('streams', () => {
   });
 
   test('a frozen agent never delays the others’ patches', async () => {
-    const a = await agent('alpha', 1);
-    const b = await agent('beta', 1);
-    const h = await hub([a.url, b.url]);
-    await waitFor(async () => {
-      const r = await hosts(h);
-      return statusOf(r, idOf(a)) === 'up' && statusOf(r, idOf(b)) === 'up';
-    }, 'both up');
+    const { a, b, h } = await alphaAndBetaUp();
     const seen = collect(h.socket(`/api/v1/hosts/${idOf(b)}/stream`));
     await waitFor(() => seen.messages.length >= 2, 'beta snapshot');
     a.freeze();

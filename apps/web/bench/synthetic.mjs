@@ -4,7 +4,7 @@
 // start and exit, memory moves, now and then a zombie appears or an orphan is adopted.
 
 import { inContainerPid } from '@pidscope/protocol';
-import { TEST_HOST_PID_NS, testProcess } from '@pidscope/protocol/testing';
+import { TEST_HOST_PID_NS, TEST_NAMESPACES, testProcess } from '@pidscope/protocol/testing';
 
 const HEX = '0123456789abcdef';
 
@@ -92,12 +92,16 @@ export function createSyntheticHost({ processes = 5000, containers = 24, seed = 
       runtime: 'docker',
       initPid: pid1.pid,
       hasInit,
-      pidNs,
+      pidNamespace: pidNs,
+      sharesPidNamespaceWith: [],
+      hostPidNamespace: false,
+      namespaces: TEST_NAMESPACES,
       pidsCurrent: 0,
       pidsMax: c % 4 === 1 ? 256 : null,
       forkFailures: 0,
       pidsPeak: null,
       labels: { 'io.pidscope.synthetic': 'true' },
+      etaSeconds: null,
       _app: app.pid,
       _ns: () => nsNext++,
     });
@@ -110,7 +114,7 @@ export function createSyntheticHost({ processes = 5000, containers = 24, seed = 
       const c = pick(ctrs);
       add(c._app, pick(['worker', 'node', 'gunicorn', 'sh']), {
         containerId: c.id,
-        pidNs: c.pidNs,
+        pidNs: c.pidNamespace,
         args: ['--job', String(procs.size)],
         nsPids: [nextPid, c._ns()],
       });
@@ -127,7 +131,7 @@ export function createSyntheticHost({ processes = 5000, containers = 24, seed = 
     const c = noInit[i];
     const z = add(c.initPid, 'sleep', {
       containerId: c.id,
-      pidNs: c.pidNs,
+      pidNs: c.pidNamespace,
       nsPids: [nextPid, c._ns()],
     });
     z.state = 'Z';
@@ -166,6 +170,11 @@ export function createSyntheticHost({ processes = 5000, containers = 24, seed = 
     zombies: 0,
     kernelThreads: 0,
     headroom: 0,
+    etaSeconds: null,
+    namespaces: TEST_NAMESPACES,
+    pidNamespace: TEST_HOST_PID_NS,
+    source: 'proc-connector',
+    sourceReason: null,
   };
   recount(host);
 
@@ -224,7 +233,7 @@ export function createSyntheticHost({ processes = 5000, containers = 24, seed = 
       const c = pick(ctrs);
       const p = add(c._app, 'worker', {
         containerId: c.id,
-        pidNs: c.pidNs,
+        pidNs: c.pidNamespace,
         args: ['--job', String(seq)],
         nsPids: [nextPid, c._ns()],
       });

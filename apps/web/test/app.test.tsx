@@ -30,6 +30,31 @@ describe('the dashboard', () => {
     expect(item(2, 20).getAttribute('aria-expanded')).toBe('false');
   });
 
+  it('says how the agent learns of changes: kernel events, or polling and why', () => {
+    mount();
+    connect();
+    const source = screen.getByTestId('update-source');
+    expect(source.textContent).toBe('kernel events');
+    act(() => {
+      FakeSocket.last().push(
+        snapshotOf(
+          state({
+            seq: 2,
+            host: {
+              ...host,
+              source: 'polling',
+              sourceReason: 'the kernel has no proc connector in this network namespace',
+            },
+          }),
+        ),
+      );
+    });
+    expect(screen.getByTestId('update-source').textContent).toBe('polling every 1s');
+    expect(screen.getByTestId('update-source').getAttribute('title')).toContain(
+      'no proc connector in this network namespace',
+    );
+  });
+
   it('names every process with comm, host PID, container PID and "zombie"', () => {
     mount();
     connect();
@@ -138,6 +163,28 @@ describe('the dashboard', () => {
     connect();
     expect(item(4, 40).getAttribute('aria-selected')).toBe('true');
     expect(screen.getByTestId('details').textContent).toContain('kworker/0:0');
+  });
+
+  it("shows a kernel worker's workqueue, which only its details carry", async () => {
+    const fetch = vi.fn(
+      async (_url: string) =>
+        new Response(
+          JSON.stringify({
+            process: state().processes.find((p) => p.pid === 4),
+            children: [],
+            analysis: null,
+            workqueue: 'mm_percpu_wq',
+          }),
+          { status: 200 },
+        ),
+    );
+    vi.stubGlobal('fetch', fetch);
+    mount({ pid: 4, startTime: 40 });
+    connect();
+    const details = screen.getByTestId('details');
+    expect(details.textContent).toContain('kworker/0:0');
+    await vi.waitFor(() => expect(details.textContent).toContain('mm_percpu_wq'));
+    expect(fetch.mock.calls.map((c) => String(c[0]))).toContain('/api/v1/processes/4');
   });
 
   it("shows the agent's analysis when a zombie is selected", async () => {

@@ -102,8 +102,14 @@ test('docker-compose runs the agent in a container that sees the host and its co
   // Health and metrics stay open (the healthcheck above, a Prometheus scrape); process data does not.
   expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
   expect((await fetch(`http://127.0.0.1:${port}/api/v1/snapshot`)).status).toBe(401);
+  // In its container the agent still hears the kernel's process events, and signals through pidfds.
+  const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as Record<
+    string,
+    unknown
+  >;
+  expect(health).toMatchObject({ source: 'proc-connector', sourceReason: null, signals: 'pidfd' });
 
-  // Deployed unprivileged, every capability dropped but two, on a read-only root.
+  // Deployed unprivileged, every capability dropped but three, on a read-only root.
   const hostConfig = JSON.parse(docker(['inspect', '-f', '{{json .HostConfig}}', agentId])) as {
     Privileged: boolean;
     ReadonlyRootfs: boolean;

@@ -1,9 +1,9 @@
 // deploy/swarm/pidscope-stack.yml on a one-node swarm: the agent as a global service through the
-// launcher, the hub finding it with swarm://, both on the node's loopback. Joins a swarm only when
-// the engine is in none, and leaves the one it made.
+// launcher, the hub finding it with swarm://, both on the node's loopback, the tokens Swarm
+// secrets. Joins a swarm only when the engine is in none, and leaves the one it made.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostsResponse, State } from '@pidscope/protocol';
@@ -23,6 +23,8 @@ let createdSwarm = false;
 let deployed = false;
 let hubPort = 0;
 let agentPort = 0;
+const tokens = mkdtempSync(join(tmpdir(), 'pidscope-swarm-tokens-'));
+chmodSync(tokens, 0o700);
 
 function buildLauncherImage(): void {
   const dir = mkdtempSync(join(tmpdir(), 'pidscope-docker-cli-'));
@@ -70,6 +72,7 @@ test.afterAll(() => {
     if (stray) docker(['rm', '-f', ...stray.split('\n')]);
   }
   if (createdSwarm) docker(['swarm', 'leave', '--force']);
+  rmSync(tokens, { recursive: true, force: true });
   spawnSync('docker', ['image', 'rm', image], { stdio: 'ignore' });
 });
 
@@ -94,6 +97,10 @@ test('the stack runs an agent on the node and a hub that finds it through swarm:
   }
   hubPort = await freePort();
   agentPort = await freePort();
+  const agentTokenFile = join(tokens, 'agent.token');
+  const hubTokenFile = join(tokens, 'hub.token');
+  writeFileSync(agentTokenFile, `${agentToken}\n`, { mode: 0o600 });
+  writeFileSync(hubTokenFile, `${hubToken}\n`, { mode: 0o600 });
   const res = spawnSync(
     'docker',
     ['stack', 'deploy', '-c', join(REPO_ROOT, 'deploy', 'swarm', 'pidscope-stack.yml'), stack],
@@ -104,8 +111,8 @@ test('the stack runs an agent on the node and a hub that finds it through swarm:
         PIDSCOPE_IMAGE: image,
         PIDSCOPE_LAUNCHER_IMAGE: launcherImage,
         PIDSCOPE_STACK: stack,
-        PIDSCOPE_AGENT_TOKEN: agentToken,
-        PIDSCOPE_HUB_TOKEN: hubToken,
+        PIDSCOPE_AGENT_TOKEN_FILE: agentTokenFile,
+        PIDSCOPE_HUB_TOKEN_FILE: hubTokenFile,
         PIDSCOPE_AGENT_PORT: String(agentPort),
         PIDSCOPE_HUB_PORT: String(hubPort),
       },
@@ -136,4 +143,27 @@ test('the stack runs an agent on the node and a hub that finds it through swarm:
   const state = await hubGet<State>(`/api/v1/hosts/${host?.id}/snapshot`);
   expect(state?.processes.some((p) => p.pid === process.pid)).toBe(true);
   expect(host?.summary?.processes).toBeGreaterThan(10);
+
+  // The tokens were secrets: neither the services nor the launched agent show them.
+  const services = docker([
+    'service',
+    'ls',
+    '-q',
+    '--filter',
+    `label=com.docker.stack.namespace=${stack}`,
+  ]);
+  const launched = docker([
+    'ps',
+    '-q',
+    '--filter',
+    `label=io.pidscope.launched-by=pidscope-agent-${stack}`,
+  ]);
+  expect(services.split('\n')).toHaveLength(2);
+  expect(launched).not.toBe('');
+  const inspected =
+    docker(['service', 'inspect', ...services.split('\n')]) +
+    docker(['inspect', ...launched.split('\n')]);
+  expect(inspected).toContain('PIDSCOPE_TOKEN_FILE');
+  expect(inspected).not.toContain(agentToken);
+  expect(inspected).not.toContain(hubToken);
 });

@@ -99,6 +99,8 @@ async function main(): Promise<void> {
       etaSeconds: null,
       namespaces: TEST_NAMESPACES,
       pidNamespace: TEST_HOST_PID_NS,
+      source: 'proc-connector' as const,
+      sourceReason: null,
     };
     const docker = { available: true, reason: null, version: '20.10.24' };
     const state = (seq: number, withProcesses: boolean): State => ({

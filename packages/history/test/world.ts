@@ -90,6 +90,8 @@ export function world(
       etaSeconds: null,
       namespaces: TEST_NAMESPACES,
       pidNamespace: TEST_HOST_PID_NS,
+      source: 'proc-connector' as const,
+      sourceReason: null,
     },
     docker: { available: true, reason: null, version: '20.10.24' },
     containers: container ? [container] : [],

@@ -1,8 +1,10 @@
 /**
- * Errors raised by the /proc reader. A process that vanishes mid-read is not an error (readers
- * return null); a file whose text does not parse is a bug and says which file and what it held.
+ * Errors raised by the /proc reader and the kernel's other sources. A process that vanishes
+ * mid-read is not an error (readers return null); a file whose text does not parse is a bug and
+ * says which file and what it held. EUNAVAILABLE: a source this host or this process cannot use
+ * (no capability, another namespace, a kernel without it); callers fall back and show the reason.
  */
-export type ProcfsErrorCode = 'EPARSE' | 'EIO';
+export type ProcfsErrorCode = 'EPARSE' | 'EIO' | 'EUNAVAILABLE';
 
 export class ProcfsError extends Error {
   readonly code: ProcfsErrorCode;

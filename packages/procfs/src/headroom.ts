@@ -25,11 +25,13 @@ export function computeHostHeadroom(
   threadsMax: number,
   tasks: number,
   lastPid: number,
-  processes: readonly ProcessRecord[],
+  processes: Iterable<ProcessRecord>,
 ): HostHeadroom {
+  let count = 0;
   let zombies = 0;
   let kernelThreads = 0;
   for (const p of processes) {
+    count++;
     if (p.state === 'Z') zombies++;
     if (p.kernelThread) kernelThreads++;
   }
@@ -37,7 +39,7 @@ export function computeHostHeadroom(
     pidMax,
     threadsMax,
     tasks,
-    processes: processes.length,
+    processes: count,
     zombies,
     kernelThreads,
     headroom: Math.min(pidMax - RESERVED_PIDS, threadsMax) - tasks,
@@ -50,7 +52,7 @@ export function computeHostHeadroom(
  * the host's PID namespace, read by a process in that namespace (an agent in a container runs
  * with `pid: host`), or the number is the container's own.
  */
-export function readHostHeadroom(root: string, processes: readonly ProcessRecord[]): HostHeadroom {
+export function readHostHeadroom(root: string, processes: Iterable<ProcessRecord>): HostHeadroom {
   const load = readLoadavg(root);
   return computeHostHeadroom(
     readPidMax(root),

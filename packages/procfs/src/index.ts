@@ -30,6 +30,13 @@ export {
 } from './pidCgroup.js';
 export { parsePidCmdline, readPidCmdline } from './pidCmdline.js';
 export { environValue, parsePidEnviron, readPidEnviron } from './pidEnviron.js';
+export {
+  type PidfdSupport,
+  pidfdSupport,
+  type SignalOutcome,
+  type SignalResult,
+  signalProcess,
+} from './pidfd.js';
 export { maxProcesses, parsePidLimits, type ResourceLimit, readPidLimits } from './pidLimits.js';
 export {
   NAMESPACE_LINKS,
@@ -39,6 +46,8 @@ export {
 } from './pidNamespaces.js';
 export { parsePidNs, readPidNs } from './pidNs.js';
 export {
+  type KernelWorkerName,
+  kernelWorkerName,
   PF_KTHREAD,
   type PidStat,
   parsePidStat,
@@ -62,6 +71,19 @@ export {
   readPidsMax,
 } from './pidsCgroupFiles.js';
 export { readPidTasks, readTask, readTaskIds, type TaskRecord } from './pidTasks.js';
+export {
+  CONNECTOR_SOURCE,
+  type ConnectorBatch,
+  connectorRequest,
+  NetlinkSocket,
+  PROC_EVENT,
+  ProcConnector,
+  type ProcConnectorOptions,
+  type ProcEvent,
+  type ProcEventKind,
+  parseConnectorMessages,
+  SequenceGaps,
+} from './procConnector.js';
 export { readPids } from './procDir.js';
 export { type ProcessDetails, readProcess } from './processes.js';
 export type { ContainerRuntime, ProcessRecord } from './processRecord.js';
@@ -73,5 +95,6 @@ export {
   type RecordChanges,
   recordChanges,
   type ScanResult,
+  type UpdateResult,
 } from './scanner.js';
 export { parseStat, readStat, type Stat } from './stat.js';

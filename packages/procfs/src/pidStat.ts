@@ -132,6 +132,30 @@ export function parsePidStatBytes(buf: Buffer, total: number, file = 'stat'): Pi
   };
 }
 
+/** A kernel worker's name: its stable part, and the workqueue it runs (or last ran) now. */
+export interface KernelWorkerName {
+  /** `kworker/1:0`, `kworker/u8:2`, `kworker/0:1H`; any other name as it is. */
+  name: string;
+  /** `events`, `+mm_percpu_wq` (a `+` while it runs a work item); null when none is shown. */
+  workqueue: string | null;
+}
+
+// kernel/workqueue.c wq_worker_comm(): "kworker/<cpu>:<id>[H]" or "kworker/u<pool>:<id>", then
+// "-<workqueue>" when idle after it, "+<workqueue>" while running it. Rescuers are named
+// "kworker/R-<workqueue>" for good: that dash is part of the name.
+const KWORKER = /^(kworker\/u?\d+:\d+H?)([-+])(.+)$/s;
+
+/**
+ * Splits a kernel worker's command name into its stable part and its workqueue. The kernel
+ * shows the workqueue a worker last served in its name, so the same thread is `kworker/1:0-events`
+ * one second and `kworker/1:0-mm_percpu_wq` the next: the stable part is what names the thread.
+ */
+export function kernelWorkerName(comm: string): KernelWorkerName {
+  const m = KWORKER.exec(comm);
+  if (!m) return { name: comm, workqueue: null };
+  return { name: m[1] as string, workqueue: m[2] === '+' ? `+${m[3]}` : (m[3] as string) };
+}
+
 /** Parses the text of /proc/<pid>/stat. Never splits by lines: a command name may hold `\n`. */
 export function parsePidStat(text: string, file = 'stat'): PidStat {
   const buf = Buffer.from(text, 'utf8');

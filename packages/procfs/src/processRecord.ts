@@ -12,7 +12,10 @@ export interface ProcessRecord {
   ppid: number;
   /** One-letter state from /proc/<pid>/stat: R S D T t Z X I P. */
   state: string;
-  /** Command name (up to 15 bytes; may hold spaces, parentheses, newlines). */
+  /**
+   * Command name (up to 15 bytes; may hold spaces, parentheses, newlines). A kernel worker's
+   * without its current workqueue (`kworker/1:0`; see kernelWorkerName).
+   */
   comm: string;
   /** argv; empty for zombies and kernel threads. */
   cmdline: string[];

@@ -4,7 +4,7 @@ import { systemPageSize } from './pageSize.js';
 import { cgroupPathFor, parsePidCgroup, unifiedCgroupPath } from './pidCgroup.js';
 import { readPidCmdline } from './pidCmdline.js';
 import { readPidNs } from './pidNs.js';
-import { type PidStat, readPidStat } from './pidStat.js';
+import { kernelWorkerName, type PidStat, readPidStat } from './pidStat.js';
 import { type PidStatus, readPidStatus } from './pidStatus.js';
 import type { ProcessRecord } from './processRecord.js';
 import { readText } from './readFile.js';
@@ -97,6 +97,14 @@ export function readProcessDetails(
   };
 }
 
+/**
+ * The command name a record shows: a kernel worker's without the workqueue it serves right now
+ * (`kworker/1:0`, not `kworker/1:0-events`), which changes all the time and is no news.
+ */
+export function recordComm(stat: PidStat): string {
+  return stat.kernelThread ? kernelWorkerName(stat.comm).name : stat.comm;
+}
+
 /** Joins a stat with the details read once per process into the public record. */
 export function composeRecord(
   stat: PidStat,
@@ -108,7 +116,7 @@ export function composeRecord(
     pid: stat.pid,
     ppid: stat.ppid,
     state: stat.state,
-    comm: stat.comm,
+    comm: recordComm(stat),
     cmdline: d.cmdline,
     startTime: stat.startTime,
     threads: stat.numThreads,

@@ -5,7 +5,7 @@ import { systemPageSize } from './pageSize.js';
 import { parsePidLimits } from './pidLimits.js';
 import { type PidStat, parsePidStatBytes } from './pidStat.js';
 import { listProcEntries, toPid } from './procDir.js';
-import { composeRecord, newScanContext, readProcessDetails } from './processes.js';
+import { composeRecord, newScanContext, readProcessDetails, recordComm } from './processes.js';
 import type { ProcessRecord } from './processRecord.js';
 import { openOrNull, readFdIntoShared, readText, sharedBuffer } from './readFile.js';
 
@@ -45,9 +45,19 @@ export interface ProcScannerOptions {
   cpuNews?: (shown: number, now: number) => boolean;
   /** The clock CPU rates are timed with, in ms (performance.now; tests pass their own). */
   clock?: () => number;
+  /**
+   * Resident memory moves all the time by a few pages: a change smaller than `fraction` of it
+   * or than `bytes` is not news, and the record keeps the size it had (default: every change
+   * counts). A record that changes for another reason takes the exact size.
+   */
+  rssDeadband?: { fraction: number; bytes: number };
 }
-
 const anyChange = (shown: number, now: number) => shown !== now;
+
+/** What `update()` found: the changes only (the scanner keeps the whole table). */
+export type UpdateResult = Omit<ScanResult, 'processes'>;
+
+const NONE: ReadonlySet<number> = new Set();
 
 /** Descriptors held by a scanner, closed by close() or, as a safety net, when it is collected. */
 interface HeldFiles {
@@ -77,6 +87,7 @@ export class ProcScanner {
   readonly root: string;
   readonly #pageSize: number;
   readonly #keepOpen: number;
+  readonly #deadband: { fraction: number; bytes: number } | null;
   readonly #held: HeldFiles = { fds: new Map() };
   readonly #ctx = newScanContext();
   #known = new Map<number, ProcessRecord>();
@@ -86,6 +97,8 @@ export class ProcScanner {
   #cpu = new Map<number, CpuReading>();
   readonly #cpuNews: (shown: number, now: number) => boolean;
   readonly #clock: () => number;
+  /** PIDs of the known processes by parent PID, for `childrenOf`. */
+  #children = new Map<number, Set<number>>();
   #scanned = false;
 
   constructor(opts: ProcScannerOptions = {}) {
@@ -94,6 +107,7 @@ export class ProcScanner {
     this.#cpuNews = opts.cpuNews ?? anyChange;
     this.#clock = opts.clock ?? (() => performance.now());
     this.#keepOpen = Math.min(opts.keepOpen ?? 8192, Math.floor(openFileLimit() / 2));
+    this.#deadband = opts.rssDeadband ?? null;
     unreleased.register(this, this.#held, this);
   }
 
@@ -110,6 +124,173 @@ export class ProcScanner {
   /** Forgets what is known and reads every file of every process again. */
   fullScan(): ScanResult {
     return this.#run(false);
+  }
+
+  /** Every process known since the last scan or update. */
+  records(): IterableIterator<ProcessRecord> {
+    return this.#known.values();
+  }
+
+  /** The known process with PID `pid`. */
+  record(pid: number): ProcessRecord | undefined {
+    return this.#known.get(pid);
+  }
+
+  /** The PIDs of the known processes whose parent is `pid`. */
+  childrenOf(pid: number): number[] {
+    const set = this.#children.get(pid);
+    return set ? [...set] : [];
+  }
+
+  /**
+   * Reads again only the processes `pids` (host PIDs of thread-group leaders), the way a scan
+   * reads a process, and says what changed: for a source that tells which processes to look at
+   * (the proc connector). `execed` are those whose program changed: their status, cmdline, cgroup
+   * and ns are read again too. A PID that is gone is removed; one that holds another process now
+   * (another start time) removes the old one and reads the new. A PID of a thread that is not its
+   * group's leader is skipped, as a scan never lists one. Every other process keeps its record.
+   */
+  update(pids: Iterable<number>, execed: ReadonlySet<number> = NONE): UpdateResult {
+    const at = Date.now();
+    const t0 = performance.now();
+    const changed: ProcessRecord[] = [];
+    const removed: ProcessIdentity[] = [];
+    let vanished = 0;
+    const held = this.#held.fds;
+    const forget = (prev: ProcessRecord) => {
+      this.#known.delete(prev.pid);
+      this.#startCodes.delete(prev.pid);
+      this.#cpu.delete(prev.pid);
+      this.#unlink(prev);
+      removed.push({ pid: prev.pid, startTime: prev.startTime });
+    };
+    for (const pid of pids) {
+      const file = `${this.root}/${pid}/stat`;
+      let prev = this.#known.get(pid);
+      const n = this.#readStat(pid, file, held, held);
+      if (n < 0) {
+        if (prev) forget(prev);
+        else vanished++;
+        continue;
+      }
+      const stat = parsePidStatBytes(sharedBuffer(), n, file);
+      if (prev && prev.startTime !== stat.startTime) {
+        forget(prev);
+        prev = undefined;
+      }
+      const [cpuNow, reading] = this.#cpuOf(stat, this.#cpu.get(pid), prev);
+      let record: ProcessRecord | null;
+      if (
+        prev !== undefined &&
+        !execed.has(pid) &&
+        prev.comm === recordComm(stat) &&
+        !execedSince(this.#startCodes.get(pid), stat.startCode)
+      ) {
+        record = this.#updated(prev, stat, cpuNow);
+      } else {
+        const details = readProcessDetails(pid, this.root, stat.kernelThread, this.#ctx);
+        if (details !== null && details.status.tgid !== pid) {
+          // A thread's /proc/<tid> is readable, but a thread is no process of its own.
+          const fd = held.get(pid);
+          if (fd !== undefined && !prev) {
+            held.delete(pid);
+            closeSync(fd);
+          }
+          continue;
+        }
+        record = details === null ? null : composeRecord(stat, details, this.#pageSize, cpuNow);
+      }
+      if (record === null) {
+        if (prev) forget(prev);
+        else vanished++;
+        continue;
+      }
+      record = completeOne(record, this.#known, this.#ctx.rootNs);
+      this.#cpu.set(pid, reading);
+      const before = this.#startCodes.get(pid);
+      this.#startCodes.set(
+        pid,
+        stat.startCode <= 1 && before !== undefined ? before : stat.startCode,
+      );
+      if (record === prev) continue;
+      if (prev) this.#unlink(prev);
+      this.#known.set(pid, record);
+      this.#link(record);
+      changed.push(record);
+    }
+    return { changed, removed, at, durationMs: performance.now() - t0, vanished };
+  }
+
+  #link(r: ProcessRecord): void {
+    const set = this.#children.get(r.ppid);
+    if (set) set.add(r.pid);
+    else this.#children.set(r.ppid, new Set([r.pid]));
+  }
+
+  #unlink(r: ProcessRecord): void {
+    const set = this.#children.get(r.ppid);
+    if (!set) return;
+    set.delete(r.pid);
+    if (set.size === 0) this.#children.delete(r.ppid);
+  }
+
+  /** Applies a fresh stat to a known record; returns `prev` itself when nothing visible changed. */
+  #updated(prev: ProcessRecord, stat: PidStat, cpu: number): ProcessRecord {
+    const exact = stat.rss * this.#pageSize;
+    const others =
+      prev.ppid !== stat.ppid ||
+      prev.state !== stat.state ||
+      prev.threads !== stat.numThreads ||
+      prev.cpu !== cpu;
+    const rssBytes = others || this.#isNews(prev.rssBytes, exact) ? exact : prev.rssBytes;
+    if (!others && rssBytes === prev.rssBytes) return prev;
+    return {
+      ...prev,
+      ppid: stat.ppid,
+      state: stat.state,
+      threads: stat.numThreads,
+      rssBytes,
+      cpu,
+      // The kernel empties a zombie's argv; keep the record the same as a full scan would read it.
+      cmdline: stat.state === 'Z' ? [] : prev.cmdline,
+    };
+  }
+
+  /**
+   * The CPU figure a record read from `stat` holds: the rate since `last` (0 without one, or for
+   * another process on that PID), or the one `prev` shows while the change is no news; and the
+   * reading to time the next one against.
+   */
+  #cpuOf(
+    stat: PidStat,
+    last: CpuReading | undefined,
+    prev: ProcessRecord | undefined,
+  ): [number, CpuReading] {
+    const reading = {
+      startTime: stat.startTime,
+      ticks: stat.utime + stat.stime,
+      at: this.#clock(),
+    };
+    const used = last?.startTime === stat.startTime ? cpuPercent(last, reading) : 0;
+    const shown = prev?.startTime === stat.startTime ? prev.cpu : 0;
+    return [this.#cpuNews(shown, used) ? used : shown, reading];
+  }
+
+  /**
+   * Re-reads the stat of every known process, so CPU figures stay current between scans when a
+   * source names only the processes that forked, exec-ed or exited: `update` of all of them (a
+   * stat read each; status and the rest only for what changed program). Sends only news.
+   */
+  refreshCpu(): UpdateResult {
+    return this.update([...this.#known.keys()]);
+  }
+
+  #isNews(before: number, now: number): boolean {
+    if (before === now) return false;
+    const band = this.#deadband;
+    if (band === null) return true;
+    const delta = Math.abs(now - before);
+    return delta >= band.bytes && delta >= band.fraction * before;
   }
 
   #run(incremental: boolean): ScanResult {
@@ -140,20 +321,15 @@ export class ProcScanner {
         }
         const stat = parsePidStatBytes(sharedBuffer(), n, file);
         const prev = known.get(pid);
-        const ticks = stat.utime + stat.stime;
-        const reading = { startTime: stat.startTime, ticks, at: this.#clock() };
-        const last = cpuBefore.get(pid);
-        const used = last?.startTime === stat.startTime ? cpuPercent(last, reading) : 0;
-        const shown = prev?.startTime === stat.startTime ? prev.cpu : 0;
-        const cpuNow = this.#cpuNews(shown, used) ? used : shown;
+        const [cpuNow, reading] = this.#cpuOf(stat, cpuBefore.get(pid), prev);
         let record: ProcessRecord | null;
         if (
           prev !== undefined &&
           prev.startTime === stat.startTime &&
-          prev.comm === stat.comm &&
+          prev.comm === recordComm(stat) &&
           !execedSince(codesBefore.get(pid), stat.startCode)
         ) {
-          record = updated(prev, stat, this.#pageSize, cpuNow);
+          record = this.#updated(prev, stat, cpuNow);
         } else {
           const details = readProcessDetails(pid, root, stat.kernelThread, this.#ctx);
           record = details === null ? null : composeRecord(stat, details, this.#pageSize, cpuNow);
@@ -180,6 +356,8 @@ export class ProcScanner {
     this.#known = next;
     this.#startCodes = codes;
     this.#cpu = cpu;
+    this.#children = new Map();
+    for (const r of processes) this.#link(r);
     this.#scanned = true;
     return { processes, changed, removed, at, durationMs: performance.now() - t0, vanished };
   }
@@ -268,30 +446,6 @@ function execedSince(before: number | undefined, now: number): boolean {
   return before !== undefined && before !== 1 && now > 1 && before !== now;
 }
 
-/** Applies a fresh stat to a known record; returns `prev` itself when nothing visible changed. */
-function updated(prev: ProcessRecord, stat: PidStat, pageSize: number, cpu: number): ProcessRecord {
-  const rssBytes = stat.rss * pageSize;
-  if (
-    prev.ppid === stat.ppid &&
-    prev.state === stat.state &&
-    prev.threads === stat.numThreads &&
-    prev.rssBytes === rssBytes &&
-    prev.cpu === cpu
-  ) {
-    return prev;
-  }
-  return {
-    ...prev,
-    ppid: stat.ppid,
-    state: stat.state,
-    threads: stat.numThreads,
-    rssBytes,
-    cpu,
-    // The kernel empties a zombie's argv; keep the record the same as a full scan would read it.
-    cmdline: stat.state === 'Z' ? [] : prev.cmdline,
-  };
-}
-
 /**
  * Completes records from what the whole scan knows about PID namespaces:
  * - a zombie whose cgroup v1 lines read `/` and that has no `0::` path cannot be attributed from
@@ -332,4 +486,27 @@ function completeFromNamespaces(
       byPid.set(p.pid, completed);
     }
   }
+}
+
+/**
+ * `completeFromNamespaces` for one record read on its own: a zombie of a container whose cgroup
+ * lines read `/` gets the container of another process in its PID namespace; a process whose
+ * ns/pid link was unreadable but whose NSpid has one level is in the procfs's own namespace.
+ * Returns `r` itself when there is nothing to complete.
+ */
+function completeOne(
+  r: ProcessRecord,
+  known: ReadonlyMap<number, ProcessRecord>,
+  rootNs: number | null,
+): ProcessRecord {
+  if (r.pidNs === null) {
+    return rootNs !== null && r.nsPids.length === 1 ? { ...r, pidNs: rootNs } : r;
+  }
+  if (r.containerId !== null || r.nsPids.length === 1) return r;
+  for (const p of known.values()) {
+    if (p.pidNs === r.pidNs && p.containerId !== null) {
+      return { ...r, containerId: p.containerId, runtime: p.runtime };
+    }
+  }
+  return r;
 }

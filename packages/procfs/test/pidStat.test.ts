@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PF_KTHREAD, ProcfsError, parsePidStat } from '../src/index.js';
+import { kernelWorkerName, PF_KTHREAD, ProcfsError, parsePidStat } from '../src/index.js';
 
 const tail = (state: string, ppid: number, flags: number, threads: number, start: number) =>
   `${state} ${ppid} 1 1 0 -1 ${flags} 61 0 0 0 5 7 0 0 20 0 ${threads} 0 ${start} 1024 3 18446744073709551615 0 0 0 0 0 0 0 6 0 1 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n`;
@@ -58,5 +58,21 @@ describe('parsePidStat', () => {
     expect(err.file).toBe('/proc/42/stat');
     expect(err.text).toBe(text);
     expect(err.message).toContain('/proc/42/stat');
+  });
+});
+
+describe('kernelWorkerName', () => {
+  it.each([
+    ['kworker/1:0-events', 'kworker/1:0', 'events'],
+    ['kworker/0:1H-kblockd', 'kworker/0:1H', 'kblockd'],
+    ['kworker/u8:2-flush-254:0', 'kworker/u8:2', 'flush-254:0'],
+    ['kworker/1:2+mm_percpu_wq', 'kworker/1:2', '+mm_percpu_wq'],
+    ['kworker/0:0', 'kworker/0:0', null],
+    // Rescuers carry their workqueue in their name for good.
+    ['kworker/R-mm_percpu_wq', 'kworker/R-mm_percpu_wq', null],
+    ['ksoftirqd/0', 'ksoftirqd/0', null],
+    ['my-kworker/1:0-x', 'my-kworker/1:0-x', null],
+  ])('%s → %s and %s', (comm, name, workqueue) => {
+    expect(kernelWorkerName(comm)).toEqual({ name, workqueue });
   });
 });

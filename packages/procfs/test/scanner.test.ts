@@ -33,10 +33,15 @@ interface Fake {
   code?: number;
   /** Clock ticks in user mode. */
   utime?: number;
+  /** Resident pages. */
+  rss?: number;
+  threads?: number;
+  /** status's Tgid, when this PID is a thread of another process. */
+  tgid?: number;
 }
 
 function stat(f: Fake): string {
-  const rest = `${f.state ?? 'S'} ${f.ppid ?? 1} 1 1 0 -1 ${f.flags ?? 0x400000} 0 0 0 0 ${f.utime ?? 0} 0 0 0 20 0 1 0 ${f.start ?? 100} 0 2 18446744073709551615 ${f.code ?? 0} 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0`;
+  const rest = `${f.state ?? 'S'} ${f.ppid ?? 1} 1 1 0 -1 ${f.flags ?? 0x400000} 0 0 0 0 ${f.utime ?? 0} 0 0 0 20 0 ${f.threads ?? 1} 0 ${f.start ?? 100} 0 ${f.rss ?? 2} 18446744073709551615 ${f.code ?? 0} 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0`;
   return `${f.pid} (${f.comm ?? 'proc'}) ${rest}\n`;
 }
 
@@ -46,7 +51,7 @@ function write(f: Fake, skip: string[] = []): void {
   const nsPids = f.nsPids ?? [f.pid];
   const files: Record<string, string> = {
     stat: stat(f),
-    status: `Name:\t${f.comm ?? 'proc'}\nState:\t${f.state ?? 'S'} (x)\nTgid:\t${f.pid}\nPid:\t${f.pid}\nPPid:\t${f.ppid ?? 1}\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nNSpid:\t${nsPids.join('\t')}\nThreads:\t1\n`,
+    status: `Name:\t${f.comm ?? 'proc'}\nState:\t${f.state ?? 'S'} (x)\nTgid:\t${f.tgid ?? f.pid}\nPid:\t${f.pid}\nPPid:\t${f.ppid ?? 1}\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nNSpid:\t${nsPids.join('\t')}\nThreads:\t1\n`,
     cmdline: (f.cmdline ?? []).map((a) => `${a}\0`).join(''),
     cgroup: f.cgroup ?? '12:pids:/\n0::/\n',
   };
@@ -261,7 +266,7 @@ describe('ProcScanner on a synthetic tree', () => {
     scanner.close();
   });
 
-  it('[S6] times CPU between its reads, and keeps the record while the change is no news', () => {
+  it('[S7] times CPU between its reads, and keeps the record while the change is no news', () => {
     let now = 0;
     const scanner = new ProcScanner({ root, pageSize: 4096, cpuNews, clock: () => now });
     const busy: Fake = { pid: 20, comm: 'busy', utime: 1000 };
@@ -294,6 +299,137 @@ describe('ProcScanner on a synthetic tree', () => {
       );
       before = r;
     }
+    scanner.close();
+  });
+});
+
+describe('ProcScanner.update: re-reading the processes a source names', () => {
+  it('reads a new process, drops a gone one, and tells a reused PID by its start time', () => {
+    write(kthreadd);
+    write({ pid: 60, comm: 'old' });
+    write({ pid: 61, comm: 'exits' });
+    const scanner = new ProcScanner({ root, keepOpen: 0 });
+    scanner.scan();
+    write({ pid: 62, comm: 'new', ppid: 60 });
+    rmSync(join(root, '61'), { recursive: true });
+    rmSync(join(root, '60'), { recursive: true });
+    write({ pid: 60, comm: 'reused', start: 700 });
+    const r = scanner.update([62, 61, 60, 63]);
+    expect(r.changed.map((p) => [p.pid, p.comm, p.startTime])).toEqual([
+      [62, 'new', 100],
+      [60, 'reused', 700],
+    ]);
+    expect(r.removed).toEqual([
+      { pid: 61, startTime: 100 },
+      { pid: 60, startTime: 100 },
+    ]);
+    // 63 never existed: not an error.
+    expect(r.vanished).toBe(1);
+    expect([...scanner.records()].map((p) => p.pid).sort()).toEqual([2, 60, 62]);
+    // A scan afterwards agrees and finds nothing new.
+    const again = scanner.scan();
+    expect(again.changed).toEqual([]);
+    expect(again.removed).toEqual([]);
+    scanner.close();
+  });
+
+  it('keeps a record the same object when nothing changed, and leaves every other process alone', () => {
+    write(kthreadd);
+    write({ pid: 64, comm: 'a' });
+    write({ pid: 65, comm: 'b' });
+    const scanner = new ProcScanner({ root, keepOpen: 0 });
+    scanner.scan();
+    const before = [...scanner.records()];
+    writeFileSync(join(root, '65', 'stat'), stat({ pid: 65, comm: 'b', state: 'T' }));
+    expect(scanner.update([64]).changed).toEqual([]);
+    expect([...scanner.records()]).toEqual(before);
+    expect(scanner.update([65]).changed.map((p) => p.state)).toEqual(['T']);
+    scanner.close();
+  });
+
+  it('skips the PID of a thread that is not its group leader', () => {
+    write(kthreadd);
+    write({ pid: 66, comm: 'main' });
+    const scanner = new ProcScanner({ root, keepOpen: 0 });
+    scanner.scan();
+    write({ pid: 67, comm: 'worker', tgid: 66 });
+    expect(scanner.update([67])).toMatchObject({ changed: [], removed: [] });
+    expect([...scanner.records()].map((p) => p.pid).sort()).toEqual([2, 66]);
+    scanner.close();
+  });
+
+  it('reads cmdline and status again for a process said to have exec-ed, and only then', () => {
+    write(kthreadd);
+    write({ pid: 68, comm: 'sh', cmdline: ['sh', 'a'] });
+    const scanner = new ProcScanner({ root, keepOpen: 0 });
+    scanner.scan();
+    writeFileSync(join(root, '68', 'cmdline'), 'sh\0b\0');
+    expect(scanner.update([68]).changed).toEqual([]);
+    expect(scanner.update([68], new Set([68])).changed.map((p) => p.cmdline)).toEqual([
+      ['sh', 'b'],
+    ]);
+    scanner.close();
+  });
+
+  it('knows each process by its parent, after scans and updates', () => {
+    write(kthreadd);
+    write({ pid: 90, comm: 'parent' });
+    write({ pid: 91, ppid: 90 });
+    write({ pid: 92, ppid: 90 });
+    const scanner = new ProcScanner({ root, keepOpen: 0 });
+    scanner.scan();
+    expect(scanner.childrenOf(90).sort()).toEqual([91, 92]);
+    // 90 exits: 91 is reparented to PID 1, 92 exits too.
+    rmSync(join(root, '90'), { recursive: true });
+    rmSync(join(root, '92'), { recursive: true });
+    writeFileSync(join(root, '91', 'stat'), stat({ pid: 91, ppid: 1 }));
+    scanner.update([90, ...scanner.childrenOf(90)]);
+    expect(scanner.childrenOf(90)).toEqual([]);
+    expect(scanner.childrenOf(1)).toEqual([91]);
+    scanner.close();
+  });
+});
+
+describe('ProcScanner: what is not news', () => {
+  it('keeps the resident size within the deadband, and takes it exactly past it or with other news', () => {
+    write(kthreadd);
+    const p: Fake = { pid: 100, comm: 'grows', rss: 1000 };
+    write(p);
+    const scanner = new ProcScanner({
+      root,
+      keepOpen: 0,
+      pageSize: 4096,
+      rssDeadband: { fraction: 0.01, bytes: 64 * 1024 },
+    });
+    const first = scanner.scan().processes.find((r) => r.pid === 100);
+    expect(first?.rssBytes).toBe(1000 * 4096);
+    const rssAfter = (pages: number, extra: Partial<Fake> = {}) => {
+      writeFileSync(join(root, '100', 'stat'), stat({ ...p, rss: pages, ...extra }));
+      return scanner.scan().processes.find((r) => r.pid === 100);
+    };
+    // 9 pages (36 KiB, 0.9%): under both bounds.
+    expect(rssAfter(1009)).toBe(first);
+    // 15 pages (60 KiB, 1.5%): under 64 KiB.
+    expect(rssAfter(1015)).toBe(first);
+    // 20 pages (80 KiB, 2%): news.
+    expect(rssAfter(1020)?.rssBytes).toBe(1020 * 4096);
+    // A state change brings the exact size along, even a tiny move.
+    expect(rssAfter(1021, { state: 'T' })).toMatchObject({ state: 'T', rssBytes: 1021 * 4096 });
+    scanner.close();
+  });
+
+  it('names a kernel worker by its stable part: the workqueue it serves is no change', () => {
+    write(kthreadd);
+    const worker: Fake = { pid: 110, ppid: 2, comm: 'kworker/1:0-events', flags: PF_KTHREAD };
+    write(worker);
+    const scanner = new ProcScanner({ root, keepOpen: 0 });
+    const first = scanner.scan().processes.find((r) => r.pid === 110);
+    expect(first?.comm).toBe('kworker/1:0');
+    // Were it taken for an exec, status would be read again: it is gone, so it must not be.
+    rmSync(join(root, '110', 'status'));
+    writeFileSync(join(root, '110', 'stat'), stat({ ...worker, comm: 'kworker/1:0+mm_percpu_wq' }));
+    expect(scanner.scan().processes.find((r) => r.pid === 110)).toBe(first);
+    expect(scanner.update([110]).changed).toEqual([]);
     scanner.close();
   });
 });

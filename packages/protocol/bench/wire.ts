@@ -117,6 +117,8 @@ function initial(count = PROCESSES): State {
       etaSeconds: null,
       namespaces: TEST_NAMESPACES,
       pidNamespace: TEST_HOST_PID_NS,
+      source: 'proc-connector',
+      sourceReason: null,
     },
     docker: { available: true, reason: null, version: '20.10.24' },
     containers,

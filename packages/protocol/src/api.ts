@@ -1,6 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { RecordingStatus } from './history.js';
-import { Container, DockerStatus, Process, ReaperKind, ZombieAnalysis } from './schemas.js';
+import { Container, DockerStatus, Host, Process, ReaperKind, ZombieAnalysis } from './schemas.js';
 
 const Count = Type.Integer({ minimum: 0 });
 const Ticks = Count;
@@ -180,7 +180,7 @@ export const DryRunQuery = Type.Object({
 });
 export type DryRunQuery = Static<typeof DryRunQuery>;
 
-/** GET /api/v1/processes/:pid/threads ([S7]): the start time names the process meant. */
+/** GET /api/v1/processes/:pid/threads ([S8]): the start time names the process meant. */
 export const ThreadsQuery = Type.Object({ startTime: StartTimeField });
 export type ThreadsQuery = Static<typeof ThreadsQuery>;
 
@@ -345,13 +345,24 @@ export function requestProblem(
 /** GET /healthz */
 export const HealthResponse = Type.Object(
   {
-    /** "degraded" when no scan has succeeded for three intervals, or history is not recording. */
+    /**
+     * "degraded" when no scan has succeeded for three refresh periods (the poll, or the event
+     * source's safety rescan), or history is not recording.
+     */
     status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
     seq: Count,
     lastScanAt: Nullable(Type.Number()),
     docker: DockerStatus,
     /** Whether history is recording; paused (a full disk) or off says why. */
     recording: RecordingStatus,
+    /** How process changes are learnt: kernel events, or a scan every interval ([S6]). */
+    source: Host.properties.source,
+    /** Why the agent polls; null with events. */
+    sourceReason: Nullable(Type.String()),
+    /** How signals are sent: through a pidfd (no PID-reuse window), or kill(2) after a check. */
+    signals: Type.Union([Type.Literal('pidfd'), Type.Literal('kill')]),
+    /** Why signals go through kill(2); null with pidfds. */
+    signalsReason: Nullable(Type.String()),
   },
   { additionalProperties: false },
 );
@@ -366,6 +377,12 @@ export const ProcessDetails = Type.Object(
     container: Nullable(Container),
     /** Only for a zombie: why it is there and what clears it. */
     analysis: Nullable(ZombieAnalysis),
+    /**
+     * Only for a kernel worker (`kworker/1:0`): the workqueue it serves now, read when asked
+     * (`events`; `+events` while it runs a work item). The stream leaves it out: it changes all the
+     * time and says nothing about the process tree.
+     */
+    workqueue: Nullable(Type.String()),
   },
   { additionalProperties: false },
 );

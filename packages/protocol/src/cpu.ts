@@ -1,4 +1,4 @@
-// [S6] When a process's CPU figure is news: the agent sends a new `cpu` only on a meaningful step,
+// [S7] When a process's CPU figure is news: the agent sends a new `cpu` only on a meaningful step,
 // so CPU jitter does not make every busy process news every second, and an idle host stays quiet.
 
 /** A change smaller than this many percentage points is not news… */
@@ -7,7 +7,7 @@ export const CPU_STEP = 5;
 export const CPU_FRACTION = 0.2;
 
 /**
- * [S6] Whether `now` (percent of one CPU over the last interval) replaces `sent`: it differs by at
+ * [S7] Whether `now` (percent of one CPU over the last interval) replaces `sent`: it differs by at
  * least max(CPU_STEP, CPU_FRACTION × sent), or it is 0 and `sent` is not (a process that went idle
  * reads 0, and an idle one never changes).
  */

@@ -1,4 +1,4 @@
-// [S8] Which containers share a PID namespace, and which run in the host's.
+// [S9] Which containers share a PID namespace, and which run in the host's.
 
 export interface PidNamespaceSharing {
   /** The other containers in the same PID namespace, by id, sorted. */
@@ -8,7 +8,7 @@ export interface PidNamespaceSharing {
 }
 
 /**
- * [S8] For each container (by id), the others in its PID namespace, and whether that namespace is
+ * [S9] For each container (by id), the others in its PID namespace, and whether that namespace is
  * the host's. A container in the host's namespace lists no other: the host's namespace is no
  * container's, and every `--pid host` container shares it with every process on the host.
  */

@@ -44,7 +44,7 @@ export const Process = Type.Object(
     rssBytes: Type.Integer({ minimum: 0 }),
     /**
      * Percent of one CPU used over the agent's last interval (utime + stime): a process busy on
-     * four CPUs reads 400. Changes only by a meaningful step ([S6]).
+     * four CPUs reads 400. Changes only by a meaningful step ([S7]).
      */
     cpu: Type.Integer({ minimum: 0 }),
     /** ms since epoch when the agent first saw it in state Z; null when not a zombie. */
@@ -108,11 +108,11 @@ export const Container = Type.Object(
     /** The inode of its PID namespace (its PID 1's, or its main process's); null when unknown. */
     pidNamespace: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
     /**
-     * [S8] The other containers in the same PID namespace (`--pid container:X`, compose
+     * [S9] The other containers in the same PID namespace (`--pid container:X`, compose
      * `pid: "service:X"`), by id, sorted.
      */
     sharesPidNamespaceWith: Type.Array(Type.String()),
-    /** [S8] It runs in the host's PID namespace (`--pid host`): its PIDs are host PIDs. */
+    /** [S9] It runs in the host's PID namespace (`--pid host`): its PIDs are host PIDs. */
     hostPidNamespace: Type.Boolean(),
     /** Its other namespaces, read from its PID 1 (or main process). */
     namespaces: Namespaces,
@@ -147,6 +147,13 @@ export const Host = Type.Object(
     pidNamespace: Inode,
     /** Seconds until tasks reach that limit at their recent trend; null when there is no rising trend. */
     etaSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+    /**
+     * [S6] How the agent learns that processes changed: the kernel's process events (the proc
+     * connector, with a safety rescan) or a scan every interval.
+     */
+    source: Type.Union([Type.Literal('proc-connector'), Type.Literal('polling')]),
+    /** [S6] Why the agent polls (the event source cannot run there); null with events. */
+    sourceReason: Type.Union([Type.String(), Type.Null()]),
   },
   { additionalProperties: false },
 );
@@ -328,7 +335,7 @@ export const ZombieAnalysis = Type.Object(
 );
 export type ZombieAnalysis = Static<typeof ZombieAnalysis>;
 
-/** One thread of a process ([S7]): a task of its thread group, never a process of its own. */
+/** One thread of a process ([S8]): a task of its thread group, never a process of its own. */
 export const Thread = Type.Object(
   {
     /** Host TID; the thread-group leader's is the PID. */
@@ -337,14 +344,14 @@ export const Thread = Type.Object(
     nsTid: Type.Union([Pid, Type.Null()]),
     comm: Type.String(),
     state: Type.String({ maxLength: 1 }),
-    /** Percent of one CPU since the agent last read this thread ([S7]). */
+    /** Percent of one CPU since the agent last read this thread ([S8]). */
     cpu: Type.Integer({ minimum: 0 }),
   },
   { additionalProperties: false },
 );
 export type Thread = Static<typeof Thread>;
 
-/** GET /api/v1/processes/:pid/threads?startTime= — the threads of one process, by TID ([S7]). */
+/** GET /api/v1/processes/:pid/threads?startTime= — the threads of one process, by TID ([S8]). */
 export const ThreadsAnswer = Type.Object(
   {
     pid: Pid,

@@ -78,7 +78,7 @@ export function isEvent(value: unknown): value is Event {
   return validators.event.Check(value);
 }
 
-/** [S7] The answer of GET /api/v1/processes/:pid/threads. */
+/** [S8] The answer of GET /api/v1/processes/:pid/threads. */
 export function isThreadsAnswer(value: unknown): value is ThreadsAnswer {
   return validators.threadsAnswer.Check(value);
 }

@@ -40,6 +40,8 @@ export const host: Host = {
   etaSeconds: null,
   namespaces: TEST_NAMESPACES,
   pidNamespace: TEST_HOST_PID_NS,
+  source: 'proc-connector',
+  sourceReason: null,
 };
 
 export function state(seq: number, processes: Process[], over: Partial<State> = {}): State {

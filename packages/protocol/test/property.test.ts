@@ -102,6 +102,8 @@ const hostArb: fc.Arbitrary<Host> = fc.record({
   etaSeconds: fc.option(fc.integer({ min: 0, max: 100_000 }), { nil: null }),
   namespaces: namespacesArb,
   pidNamespace: nullableInt,
+  source: fc.constantFrom('proc-connector' as const, 'polling' as const),
+  sourceReason: fc.option(fc.string({ maxLength: 40 }), { nil: null }),
 });
 const dockerArb: fc.Arbitrary<DockerStatus> = fc.oneof(
   fc.constant({ available: true, reason: null, version: '20.10.24' }),

@@ -16,7 +16,7 @@ import {
   sortProcesses,
   validateState,
 } from '../src/index.js';
-import { container, proc, state } from './fixtures.js';
+import { container, host, proc, state } from './fixtures.js';
 
 describe('state', () => {
   test('[S1] processKey is "pid:startTime"', () => {
@@ -65,6 +65,16 @@ describe('state', () => {
       proc(20, 900, { state: 'Z', cmdline: [], zombieSince: 1_700_000_000_000 }),
     ]);
     expect(validateState(s)).toEqual([]);
+  });
+
+  test('[S6] host.source is proc-connector or polling, and a polling host says why', () => {
+    expect(validateState(state(1, []))).toEqual([]);
+    const polling = { ...host, source: 'polling' as const, sourceReason: 'no CAP_NET_ADMIN' };
+    expect(validateState(state(1, [], { host: polling }))).toEqual([]);
+    const unknown = state(1, [], { host: { ...host, source: 'inotify' as 'polling' } });
+    expect(validateState(unknown)[0]).toMatch(/^\/host\/source /);
+    const { sourceReason: _, ...noReason } = host;
+    expect(isState(state(1, [], { host: noReason as typeof host }))).toBe(false);
   });
 
   test('validateState reports schema errors with their paths', () => {
@@ -122,11 +132,11 @@ describe('event types', () => {
     [400, 320, true],
     [12, 17, true],
     [12, 16, false],
-  ])('[S6] cpu %i%% is replaced by %i%%: %s', (sent, now, news) => {
+  ])('[S7] cpu %i%% is replaced by %i%%: %s', (sent, now, news) => {
     expect(cpuNews(sent, now)).toBe(news);
   });
 
-  test('[S6] an idle process stays at 0 and a steady one at its value, whatever the jitter', () => {
+  test('[S7] an idle process stays at 0 and a steady one at its value, whatever the jitter', () => {
     let sent = 0;
     const changes: number[] = [];
     for (const now of [0, 1, 0, 2, 1, 0, 0, 3, 0, 97, 100, 98, 101, 99, 100, 96, 0]) {
@@ -139,7 +149,7 @@ describe('event types', () => {
     expect(CPU_STEP).toBeGreaterThan(1);
   });
 
-  test('[S7] a threads answer lists threads by TID, each with its in-container TID and CPU', () => {
+  test('[S8] a threads answer lists threads by TID, each with its in-container TID and CPU', () => {
     const answer = {
       pid: 4425,
       startTime: 99,
@@ -160,7 +170,7 @@ describe('event types', () => {
     expect(isThreadsAnswer({ ...answer, threads: [proc(4425, 99)] })).toBe(false);
   });
 
-  test('[S8] containers in one PID namespace list each other; one in the host’s lists none', () => {
+  test('[S9] containers in one PID namespace list each other; one in the host’s lists none', () => {
     const sharing = sharedPidNamespaces(
       [
         { id: 'web', pidNamespace: 10 },

@@ -1,4 +1,4 @@
-import { readPidStat } from '@pidscope/procfs';
+import { signalProcess } from '@pidscope/procfs';
 import {
   isNamespaceInit,
   type ReapAnswer,
@@ -19,8 +19,11 @@ export interface ActionDeps {
   selfPid: number;
   view: () => ProcessView;
   docker: () => Docker | null;
-  /** kill(2); a parameter so unit tests can watch what would be sent. */
-  kill?: (pid: number, signal: number) => void;
+  /**
+   * A signal went out: the model looks at /proc again. Stopping or continuing a process has no
+   * process event, so the event source would show it only at its next rescan.
+   */
+  signalled?: () => void;
 }
 
 /** A signal to send (or preview): the route's request, checked, with its PID and dry-run flag. */
@@ -43,8 +46,6 @@ export interface Actions {
 }
 
 export function createActions(deps: ActionDeps): Actions {
-  const kill = deps.kill ?? ((pid: number, sig: number) => process.kill(pid, sig));
-
   /** The target by PID, refused unless it still is the process the caller means. */
   function locate(pid: number, startTime: number): Target {
     const t = readTarget(deps.procRoot, pid);
@@ -70,34 +71,33 @@ export function createActions(deps: ActionDeps): Actions {
     }
   }
 
-  /** Re-reads the identity at the last moment, then kill(2). Never PID <= 1. */
+  /**
+   * Signals `t` only if it still is the process that started at `t.startTime`: through a pidfd
+   * opened on the PID and checked against that start time, so a PID reused meanwhile is never
+   * hit; where pidfds are missing, the same check right before kill(2). Never PID <= 1.
+   */
   function send(t: Target, signal: SignalInfo): void {
     if (!Number.isSafeInteger(t.pid) || t.pid <= 1) {
       throw new AgentError('HOST_INIT', `refusing to signal PID ${t.pid}`);
     }
-    const now = readPidStat(t.pid, deps.procRoot);
-    if (!now) throw new AgentError('NO_SUCH_PROCESS', `PID ${t.pid} exited before the signal`);
-    if (now.startTime !== t.startTime) {
-      throw new AgentError(
-        'STALE_START_TIME',
-        `PID ${t.pid} was reused by another process just before the signal: nothing sent`,
-        { currentStartTime: now.startTime },
-      );
-    }
-    try {
-      kill(t.pid, signal.number);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ESRCH') {
+    const r = signalProcess(t.pid, t.startTime, signal.number, deps.procRoot);
+    switch (r.outcome) {
+      case 'sent':
+        deps.signalled?.();
+        return;
+      case 'gone':
         throw new AgentError('NO_SUCH_PROCESS', `PID ${t.pid} exited before the signal`);
-      }
-      if (code === 'EPERM') {
+      case 'reused':
+        throw new AgentError(
+          'STALE_START_TIME',
+          `PID ${t.pid} was reused by another process just before the signal: nothing sent`,
+          { currentStartTime: r.startTime },
+        );
+      case 'denied':
         throw new AgentError(
           'NOT_PERMITTED',
           `the kernel refused: not permitted to signal ${t.pid}`,
         );
-      }
-      throw err;
     }
   }
 

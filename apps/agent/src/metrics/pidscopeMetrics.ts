@@ -1,12 +1,13 @@
 import type { State } from '@pidscope/protocol';
 import { Counter, Gauge, type Metric, type Registry, type RegistryContentType } from 'prom-client';
-import type { ScanStats } from '../plugins/model.js';
+import type { ScanStats, SourceStats } from '../plugins/model.js';
 import type { EventTally } from './tally.js';
 
 /** What the pidscope_* families read at scrape time. */
 export interface MetricsSource {
   state(): State;
   scanStats(): ScanStats;
+  sourceStats(): SourceStats;
   streamClients(): number;
   dockerUp(): boolean;
   /** Forks since boot (/proc/stat `processes`); null when it could not be read. */
@@ -15,6 +16,21 @@ export interface MetricsSource {
   version: string;
   now(): number;
 }
+
+/** Proc connector event kinds (procfs ProcEvent), so every series exists even at zero. */
+const PROC_EVENT_KINDS = [
+  'fork',
+  'exec',
+  'exit',
+  'comm',
+  'uid',
+  'gid',
+  'sid',
+  'ptrace',
+  'coredump',
+  'ack',
+  'other',
+] as const;
 
 /** Process states a Linux /proc can show, so every series exists even at zero. */
 const STATES = ['R', 'S', 'D', 'T', 't', 'Z', 'X', 'I', 'P'];
@@ -310,6 +326,49 @@ export function registerPidscopeMetrics(
       return { buckets: s.buckets, count: s.count, sum: s.sumSeconds };
     },
   );
+  new Gauge({
+    name: 'pidscope_source_info',
+    help: 'Always 1; how the agent learns that processes changed as a label: proc-connector (kernel events) or polling',
+    labelNames: ['source'],
+    registers,
+    collect() {
+      this.reset();
+      this.set({ source: src.sourceStats().source.kind }, 1);
+    },
+  });
+  new Counter({
+    name: 'pidscope_proc_events_total',
+    help: 'Process events the proc connector delivered, by kind (since the sampler worker started)',
+    labelNames: ['kind'],
+    registers,
+    collect() {
+      this.reset();
+      const events = src.sourceStats().counters?.events ?? {};
+      for (const kind of PROC_EVENT_KINDS) this.inc({ kind }, events[kind] ?? 0);
+    },
+  });
+  new Counter({
+    name: 'pidscope_proc_events_lost_total',
+    help: "Process events known to be lost: missing from the kernel's per-CPU sequence numbers",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(src.sourceStats().counters?.lost ?? 0);
+    },
+  });
+  new Counter({
+    name: 'pidscope_rescans_total',
+    help: 'Walks of /proc by the event source, by reason: periodic (the safety rescan), enobufs (its queue overflowed), sequence (a gap in the events)',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      const { counters, periodicRescans } = src.sourceStats();
+      this.inc({ reason: 'periodic' }, periodicRescans);
+      this.inc({ reason: 'enobufs' }, counters?.overruns.enobufs ?? 0);
+      this.inc({ reason: 'sequence' }, counters?.overruns.sequence ?? 0);
+    },
+  });
   new Counter({
     name: 'pidscope_scan_failures_total',
     help: 'Scans that failed',

@@ -17,7 +17,7 @@ import {
   type State,
   type ZombieAnalysis,
 } from '@pidscope/protocol';
-import type { ProcessChanges, Sample } from '../sampler/messages.js';
+import type { ProcessChanges, Sample, SourceStatus } from '../sampler/messages.js';
 import type { Redactor } from '../security/redact.js';
 import { buildContainers, type DockerContainer, NO_NAMESPACES } from './containers.js';
 import { Trends } from './eta.js';
@@ -51,6 +51,8 @@ const EMPTY_HOST: Host = {
   etaSeconds: null,
   namespaces: NO_NAMESPACES,
   pidNamespace: null,
+  source: 'polling',
+  sourceReason: 'no sample yet',
 };
 
 /**
@@ -86,6 +88,7 @@ export class LiveModel {
   #unpublished = new Map<string, Process | undefined>();
   #containers = new Map<string, Container>();
   #sample: Sample | null = null;
+  #source: SourceStatus = { kind: 'polling', reason: 'no sample yet' };
   #pending: NewEvent[] = [];
   #ring: EventRing;
   #nextEventId = 1;
@@ -183,6 +186,11 @@ export class LiveModel {
       } else if (e.type === 'zombie-reaped') this.#blamed.delete(key);
     }
     return events;
+  }
+
+  /** How the sampler learns of changes now ([S6]); published with the next update. */
+  setSource(source: SourceStatus): void {
+    this.#source = source;
   }
 
   /** Rebuilds containers after Docker changed (or went away), without a new scan. */
@@ -324,6 +332,8 @@ export class LiveModel {
           ),
           namespaces: hostInit ? this.#namespacesOf(hostInit) : NO_NAMESPACES,
           pidNamespace: hostInit?.pidNs ?? null,
+          source: this.#source.kind,
+          sourceReason: this.#source.reason,
         }
       : prev.host;
     const next: State = {

@@ -4,7 +4,7 @@ import { type CpuReading, cpuPercent, type TaskRecord } from '@pidscope/procfs';
 const FORGET_AFTER_MS = 60_000;
 
 /**
- * CPU per thread, asked for rather than streamed ([S7]): the last reading of each thread (by TID
+ * CPU per thread, asked for rather than streamed ([S8]): the last reading of each thread (by TID
  * and start time) is kept, and a new one is timed against it. Pure: readings come in with the
  * time they were taken.
  */

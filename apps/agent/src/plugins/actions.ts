@@ -77,6 +77,9 @@ export default fp(
       selfPid: self,
       view: () => modelView(fastify),
       docker: () => (fastify.docker.status().available ? dockerClient : null),
+      signalled: () => {
+        void fastify.model.refresh();
+      },
     });
     const notes = new WeakMap<FastifyRequest, AuditNote>();
 

@@ -7,7 +7,7 @@ import fp from 'fastify-plugin';
 import { ConfigError } from '../config.js';
 import type { NewEvent } from '../model/events.js';
 import { LiveModel, type Tick } from '../model/liveModel.js';
-import type { Sample } from '../sampler/messages.js';
+import type { Sample, SourceCounters, SourceStatus } from '../sampler/messages.js';
 import { Sampler, SamplerError } from '../sampler/sampler.js';
 import { createRedactor } from '../security/redact.js';
 
@@ -24,6 +24,15 @@ export interface ScanStats {
   /** Main-thread time spent applying scans and publishing them (the event loop is busy then). */
   applySeconds: number;
   applyMaxMs: number;
+}
+
+/** What the event source did, for /metrics. */
+export interface SourceStats {
+  source: SourceStatus;
+  /** The worker's counters (events by kind, walks after lost events); null when polling. */
+  counters: SourceCounters | null;
+  /** Safety rescans made while the event source ran (every PIDSCOPE_RESCAN_MS). */
+  periodicRescans: number;
 }
 
 export interface ModelService {
@@ -44,7 +53,10 @@ export interface ModelService {
   /** Scans now and resolves once the result is applied and published. */
   refresh(): Promise<void>;
   scanStats(): ScanStats;
+  sourceStats(): SourceStats;
   lastSample(): Sample | null;
+  /** How often the model is refreshed at the latest: the poll interval, or the safety rescan's. */
+  refreshEveryMs(): number;
 }
 
 declare module 'fastify' {
@@ -81,9 +93,11 @@ export default fp(
       applySeconds: 0,
       applyMaxMs: 0,
     };
-    const newSampler = () =>
-      new Sampler(config.procRoot, { scanTimeoutMs: Math.max(30_000, 10 * config.intervalMs) });
-    let sampler = newSampler();
+    const sourceStats: SourceStats = {
+      source: { kind: 'polling', reason: 'no sample yet' },
+      counters: null,
+      periodicRescans: 0,
+    };
     let closed = false;
     let timer: NodeJS.Timeout | null = null;
     let chain: Promise<void> = Promise.resolve();
@@ -102,32 +116,22 @@ export default fp(
         }
       }
     };
+    const refreshEveryMs = () =>
+      sourceStats.source.kind === 'polling' ? config.intervalMs : config.rescanMs;
 
-    const scanOnce = async () => {
+    /** Every sample, asked for or taken by the event source, in the worker's order. */
+    const apply = (sample: Sample) => {
       if (closed) return;
-      let sample: Sample;
-      try {
-        sample = await sampler.scan(needFull);
-      } catch (err) {
-        if (closed) return;
-        stats.failures++;
-        lastError = (err as Error).message;
-        fastify.log.error({ err }, 'scan failed');
-        if (err instanceof SamplerError && err.fatal) {
-          // A worker stuck in a /proc read may never stop: do not wait for it.
-          void sampler.close().catch(() => {});
-          sampler = newSampler();
+      if (sample.cause === 'scan' || sample.cause === 'overrun') {
+        const seconds = sample.durationMs / 1000;
+        stats.count++;
+        stats.sumSeconds += seconds;
+        stats.lastDurationMs = sample.durationMs;
+        for (const b of SCAN_BUCKETS_SECONDS) {
+          if (seconds <= b) stats.buckets.set(b, (stats.buckets.get(b) ?? 0) + 1);
         }
-        return;
       }
-      if (closed) return;
-      const seconds = sample.durationMs / 1000;
-      stats.count++;
-      stats.sumSeconds += seconds;
-      stats.lastDurationMs = sample.durationMs;
-      for (const b of SCAN_BUCKETS_SECONDS) {
-        if (seconds <= b) stats.buckets.set(b, (stats.buckets.get(b) ?? 0) + 1);
-      }
+      if (sample.counters !== undefined) sourceStats.counters = sample.counters;
       const t0 = performance.now();
       let tick: Tick;
       try {
@@ -142,6 +146,66 @@ export default fp(
       stats.applySeconds += applyMs / 1000;
       stats.applyMaxMs = Math.max(stats.applyMaxMs, applyMs);
     };
+    const newSampler = () =>
+      new Sampler(config.procRoot, {
+        scanTimeoutMs: Math.max(30_000, 10 * config.intervalMs),
+        events:
+          config.source === 'polling'
+            ? null
+            : { receiveBufferBytes: config.eventBufferBytes, watchMs: config.intervalMs },
+        onSample: apply,
+        onError: (err) => {
+          stats.failures++;
+          fastify.log.error({ err }, 'a sample of the event source failed');
+          // The model may hold part of it: bring everything now.
+          if (needFull) void enqueue();
+        },
+        onSource: (source) => {
+          const changed =
+            source.kind !== sourceStats.source.kind || source.reason !== sourceStats.source.reason;
+          sourceStats.source = source;
+          if (source.kind === 'polling') sourceStats.counters = null;
+          model.setSource(source);
+          if (source.kind === 'polling') {
+            fastify.log.info(
+              `process changes: polling every ${config.intervalMs} ms (${source.reason})`,
+            );
+          } else {
+            fastify.log.info(
+              `process changes: kernel events (proc connector), rescan every ${config.rescanMs} ms`,
+            );
+          }
+          if (changed && model.lastSample && !closed) {
+            publish(model.applyDocker(dockerView()));
+            // A source that fell back polls from now on, not at the rescan's pace.
+            if (timer) {
+              clearTimeout(timer);
+              timer = setTimeout(loop, refreshEveryMs());
+            }
+          }
+        },
+      });
+    let sampler = newSampler();
+
+    const scanOnce = async () => {
+      if (closed) return;
+      try {
+        const full = needFull;
+        const rescan = sourceStats.source.kind === 'proc-connector';
+        await sampler.scan(full);
+        if (rescan) sourceStats.periodicRescans++;
+      } catch (err) {
+        if (closed) return;
+        stats.failures++;
+        lastError = (err as Error).message;
+        fastify.log.error({ err }, 'scan failed');
+        if (err instanceof SamplerError && err.fatal) {
+          // A worker stuck in a /proc read may never stop: do not wait for it.
+          void sampler.close().catch(() => {});
+          sampler = newSampler();
+        }
+      }
+    };
     // Scans never overlap: each waits for the previous one (timer or refresh) to be applied.
     const enqueue = () => {
       chain = chain.then(scanOnce).catch((err: unknown) => {
@@ -155,8 +219,7 @@ export default fp(
       timer = null;
       const started = Date.now();
       await enqueue();
-      if (!closed)
-        timer = setTimeout(loop, Math.max(0, config.intervalMs - (Date.now() - started)));
+      if (!closed) timer = setTimeout(loop, Math.max(0, refreshEveryMs() - (Date.now() - started)));
     };
 
     // Docker events come in bursts (create, start, attach…): apply them together.
@@ -192,7 +255,9 @@ export default fp(
       },
       refresh: () => enqueue(),
       scanStats: () => stats,
+      sourceStats: () => sourceStats,
       lastSample: () => model.lastSample,
+      refreshEveryMs,
     };
     fastify.decorate('model', service);
 
@@ -202,7 +267,7 @@ export default fp(
       throw new ConfigError(
         `${config.procRoot} cannot be scanned (is it a procfs mount?): the first scan failed: ${lastError}`,
       );
-    timer = setTimeout(loop, config.intervalMs);
+    timer = setTimeout(loop, refreshEveryMs());
 
     fastify.addHook('onClose', async () => {
       closed = true;

@@ -32,6 +32,7 @@ const metrics: FastifyPluginAsyncTypebox = async (fastify) => {
   const registries = createMetricsRegistries({
     state: () => model.state(),
     scanStats: () => model.scanStats(),
+    sourceStats: () => model.sourceStats(),
     streamClients: () => stream.clients(),
     dockerUp: () => docker.status().available,
     forks,

@@ -1,6 +1,17 @@
-import type { CgroupReader, HostHeadroom, ProcessRecord, ProcScanner } from '@pidscope/procfs';
+import type {
+  CgroupReader,
+  HostHeadroom,
+  PidsCgroup,
+  ProcessIdentity,
+  ProcessRecord,
+  ProcScanner,
+} from '@pidscope/procfs';
 import { processKey } from '@pidscope/protocol';
-import type { Sample } from './messages.js';
+import type { Sample, SampleCause } from './messages.js';
+import type { Touched } from './touched.js';
+
+type Headroom = (root: string, processes: Iterable<ProcessRecord>) => HostHeadroom;
+type Cgroups = Pick<CgroupReader, 'readPids'>;
 
 /**
  * One tick's reading: a process scan, host headroom, and the pids cgroup of every container seen.
@@ -9,22 +20,45 @@ import type { Sample } from './messages.js';
  */
 export function sample(
   scanner: Pick<ProcScanner, 'scan'>,
-  cgroups: Pick<CgroupReader, 'readPids'>,
+  cgroups: Cgroups,
   procRoot: string,
-  headroom: (root: string, processes: readonly ProcessRecord[]) => HostHeadroom,
+  headroom: Headroom,
   full: boolean,
 ): Sample {
   const scan = scanner.scan();
   const host = headroom(procRoot, scan.processes);
-  const byContainer = new Map<string, ProcessRecord>();
-  for (const p of scan.processes) {
-    if (!p.containerId || p.state === 'Z') continue;
-    if (!byContainer.has(p.containerId)) byContainer.set(p.containerId, p);
+  const seen = new Set<string>();
+  for (const p of scan.processes) if (p.containerId) seen.add(p.containerId);
+  return {
+    changed: full ? scan.processes : scan.changed,
+    removed: full ? [] : scan.removed.map(processKey),
+    full,
+    cause: 'scan',
+    at: scan.at,
+    durationMs: scan.durationMs,
+    vanished: scan.vanished,
+    host,
+    cgroups: readCgroups(seen, scan.processes, cgroups),
+  };
+}
+
+/** The pids cgroup of each container in `ids`, read through a live process of it. */
+function readCgroups(
+  ids: Iterable<string>,
+  processes: Iterable<ProcessRecord>,
+  cgroups: Cgroups,
+): Record<string, PidsCgroup | null> {
+  const wanted = new Set(ids);
+  const through = new Map<string, ProcessRecord>();
+  if (wanted.size > 0) {
+    for (const p of processes) {
+      if (!p.containerId || p.state === 'Z' || !wanted.has(p.containerId)) continue;
+      if (!through.has(p.containerId)) through.set(p.containerId, p);
+    }
   }
-  const seen = new Set(scan.processes.map((p) => p.containerId).filter((id) => id !== null));
-  const pids: Sample['cgroups'] = {};
-  for (const id of seen) {
-    const p = byContainer.get(id);
+  const out: Record<string, PidsCgroup | null> = {};
+  for (const id of wanted) {
+    const p = through.get(id);
     let value = null;
     if (p) {
       try {
@@ -33,16 +67,219 @@ export function sample(
         value = null;
       }
     }
-    pids[id] = value;
+    out[id] = value;
   }
-  return {
-    changed: full ? scan.processes : scan.changed,
-    removed: full ? [] : scan.removed.map(processKey),
-    full,
-    at: scan.at,
-    durationMs: scan.durationMs,
-    vanished: scan.vanished,
-    host,
-    cgroups: pids,
-  };
+  return out;
+}
+
+/**
+ * How often the event source re-reads every known process's stat for its CPU figure ([S7]): no
+ * event says a process got busy or idle. Only figures past the deadband become changes.
+ */
+export const CPU_REFRESH_MS = 2000;
+
+/** How long a zombie counts as young, and how often young ones are looked at. */
+const YOUNG_ZOMBIE_MS = 2000;
+
+/**
+ * The worker's process table between samples, for the event source: a walk of /proc (what the
+ * polling source does every tick), a re-read of the processes that events named, and a look at
+ * what has no event (a zombie's reaping, pids cgroup counters, host headroom). Each gives a
+ * Sample with what changed since the previous one, whichever it was.
+ */
+export class Sampling {
+  readonly #scanner: ProcScanner;
+  readonly #cgroupReader: Cgroups;
+  readonly #root: string;
+  readonly #headroom: Headroom;
+  /** Zombies by PID, with when they were first seen: reaping has no event, so they are watched. */
+  readonly #zombies = new Map<number, number>();
+  /**
+   * Processes read because of an event, to read once more a moment later: a process is read
+   * while it forks or execs, so running, and no event says when it goes to sleep.
+   */
+  readonly #settling = new Set<number>();
+  #cgroups: Record<string, PidsCgroup | null> = {};
+  #host: HostHeadroom | null = null;
+  /** When every process's CPU was last read (by a walk or a CPU pass). */
+  #cpuAt = 0;
+
+  constructor(scanner: ProcScanner, cgroups: Cgroups, procRoot: string, headroom: Headroom) {
+    this.#scanner = scanner;
+    this.#cgroupReader = cgroups;
+    this.#root = procRoot;
+    this.#headroom = headroom;
+  }
+
+  /** A walk of /proc: every process's stat, and everything of the new ones. */
+  walk(full: boolean, cause: SampleCause): Sample {
+    const s = sample(this.#scanner, this.#cgroupReader, this.#root, this.#headroom, full);
+    this.#settling.clear();
+    this.#zombies.clear();
+    for (const r of this.#scanner.records()) if (r.state === 'Z') this.#zombies.set(r.pid, s.at);
+    this.#cgroups = s.cgroups;
+    this.#host = s.host;
+    this.#cpuAt = s.at;
+    return { ...s, cause };
+  }
+
+  /**
+   * Reads again what the events of one coalescing window named: new, exec'd, renamed and exited
+   * processes, then the children of those that exited (their new parent). null when nothing
+   * visible changed.
+   */
+  reread(touched: Touched): Sample | null {
+    const at = Date.now();
+    const t0 = performance.now();
+    const containers = new Set<string>();
+    for (const pid of touched.read) {
+      const id = this.#scanner.record(pid)?.containerId;
+      if (id) containers.add(id);
+    }
+    const first = this.#scanner.update(touched.read, touched.execed);
+    const orphans: number[] = [];
+    for (const pid of touched.orphaning) {
+      for (const child of this.#scanner.childrenOf(pid)) orphans.push(child);
+    }
+    const second = orphans.length > 0 ? this.#scanner.update(orphans) : null;
+    const changed = second ? [...first.changed, ...second.changed] : first.changed;
+    const removed = second ? [...first.removed, ...second.removed] : first.removed;
+    const vanished = first.vanished + (second?.vanished ?? 0);
+    for (const r of changed) {
+      if (r.containerId) containers.add(r.containerId);
+      if (r.state !== 'Z') this.#settling.add(r.pid);
+    }
+    return this.#finish(changed, removed, containers, 'events', at, t0, vanished);
+  }
+
+  /**
+   * Looks at what no event tells: whether zombies were reaped (young ones only, unless `all`),
+   * what the processes events named settled into, and, with `all`, the pids cgroups of the
+   * containers and host headroom, and every CPU_REFRESH_MS the CPU of every process (a stat
+   * read each). null when nothing changed.
+   */
+  watch(all: boolean, now = Date.now()): Sample | null {
+    const t0 = performance.now();
+    const pids = new Set(this.#settling);
+    this.#settling.clear();
+    for (const [pid, since] of this.#zombies) {
+      if (all || now - since < YOUNG_ZOMBIE_MS) pids.add(pid);
+    }
+    let r: ReturnType<ProcScanner['update']> | null = null;
+    if (all && now - this.#cpuAt >= CPU_REFRESH_MS) {
+      // Every known process, settling ones and zombies included.
+      this.#cpuAt = now;
+      r = this.#scanner.refreshCpu();
+    } else if (pids.size > 0) {
+      r = this.#scanner.update(pids);
+    }
+    const containers = new Set<string>(all ? Object.keys(this.#cgroups) : []);
+    if (r) for (const c of r.changed) if (c.containerId) containers.add(c.containerId);
+    return this.#finish(
+      r?.changed ?? [],
+      r?.removed ?? [],
+      containers,
+      'watch',
+      now,
+      t0,
+      r?.vanished ?? 0,
+      all,
+    );
+  }
+
+  /** Whether young zombies, or processes just read, are waiting to be looked at again. */
+  hasYoung(now = Date.now()): boolean {
+    if (this.#settling.size > 0) return true;
+    for (const since of this.#zombies.values()) if (now - since < YOUNG_ZOMBIE_MS) return true;
+    return false;
+  }
+
+  #finish(
+    changed: ProcessRecord[],
+    removed: ProcessIdentity[],
+    containers: Set<string>,
+    cause: SampleCause,
+    at: number,
+    t0: number,
+    vanished: number,
+    rereadHost = true,
+  ): Sample | null {
+    for (const r of removed) this.#zombies.delete(r.pid);
+    for (const r of changed) {
+      if (r.state !== 'Z') this.#zombies.delete(r.pid);
+      else if (!this.#zombies.has(r.pid)) this.#zombies.set(r.pid, at);
+    }
+    const cgroupsChanged = this.#refreshCgroups(containers);
+    const host =
+      rereadHost || changed.length > 0 || removed.length > 0
+        ? this.#headroom(this.#root, this.#scanner.records())
+        : this.#host;
+    const hostChanged = host !== null && !sameHost(host, this.#host);
+    if (changed.length === 0 && removed.length === 0 && !cgroupsChanged && !hostChanged) {
+      return null;
+    }
+    this.#host = host;
+    return {
+      changed,
+      removed: removed.map(processKey),
+      full: false,
+      cause,
+      at,
+      durationMs: performance.now() - t0,
+      vanished,
+      host: host as HostHeadroom,
+      cgroups: this.#cgroups,
+    };
+  }
+
+  /** Reads the pids cgroups of `ids` again (dropping containers left without a process). */
+  #refreshCgroups(ids: Set<string>): boolean {
+    if (ids.size === 0) return false;
+    const fresh = readCgroups(ids, this.#scanner.records(), this.#cgroupReader);
+    const alive = new Set<string>();
+    for (const r of this.#scanner.records())
+      if (r.containerId && ids.has(r.containerId)) alive.add(r.containerId);
+    const next = { ...this.#cgroups };
+    let changed = false;
+    for (const id of ids) {
+      if (!alive.has(id)) {
+        if (id in next) {
+          delete next[id];
+          changed = true;
+        }
+      } else if (!samePids(next[id], fresh[id])) {
+        next[id] = fresh[id] ?? null;
+        changed = true;
+      }
+    }
+    if (changed) this.#cgroups = next;
+    return changed;
+  }
+}
+
+/** The headroom fields the model shows (lastPid moves with every fork anywhere: not news). */
+function sameHost(a: HostHeadroom, b: HostHeadroom | null): boolean {
+  return (
+    b !== null &&
+    a.pidMax === b.pidMax &&
+    a.threadsMax === b.threadsMax &&
+    a.tasks === b.tasks &&
+    a.processes === b.processes &&
+    a.zombies === b.zombies &&
+    a.kernelThreads === b.kernelThreads &&
+    a.headroom === b.headroom
+  );
+}
+
+function samePids(a: PidsCgroup | null | undefined, b: PidsCgroup | null | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a === null || b === null) return a === b;
+  return (
+    a.path === b.path &&
+    a.current === b.current &&
+    a.max === b.max &&
+    a.effectiveMax === b.effectiveMax &&
+    a.forkFailures === b.forkFailures &&
+    a.peak === b.peak
+  );
 }

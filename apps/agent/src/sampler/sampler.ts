@@ -1,5 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import type { Sample, SamplerRequest, SamplerResponse, SamplerWorkerData } from './messages.js';
+import type {
+  EventSourceSettings,
+  Sample,
+  SamplerRequest,
+  SamplerResponse,
+  SamplerWorkerData,
+  SourceStatus,
+} from './messages.js';
 
 export class SamplerError extends Error {
   override name = 'SamplerError';
@@ -15,6 +22,18 @@ export class SamplerError extends Error {
 export interface SamplerOptions {
   /** A scan taking longer than this means the worker is stuck (e.g. a /proc read in D state). */
   scanTimeoutMs?: number;
+  /** Try the event source with these settings (it falls back to polling); null: poll only. */
+  events?: EventSourceSettings | null;
+  /**
+   * Every sample, the ones asked for and the ones the event source takes on its own, in the
+   * worker's order (each sample is a change set against the one before, whichever it was).
+   * `scan()` resolves after this returned for its sample, and rejects with what it threw.
+   */
+  onSample?: (sample: Sample) => void;
+  /** What `onSample` threw for a sample nobody asked for, or a sample the worker failed to take. */
+  onError?: (err: Error) => void;
+  /** Which source the worker runs: once before the first sample, and again if it changes. */
+  onSource?: (source: SourceStatus) => void;
 }
 
 interface Pending {
@@ -34,31 +53,69 @@ function startWorker(workerData: SamplerWorkerData): Worker {
   return new Worker(code, { eval: true, workerData });
 }
 
-/** Runs scans in a worker thread; one request at a time, answered in order. */
+/**
+ * Runs scans in a worker thread; one request at a time, answered in order. The worker also runs
+ * the event source when it can, whose samples arrive through `onSample` between the answers.
+ */
 export class Sampler {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
   readonly #timeoutMs: number;
+  readonly #options: SamplerOptions;
   #nextId = 1;
   #closed = false;
+  #onClosed: (() => void) | null = null;
   #broken: SamplerError | null = null;
 
   constructor(procRoot: string, options: SamplerOptions = {}) {
     this.#timeoutMs = options.scanTimeoutMs ?? 30_000;
-    this.#worker = startWorker({ procRoot });
-    this.#worker.on('message', (res: SamplerResponse) => {
-      const p = this.#pending.get(res.id);
-      if (!p) return;
-      this.#pending.delete(res.id);
-      if (res.type === 'result') p.resolve(res.sample);
-      else p.reject(new SamplerError(`scan failed: ${res.message}`));
-    });
+    this.#options = options;
+    this.#worker = startWorker({ procRoot, events: options.events ?? null });
+    this.#worker.on('message', (res: SamplerResponse) => this.#receive(res));
     this.#worker.on('error', (err) =>
       this.#fail(new SamplerError(`sampler crashed: ${err.message}`, true)),
     );
     this.#worker.on('exit', (code) => {
       if (!this.#closed) this.#fail(new SamplerError(`sampler exited with code ${code}`, true));
     });
+  }
+
+  #receive(res: SamplerResponse): void {
+    if (res.type === 'closed') {
+      this.#onClosed?.();
+      return;
+    }
+    if (this.#closed) return;
+    if (res.type === 'source') {
+      this.#options.onSource?.(res.source);
+      return;
+    }
+    if (res.type === 'sample') {
+      try {
+        this.#options.onSample?.(res.sample);
+      } catch (err) {
+        this.#options.onError?.(err as Error);
+      }
+      return;
+    }
+    if (res.type === 'error' && res.id === null) {
+      this.#options.onError?.(new SamplerError(`sample failed: ${res.message}`));
+      return;
+    }
+    const p = res.id === null ? undefined : this.#pending.get(res.id);
+    if (!p || res.id === null) return;
+    this.#pending.delete(res.id);
+    if (res.type === 'error') {
+      p.reject(new SamplerError(`scan failed: ${res.message}`));
+      return;
+    }
+    try {
+      this.#options.onSample?.(res.sample);
+    } catch (err) {
+      p.reject(err as Error);
+      return;
+    }
+    p.resolve(res.sample);
   }
 
   /** The next sample; `full` asks for every process, not the changes (see Sample.full). */
@@ -92,6 +149,18 @@ export class Sampler {
     if (this.#closed) return;
     this.#closed = true;
     this.#failAll(new SamplerError('sampler is closed'));
+    // The worker lets go of the event source's socket first; a stuck worker is not waited for.
+    if (!this.#broken) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2000);
+        timer.unref();
+        this.#onClosed = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        this.#worker.postMessage({ type: 'close' } satisfies SamplerRequest);
+      });
+    }
     await this.#worker.terminate();
   }
 

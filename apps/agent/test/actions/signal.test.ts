@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auth,
@@ -222,6 +222,61 @@ describe('dry run, then the real signal', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json().sent).toBe(true);
     expect(await exited).toBe('SIGTERM');
+  });
+});
+
+describe('signals through pidfd', () => {
+  it('/healthz says signals go through pidfds here', async () => {
+    expect((await agent.app.inject('/healthz')).json()).toMatchObject({
+      signals: 'pidfd',
+      signalsReason: null,
+    });
+  });
+
+  it('never signals a PID reused by a process with another start time', async () => {
+    const first = spawnVictim();
+    spawned.push(first);
+    const pid = first.pid as number;
+    const firstStart = startTimeOf(pid);
+    const gone = new Promise((resolve) => first.once('exit', resolve));
+    first.kill('SIGKILL');
+    await gone;
+    // Start times count 10 ms ticks: the next process with this PID starts in a later one.
+    await new Promise((r) => setTimeout(r, 30));
+    // As root, ns_last_pid names the PID the next fork takes; another fork may take it first.
+    let second: ChildProcess | null = null;
+    for (let attempt = 0; attempt < 50 && !second; attempt++) {
+      writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
+      const c = spawnVictim();
+      spawned.push(c);
+      if (c.pid === pid) second = c;
+      else c.kill('SIGKILL');
+    }
+    if (!second) throw new Error(`PID ${pid} could not be taken again`);
+    expect(startTimeOf(pid)).not.toBe(firstStart);
+
+    const res = await post(signalUrl(pid), { signal: 'SIGKILL', startTime: firstStart });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({
+      code: 'STALE_START_TIME',
+      detail: { currentStartTime: startTimeOf(pid) },
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(isAlive(second)).toBe(true);
+  });
+
+  it('a stopped process shows as stopped: the model looks again after a signal', async () => {
+    const stopped = spawnVictim();
+    spawned.push(stopped);
+    const pid = stopped.pid as number;
+    const start = startTimeOf(pid);
+    await waitFor('the agent to see it', () => agent.app.model.findProcess(pid));
+    const res = await post(signalUrl(pid), { signal: 'SIGSTOP', startTime: start });
+    expect(res.statusCode).toBe(200);
+    // With the event source, only a walk of /proc tells a stop (no process event does), and the
+    // safety rescan is 15 s away: the signal's own refresh shows it.
+    await waitFor('state T', () => agent.app.model.findProcess(pid)?.state === 'T');
+    stopped.kill('SIGKILL');
   });
 });
 

@@ -21,7 +21,7 @@ function docker(id: string, name: string, initPid: number): DockerContainer {
 }
 
 describe('buildContainers', () => {
-  it('[S8] says which containers share a PID namespace, and which run in the host’s, with their namespaces', () => {
+  it('[S9] says which containers share a PID namespace, and which run in the host’s, with their namespaces', () => {
     const processes = [
       testProcess({ pid: 1 }),
       testProcess({ pid: 100, containerId: WEB, pidNs: NS, nsPids: [100, 1] }),

@@ -34,6 +34,7 @@ function samples() {
       changed,
       removed: removed.map(processKey),
       full: false,
+      cause: 'scan',
       at,
       durationMs: 5,
       vanished: 0,

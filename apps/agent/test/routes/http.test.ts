@@ -49,6 +49,25 @@ describe('GET /api/v1/processes/:pid', () => {
     expect(body.process.pid).toBe(process.ppid);
     expect(body.children.map((c: { pid: number }) => c.pid)).toContain(process.pid);
     expect(body.analysis).toBeNull();
+    expect(body.workqueue).toBeNull();
+  });
+
+  it('names a kernel worker by its stable part, and says in its details which workqueue it serves', async () => {
+    const app = shared();
+    const workers = app.model
+      .state()
+      .processes.filter((p) => p.kernelThread && /^kworker\/u?\d+:\d+H?$/.test(p.comm));
+    expect(workers.length).toBeGreaterThan(0);
+    // The stream never carries the workqueue; details read it now (a worker idle since boot has none).
+    const answers = await Promise.all(
+      workers.map(async (w) => (await inject(app, `/api/v1/processes/${w.pid}`)).json()),
+    );
+    const named = answers.filter((a) => a.workqueue !== null);
+    expect(named.length).toBeGreaterThan(0);
+    for (const a of named) {
+      expect(a.workqueue).toMatch(/^\+?[^\s]+$/);
+      expect(a.process.comm).not.toContain(a.workqueue.replace(/^\+/, ''));
+    }
   });
 
   it.each([['abc'], ['0'], ['-1'], ['1.5'], ['99999999'], ['1e3']])(

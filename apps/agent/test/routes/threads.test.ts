@@ -24,7 +24,7 @@ function threaded(busy: boolean): { pid: number; startTime: number } {
 describe('GET /api/v1/processes/:pid/threads', () => {
   const shared = useSharedApp();
 
-  it('[S7] lists every thread by TID with its name, state and CPU; the busy one shows it', async () => {
+  it('[S8] lists every thread by TID with its name, state and CPU; the busy one shows it', async () => {
     const p = threaded(true);
     await waitFor(() => readdirSync(`/proc/${p.pid}/task`).length >= 7, 'the worker thread');
     const res = await inject(

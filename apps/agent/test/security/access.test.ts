@@ -152,6 +152,10 @@ describe('authentication', () => {
       'lastScanAt',
       'recording',
       'seq',
+      'signals',
+      'signalsReason',
+      'source',
+      'sourceReason',
       'status',
     ]);
     // Whether history records, in a fixed phrase: no path, no process.

@@ -70,7 +70,7 @@ describe('deploy/kubernetes', () => {
     expect(c.securityContext).toMatchObject({
       privileged: false,
       readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'], add: ['SYS_PTRACE', 'KILL'] },
+      capabilities: { drop: ['ALL'], add: ['SYS_PTRACE', 'KILL', 'NET_ADMIN'] },
     });
     const compose = parseYaml(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'));
     const service = compose.services.pidscope;

@@ -146,6 +146,8 @@ export function hostState(
       etaSeconds: null,
       namespaces: TEST_NAMESPACES,
       pidNamespace: TEST_HOST_PID_NS,
+      source: 'proc-connector',
+      sourceReason: null,
     },
     docker: { available: false, reason: 'no docker here', version: null },
     containers: [...containers].sort((a, b) => (a.id < b.id ? -1 : 1)),

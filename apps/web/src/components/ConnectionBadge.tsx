@@ -1,4 +1,4 @@
-import type { DockerStatus, Hello } from '@pidscope/protocol';
+import type { DockerStatus, Hello, Host } from '@pidscope/protocol';
 import { formatDuration } from '../model/labels.js';
 import type { ConnectionStatus } from '../net/connection.js';
 import './ConnectionBadge.css';
@@ -7,6 +7,8 @@ interface Props {
   status: ConnectionStatus;
   hello: Hello | null;
   docker: DockerStatus | null;
+  /** How the agent learns of changes ([S6]); null before the first snapshot. */
+  source: Pick<Host, 'source' | 'sourceReason'> | null;
   lastUpdate: number | null;
   now: number;
   problem: string | null;
@@ -18,7 +20,15 @@ const HINT: Record<ConnectionStatus, string> = {
   stale: 'No update from the agent for a while; reconnecting',
 };
 
-export function ConnectionBadge({ status, hello, docker, lastUpdate, now, problem }: Props) {
+export function ConnectionBadge({
+  status,
+  hello,
+  docker,
+  source,
+  lastUpdate,
+  now,
+  problem,
+}: Props) {
   return (
     <div className="conn">
       <span className={`conn-dot conn-${status}`} aria-hidden="true" />
@@ -40,6 +50,21 @@ export function ConnectionBadge({ status, hello, docker, lastUpdate, now, proble
           {hello.readOnly ? ' · read-only' : ''}
         </span>
       ) : null}
+      {source ? (
+        <span
+          className={source.source === 'polling' ? 'source-polling' : 'muted'}
+          data-testid="update-source"
+          title={
+            source.source === 'polling'
+              ? `The agent scans /proc on a timer: ${source.sourceReason ?? 'kernel events are not available'}`
+              : 'The kernel reports every fork, exec and exit; a slow rescan catches anything missed'
+          }
+        >
+          {source.source === 'polling'
+            ? `polling every ${every(hello?.intervalMs ?? 1000)}`
+            : 'kernel events'}
+        </span>
+      ) : null}
       {docker && !docker.available ? (
         <span className="docker-off" title={docker.reason ?? undefined}>
           Docker unavailable{docker.reason ? `: ${docker.reason}` : ''}
@@ -48,6 +73,8 @@ export function ConnectionBadge({ status, hello, docker, lastUpdate, now, proble
     </div>
   );
 }
+
+const every = (ms: number) => (ms < 1000 ? `${ms} ms` : formatDuration(ms));
 
 /** Where the tree goes, until the first snapshot. */
 export function ConnectionPlaceholder({

@@ -46,28 +46,38 @@ function Field({ name, children }: { name: string; children: ReactNode }) {
   );
 }
 
-function useAnalysis(p: Process | null, ask: boolean) {
+/** A kernel worker, whose workqueue the stream leaves out of its name. */
+const isKernelWorker = (p: Process) => p.kernelThread && p.comm.startsWith('kworker/');
+
+/** What only the agent's details say: a zombie's analysis, a kernel worker's workqueue. */
+function useDetails(p: Process | null, ask: boolean) {
   const [result, setResult] = useState<{
     key: string;
     analysis: ZombieAnalysis | null;
+    workqueue: string | null;
     error: string | null;
   } | null>(null);
   const key = p ? keyOf(p) : null;
   const pid = p?.pid;
-  const zombie = p?.state === 'Z';
+  const wanted = p !== null && (p.state === 'Z' || isKernelWorker(p));
   const root = useApiRoot();
   useEffect(() => {
-    if (!ask || !key || !zombie || pid === undefined) return;
+    if (!ask || !key || !wanted || pid === undefined) return;
     const ctl = new AbortController();
     fetchProcess(pid, ctl.signal, root).then(
-      (d) => setResult({ key, analysis: d.analysis, error: null }),
+      (d) => setResult({ key, analysis: d.analysis, workqueue: d.workqueue, error: null }),
       (err: unknown) => {
         if (ctl.signal.aborted) return;
-        setResult({ key, analysis: null, error: err instanceof Error ? err.message : String(err) });
+        setResult({
+          key,
+          analysis: null,
+          workqueue: null,
+          error: err instanceof Error ? err.message : String(err),
+        });
       },
     );
     return () => ctl.abort();
-  }, [ask, key, pid, zombie, root]);
+  }, [ask, key, pid, wanted, root]);
   return result && result.key === key ? result : null;
 }
 
@@ -84,7 +94,7 @@ function ProcLink({ p, onSelect }: { p: Process; onSelect(key: string): void }) 
 
 export function Details(props: Props) {
   const { process: p, container: c, onSelect } = props;
-  const analysis = useAnalysis(p, !props.past);
+  const analysis = useDetails(p, !props.past);
   if (!p) {
     return (
       <section className="panel details" data-testid="details" aria-label="Process details">
@@ -214,6 +224,9 @@ export function Details(props: Props) {
           </Field>
         ) : null}
         <Field name="kernel thread">{p.kernelThread ? 'yes' : 'no'}</Field>
+        {isKernelWorker(p) ? (
+          <Field name="workqueue">{analysis ? (analysis.workqueue ?? 'none now') : '…'}</Field>
+        ) : null}
         <Field name="PID namespace">{p.pidNs ?? '—'}</Field>
         <Field name="runtime">{p.runtime ?? '—'}</Field>
         <Field name="zombie since">

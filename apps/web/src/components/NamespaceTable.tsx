@@ -21,7 +21,7 @@ function sharers(
   return out;
 }
 
-/** A container's namespaces, each with its inode and who shares it ([S8]). */
+/** A container's namespaces, each with its inode and who shares it ([S9]). */
 export function NamespaceTable({
   container: c,
   containers,

@@ -32,6 +32,7 @@ export function TopBar({ view, status, problem, switcher, ...page }: Props) {
         status={status}
         hello={view.hello}
         docker={state?.docker ?? view.hello?.docker ?? null}
+        source={state?.host ?? null}
         lastUpdate={view.updatedAt}
         now={view.now}
         problem={problem}

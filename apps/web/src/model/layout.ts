@@ -148,7 +148,7 @@ export interface LayoutGroup {
   containerId: string;
   container: Container | null;
   /**
-   * Every container drawn in the box: more than one when they share a PID namespace ([S8]), each
+   * Every container drawn in the box: more than one when they share a PID namespace ([S9]), each
    * hanging under its own shim, whose rows then sit in the box too.
    */
   containerIds: string[];
@@ -479,7 +479,7 @@ function siblingOrder(input: LayoutInput, opts: LayoutOptions, parent: Int32Arra
 type Comparator = (a: number, b: number) => number;
 
 /**
- * Containers that share a PID namespace ([S8]) are one group, named by the smallest id among them;
+ * Containers that share a PID namespace ([S9]) are one group, named by the smallest id among them;
  * a container of its own is its own group.
  */
 export function pidNamespaceGroups(containers: readonly Container[]): Map<string, string> {

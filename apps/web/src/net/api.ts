@@ -237,7 +237,7 @@ export function explain(err: unknown): string {
   return `${prefix} ${err.message}`;
 }
 
-/** GET /api/v1/processes/:pid/threads?startTime= — the threads of one process ([S7]). */
+/** GET /api/v1/processes/:pid/threads?startTime= — the threads of one process ([S8]). */
 export function fetchThreads(
   pid: number,
   startTime: number,

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { kernelWorkerName, readPidStat } from '@pidscope/procfs';
 import { PidParams, ProcessDetails } from '@pidscope/protocol';
 import { AgentError } from '../../errors.js';
 
@@ -17,9 +18,17 @@ const processes: FastifyPluginAsyncTypebox = async (fastify) => {
         children: model.children(p),
         container: (p.containerId && model.container(p.containerId)) || null,
         analysis: model.zombieAnalysis(p.pid),
+        workqueue: p.kernelThread ? workqueueOf(p.pid, p.startTime, fastify.config.procRoot) : null,
       };
     },
   );
 };
+
+/** The workqueue a kernel worker serves now; null when it serves none or is gone (or reused). */
+function workqueueOf(pid: number, startTime: number, procRoot: string): string | null {
+  const stat = readPidStat(pid, procRoot);
+  if (!stat || stat.startTime !== startTime) return null;
+  return kernelWorkerName(stat.comm).workqueue;
+}
 
 export default processes;

@@ -9,7 +9,7 @@ import { ThreadCpu } from '../../model/threadCpu.js';
 export const FIRST_READ_GAP_MS = 250;
 
 /**
- * GET /api/v1/processes/:pid/threads?startTime= ([S7]): the threads of one process, read from
+ * GET /api/v1/processes/:pid/threads?startTime= ([S8]): the threads of one process, read from
  * /proc when asked. A thread's TID is no process: asking with one is answered 404.
  */
 const threads: FastifyPluginAsyncTypebox = async (fastify) => {

@@ -1,0 +1,213 @@
+import { type ConnectorBatch, ProcConnector, readProcSelf } from '@pidscope/procfs';
+import type { EventSourceSettings, Sample, SourceCounters } from './messages.js';
+import type { Sampling } from './sample.js';
+import { Touched } from './touched.js';
+
+/**
+ * Events are read together: the window closes once events stop coming for QUIET_MS, or
+ * COALESCE_MS after it opened, whichever is first. A fork, exec and exit of one short-lived
+ * process then cost one read of it (often none: it is gone), and a zombie reaches the socket
+ * a few milliseconds after its exit.
+ */
+export const COALESCE_MS = 25;
+const QUIET_MS = 5;
+/**
+ * How soon young zombies are looked at for reaping (it has no event), and processes just read
+ * for the state they settled into.
+ */
+const YOUNG_WATCH_MS = 100;
+/** Walks after lost events are at least this far apart while a storm keeps overflowing the queue. */
+const OVERRUN_WALK_GAP_MS = 250;
+
+/**
+ * Subscribes to the proc connector for a worker whose scanner reads `procRoot`. Throws
+ * ProcfsError EUNAVAILABLE (or an Error) saying why the event source cannot run here.
+ */
+export async function openConnector(
+  procRoot: string,
+  settings: EventSourceSettings,
+): Promise<ProcConnector> {
+  // Events carry PIDs of the host's PID namespace, the one this process must be in to listen.
+  // A procfs of another namespace names processes by other numbers.
+  const self = readProcSelf(procRoot);
+  if (self !== process.pid) {
+    throw new Error(
+      `${procRoot} is the procfs of another PID namespace than the agent's (it shows this process as ${self ?? 'nothing'}, not ${process.pid})`,
+    );
+  }
+  return ProcConnector.open({ receiveBufferBytes: settings.receiveBufferBytes });
+}
+
+export interface EventSourceHooks {
+  /** Every sample the source takes, in order. */
+  emit(sample: Sample): void;
+  /** A sample that could not be taken (a full one was taken instead). */
+  error(err: Error): void;
+  /** The source ended (the connector broke, or not even a walk of /proc works); it is closed. */
+  stopped(err: Error): void;
+}
+
+/**
+ * The event source: turns proc connector events into samples. Each window of events becomes a
+ * re-read of the processes they name; lost events (a full queue, a skipped sequence) become a
+ * walk of /proc at once; and what no event tells — a zombie's reaping, pids cgroup counters, host
+ * headroom — is looked at every `watchMs` (young zombies every 100 ms). The safety rescan, a walk
+ * every PIDSCOPE_RESCAN_MS, is the main thread's to ask for.
+ */
+export class EventSource {
+  readonly #connector: ProcConnector;
+  readonly #sampling: Sampling;
+  readonly #hooks: EventSourceHooks;
+  readonly #touched = new Touched();
+  readonly #counters: SourceCounters = {
+    events: {},
+    overruns: { enobufs: 0, sequence: 0 },
+    lost: 0,
+  };
+  #started = false;
+  #windowOpenedAt = 0;
+  #flushTimer: NodeJS.Timeout | null = null;
+  #zombieTimer: NodeJS.Timeout | null = null;
+  #watchTimer: NodeJS.Timeout | null = null;
+  #overrunTimer: NodeJS.Timeout | null = null;
+  #lastOverrunWalk = 0;
+  /** Why the pending walk after lost events is due (the first loss since the last walk). */
+  #overrunReason: 'enobufs' | 'sequence' | null = null;
+  #closed = false;
+
+  constructor(
+    connector: ProcConnector,
+    sampling: Sampling,
+    settings: EventSourceSettings,
+    hooks: EventSourceHooks,
+  ) {
+    this.#connector = connector;
+    this.#sampling = sampling;
+    this.#hooks = hooks;
+    connector.listen(
+      (batch) => this.#onBatch(batch),
+      (err) => this.#stop(err),
+    );
+    this.#watchTimer = setInterval(
+      () => this.#run(() => this.#sampling.watch(true)),
+      settings.watchMs,
+    );
+  }
+
+  /** Counters for every sample: the main thread publishes the latest. */
+  counters(): SourceCounters {
+    return {
+      events: { ...this.#counters.events },
+      overruns: { ...this.#counters.overruns },
+      lost: this.#counters.lost,
+    };
+  }
+
+  /**
+   * Called once the main thread has its first (full) sample: what events say is read from then
+   * on. Before, the walk that made that sample saw whatever they could say.
+   */
+  start(): void {
+    this.#started = true;
+  }
+
+  /** A walk of /proc just happened: whatever the pending events named, it has read. */
+  walked(): void {
+    this.#touched.clear();
+    this.#clearFlush();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clearFlush();
+    for (const t of [this.#zombieTimer, this.#watchTimer, this.#overrunTimer]) {
+      if (t) clearTimeout(t);
+    }
+    this.#connector.close();
+  }
+
+  #onBatch(batch: ConnectorBatch): void {
+    if (this.#closed) return;
+    const counts = this.#counters.events;
+    for (const e of batch.events) {
+      counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+      this.#touched.add(e);
+    }
+    this.#counters.lost += batch.missing;
+    if (!this.#started) return;
+    if (batch.overrun) {
+      this.#overrunReason ??= batch.overrun;
+      this.#scheduleOverrunWalk();
+      return;
+    }
+    if (this.#overrunTimer || this.#touched.empty) return;
+    const now = Date.now();
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    else this.#windowOpenedAt = now;
+    const left = this.#windowOpenedAt + COALESCE_MS - now;
+    this.#flushTimer = setTimeout(() => this.#flush(), Math.max(0, Math.min(QUIET_MS, left)));
+  }
+
+  #flush(): void {
+    this.#flushTimer = null;
+    this.#run(() => {
+      const s = this.#sampling.reread(this.#touched);
+      this.#touched.clear();
+      return s;
+    });
+  }
+
+  /** An immediate walk, unless one just ran: then one as soon as the gap allows. */
+  #scheduleOverrunWalk(): void {
+    this.#clearFlush();
+    if (this.#overrunTimer) return;
+    const wait = Math.max(0, this.#lastOverrunWalk + OVERRUN_WALK_GAP_MS - Date.now());
+    this.#overrunTimer = setTimeout(() => {
+      this.#overrunTimer = null;
+      this.#lastOverrunWalk = Date.now();
+      this.#counters.overruns[this.#overrunReason ?? 'enobufs']++;
+      this.#overrunReason = null;
+      this.#touched.clear();
+      this.#run(() => this.#sampling.walk(false, 'overrun'));
+    }, wait);
+  }
+
+  #clearFlush(): void {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+  }
+
+  /**
+   * Takes a sample and emits it; watches young zombies while there are any. A sample that fails
+   * (a file that does not parse) may leave the scanner ahead of the model: a full walk follows.
+   */
+  #run(take: () => Sample | null): void {
+    if (this.#closed || !this.#started) return;
+    let s: Sample | null;
+    try {
+      s = take();
+    } catch (err) {
+      this.#hooks.error(err as Error);
+      try {
+        s = this.#sampling.walk(true, 'overrun');
+      } catch (again) {
+        this.#stop(again as Error);
+        return;
+      }
+    }
+    if (s) this.#hooks.emit({ ...s, counters: this.counters() });
+    if (!this.#zombieTimer && this.#sampling.hasYoung()) {
+      this.#zombieTimer = setTimeout(() => {
+        this.#zombieTimer = null;
+        this.#run(() => this.#sampling.watch(false));
+      }, YOUNG_WATCH_MS);
+    }
+  }
+
+  #stop(err: Error): void {
+    if (this.#closed) return;
+    this.close();
+    this.#hooks.stopped(err);
+  }
+}

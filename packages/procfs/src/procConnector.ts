@@ -1,0 +1,566 @@
+import { randomInt } from 'node:crypto';
+import { ProcfsError, parseError } from './errors.js';
+import { errnoName, errnoOf, type Libc, libc, libcUnavailable } from './libc.js';
+
+/*
+ * The kernel's process events connector (drivers/connector/cn_proc.c, include/uapi/linux/cn_proc.h):
+ * a netlink socket (NETLINK_CONNECTOR, multicast group CN_IDX_PROC) on which the kernel reports
+ * every fork, exec, exit, uid/gid/sid change, ptrace, comm change and coredump, with host PIDs. It
+ * is what `forkstat` reads. Listening needs the initial network namespace (the connector exists
+ * only there), the initial PID and user namespaces, and on older kernels CAP_NET_ADMIN (Linux
+ * 6.18 lets any process of the host's namespaces listen: checked with every capability dropped).
+ */
+
+/** Where a connector failure points in a ProcfsError (there is no file). */
+export const CONNECTOR_SOURCE = 'netlink:proc-connector';
+
+const AF_NETLINK = 16;
+const SOCK_DGRAM = 2;
+const SOCK_CLOEXEC = 0o2000000;
+const NETLINK_CONNECTOR = 11;
+const SOL_SOCKET = 1;
+const SO_RCVBUF = 8;
+const SO_RCVBUFFORCE = 33;
+const MSG_DONTWAIT = 0x40;
+const NLMSG_NOOP = 1;
+const NLMSG_ERROR = 2;
+const NLMSG_DONE = 3;
+const CN_IDX_PROC = 1;
+const CN_VAL_PROC = 1;
+const PROC_CN_MCAST_LISTEN = 1;
+const PROC_CN_MCAST_IGNORE = 2;
+
+/** Sizes of the headers in front of each event (struct nlmsghdr, struct cn_msg, proc_event head). */
+const NLMSG_HDRLEN = 16;
+const CN_MSG_LEN = 20;
+const EVENT_HEAD = 16;
+/** Offset of the event data: nlmsghdr + cn_msg + what, cpu, timestamp_ns. */
+const DATA = NLMSG_HDRLEN + CN_MSG_LEN + EVENT_HEAD;
+
+/** `proc_event.what` values (enum proc_cn_event). */
+export const PROC_EVENT = {
+  NONE: 0,
+  FORK: 0x1,
+  EXEC: 0x2,
+  UID: 0x4,
+  GID: 0x40,
+  SID: 0x80,
+  PTRACE: 0x100,
+  COMM: 0x200,
+  NONZERO_EXIT: 0x20000000,
+  COREDUMP: 0x40000000,
+  EXIT: 0x80000000,
+} as const;
+
+interface Stamp {
+  /** CPU the event was sent from, and its place in that CPU's sequence (cn_msg.seq). */
+  cpu: number;
+  seq: number;
+}
+
+/** One process event. Thread ids are `pid`; the process (thread group) is `tgid`. */
+export type ProcEvent = Stamp &
+  (
+    | { kind: 'ack'; ack: number; err: number }
+    | { kind: 'fork'; parentPid: number; parentTgid: number; childPid: number; childTgid: number }
+    | { kind: 'exec'; pid: number; tgid: number }
+    | { kind: 'uid' | 'gid'; pid: number; tgid: number; real: number; effective: number }
+    | { kind: 'sid'; pid: number; tgid: number }
+    | { kind: 'ptrace'; pid: number; tgid: number; tracerPid: number; tracerTgid: number }
+    | { kind: 'comm'; pid: number; tgid: number; comm: string }
+    | { kind: 'coredump'; pid: number; tgid: number; parentPid: number; parentTgid: number }
+    | {
+        kind: 'exit';
+        pid: number;
+        tgid: number;
+        /** The wait status (exit code << 8, or the killing signal). */
+        exitCode: number;
+        /** The signal the parent gets (SIGCHLD), -1 for a thread. */
+        exitSignal: number;
+        /** 0 on kernels older than 4.18, which did not report the parent. */
+        parentPid: number;
+        parentTgid: number;
+      }
+    | { kind: 'other'; what: number }
+  );
+
+export type ProcEventKind = ProcEvent['kind'];
+
+/** Bytes of event data each kind needs (the union member's size in cn_proc.h). */
+const NEEDS: Record<number, number> = {
+  [PROC_EVENT.NONE]: 4,
+  [PROC_EVENT.FORK]: 16,
+  [PROC_EVENT.EXEC]: 8,
+  [PROC_EVENT.UID]: 16,
+  [PROC_EVENT.GID]: 16,
+  [PROC_EVENT.SID]: 8,
+  [PROC_EVENT.PTRACE]: 16,
+  [PROC_EVENT.COMM]: 24,
+  [PROC_EVENT.COREDUMP]: 8,
+  [PROC_EVENT.EXIT]: 16,
+};
+
+/**
+ * Parses what one recv(2) on the connector socket returned: one or more netlink messages, each
+ * holding a cn_msg with a proc_event. Messages for other connector users are skipped; a message
+ * cut short or with lengths that do not add up throws ProcfsError EPARSE with the bytes in hex.
+ */
+export function parseConnectorMessages(
+  buf: Buffer,
+  length: number,
+  into: ProcEvent[] = [],
+): ProcEvent[] {
+  let off = 0;
+  while (off + NLMSG_HDRLEN <= length) {
+    const size = buf.readUInt32LE(off);
+    const bad = (detail: string) =>
+      parseError(CONNECTOR_SOURCE, detail, buf.toString('hex', off, Math.min(length, off + 128)));
+    if (size < NLMSG_HDRLEN || off + size > length) {
+      throw bad(`netlink message of ${size} bytes in ${length - off} received`);
+    }
+    const type = buf.readUInt16LE(off + 4);
+    if (type === NLMSG_ERROR) {
+      const err = size >= NLMSG_HDRLEN + 4 ? -buf.readInt32LE(off + NLMSG_HDRLEN) : 0;
+      throw bad(`netlink error ${err}`);
+    }
+    if (type !== NLMSG_NOOP) {
+      if (type !== NLMSG_DONE) throw bad(`unexpected netlink message type ${type}`);
+      if (size < NLMSG_HDRLEN + CN_MSG_LEN) throw bad('no room for a cn_msg');
+      const cn = off + NLMSG_HDRLEN;
+      const idx = buf.readUInt32LE(cn);
+      const val = buf.readUInt32LE(cn + 4);
+      const dataLen = buf.readUInt16LE(cn + 16);
+      if (NLMSG_HDRLEN + CN_MSG_LEN + dataLen > size) {
+        throw bad(`cn_msg says ${dataLen} bytes of data, the message holds fewer`);
+      }
+      if (idx === CN_IDX_PROC && val === CN_VAL_PROC) {
+        into.push(parseProcEvent(buf, off, dataLen, buf.readUInt32LE(cn + 8), bad));
+      }
+    }
+    off += (size + 3) & ~3;
+  }
+  return into;
+}
+
+function parseProcEvent(
+  buf: Buffer,
+  off: number,
+  dataLen: number,
+  seq: number,
+  bad: (detail: string) => ProcfsError,
+): ProcEvent {
+  const ev = off + NLMSG_HDRLEN + CN_MSG_LEN;
+  if (dataLen < EVENT_HEAD) throw bad(`proc_event of ${dataLen} bytes`);
+  const what = buf.readUInt32LE(ev);
+  const stamp: Stamp = { cpu: buf.readUInt32LE(ev + 4), seq };
+  const need = NEEDS[what];
+  if (need === undefined) return { ...stamp, kind: 'other', what };
+  if (dataLen < EVENT_HEAD + need) throw bad(`event ${what} needs ${need} bytes of data`);
+  const d = off + DATA;
+  const u32 = (i: number) => buf.readUInt32LE(d + 4 * i);
+  switch (what) {
+    case PROC_EVENT.NONE:
+      return { ...stamp, kind: 'ack', ack: buf.readUInt32LE(off + NLMSG_HDRLEN + 12), err: u32(0) };
+    case PROC_EVENT.FORK:
+      return {
+        ...stamp,
+        kind: 'fork',
+        parentPid: u32(0),
+        parentTgid: u32(1),
+        childPid: u32(2),
+        childTgid: u32(3),
+      };
+    case PROC_EVENT.EXEC:
+      return { ...stamp, kind: 'exec', pid: u32(0), tgid: u32(1) };
+    case PROC_EVENT.UID:
+    case PROC_EVENT.GID:
+      return {
+        ...stamp,
+        kind: what === PROC_EVENT.UID ? 'uid' : 'gid',
+        pid: u32(0),
+        tgid: u32(1),
+        real: u32(2),
+        effective: u32(3),
+      };
+    case PROC_EVENT.SID:
+      return { ...stamp, kind: 'sid', pid: u32(0), tgid: u32(1) };
+    case PROC_EVENT.PTRACE:
+      return {
+        ...stamp,
+        kind: 'ptrace',
+        pid: u32(0),
+        tgid: u32(1),
+        tracerPid: u32(2),
+        tracerTgid: u32(3),
+      };
+    case PROC_EVENT.COMM: {
+      const start = d + 8;
+      const nul = buf.indexOf(0, start);
+      const end = nul < 0 || nul > start + 16 ? start + 16 : nul;
+      return {
+        ...stamp,
+        kind: 'comm',
+        pid: u32(0),
+        tgid: u32(1),
+        comm: buf.toString('utf8', start, end),
+      };
+    }
+    case PROC_EVENT.COREDUMP: {
+      const parent = dataLen >= EVENT_HEAD + 16;
+      return {
+        ...stamp,
+        kind: 'coredump',
+        pid: u32(0),
+        tgid: u32(1),
+        parentPid: parent ? u32(2) : 0,
+        parentTgid: parent ? u32(3) : 0,
+      };
+    }
+    default: {
+      const parent = dataLen >= EVENT_HEAD + 24;
+      return {
+        ...stamp,
+        kind: 'exit',
+        pid: u32(0),
+        tgid: u32(1),
+        exitCode: u32(2),
+        // -1 for a thread: it signals nobody.
+        exitSignal: buf.readInt32LE(d + 12),
+        parentPid: parent ? u32(4) : 0,
+        parentTgid: parent ? u32(5) : 0,
+      };
+    }
+  }
+}
+
+/**
+ * The 40-byte request that subscribes (`listen`) or unsubscribes (`ignore`): a netlink header
+ * (NLMSG_DONE), a cn_msg to CN_IDX_PROC/CN_VAL_PROC and the u32 operation. The kernel answers
+ * with an event of `what` 0 whose `ack` is this `ack` + 1 and whose `err` is 0 or an errno.
+ */
+export function connectorRequest(op: 'listen' | 'ignore', ack: number): Buffer {
+  const size = NLMSG_HDRLEN + CN_MSG_LEN + 4;
+  const msg = Buffer.alloc(size);
+  msg.writeUInt32LE(size, 0);
+  msg.writeUInt16LE(NLMSG_DONE, 4);
+  msg.writeUInt32LE(CN_IDX_PROC, 16);
+  msg.writeUInt32LE(CN_VAL_PROC, 20);
+  msg.writeUInt32LE(ack >>> 0, 28);
+  msg.writeUInt16LE(4, 32);
+  msg.writeUInt32LE(op === 'listen' ? PROC_CN_MCAST_LISTEN : PROC_CN_MCAST_IGNORE, 36);
+  return msg;
+}
+
+/**
+ * Counts events missing from the kernel's per-CPU sequence numbers. Each CPU numbers the events
+ * it sends, one after the other (send_msg in cn_proc.c), so a jump means the kernel failed to
+ * send some (an allocation that failed, or a queue that was full). A CPU's first event only sets
+ * its start; an event with cpu 0xffffffff (old kernels' acknowledgements) is not numbered.
+ */
+export class SequenceGaps {
+  readonly #last = new Map<number, number>();
+
+  /** The number of events missing before this one on its CPU (0 when in order). */
+  observe(cpu: number, seq: number): number {
+    if (cpu === 0xffffffff) return 0;
+    const last = this.#last.get(cpu);
+    this.#last.set(cpu, seq >>> 0);
+    if (last === undefined) return 0;
+    const missing = (seq - last - 1) >>> 0;
+    // A sequence that went back (another socket's numbering after a restart) tells nothing.
+    return missing >= 0x80000000 ? 0 : missing;
+  }
+
+  /** Forgets every CPU's position: after an overrun the next numbers start a new run. */
+  reset(): void {
+    this.#last.clear();
+  }
+}
+
+/** What one wake-up of the socket brought. */
+export interface ConnectorBatch {
+  events: ProcEvent[];
+  /**
+   * Events were lost: the socket's queue overflowed (ENOBUFS) or a CPU's sequence skipped.
+   * What the events said is incomplete until the caller reads /proc again.
+   */
+  overrun: 'enobufs' | 'sequence' | null;
+  /** Events known to be missing from the sequences (0 when only ENOBUFS told). */
+  missing: number;
+}
+
+/**
+ * An AF_NETLINK datagram socket bound to multicast groups: the handle the connector reads, in
+ * full each time it is readable (`receive` never blocks).
+ */
+export class NetlinkSocket {
+  readonly #lib: Libc;
+  readonly fd: number;
+  #onReadable: () => void = () => {};
+  #polling = false;
+  #closed = false;
+
+  private constructor(lib: Libc, fd: number) {
+    this.#lib = lib;
+    this.fd = fd;
+  }
+
+  /**
+   * Opens a socket of `protocol`, bound to `groups` with a kernel-assigned port id, with a
+   * receive queue of at least `receiveBufferBytes` (forced past net.core.rmem_max when the
+   * process has CAP_NET_ADMIN). Throws ProcfsError EUNAVAILABLE with the reason.
+   */
+  static open(protocol: number, groups: number, receiveBufferBytes: number): NetlinkSocket {
+    const lib = libc();
+    if (!lib) throw unavailable(libcUnavailable() ?? 'no FFI');
+    const s = lib.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, protocol);
+    if (s.value < 0) {
+      const why =
+        s.errno === errnoOf(lib, 'EPROTONOSUPPORT')
+          ? 'the kernel has no netlink connector (built without CONFIG_PROC_EVENTS)'
+          : `socket(AF_NETLINK) failed: ${errnoName(lib, s.errno)}`;
+      throw unavailable(why);
+    }
+    const sock = new NetlinkSocket(lib, s.value);
+    try {
+      const size = Buffer.alloc(4);
+      size.writeInt32LE(Math.min(receiveBufferBytes, 0x7fffffff));
+      if (lib.setsockopt(s.value, SOL_SOCKET, SO_RCVBUFFORCE, size).value < 0) {
+        lib.setsockopt(s.value, SOL_SOCKET, SO_RCVBUF, size);
+      }
+      const addr = Buffer.alloc(12);
+      addr.writeUInt16LE(AF_NETLINK, 0);
+      addr.writeUInt32LE(groups, 8);
+      const b = lib.bind(s.value, addr);
+      if (b.value < 0) {
+        const why =
+          b.errno === errnoOf(lib, 'EPERM')
+            ? 'joining the proc connector group needs CAP_NET_ADMIN on this kernel (EPERM)'
+            : `bind(AF_NETLINK) failed: ${errnoName(lib, b.errno)}`;
+        throw unavailable(why);
+      }
+    } catch (err) {
+      sock.close();
+      throw err;
+    }
+    return sock;
+  }
+
+  /** The receive queue's size as the kernel set it (it doubles what was asked for). */
+  receiveBufferBytes(): number {
+    const v = Buffer.alloc(4);
+    return this.#lib.getsockopt(this.fd, SOL_SOCKET, SO_RCVBUF, v).value < 0 ? 0 : v.readInt32LE();
+  }
+
+  send(data: Buffer): void {
+    const r = this.#lib.send(this.fd, data);
+    if (r.value < 0 && r.errno === errnoOf(this.#lib, 'ECONNREFUSED')) {
+      // Nobody in the kernel answers this protocol in this network namespace.
+      throw unavailable(
+        'the kernel has no proc connector in this network namespace (it exists only in the host namespace)',
+      );
+    }
+    if (r.value < 0) {
+      throw new ProcfsError(
+        'EIO',
+        CONNECTOR_SOURCE,
+        `send failed: ${errnoName(this.#lib, r.errno)}`,
+      );
+    }
+  }
+
+  /** One datagram into `buf`: its length, 'empty' when none is queued, 'overrun' on ENOBUFS. */
+  receive(buf: Buffer): number | 'empty' | 'overrun' {
+    for (;;) {
+      const r = this.#lib.recv(this.fd, buf, MSG_DONTWAIT);
+      if (r.value >= 0) return r.value;
+      if (r.errno === errnoOf(this.#lib, 'EINTR')) continue;
+      if (r.errno === errnoOf(this.#lib, 'EAGAIN')) return 'empty';
+      if (r.errno === errnoOf(this.#lib, 'ENOBUFS')) return 'overrun';
+      throw new ProcfsError(
+        'EIO',
+        CONNECTOR_SOURCE,
+        `recv failed: ${errnoName(this.#lib, r.errno)}`,
+      );
+    }
+  }
+
+  /**
+   * Calls `onReadable` from the event loop whenever datagrams (or an error such as ENOBUFS) are
+   * queued, until close. A poll(2) waits for them on a thread of libuv's pool, and returns at
+   * least once a second so that a closed socket is let go of soon.
+   */
+  watch(onReadable: () => void): void {
+    this.#onReadable = onReadable;
+    if (this.#polling) return;
+    this.#polling = true;
+    const wait = () => {
+      this.#lib.pollReadable(this.fd, 1000, () => {
+        if (this.#closed) return;
+        this.#onReadable();
+        wait();
+      });
+    };
+    wait();
+  }
+
+  /** Closes the descriptor; a poll still waiting on it returns within a second and stops. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#lib.close(this.fd);
+  }
+}
+
+function unavailable(reason: string): ProcfsError {
+  return new ProcfsError('EUNAVAILABLE', CONNECTOR_SOURCE, reason);
+}
+
+export interface ProcConnectorOptions {
+  /**
+   * Bytes the kernel may queue for this listener before it drops events (default 8 MiB: about
+   * 10,000 events, several seconds of a fork storm). The kernel doubles it for its bookkeeping.
+   */
+  receiveBufferBytes?: number;
+  /** How long the kernel may take to acknowledge the subscription (default 2,000 ms). */
+  ackTimeoutMs?: number;
+}
+
+const DATAGRAM = 64 * 1024;
+
+/**
+ * A subscription to the proc connector. `open()` subscribes and resolves once the kernel has
+ * acknowledged it; events before that are not delivered, so a scan started after `open()`
+ * resolves misses nothing. `listen()` then hands over every batch the socket delivers, drained in
+ * one go each time it becomes readable.
+ */
+export class ProcConnector {
+  readonly #socket: NetlinkSocket;
+  readonly #gaps = new SequenceGaps();
+  readonly #buf = Buffer.allocUnsafe(DATAGRAM);
+  #closed = false;
+
+  /** Takes an open socket bound to CN_IDX_PROC (see `NetlinkSocket.open`). */
+  constructor(socket: NetlinkSocket) {
+    this.#socket = socket;
+  }
+
+  /**
+   * Opens the socket, subscribes, and waits for the kernel's acknowledgement. Throws ProcfsError
+   * EUNAVAILABLE saying why when this process cannot listen: no FFI, another network namespace,
+   * another PID or user namespace (the kernel does not even answer those), or, on kernels that
+   * ask for it, no CAP_NET_ADMIN.
+   */
+  static async open(opts: ProcConnectorOptions = {}): Promise<ProcConnector> {
+    const socket = NetlinkSocket.open(
+      NETLINK_CONNECTOR,
+      CN_IDX_PROC,
+      opts.receiveBufferBytes ?? 8 * 1024 * 1024,
+    );
+    const connector = new ProcConnector(socket);
+    try {
+      await connector.#subscribe(opts.ackTimeoutMs ?? 2000);
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+    return connector;
+  }
+
+  /** The receive queue's size in bytes, as the kernel set it. */
+  receiveBufferBytes(): number {
+    return this.#socket.receiveBufferBytes();
+  }
+
+  #subscribe(timeoutMs: number): Promise<void> {
+    const ack = randomInt(1, 0x7fffffff);
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          unavailable(
+            `the kernel did not acknowledge the subscription in ${timeoutMs} ms (the agent runs in another PID or user namespace than the host's)`,
+          ),
+        );
+      }, timeoutMs);
+      this.#socket.watch(() => {
+        try {
+          for (const e of this.#drain().events) {
+            if (e.kind !== 'ack' || e.ack !== (ack + 1) >>> 0) continue;
+            clearTimeout(timer);
+            if (e.err === 0) resolve();
+            else
+              reject(
+                unavailable(
+                  // EPERM is 1 on every Linux architecture.
+                  e.err === 1
+                    ? 'the kernel refused the subscription: it needs CAP_NET_ADMIN on this kernel (EPERM)'
+                    : `the kernel refused the subscription: errno ${e.err}`,
+                ),
+              );
+            return;
+          }
+        } catch (err) {
+          clearTimeout(timer);
+          reject(err);
+        }
+      });
+      this.#socket.send(connectorRequest('listen', ack));
+    });
+  }
+
+  /**
+   * Delivers every batch of events from now on. `onError` gets a failure of the socket itself
+   * (the subscription is then over); a batch with `overrun` set means events were lost.
+   */
+  listen(onBatch: (batch: ConnectorBatch) => void, onError: (err: Error) => void): void {
+    this.#gaps.reset();
+    this.#socket.watch(() => {
+      if (this.#closed) return;
+      let batch: ConnectorBatch;
+      try {
+        batch = this.#drain();
+      } catch (err) {
+        onError(err as Error);
+        return;
+      }
+      if (batch.events.length > 0 || batch.overrun) onBatch(batch);
+    });
+  }
+
+  /** Reads every queued datagram. ENOBUFS is reported once, and reading goes on past it. */
+  #drain(): ConnectorBatch {
+    const events: ProcEvent[] = [];
+    let overrun: ConnectorBatch['overrun'] = null;
+    let missing = 0;
+    for (;;) {
+      const n = this.#socket.receive(this.#buf);
+      if (n === 'empty') break;
+      if (n === 'overrun') {
+        overrun = 'enobufs';
+        // Numbers after the loss start a new run on every CPU.
+        this.#gaps.reset();
+        continue;
+      }
+      const from = events.length;
+      parseConnectorMessages(this.#buf, n, events);
+      for (let i = from; i < events.length; i++) {
+        const e = events[i] as ProcEvent;
+        missing += this.#gaps.observe(e.cpu, e.seq);
+      }
+    }
+    if (missing > 0) overrun ??= 'sequence';
+    return { events, overrun, missing };
+  }
+
+  /** Unsubscribes and closes the socket. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#socket.send(connectorRequest('ignore', 0));
+    } catch {
+      // Unsubscribing only lets the kernel skip building events nobody reads; close anyway.
+    }
+    this.#socket.close();
+  }
+}

@@ -1,0 +1,116 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ConnectorBatch, ProcConnector, type ProcEvent } from '../../src/index.js';
+import { ProcessPool, waitFor } from '../support/live.js';
+
+const pool = new ProcessPool();
+const open: ProcConnector[] = [];
+afterEach(() => {
+  for (const c of open.splice(0)) c.close();
+  pool.stopAll();
+});
+
+async function listen(
+  opts: Parameters<typeof ProcConnector.open>[0] = {},
+): Promise<{ events: ProcEvent[]; batches: ConnectorBatch[] }> {
+  const connector = await ProcConnector.open(opts);
+  open.push(connector);
+  const events: ProcEvent[] = [];
+  const batches: ConnectorBatch[] = [];
+  connector.listen(
+    (b) => {
+      batches.push(b);
+      events.push(...b.events);
+    },
+    (err) => {
+      throw err;
+    },
+  );
+  return { events, batches };
+}
+
+const probe = fileURLToPath(new URL('../support/connectorProbe.ts', import.meta.url));
+
+/** Runs the probe under `wrapper` (unshare, capsh…) and returns what it printed. */
+function probeUnder(wrapper: string[]): { ok: boolean; code?: string; message?: string } {
+  const r = spawnSync(
+    wrapper[0] as string,
+    [...wrapper.slice(1), process.execPath, '--import', 'tsx', probe],
+    {
+      encoding: 'utf8',
+      timeout: 20_000,
+    },
+  );
+  if (r.status !== 0) throw new Error(`probe failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
+}
+
+describe('the proc connector, live', () => {
+  it("reports a process's fork, exec, comm change and exit, and its child's, with host PIDs", async () => {
+    const { events } = await listen();
+    const sh = pool.start('sh', ['-c', 'printf renamed > /proc/$$/comm; /bin/true; exit 5']);
+    const pid = sh.pid as number;
+    const exit = await waitFor('the exit of sh', () =>
+      events.find((e) => e.kind === 'exit' && e.pid === pid),
+    );
+    expect(exit).toMatchObject({ tgid: pid, exitCode: 5 << 8, parentTgid: process.pid });
+    const forkOfSh = events.find((e) => e.kind === 'fork' && e.childPid === pid);
+    expect(forkOfSh).toMatchObject({ childTgid: pid, parentTgid: process.pid });
+    expect(events.some((e) => e.kind === 'exec' && e.pid === pid)).toBe(true);
+    expect(events.find((e) => e.kind === 'comm' && e.pid === pid)).toMatchObject({
+      comm: 'renamed',
+    });
+    const child = events.find(
+      (e): e is Extract<ProcEvent, { kind: 'fork' }> => e.kind === 'fork' && e.parentTgid === pid,
+    );
+    expect(child?.childPid).toBe(child?.childTgid);
+    const childExit = events.find((e) => e.kind === 'exit' && e.pid === child?.childPid);
+    expect(childExit).toMatchObject({ exitCode: 0, parentTgid: pid });
+  });
+
+  it('tells a thread from a process: a new thread is a fork inside its thread group', async () => {
+    const { events } = await listen();
+    const node = pool.start(process.execPath, [
+      '-e',
+      "new (require('node:worker_threads').Worker)('0', { eval: true })",
+    ]);
+    const pid = node.pid as number;
+    await waitFor('the exit of node', () => events.find((e) => e.kind === 'exit' && e.pid === pid));
+    const forks = events.filter(
+      (e): e is Extract<ProcEvent, { kind: 'fork' }> => e.kind === 'fork' && e.childTgid === pid,
+    );
+    expect(forks.filter((e) => e.childPid === pid)).toHaveLength(1);
+    expect(forks.filter((e) => e.childPid !== pid).length).toBeGreaterThan(1);
+  });
+
+  it('reports a queue overflow (ENOBUFS) when the reader falls behind, and goes on after it', async () => {
+    // The kernel's smallest receive queue holds a few events; a burst while the event loop is
+    // blocked overflows it.
+    const { batches } = await listen({ receiveBufferBytes: 1 });
+    execFileSync('sh', ['-c', 'i=0; while [ $i -lt 100 ]; do /bin/true; i=$((i+1)); done']);
+    const at = batches.indexOf(await waitFor('an overrun', () => batches.find((b) => b.overrun)));
+    expect(batches[at]?.overrun).toBe('enobufs');
+    // Still subscribed: events keep coming (with a queue this small, some are lost again).
+    pool.start('sh', ['-c', 'i=0; while [ $i -lt 20 ]; do /bin/true; i=$((i+1)); done']);
+    await waitFor('events after the overrun', () =>
+      batches.slice(at + 1).find((b) => b.events.some((e) => e.kind === 'exec')),
+    );
+  });
+
+  it('is unavailable outside the host network namespace, and says why', () => {
+    expect(probeUnder(['unshare', '--net'])).toEqual({
+      ok: false,
+      code: 'EUNAVAILABLE',
+      message: expect.stringContaining('no proc connector in this network namespace'),
+    });
+  });
+
+  it('is unavailable outside the host PID namespace: the kernel does not answer', () => {
+    expect(probeUnder(['unshare', '--pid', '--fork'])).toEqual({
+      ok: false,
+      code: 'EUNAVAILABLE',
+      message: expect.stringContaining('another PID or user namespace'),
+    });
+  });
+});
