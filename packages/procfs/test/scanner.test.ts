@@ -388,6 +388,26 @@ describe('ProcScanner.update: re-reading the processes a source names', () => {
     expect(scanner.childrenOf(1)).toEqual([91]);
     scanner.close();
   });
+  it('[S7] refreshCpu re-reads every known process: a busy one changes past the deadband, an idle one stays', () => {
+    let now = 0;
+    write(kthreadd);
+    const busy: Fake = { pid: 120, comm: 'busy', utime: 0 };
+    write(busy);
+    write({ pid: 121, comm: 'idle' });
+    const scanner = new ProcScanner({ root, keepOpen: 0, cpuNews, clock: () => now });
+    scanner.scan();
+    now += 2000;
+    writeFileSync(join(root, '120', 'stat'), stat({ ...busy, utime: 100 }));
+    const r = scanner.refreshCpu();
+    expect(r.changed.map((p) => [p.pid, p.cpu])).toEqual([[120, 50]]);
+    now += 2000;
+    writeFileSync(join(root, '120', 'stat'), stat({ ...busy, utime: 202 }));
+    expect(scanner.refreshCpu().changed).toEqual([]);
+    now += 2000;
+    expect(scanner.refreshCpu().changed.map((p) => [p.pid, p.cpu])).toEqual([[120, 0]]);
+    expect(scanner.record(121)?.cpu).toBe(0);
+    scanner.close();
+  });
 });
 
 describe('ProcScanner: what is not news', () => {
