@@ -2,6 +2,7 @@
 // itself is the store's (it deflates off the main thread when writing).
 import type { Event, Patch, State } from '@pidscope/protocol';
 import { HistoryError } from './errors.js';
+import { upgradePatch, upgradeState } from './upgrade.js';
 
 /** One published tick: when, and the patch from the state before it. */
 export interface RecordedTick {
@@ -25,7 +26,10 @@ function shapeError(file: string, what: string): HistoryError {
   return new HistoryError('ECORRUPT', file, `a frame's ${what} does not have its recorded shape`);
 }
 
-/** The ticks of a frame, each patch with no events (they are the frame's events section). */
+/**
+ * The ticks of a frame, each patch with no events (they are the frame's events section), in the
+ * current protocol ([H10]).
+ */
 export function decodeTicks(text: string, file: string): RecordedTick[] {
   const raw = JSON.parse(text) as unknown;
   if (!Array.isArray(raw)) throw shapeError(file, 'ticks');
@@ -33,7 +37,9 @@ export function decodeTicks(text: string, file: string): RecordedTick[] {
     if (typeof t?.at !== 'number' || typeof t.p !== 'object' || t.p === null) {
       throw shapeError(file, 'ticks');
     }
-    return { at: t.at, patch: { type: 'patch', ...t.p, events: [] } };
+    const patch: Patch = { type: 'patch', ...t.p, events: [] };
+    upgradePatch(patch);
+    return { at: t.at, patch };
   });
 }
 
@@ -51,10 +57,14 @@ export function encodeKeyframe(state: State): string {
   return JSON.stringify(state);
 }
 
-export function decodeKeyframe(text: string, file: string): State {
+/**
+ * A keyframe's state in the current protocol ([H10]); `shareAgain` is true when its containers were
+ * recorded before their PID namespaces were compared (see upgrade.ts).
+ */
+export function decodeKeyframe(text: string, file: string): { state: State; shareAgain: boolean } {
   const raw = JSON.parse(text) as State;
   if (!raw || !Array.isArray(raw.processes) || !Array.isArray(raw.containers) || !raw.host) {
     throw shapeError(file, 'keyframe');
   }
-  return raw;
+  return { state: raw, shareAgain: upgradeState(raw) };
 }

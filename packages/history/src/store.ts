@@ -62,6 +62,7 @@ import {
   summarize,
   summaryDelta,
 } from './summary.js';
+import { shareNamespaces } from './upgrade.js';
 
 const deflate = promisify(deflateRaw);
 const SEGMENT_NAME = /^(\d{10})\.seg$/;
@@ -712,7 +713,10 @@ export class HistoryStore {
       if (f.head.kind === FrameKind.Keyframe) k = i;
     }
     const key = frames[k] as FrameRef;
-    const keyframe = decodeKeyframe(this.#payload(segment, key), segment.path);
+    const { state: keyframe, shareAgain } = decodeKeyframe(
+      this.#payload(segment, key),
+      segment.path,
+    );
     const seg = segment;
     const ticks = function* (store: HistoryStore): Generator<RecordedTick> {
       for (let i = k + 1; i < frames.length; i++) {
@@ -721,7 +725,8 @@ export class HistoryStore {
         yield* decodeTicks(store.#payload(seg, f), seg.path);
       }
     };
-    return replay(keyframe, key.head.toAt, ticks(this), at);
+    const replayed = replay(keyframe, key.head.toAt, ticks(this), at);
+    return shareAgain ? { ...replayed, state: shareNamespaces(replayed.state) } : replayed;
   }
 
   /**

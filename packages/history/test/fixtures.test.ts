@@ -1,9 +1,9 @@
-// The checked-in store was written by scripts/writeFixture.ts in format version 1; this version
-// must read it back as it was.
+// The checked-in store was written by scripts/writeFixture.ts in format version 1, in protocol
+// version 1; this version must read it back as it was, in the current protocol ([H10]).
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Event, State } from '@pidscope/protocol';
+import { type Event, isState, type State } from '@pidscope/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../src/index.js';
 
@@ -35,10 +35,55 @@ describe('the fixture store', () => {
   });
 
   it.each(expected.moments.map((m, i) => [i, m] as const))('replays moment %i', (_i, m) => {
-    expect(store.stateAt(m.at)).toEqual({ state: m.state, recordedAt: m.at });
+    const got = store.stateAt(m.at);
+    expect(got).toEqual({ state: inProtocol4(m.state), recordedAt: m.at });
+    expect(isState(got.state)).toBe(true);
+  });
+
+  it('holds containers recorded under their old names', () => {
+    // Otherwise the moments above would prove nothing about the upgrade.
+    const recorded = expected.moments.flatMap((m) => m.state.containers) as unknown[];
+    expect(recorded.length).toBeGreaterThan(0);
+    expect(recorded.every((c) => typeof (c as { pidNs: unknown }).pidNs === 'number')).toBe(true);
   });
 
   it('gives back every event', () => {
     expect(store.events({ limit: 10_000 })).toEqual({ events: expected.events, more: false });
   });
 });
+
+/** What a state recorded in protocol 1 reads as now: the fields since then, written out. */
+function inProtocol4(recorded: State): State {
+  const none = { net: null, mnt: null, ipc: null, uts: null, user: null, cgroup: null };
+  const containers = recorded.containers.map((c) => {
+    const { pidNs, ...rest } = c as typeof c & { pidNs: number };
+    return {
+      ...rest,
+      etaSeconds: null,
+      pidNamespace: pidNs,
+      sharesPidNamespaceWith: [] as string[],
+      hostPidNamespace: false,
+      namespaces: none,
+    };
+  });
+  // [S9] on what was recorded: containers with one PID namespace name each other.
+  for (const c of containers) {
+    c.sharesPidNamespaceWith = containers
+      .filter((o) => o.id !== c.id && o.pidNamespace === c.pidNamespace)
+      .map((o) => o.id)
+      .sort();
+  }
+  return {
+    ...recorded,
+    host: {
+      ...recorded.host,
+      etaSeconds: null,
+      source: 'polling',
+      sourceReason: 'recorded before the agent reported its source',
+      namespaces: none,
+      pidNamespace: null,
+    },
+    containers,
+    processes: recorded.processes.map((p) => ({ ...p, cpu: 0 })),
+  };
+}

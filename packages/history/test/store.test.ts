@@ -331,7 +331,13 @@ describe('events', () => {
     const s = HistoryStore.open(options(dir, { segments: { segmentBytes: 24 * 1024 } }));
     await record(s, w, 5);
     const seg = s.layout().at(which);
-    const victim = seg?.frames.filter((f) => f.kind === 'ticks').at(2);
+    // A ticks frame past the first two that holds events, so that skipping it loses some.
+    const victim = seg?.frames.find(
+      (f, i, frames) =>
+        f.kind === 'ticks' &&
+        i >= 3 &&
+        all.some((e) => e.at > (frames[i - 1]?.toAt ?? 0) && e.at <= f.toAt),
+    );
     if (!seg || !victim) throw new Error('no frame to damage');
     await s.close();
     const path = join(dir, seg.name);
