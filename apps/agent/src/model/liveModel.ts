@@ -191,6 +191,14 @@ export class LiveModel {
     return this.#commit(docker, [], this.#sample === null, at);
   }
 
+  /** Whether any time-to-full estimate is out: only then does the clock alone change the state. */
+  get estimating(): boolean {
+    return (
+      this.#state.host.etaSeconds !== null ||
+      this.#state.containers.some((c) => c.etaSeconds !== null)
+    );
+  }
+
   /** Queues an event (e.g. from an action); it goes out with the next update. */
   recordEvent(event: NewEvent): void {
     this.#pending.push(event);
@@ -293,7 +301,7 @@ export class LiveModel {
             dockerAvailable: docker.status.available,
             previous: prevContainers,
           }),
-          sample.at,
+          at,
         )
       : new Map<string, Container>();
     const newEvents = [
@@ -316,7 +324,7 @@ export class LiveModel {
           headroom: sample.host.headroom,
           etaSeconds: this.#trends.push(
             'host',
-            sample.at,
+            at,
             sample.host.tasks,
             sample.host.tasks + sample.host.headroom,
           ),

@@ -265,9 +265,16 @@ export default fp(
         `${config.procRoot} cannot be scanned (is it a procfs mount?): the first scan failed: ${lastError}`,
       );
     timer = setTimeout(loop, refreshEveryMs());
+    // Under kernel events a count that stops rising sends no sample, yet its estimate must go
+    // (to null): while one is out, the trends are looked at again every interval.
+    const clock = setInterval(() => {
+      if (!closed && model.lastSample && model.estimating) publish(model.applyDocker(dockerView()));
+    }, config.intervalMs);
+    clock.unref();
 
     fastify.addHook('onClose', async () => {
       closed = true;
+      clearInterval(clock);
       if (timer) clearTimeout(timer);
       if (dockerTimer) clearTimeout(dockerTimer);
       unsubscribeDocker();

@@ -79,9 +79,10 @@ export class FleetStream {
     }
     const timer = setTimeout(() => {
       this.pending.delete(host.id);
+      // A timer may fire a millisecond before the clock says the second is over: changed()
+      // measures again and waits for the rest rather than send early.
       const current = this.opts.host(host.id);
-      const previous = this.sent.get(host.id);
-      if (current && (!previous || fleetHostChanged(previous.host, current))) this.flush(current);
+      if (current) this.changed(current);
     }, wait);
     this.pending.set(host.id, timer);
   }
