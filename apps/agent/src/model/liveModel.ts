@@ -191,6 +191,15 @@ export class LiveModel {
     return this.#commit(docker, [], this.#sample === null, at);
   }
 
+  /**
+   * Looks at the time-to-full estimates again at `at`, with the counts of the last update: with no
+   * new sample only the clock moves them (a count that stopped rising loses its estimate).
+   * Processes, containers and Docker stay as the last update left them.
+   */
+  reestimate(at = Date.now()): Tick {
+    return this.#commit(null, [], this.#sample === null, at);
+  }
+
   /** Whether any time-to-full estimate is out: only then does the clock alone change the state. */
   get estimating(): boolean {
     return (
@@ -275,7 +284,16 @@ export class LiveModel {
     if (p.pidNs !== null && this.#nsInit.get(p.pidNs) === p) this.#nsInit.delete(p.pidNs);
   }
 
-  #commit(docker: DockerView, processEventsNow: NewEvent[], first: boolean, at: number): Tick {
+  /**
+   * The next state and the patch to it; `docker` null keeps the last containers (and Docker
+   * status) and only looks at their estimates again.
+   */
+  #commit(
+    docker: DockerView | null,
+    processEventsNow: NewEvent[],
+    first: boolean,
+    at: number,
+  ): Tick {
     const sample = this.#sample;
     const prev = this.#state;
     // Unchanged processes are the very same objects in both states, and diff() finds nothing to
@@ -294,13 +312,15 @@ export class LiveModel {
     const prevContainers = this.#containers;
     const containers = sample
       ? this.#withEtas(
-          buildContainers({
-            processes,
-            cgroups: sample.cgroups,
-            docker: docker.containers,
-            dockerAvailable: docker.status.available,
-            previous: prevContainers,
-          }),
+          docker
+            ? buildContainers({
+                processes,
+                cgroups: sample.cgroups,
+                docker: docker.containers,
+                dockerAvailable: docker.status.available,
+                previous: prevContainers,
+              })
+            : new Map(prevContainers),
           at,
         )
       : new Map<string, Container>();
@@ -335,7 +355,7 @@ export class LiveModel {
     const next: State = {
       seq: prev.seq + 1,
       host,
-      docker: docker.status,
+      docker: docker?.status ?? prev.docker,
       containers: [...containers.values()].sort(compareContainers),
       processes,
     };
@@ -359,7 +379,7 @@ export class LiveModel {
       if (c.pidsCurrent === null || c.pidsMax === null) continue;
       scopes.add(id);
       const etaSeconds = this.#trends.push(id, at, c.pidsCurrent, c.pidsMax);
-      if (etaSeconds !== null) containers.set(id, { ...c, etaSeconds });
+      if (etaSeconds !== c.etaSeconds) containers.set(id, { ...c, etaSeconds });
     }
     this.#trends.retain(scopes);
     return containers;

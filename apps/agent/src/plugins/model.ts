@@ -266,9 +266,11 @@ export default fp(
       );
     timer = setTimeout(loop, refreshEveryMs());
     // Under kernel events a count that stops rising sends no sample, yet its estimate must go
-    // (to null): while one is out, the trends are looked at again every interval.
+    // (to null): while one is out, the trends are looked at again every interval. Polling scans
+    // every interval anyway, and each scan does it.
     const clock = setInterval(() => {
-      if (!closed && model.lastSample && model.estimating) publish(model.applyDocker(dockerView()));
+      if (closed || sourceStats.source.kind === 'polling') return;
+      if (model.lastSample && model.estimating) publish(model.reestimate());
     }, config.intervalMs);
     clock.unref();
 
