@@ -192,11 +192,12 @@ export class LiveModel {
   }
 
   /**
-   * Looks at the time-to-full estimates again at `at`, with the counts of the last update: with no
-   * new sample only the clock moves them (a count that stopped rising loses its estimate).
-   * Processes, containers and Docker stay as the last update left them.
+   * Publishes what comes without a sample or a Docker change: queued events, the source, and the
+   * time-to-full estimates at `at` with the counts of the last update (the clock alone moves
+   * them: a count that stopped rising loses its estimate). Processes, containers and Docker stay
+   * as the last update left them.
    */
-  reestimate(at = Date.now()): Tick {
+  commit(at = Date.now()): Tick {
     return this.#commit(null, [], this.#sample === null, at);
   }
 

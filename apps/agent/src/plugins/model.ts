@@ -173,7 +173,7 @@ export default fp(
             );
           }
           if (changed && model.lastSample && !closed) {
-            publish(model.applyDocker(dockerView()));
+            publish(model.commit());
             // A source that fell back polls from now on, not at the rescan's pace.
             if (timer) {
               clearTimeout(timer);
@@ -248,7 +248,7 @@ export default fp(
       },
       recordEvent: (e) => {
         model.recordEvent({ ...e, at: e.at ?? Date.now() });
-        if (!closed) publish(model.applyDocker(dockerView()));
+        if (!closed) publish(model.commit());
       },
       refresh: () => enqueue(),
       scanStats: () => stats,
@@ -270,7 +270,7 @@ export default fp(
     // every interval anyway, and each scan does it.
     const clock = setInterval(() => {
       if (closed || sourceStats.source.kind === 'polling') return;
-      if (model.lastSample && model.estimating) publish(model.reestimate());
+      if (model.lastSample && model.estimating) publish(model.commit());
     }, config.intervalMs);
     clock.unref();
 

@@ -138,7 +138,7 @@ describe('LiveModel', () => {
     expect(m.container(CID)).toBeUndefined();
   });
 
-  it('drops an estimate the clock alone ends, without a new sample (reestimate)', () => {
+  it('drops an estimate the clock alone ends, without a new sample (commit)', () => {
     const m = new LiveModel('vm', UP);
     const sample = samples();
     const init = testRecord({ pid: 5000, pidNs: CNS, containerId: CID, runtime: 'docker' });
@@ -170,7 +170,7 @@ describe('LiveModel', () => {
     const processes = m.state.processes;
     while (m.estimating && at < 300_000) {
       at += 1000;
-      m.reestimate(at);
+      m.commit(at);
     }
     expect(m.state.host.etaSeconds).toBeNull();
     expect(m.container(CID)?.etaSeconds).toBeNull();
