@@ -30,9 +30,7 @@ import demoRoutes from './routes/demos/index.js';
 import healthRoute from './routes/health.js';
 import metricsRoute from './routes/metrics.js';
 import webRoute from './routes/web.js';
-import headers from './security/headers.js';
-import hostAllowlist, { boundName } from './security/hostAllowlist.js';
-import session from './security/session.js';
+import { registerGuards } from './security/guards.js';
 import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
@@ -67,27 +65,24 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   fastify.setErrorHandler(errorHandler);
 
   const { config } = opts;
-  // First the headers every response carries, refusals included; then nothing (no route, no
-  // static file, no upgrade) runs for a foreign Host or a stranger.
-  await fastify.register(headers, { tls: config.tls !== null });
-  const bound = boundName(config.host);
   if (config.allowedHosts === null) {
     fastify.log.warn(
       'PIDSCOPE_ALLOWED_HOSTS=*: any Host header is accepted; against DNS rebinding the agent relies on its token alone',
     );
   }
-  await fastify.register(hostAllowlist, {
-    allowed: config.allowedHosts && [...(bound ? [bound] : []), ...config.allowedHosts],
+  await registerGuards(fastify, {
+    tls: config.tls !== null,
+    host: config.host,
+    allowedHosts: config.allowedHosts,
     hint: 'the agent answers to localhost, 127.0.0.1, [::1], its listen address and PIDSCOPE_ALLOWED_HOSTS',
-  });
-  await fastify.register(session, {
-    token: config.token,
-    isOpen: (path) =>
-      path === '/healthz' || ICONS.has(path) || (path === '/metrics' && !config.metricsAuth),
-    secure: config.tls !== null,
-    whereIsTheUrl: WHERE_IS_THE_URL,
-    onRefused: (_req, code) => {
-      if (fastify.hasDecorator('actionService')) fastify.actionService.audit.refused(code);
+    session: {
+      token: config.token,
+      isOpen: (path) =>
+        path === '/healthz' || ICONS.has(path) || (path === '/metrics' && !config.metricsAuth),
+      whereIsTheUrl: WHERE_IS_THE_URL,
+      onRefused: (_req, code) => {
+        if (fastify.hasDecorator('actionService')) fastify.actionService.audit.refused(code);
+      },
     },
   });
   await fastify.register(configPlugin, { config });

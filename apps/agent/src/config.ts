@@ -264,6 +264,22 @@ export function loadConfig(
     if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, label: s.env };
     return null;
   };
+  /** A whole number from `min` to `max` (in `unit`), or `fallback` when the setting is absent. */
+  const integer = (
+    name: SettingName,
+    what: string,
+    [min, max]: [number, number],
+    fallback: number,
+    unit = '',
+  ) => {
+    const r = raw(name);
+    const range = `${min}-${max}${unit ? ` ${unit}` : ''}`;
+    return r ? parseInteger(r.label, r.value, min, max, `${what} (${range})`) : fallback;
+  };
+  const boolean = (name: SettingName) => {
+    const r = raw(name);
+    return r ? parseBoolean(r.label, r.value) : false;
+  };
 
   const hostRaw = raw('host');
   const host = hostRaw ? hostRaw.value.trim() : '127.0.0.1';
@@ -271,10 +287,7 @@ export function loadConfig(
     fail(hostRaw.label, hostRaw.value, 'is not an IP address or host name');
   }
 
-  const portRaw = raw('port');
-  const port = portRaw
-    ? parseInteger(portRaw.label, portRaw.value, 0, 65535, 'a port (0-65535)')
-    : 7070;
+  const port = integer('port', 'a port', [0, 65535], 7070);
 
   const tokenRaw = raw('token');
   const tokenFileRaw = raw('tokenFile');
@@ -295,8 +308,7 @@ export function loadConfig(
   const allowedRaw = raw('allowedHosts');
   const allowedHosts = allowedRaw ? parseAllowedHosts(allowedRaw.label, allowedRaw.value) : [];
 
-  const metricsRaw = raw('metricsAuth');
-  const metricsAuth = metricsRaw ? parseBoolean(metricsRaw.label, metricsRaw.value) : false;
+  const metricsAuth = boolean('metricsAuth');
 
   const redactRaw = raw('redact');
   let redact: RedactSetting = { mode: 'default', names: [] };
@@ -322,8 +334,7 @@ export function loadConfig(
         }
       : null;
 
-  const insecureRaw = raw('insecure');
-  const insecure = insecureRaw ? parseBoolean(insecureRaw.label, insecureRaw.value) : false;
+  const insecure = boolean('insecure');
   if (!tls && !insecure && !isLoopback(host)) {
     fail(
       hostRaw?.label ?? 'PIDSCOPE_HOST',
@@ -334,27 +345,8 @@ export function loadConfig(
     );
   }
 
-  const intervalRaw = raw('intervalMs');
-  const intervalMs = intervalRaw
-    ? parseInteger(
-        intervalRaw.label,
-        intervalRaw.value,
-        50,
-        3_600_000,
-        'an interval (50-3600000 ms)',
-      )
-    : 1000;
-
-  const rescanRaw = raw('rescanMs');
-  const rescanMs = rescanRaw
-    ? parseInteger(
-        rescanRaw.label,
-        rescanRaw.value,
-        1000,
-        86_400_000,
-        'a rescan interval (1000-86400000 ms)',
-      )
-    : 15_000;
+  const intervalMs = integer('intervalMs', 'an interval', [50, 3_600_000], 1000, 'ms');
+  const rescanMs = integer('rescanMs', 'a rescan interval', [1000, 86_400_000], 15_000, 'ms');
 
   const sourceRaw = raw('source');
   const sourceText = sourceRaw?.value.trim() ?? 'auto';
@@ -363,16 +355,13 @@ export function loadConfig(
   }
   const source = sourceText as Config['source'];
 
-  const bufferRaw = raw('eventBufferBytes');
-  const eventBufferBytes = bufferRaw
-    ? parseInteger(
-        bufferRaw.label,
-        bufferRaw.value,
-        1,
-        1_073_741_824,
-        'a buffer size (1-1073741824 bytes)',
-      )
-    : 8 * 1024 * 1024;
+  const eventBufferBytes = integer(
+    'eventBufferBytes',
+    'a buffer size',
+    [1, 1_073_741_824],
+    8 * 1024 * 1024,
+    'bytes',
+  );
 
   const procRaw = raw('procRoot');
   const procRoot = resolve(procRaw ? procRaw.value : '/proc');
@@ -386,8 +375,7 @@ export function loadConfig(
     if (!ok) fail(procRaw.label, procRaw.value, 'is not a procfs mount (no stat file in it)');
   }
 
-  const roRaw = raw('readOnly');
-  const readOnly = roRaw ? parseBoolean(roRaw.label, roRaw.value) : false;
+  const readOnly = boolean('readOnly');
 
   const dockerRaw = raw('dockerHost');
   const dockerHost = dockerRaw ? dockerRaw.value.trim() : DEFAULT_DOCKER_HOST;
@@ -418,21 +406,14 @@ export function loadConfig(
       ? 0
       : parseSize(diskRaw.label, diskRaw.value, 64 * 1024)
     : 512e6;
-  const demoMaxRaw = raw('demoMax');
-  const demoMax = demoMaxRaw
-    ? parseInteger(demoMaxRaw.label, demoMaxRaw.value, 1, 50, 'a number of demos (1-50)')
-    : 6;
-
-  const lifetimeRaw = raw('demoLifetimeMs');
-  const demoLifetimeMs = lifetimeRaw
-    ? parseInteger(
-        lifetimeRaw.label,
-        lifetimeRaw.value,
-        1,
-        24 * 3_600_000,
-        'a demo lifetime (1-86400000 ms)',
-      )
-    : 10 * 60_000;
+  const demoMax = integer('demoMax', 'a number of demos', [1, 50], 6);
+  const demoLifetimeMs = integer(
+    'demoLifetimeMs',
+    'a demo lifetime',
+    [1, 24 * 3_600_000],
+    10 * 60_000,
+    'ms',
+  );
 
   return {
     host,

@@ -15,13 +15,7 @@ export { BUSYBOX_IMAGE, ensureBusyboxImage, MANAGED_LABEL } from './docker/image
 // app that registers them answers with these too.
 export { AgentError, asAgentError, errorBody, errorHandler } from './errors.js';
 // The security plugins, for another Fastify app (the hub) to register with its own settings.
-export { default as securityHeaders, type HeadersOptions } from './security/headers.js';
-export {
-  boundName,
-  default as hostAllowlist,
-  type HostAllowlistOptions,
-  hostName,
-} from './security/hostAllowlist.js';
+export { type GuardsOptions, registerGuards } from './security/guards.js';
 export {
   createRedactor,
   DEFAULT_SECRET_NAMES,

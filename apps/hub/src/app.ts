@@ -1,13 +1,5 @@
 import websocket from '@fastify/websocket';
-import {
-  boundName,
-  createFastify,
-  errorHandler,
-  hostAllowlist,
-  securityHeaders,
-  session,
-  validatorCompiler,
-} from '@pidscope/agent';
+import { createFastify, errorHandler, registerGuards, validatorCompiler } from '@pidscope/agent';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import hubPlugin, { type HubOptions } from './plugins/hub.js';
@@ -39,17 +31,16 @@ export async function hubApp(fastify: FastifyInstance, opts: HubOptions): Promis
   const { config } = opts;
   // The agent's guards, as they are: its headers and CSP on every response, then nothing runs
   // for a foreign Host or without the token.
-  await fastify.register(securityHeaders, { tls: config.tls !== null });
-  const bound = boundName(config.host);
-  await fastify.register(hostAllowlist, {
-    allowed: config.allowedHosts && [...(bound ? [bound] : []), ...config.allowedHosts],
+  await registerGuards(fastify, {
+    tls: config.tls !== null,
+    host: config.host,
+    allowedHosts: config.allowedHosts,
     hint: 'the hub answers to localhost, 127.0.0.1, [::1], its listen address and PIDSCOPE_ALLOWED_HOSTS',
-  });
-  await fastify.register(session, {
-    token: config.token,
-    isOpen: (path) => path === '/healthz',
-    secure: config.tls !== null,
-    whereIsTheUrl: WHERE_IS_THE_URL,
+    session: {
+      token: config.token,
+      isOpen: (path) => path === '/healthz',
+      whereIsTheUrl: WHERE_IS_THE_URL,
+    },
   });
   await fastify.register(hubPlugin, opts);
   await fastify.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } });

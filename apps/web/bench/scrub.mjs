@@ -3,23 +3,15 @@
 // built UI; the timeline is dragged to random moments and each drag is timed from the pointer's
 // release to the tree drawn for that moment (the page's `pidscope:moment` measure).
 // Writes bench/results/scrub.json at the repo root.
-import {
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HistoryStore, keyframeDue } from '@pidscope/history';
 import { diff } from '@pidscope/protocol';
 import { launch } from './screenshot.mjs';
-import { DIST } from './server.mjs';
+import { serveBuilt } from './server.mjs';
 import { createSyntheticHost } from './synthetic.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -27,7 +19,6 @@ const root = join(here, '..', '..', '..');
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 5000);
 const SECONDS = Number(process.env.BENCH_RECORDED_SECONDS ?? 600);
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 12);
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
 
 const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -95,15 +86,7 @@ function serve(store) {
       case '/api/v1/zombies/leaders':
         return json(res, { window: '1h', from: 0, to: 0, leaders: [] });
     }
-    const rel = normalize(url.pathname === '/' ? '/index.html' : url.pathname);
-    const file = join(DIST, rel);
-    if (!file.startsWith(DIST) || !existsSync(file) || !statSync(file).isFile()) {
-      res.statusCode = 404;
-      res.end('not found');
-      return;
-    }
-    res.setHeader('content-type', TYPES[extname(file)] ?? 'application/octet-stream');
-    createReadStream(file).pipe(res);
+    serveBuilt(url.pathname, res);
   });
   return new Promise((resolve) =>
     http.listen(0, '127.0.0.1', () =>

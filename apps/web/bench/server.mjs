@@ -26,6 +26,18 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
+/** Answers with the built UI's file at `pathname` (`/` is index.html), or 404. */
+export function serveBuilt(pathname, res) {
+  const file = join(DIST, normalize(pathname === '/' ? '/index.html' : pathname));
+  if (!file.startsWith(DIST) || !existsSync(file) || !statSync(file).isFile()) {
+    res.statusCode = 404;
+    res.end('not found');
+    return;
+  }
+  res.setHeader('content-type', TYPES[extname(file)] ?? 'application/octet-stream');
+  createReadStream(file).pipe(res);
+}
+
 /**
  * Starts the server on 127.0.0.1. `tickMs` 0 means patches are sent only when `tick()` is
  * called (the benchmark drives them); `onBeforePatch` runs before each patch is sent.
@@ -94,15 +106,7 @@ export async function startServer({ port = 0, processes = 5000, tickMs = 1000 } 
       );
       return;
     }
-    const rel = normalize(url.pathname === '/' ? '/index.html' : url.pathname);
-    const file = join(DIST, rel);
-    if (!file.startsWith(DIST) || !existsSync(file) || !statSync(file).isFile()) {
-      res.statusCode = 404;
-      res.end('not found');
-      return;
-    }
-    res.setHeader('content-type', TYPES[extname(file)] ?? 'application/octet-stream');
-    createReadStream(file).pipe(res);
+    serveBuilt(url.pathname, res);
   });
 
   const wss = new WebSocketServer({ server: http, path: '/api/v1/stream' });

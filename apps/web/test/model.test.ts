@@ -55,6 +55,16 @@ describe('History', () => {
     expect(g.roseWithin('ff', 9000, 60_000)).toBe(true);
     expect(g.roseWithin('ff', 9000, 5000)).toBe(false);
   });
+
+  it('follows the live samples after the recorded ones once the live window is full', () => {
+    const h = new History(10_000, 600);
+    h.seed('a', [{ at: -60_000, value: 7 }]);
+    for (let t = 0; t <= 30_000; t += 1000) {
+      h.push('a', t, t);
+      expect(h.get('a').at(-1)).toEqual({ at: t, value: t });
+    }
+    expect(h.get('a')[0]).toEqual({ at: -60_000, value: 7 });
+  });
 });
 
 describe('identities', () => {

@@ -179,13 +179,9 @@ export class ProcScanner {
         prev = undefined;
       }
       const [cpuNow, reading] = this.#cpuOf(stat, this.#cpu.get(pid), prev);
+      const codeBefore = this.#startCodes.get(pid);
       let record: ProcessRecord | null;
-      if (
-        prev !== undefined &&
-        !execed.has(pid) &&
-        prev.comm === recordComm(stat) &&
-        !execedSince(this.#startCodes.get(pid), stat.startCode)
-      ) {
+      if (prev !== undefined && !execed.has(pid) && sameProgram(prev, stat, codeBefore)) {
         record = this.#updated(prev, stat, cpuNow);
       } else {
         const details = readProcessDetails(pid, this.root, stat.kernelThread, this.#ctx);
@@ -207,11 +203,7 @@ export class ProcScanner {
       }
       record = completeOne(record, this.#known, this.#ctx.rootNs);
       this.#cpu.set(pid, reading);
-      const before = this.#startCodes.get(pid);
-      this.#startCodes.set(
-        pid,
-        stat.startCode <= 1 && before !== undefined ? before : stat.startCode,
-      );
+      this.#startCodes.set(pid, startCodeToKeep(codeBefore, stat.startCode));
       if (record === prev) continue;
       if (prev) this.#unlink(prev);
       this.#known.set(pid, record);
@@ -322,13 +314,9 @@ export class ProcScanner {
         const stat = parsePidStatBytes(sharedBuffer(), n, file);
         const prev = known.get(pid);
         const [cpuNow, reading] = this.#cpuOf(stat, cpuBefore.get(pid), prev);
+        const codeBefore = codesBefore.get(pid);
         let record: ProcessRecord | null;
-        if (
-          prev !== undefined &&
-          prev.startTime === stat.startTime &&
-          prev.comm === recordComm(stat) &&
-          !execedSince(codesBefore.get(pid), stat.startCode)
-        ) {
+        if (prev !== undefined && sameProgram(prev, stat, codeBefore)) {
           record = this.#updated(prev, stat, cpuNow);
         } else {
           const details = readProcessDetails(pid, root, stat.kernelThread, this.#ctx);
@@ -340,10 +328,7 @@ export class ProcScanner {
         }
         next.set(pid, record);
         cpu.set(pid, reading);
-        // Mid-exec the new image has no start_code yet (0): remember the last real one, so the
-        // next scan still sees the change (and re-reads a cmdline read before argv was set up).
-        const before = codesBefore.get(pid);
-        codes.set(pid, stat.startCode <= 1 && before !== undefined ? before : stat.startCode);
+        codes.set(pid, startCodeToKeep(codeBefore, stat.startCode));
         processes.push(record);
       }
     } finally {
@@ -444,6 +429,28 @@ function openFileLimit(): number {
  */
 function execedSince(before: number | undefined, now: number): boolean {
   return before !== undefined && before !== 1 && now > 1 && before !== now;
+}
+
+/**
+ * Whether `prev` still describes the process whose `stat` was just read: the same start, the same
+ * command name and no exec since `codeBefore` (its start_code then), so only stat fields can
+ * have changed and nothing else needs reading.
+ */
+function sameProgram(prev: ProcessRecord, stat: PidStat, codeBefore: number | undefined): boolean {
+  return (
+    prev.startTime === stat.startTime &&
+    prev.comm === recordComm(stat) &&
+    !execedSince(codeBefore, stat.startCode)
+  );
+}
+
+/**
+ * The start_code to remember for the next read. Mid-exec the new image has none yet (0): the last
+ * real one stays, so the next read still sees the change (and re-reads a cmdline read before argv
+ * was set up).
+ */
+function startCodeToKeep(before: number | undefined, now: number): number {
+  return now <= 1 && before !== undefined ? before : now;
 }
 
 /**

@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { jsonEqual } from './fields.js';
 import { inContainerPid } from './nsPids.js';
 import { Container, Event, type Host, type Process, type State } from './schemas.js';
 import { compareContainers, compareProcesses } from './state.js';
@@ -424,6 +425,6 @@ export function fleetHostChanged(a: FleetHost, b: FleetHost): boolean {
     a.hostname !== b.hostname ||
     a.kernel !== b.kernel ||
     a.url !== b.url ||
-    JSON.stringify(a.summary) !== JSON.stringify(b.summary)
+    !jsonEqual(a.summary, b.summary)
   );
 }

@@ -14,6 +14,12 @@ export interface TrendOptions {
   minTau: number;
   /** Points kept for the fit (evenly spread over the window), bounding its cost. */
   maxPoints: number;
+  /**
+   * The closest two kept points may be: a newer one within it replaces the newest instead of
+   * adding one, so a burst of updates (events may commit tens of times a second) keeps the
+   * window at most windowMs / resolutionMs points long.
+   */
+  resolutionMs: number;
 }
 
 export const TREND_DEFAULTS: TrendOptions = {
@@ -22,6 +28,7 @@ export const TREND_DEFAULTS: TrendOptions = {
   recentMs: 60_000,
   minTau: 0.5,
   maxPoints: 60,
+  resolutionMs: 500,
 };
 
 export interface Point {
@@ -121,8 +128,12 @@ export class Trends {
       s = [];
       this.#series.set(scope, s);
     }
-    const lastAt = s[s.length - 1]?.at;
-    if (lastAt === undefined || at > lastAt) s.push({ at, value });
+    const last = s[s.length - 1];
+    if (!last || at > last.at) {
+      const before = s[s.length - 2];
+      if (before && at - before.at < this.opts.resolutionMs) s[s.length - 1] = { at, value };
+      else s.push({ at, value });
+    }
     const cutoff = at - this.opts.windowMs;
     let drop = 0;
     while (drop < s.length && (s[drop] as Point).at < cutoff) drop++;

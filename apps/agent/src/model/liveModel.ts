@@ -198,6 +198,24 @@ export class LiveModel {
     return this.#commit(docker, [], this.#sample === null, at);
   }
 
+  /**
+   * Publishes what comes without a sample or a Docker change: queued events, the source, and the
+   * time-to-full estimates at `at` with the counts of the last update (the clock alone moves
+   * them: a count that stopped rising loses its estimate). Processes, containers and Docker stay
+   * as the last update left them.
+   */
+  commit(at = Date.now()): Tick {
+    return this.#commit(null, [], this.#sample === null, at);
+  }
+
+  /** Whether any time-to-full estimate is out: only then does the clock alone change the state. */
+  get estimating(): boolean {
+    return (
+      this.#state.host.etaSeconds !== null ||
+      this.#state.containers.some((c) => c.etaSeconds !== null)
+    );
+  }
+
   /** Queues an event (e.g. from an action); it goes out with the next update. */
   recordEvent(event: NewEvent): void {
     this.#pending.push(event);
@@ -274,7 +292,16 @@ export class LiveModel {
     if (p.pidNs !== null && this.#nsInit.get(p.pidNs) === p) this.#nsInit.delete(p.pidNs);
   }
 
-  #commit(docker: DockerView, processEventsNow: NewEvent[], first: boolean, at: number): Tick {
+  /**
+   * The next state and the patch to it; `docker` null keeps the last containers (and Docker
+   * status) and only looks at their estimates again.
+   */
+  #commit(
+    docker: DockerView | null,
+    processEventsNow: NewEvent[],
+    first: boolean,
+    at: number,
+  ): Tick {
     const sample = this.#sample;
     const prev = this.#state;
     // Unchanged processes are the very same objects in both states, and diff() finds nothing to
@@ -293,16 +320,18 @@ export class LiveModel {
     const prevContainers = this.#containers;
     const containers = sample
       ? this.#withEtas(
-          buildContainers({
-            processes,
-            cgroups: sample.cgroups,
-            docker: docker.containers,
-            dockerAvailable: docker.status.available,
-            previous: prevContainers,
-            namespacesOf: (p) => this.#namespacesOf(p),
-            hostPidNamespace: this.#byPid.get(1)?.pidNs ?? null,
-          }),
-          sample.at,
+          docker
+            ? buildContainers({
+                processes,
+                cgroups: sample.cgroups,
+                docker: docker.containers,
+                dockerAvailable: docker.status.available,
+                previous: prevContainers,
+                namespacesOf: (p) => this.#namespacesOf(p),
+                hostPidNamespace: this.#byPid.get(1)?.pidNs ?? null,
+              })
+            : new Map(prevContainers),
+          at,
         )
       : new Map<string, Container>();
     const newEvents = [
@@ -326,7 +355,7 @@ export class LiveModel {
           headroom: sample.host.headroom,
           etaSeconds: this.#trends.push(
             'host',
-            sample.at,
+            at,
             sample.host.tasks,
             sample.host.tasks + sample.host.headroom,
           ),
@@ -339,7 +368,7 @@ export class LiveModel {
     const next: State = {
       seq: prev.seq + 1,
       host,
-      docker: docker.status,
+      docker: docker?.status ?? prev.docker,
       containers: [...containers.values()].sort(compareContainers),
       processes,
     };
@@ -363,7 +392,7 @@ export class LiveModel {
       if (c.pidsCurrent === null || c.pidsMax === null) continue;
       scopes.add(id);
       const etaSeconds = this.#trends.push(id, at, c.pidsCurrent, c.pidsMax);
-      if (etaSeconds !== null) containers.set(id, { ...c, etaSeconds });
+      if (etaSeconds !== c.etaSeconds) containers.set(id, { ...c, etaSeconds });
     }
     this.#trends.retain(scopes);
     return containers;

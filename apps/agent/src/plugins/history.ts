@@ -113,10 +113,17 @@ export default fp(
     const service: HistoryService = {
       firstEventId: (store?.lastEventId ?? 0) + 1,
       status: () => off ?? recorder?.status() ?? { state: 'off', reason: 'starting', since: 0 },
-      range: () => ({
-        ...(store?.range() ?? { from: null, to: null, bytes: 0, keyframes: 0 }),
-        recording: service.status(),
-      }),
+      range: () => {
+        const range = store?.range() ?? { from: null, to: null, bytes: 0, keyframes: 0 };
+        const recording = service.status();
+        // A frame is written only when something changed (a quiet host under kernel events may
+        // send nothing for minutes); while recording, the last recorded state holds until now.
+        const to =
+          range.to !== null && recording.state === 'recording'
+            ? Math.max(range.to, Date.now())
+            : range.to;
+        return { ...range, to, recording };
+      },
       stateAt,
       diff: (from, to) => {
         if (from > to) throw new AgentError('BAD_QUERY', `from (${from}) is after to (${to})`);

@@ -176,7 +176,7 @@ export default fp(
             );
           }
           if (changed && model.lastSample && !closed) {
-            publish(model.applyDocker(dockerView()));
+            publish(model.commit());
             // A source that fell back polls from now on, not at the rescan's pace.
             if (timer) {
               clearTimeout(timer);
@@ -251,7 +251,7 @@ export default fp(
       },
       recordEvent: (e) => {
         model.recordEvent({ ...e, at: e.at ?? Date.now() });
-        if (!closed) publish(model.applyDocker(dockerView()));
+        if (!closed) publish(model.commit());
       },
       refresh: () => enqueue(),
       scanStats: () => stats,
@@ -268,9 +268,18 @@ export default fp(
         `${config.procRoot} cannot be scanned (is it a procfs mount?): the first scan failed: ${lastError}`,
       );
     timer = setTimeout(loop, refreshEveryMs());
+    // Under kernel events a count that stops rising sends no sample, yet its estimate must go
+    // (to null): while one is out, the trends are looked at again every interval. Polling scans
+    // every interval anyway, and each scan does it.
+    const clock = setInterval(() => {
+      if (closed || sourceStats.source.kind === 'polling') return;
+      if (model.lastSample && model.estimating) publish(model.commit());
+    }, config.intervalMs);
+    clock.unref();
 
     fastify.addHook('onClose', async () => {
       closed = true;
+      clearInterval(clock);
       if (timer) clearTimeout(timer);
       if (dockerTimer) clearTimeout(dockerTimer);
       unsubscribeDocker();

@@ -38,11 +38,10 @@ export default fp(
     }
     // Every /api/ path is the API's, whatever it looks like (`/api/v1//snapshot`, a path too long
     // for the router): a JSON 404, never the static server's answer.
+    const notFound = (req: FastifyRequest) =>
+      new AgentError('NOT_FOUND', `no route ${req.method} ${cut(req.url.split('?')[0] ?? '')}`);
     fastify.all('/api/*', async (req) => {
-      throw new AgentError(
-        'NOT_FOUND',
-        `no route ${req.method} ${cut(req.url.split('?')[0] ?? '')}`,
-      );
+      throw notFound(req);
     });
     fastify.setNotFoundHandler(async (req: FastifyRequest, reply: FastifyReply) => {
       const wantsPage =
@@ -50,7 +49,7 @@ export default fp(
         !isApiPath(req.url) &&
         (req.headers.accept ?? '').includes('text/html');
       if (root && wantsPage) return reply.sendFile('index.html');
-      throw new AgentError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
+      throw notFound(req);
     });
   },
   { name: 'pidscope-web', dependencies: ['pidscope-config'] },

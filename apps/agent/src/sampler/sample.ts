@@ -27,8 +27,6 @@ export function sample(
 ): Sample {
   const scan = scanner.scan();
   const host = headroom(procRoot, scan.processes);
-  const seen = new Set<string>();
-  for (const p of scan.processes) if (p.containerId) seen.add(p.containerId);
   return {
     changed: full ? scan.processes : scan.changed,
     removed: full ? [] : scan.removed.map(processKey),
@@ -38,27 +36,28 @@ export function sample(
     durationMs: scan.durationMs,
     vanished: scan.vanished,
     host,
-    cgroups: readCgroups(seen, scan.processes, cgroups),
+    cgroups: readCgroups(scan.processes, cgroups),
   };
 }
 
-/** The pids cgroup of each container in `ids`, read through a live process of it. */
+/**
+ * The pids cgroup of each container that has a process (of those in `only`, when given), read
+ * through a live process of it: null when it has only zombies, or the cgroup is unreadable.
+ */
 function readCgroups(
-  ids: Iterable<string>,
   processes: Iterable<ProcessRecord>,
   cgroups: Cgroups,
+  only?: ReadonlySet<string>,
 ): Record<string, PidsCgroup | null> {
-  const wanted = new Set(ids);
-  const through = new Map<string, ProcessRecord>();
-  if (wanted.size > 0) {
-    for (const p of processes) {
-      if (!p.containerId || p.state === 'Z' || !wanted.has(p.containerId)) continue;
-      if (!through.has(p.containerId)) through.set(p.containerId, p);
-    }
+  const through = new Map<string, ProcessRecord | null>();
+  for (const p of processes) {
+    const id = p.containerId;
+    if (!id || (only && !only.has(id))) continue;
+    if (!through.get(id) && p.state !== 'Z') through.set(id, p);
+    else if (!through.has(id)) through.set(id, null);
   }
   const out: Record<string, PidsCgroup | null> = {};
-  for (const id of wanted) {
-    const p = through.get(id);
+  for (const [id, p] of through) {
     let value = null;
     if (p) {
       try {
@@ -235,14 +234,12 @@ export class Sampling {
   /** Reads the pids cgroups of `ids` again (dropping containers left without a process). */
   #refreshCgroups(ids: Set<string>): boolean {
     if (ids.size === 0) return false;
-    const fresh = readCgroups(ids, this.#scanner.records(), this.#cgroupReader);
-    const alive = new Set<string>();
-    for (const r of this.#scanner.records())
-      if (r.containerId && ids.has(r.containerId)) alive.add(r.containerId);
+    // Containers left without a process are not in `fresh`.
+    const fresh = readCgroups(this.#scanner.records(), this.#cgroupReader, ids);
     const next = { ...this.#cgroups };
     let changed = false;
     for (const id of ids) {
-      if (!alive.has(id)) {
+      if (!(id in fresh)) {
         if (id in next) {
           delete next[id];
           changed = true;

@@ -23,16 +23,13 @@ export class Touched {
         if (e.childPid === e.childTgid) this.read.add(e.childTgid);
         return;
       case 'exec':
+      case 'uid':
         this.read.add(e.tgid);
         this.execed.add(e.tgid);
         return;
       case 'comm':
         // Only the leader's name is the process's.
         if (e.pid === e.tgid) this.read.add(e.tgid);
-        return;
-      case 'uid':
-        this.read.add(e.tgid);
-        this.execed.add(e.tgid);
         return;
       case 'exit':
         if (e.pid === e.tgid) this.read.add(e.tgid);

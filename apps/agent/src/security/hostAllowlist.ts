@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { AgentError } from '../errors.js';
-import { quote } from './quote.js';
+import { AgentError, cut } from '../errors.js';
 
 export interface HostAllowlistOptions {
   /**
@@ -47,7 +46,7 @@ export default fp(
       if (name !== null && allowed.has(name)) return;
       throw new AgentError(
         'HOST_NOT_ALLOWED',
-        `Host ${quote(header)} is not an allowed name for this server (${opts.hint})`,
+        `Host ${JSON.stringify(cut(header, 64))} is not an allowed name for this server (${opts.hint})`,
       );
     });
   },

@@ -67,6 +67,7 @@ describe('Trends', () => {
       recentMs: 20_000,
       minTau: 0.5,
       maxPoints: 60,
+      resolutionMs: 500,
     });
     let eta: number | null = null;
     for (let s = 0; s <= 120; s++) {

@@ -138,6 +138,46 @@ describe('LiveModel', () => {
     expect(m.container(CID)).toBeUndefined();
   });
 
+  it('drops an estimate the clock alone ends, without a new sample (commit)', () => {
+    const m = new LiveModel('vm', UP);
+    const sample = samples();
+    const init = testRecord({ pid: 5000, pidNs: CNS, containerId: CID, runtime: 'docker' });
+    const procs = [testRecord({ pid: 1, ppid: 0 }), init];
+    const cg = (current: number) => ({
+      [CID]: {
+        path: `/docker/${CID}`,
+        dir: '',
+        version: 1 as const,
+        current,
+        max: 1000,
+        effectiveMax: 1000,
+        forkFailures: 0,
+        peak: current,
+      },
+    });
+    let at = 0;
+    for (let i = 0; i <= 90; i++) {
+      at = 1000 * i;
+      const s = sample(at, procs, cg(2 + i));
+      m.applySample(
+        { ...s, host: { ...HOST, tasks: 10 + i, headroom: HOST.headroom - i } },
+        noDocker,
+      );
+    }
+    expect(m.state.host.etaSeconds).not.toBeNull();
+    expect(m.container(CID)?.etaSeconds).not.toBeNull();
+    expect(m.estimating).toBe(true);
+    const processes = m.state.processes;
+    while (m.estimating && at < 300_000) {
+      at += 1000;
+      m.commit(at);
+    }
+    expect(m.state.host.etaSeconds).toBeNull();
+    expect(m.container(CID)?.etaSeconds).toBeNull();
+    expect(m.container(CID)?.pidsCurrent).toBe(92);
+    expect(m.state.processes).toBe(processes);
+  });
+
   it('publishes recorded events with the next update, with increasing ids', () => {
     const m = new LiveModel('vm', DOWN);
     const sample = samples();

@@ -1,5 +1,7 @@
 import type { FanoutSocket } from '@pidscope/protocol';
 import {
+  CLIENT_MESSAGE_LIMIT,
+  CLIENT_MESSAGE_WINDOW_MS,
   CloseCode,
   FLEET_UPDATE_MS,
   type FleetHost,
@@ -27,6 +29,20 @@ interface Sent {
 interface Client {
   socket: FanoutSocket;
   lastSentAt: number;
+  windowStart: number;
+  messagesInWindow: number;
+}
+
+/** One browser on the fleet stream, as its route drives it. */
+export interface FleetClient {
+  /**
+   * [T8] as on an agent's stream: counts a message from the browser; false (and the browser
+   * closed with 1008) past the limit. Each message costs the hub the whole list of hosts.
+   */
+  admit(): boolean;
+  /** Every host again. */
+  resync(): void;
+  close(code: number, reason: string): void;
 }
 
 const OPEN = 1;
@@ -51,15 +67,32 @@ export class FleetStream {
     return this.clients.size;
   }
 
-  add(socket: FanoutSocket): { resync(): void } {
-    const c: Client = { socket, lastSentAt: 0 };
+  add(socket: FanoutSocket): FleetClient {
+    const c: Client = { socket, lastSentAt: 0, windowStart: 0, messagesInWindow: 0 };
     this.clients.add(c);
     const hello = () => {
       const at = this.now();
       this.send(c, JSON.stringify({ type: 'hosts', at, hosts: this.opts.hosts() }), at);
     };
     hello();
-    return { resync: hello };
+    const close = (code: number, reason: string) => {
+      this.clients.delete(c);
+      socket.close(code, reason);
+    };
+    return {
+      admit: () => {
+        const at = this.now();
+        if (at - c.windowStart >= CLIENT_MESSAGE_WINDOW_MS) {
+          c.windowStart = at;
+          c.messagesInWindow = 0;
+        }
+        if (++c.messagesInWindow <= CLIENT_MESSAGE_LIMIT) return true;
+        if (this.clients.has(c)) close(CloseCode.PolicyViolation, 'too many messages');
+        return false;
+      },
+      resync: hello,
+      close,
+    };
   }
 
   remove(socket: FanoutSocket): void {
@@ -79,9 +112,10 @@ export class FleetStream {
     }
     const timer = setTimeout(() => {
       this.pending.delete(host.id);
+      // A timer may fire a millisecond before the clock says the second is over: changed()
+      // measures again and waits for the rest rather than send early.
       const current = this.opts.host(host.id);
-      const previous = this.sent.get(host.id);
-      if (current && (!previous || fleetHostChanged(previous.host, current))) this.flush(current);
+      if (current) this.changed(current);
     }, wait);
     this.pending.set(host.id, timer);
   }

@@ -1,8 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  CLIENT_MESSAGE_LIMIT,
-  CLIENT_MESSAGE_WINDOW_MS,
-  CloseCode,
   FleetContainersQuery,
   FleetContainersResponse,
   FleetEventsQuery,
@@ -46,24 +43,11 @@ const fleetRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     // Attached before anything async, or early client messages would be lost.
     socket.on('close', () => fleetStream.remove(socket));
     const client = fleetStream.add(socket);
-    let windowStart = Date.now();
-    let messages = 0;
     socket.on('message', (raw: Buffer | ArrayBuffer | Buffer[]) => {
-      // [T8] as on an agent's stream: each message costs the hub the whole list of hosts.
-      if (Date.now() - windowStart >= CLIENT_MESSAGE_WINDOW_MS) {
-        windowStart = Date.now();
-        messages = 0;
-      }
-      if (++messages > CLIENT_MESSAGE_LIMIT) {
-        fleetStream.remove(socket);
-        socket.close(CloseCode.PolicyViolation, 'too many messages');
-        return;
-      }
+      if (!client.admit()) return;
       const result = parseClientMessage(raw);
-      if (!result.ok) {
-        fleetStream.remove(socket);
-        socket.close(result.code, result.reason);
-      } else client.resync();
+      if (!result.ok) client.close(result.code, result.reason);
+      else client.resync();
     });
   });
 };

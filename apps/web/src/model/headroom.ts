@@ -62,7 +62,10 @@ export interface Sample {
 export class History {
   readonly series = new Map<string, Sample[]>();
   readonly #earlier = new Map<string, readonly Sample[]>();
-  readonly #joined = new Map<string, { live: readonly Sample[]; length: number; all: Sample[] }>();
+  readonly #joined = new Map<
+    string,
+    { first: Sample | undefined; last: Sample | undefined; all: Sample[] }
+  >();
   constructor(
     readonly windowMs = 5 * 60_000,
     readonly maxSamples = 600,
@@ -93,21 +96,21 @@ export class History {
     this.#joined.delete(name);
   }
 
-  /** Seeded names: the recorded series this history was given. */
-  seeded(): IterableIterator<string> {
-    return this.#earlier.keys();
-  }
-
   get(name: string): readonly Sample[] {
     const live = this.series.get(name) ?? [];
     const earlier = this.#earlier.get(name);
     if (!earlier?.length) return live;
-    // The same array while nothing changed, so a chart keyed on it is not redrawn.
+    // The same array while nothing changed, so a chart keyed on it is not redrawn. The live
+    // series changes in place (samples in at its end, out at its start): its ends tell.
+    const first = live[0];
+    const last = live[live.length - 1];
     const cached = this.#joined.get(name);
-    if (cached && cached.live === live && cached.length === live.length) return cached.all;
-    const first = live[0]?.at ?? Number.POSITIVE_INFINITY;
-    const all = [...earlier.filter((s) => s.at < first), ...live];
-    this.#joined.set(name, { live, length: live.length, all });
+    if (cached && cached.first === first && cached.last === last) {
+      return cached.all;
+    }
+    const start = first?.at ?? Number.POSITIVE_INFINITY;
+    const all = [...earlier.filter((s) => s.at < start), ...live];
+    this.#joined.set(name, { first, last, all });
     return all;
   }
 

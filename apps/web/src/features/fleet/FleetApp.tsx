@@ -1,3 +1,4 @@
+import type { FleetHost } from '@pidscope/protocol';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import {
   App,
@@ -6,6 +7,7 @@ import {
   replaceMomentUrl,
   replaceSelectionUrl,
 } from '../../App.js';
+import { useStable } from '../../hooks/useStable.js';
 import { streamUrl } from '../../net/connection.js';
 import { readFilters, readFocus, readSelection, type Selection } from '../../net/session.js';
 import { readMoment } from '../history/index.js';
@@ -15,6 +17,9 @@ import { hostApiRoot, readHost, withHost } from './fleetUrl.js';
 import { HostSwitcher } from './HostSwitcher.js';
 import { fleetStreamUrl, useFleet } from './useFleet.js';
 import './fleet.css';
+
+const sameInSwitcher = (a: FleetHost, b: FleetHost) =>
+  a.id === b.id && a.hostname === b.hostname && a.status === b.status;
 
 /**
  * The page a hub serves: the fleet overview, or one host's tree (today's dashboard, through the
@@ -35,23 +40,29 @@ export function FleetApp() {
   }, []);
   const host = readHost(href);
   const hosts = useMemo(() => worstFirst(fleet.hosts), [fleet.hosts]);
-  if (host === null) return <FleetOverview fleet={fleet} onOpen={open} />;
-  const root = hostApiRoot(host);
-  return (
-    <App
-      key={host}
-      apiRoot={root}
-      streamUrl={streamUrl(window.location, root)}
-      initialSelection={readSelection(href)}
-      onSelectionUrl={replaceSelectionUrl}
-      initialMoment={readMoment(href)}
-      onMomentUrl={replaceMomentUrl}
-      initialFocus={readFocus(href)}
-      onFocusUrl={replaceFocusUrl}
-      initialFilters={readFilters(href)}
-      onFiltersUrl={replaceFiltersUrl}
-      staggerFrames={3}
-      switcher={<HostSwitcher hosts={hosts} current={host} onOpen={(id) => open(id)} />}
-    />
-  );
+  // Hosts send a message about every second each; the switcher shows only their names and
+  // statuses, so the dashboard of the host open (the same element) is not drawn again for each.
+  const switched = useStable(hosts, sameInSwitcher);
+  const dashboard = useMemo(() => {
+    if (host === null) return null;
+    const root = hostApiRoot(host);
+    return (
+      <App
+        key={host}
+        apiRoot={root}
+        streamUrl={streamUrl(window.location, root)}
+        initialSelection={readSelection(href)}
+        onSelectionUrl={replaceSelectionUrl}
+        initialMoment={readMoment(href)}
+        onMomentUrl={replaceMomentUrl}
+        initialFocus={readFocus(href)}
+        onFocusUrl={replaceFocusUrl}
+        initialFilters={readFilters(href)}
+        onFiltersUrl={replaceFiltersUrl}
+        staggerFrames={3}
+        switcher={<HostSwitcher hosts={switched} current={host} onOpen={(id) => open(id)} />}
+      />
+    );
+  }, [host, href, switched, open]);
+  return dashboard ?? <FleetOverview fleet={fleet} onOpen={open} />;
 }

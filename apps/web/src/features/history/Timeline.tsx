@@ -1,5 +1,5 @@
 import type { Event, EventType } from '@pidscope/protocol';
-import { type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, type PointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useApiRoot } from '../../hooks/useApiRoot.js';
 import { fetchEvents } from '../../net/api.js';
 import { atOf, clock, timelineWindow, when, ZOOMS } from './moment.js';
@@ -39,7 +39,7 @@ interface Props {
 }
 
 /** The recorded range under the header: where the page is in time, and the way back. */
-export function Timeline({ travel }: Props) {
+export const Timeline = memo(function Timeline({ travel }: Props) {
   const { moment, range } = travel;
   const [zoom, setZoom] = useState<number | 'all'>(ZOOMS[1].ms);
   const [now, setNow] = useState(() => Date.now());
@@ -208,4 +208,4 @@ export function Timeline({ travel }: Props) {
       </div>
     </section>
   );
-}
+});

@@ -1,5 +1,5 @@
 import type { ZombieLeaders as Leaders, ZombieLeader } from '@pidscope/protocol';
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import { useApiRoot } from '../../hooks/useApiRoot.js';
 import { formatDuration } from '../../model/labels.js';
 import { fetchLeaders } from '../../net/api.js';
@@ -17,8 +17,11 @@ function where(l: ZombieLeader): string {
   return l.image ? `${name} (${l.image})` : name;
 }
 
-/** Who leaks zombies ([H9]): parents ranked by zombies left, per image and command. */
-export function ZombieLeaders({ onShowParent, pollMs = 15_000 }: Props) {
+/**
+ * Who leaks zombies ([H9]): parents ranked by zombies left, per image and command. Memoised: the
+ * side column renders on every live patch, and this changes only with its own answers.
+ */
+export const ZombieLeaders = memo(function ZombieLeaders({ onShowParent, pollMs = 15_000 }: Props) {
   const [window, setWindow] = useState<'1h' | '24h'>('1h');
   const [data, setData] = useState<Leaders | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -115,4 +118,4 @@ export function ZombieLeaders({ onShowParent, pollMs = 15_000 }: Props) {
       )}
     </section>
   );
-}
+});

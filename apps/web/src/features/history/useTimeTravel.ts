@@ -1,5 +1,5 @@
 import type { Hello, HistoryRange } from '@pidscope/protocol';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { History } from '../../model/headroom.js';
 import type { StoreView } from '../../model/store.js';
 import { fetchEvents, fetchRange, fetchSeries, fetchStateAt } from '../../net/api.js';
@@ -151,20 +151,28 @@ export function useTimeTravel(opts: TimeTravelOptions): TimeTravel {
     return () => clearInterval(timer);
   }, [playing, goTo, live]);
 
-  return {
-    moment,
-    view: moment === null ? null : view,
-    loading,
-    error,
-    range,
-    playing,
-    goTo,
-    live,
-    play: (speed) => {
-      if (momentRef.current !== null) setPlaying(speed);
-    },
-    pause: () => setPlaying(null),
-  };
+  const play = useCallback((speed: Speed) => {
+    if (momentRef.current !== null) setPlaying(speed);
+  }, []);
+  const pause = useCallback(() => setPlaying(null), []);
+
+  // The same object while nothing of it changed: the page renders on every live patch, and the
+  // timeline (memoised) need not.
+  return useMemo(
+    () => ({
+      moment,
+      view: moment === null ? null : view,
+      loading,
+      error,
+      range,
+      playing,
+      goTo,
+      live,
+      play,
+      pause,
+    }),
+    [moment, view, loading, error, range, playing, goTo, live, play, pause],
+  );
 }
 
 /**
