@@ -215,7 +215,11 @@ export async function showContainer(page: Page, id: string): Promise<Locator> {
   return page.getByTestId(`container-${short(id)}`);
 }
 
-/** True when the centre of `item` is drawn inside the box of `group`. */
+/**
+ * True when the centre of `item` is drawn inside the box of `group`. Rows glide to a new place
+ * when rows above them come or go while a box is drawn at its new place at once: ask it through
+ * `expect.poll` on a host where other processes come and go.
+ */
 export async function drawnInside(item: Locator, group: Locator): Promise<boolean> {
   const a = await item.boundingBox({ timeout: 5_000 });
   const b = await group.boundingBox({ timeout: 5_000 });

@@ -115,9 +115,9 @@ test('two containers sharing a PID namespace are one group named after both, --p
   await expect(box).toContainText(sidecar.name);
   await expect(box).toContainText('shared PID namespace');
   for (const p of [web, sidecar]) {
-    expect(await drawnInside(treeitem(page, p as Pick<Process, 'pid' | 'startTime'>), box)).toBe(
-      true,
-    );
+    await expect
+      .poll(() => drawnInside(treeitem(page, p as Pick<Process, 'pid' | 'startTime'>), box))
+      .toBe(true);
   }
   // The sidecar's details: its PID namespace shared with web, its network with no one.
   const details = page.getByTestId('details');

@@ -89,5 +89,5 @@ test('orphan-reparent: the reparented event shows and the orphan sits under its 
   expect(childLevel).toBe(parentLevel + 1);
   const [cb, pb] = [await child.boundingBox(), await up.boundingBox()];
   expect(cb && pb && cb.x > pb.x).toBe(true);
-  expect(await drawnInside(child, group)).toBe(true);
+  await expect.poll(() => drawnInside(child, group)).toBe(true);
 });

@@ -43,12 +43,12 @@ test('zombie-no-init: the zombie is drawn in its container and its parent is bla
   const node = treeitem(page, z);
   await expect(node).toHaveAttribute('data-zombie', 'true');
   await expect(node).toHaveAttribute('aria-label', /zombie/);
-  expect(await drawnInside(node, group)).toBe(true);
+  await expect.poll(() => drawnInside(node, group)).toBe(true);
 
   const parent = (await snapshot(agent)).processes.find((p) => p.pid === z.ppid);
   expect(parent, `parent ${z.ppid} of zombie ${z.pid}`).toBeDefined();
   await expect(treeitem(page, parent as Process)).toHaveAttribute('data-blamed', 'true');
-  expect(await drawnInside(treeitem(page, parent as Process), group)).toBe(true);
+  await expect.poll(() => drawnInside(treeitem(page, parent as Process), group)).toBe(true);
 });
 
 test('zombie-with-init: children come and go but no zombie stays in the container', async ({
