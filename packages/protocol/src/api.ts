@@ -23,6 +23,8 @@ export const ERRORS = {
   /** A history or events query that holds together field by field but not as a whole. */
   BAD_QUERY: 400,
   BAD_DRY_RUN: 400,
+  /** A subtree signal's order other than leaves-first or root-first, or an order without a subtree ([R8]). */
+  BAD_ORDER: 400,
   /** A hub forwards only agent routes: no empty, `.`, `..` or empty segment. */
   BAD_PATH: 400,
   /** Neither the token (Authorization: Bearer) nor a session cookie made from it. */
@@ -184,12 +186,29 @@ export type DryRunQuery = Static<typeof DryRunQuery>;
 export const ThreadsQuery = Type.Object({ startTime: StartTimeField });
 export type ThreadsQuery = Static<typeof ThreadsQuery>;
 
+/**
+ * In which order a subtree signal reaches its members ([R8]): the deepest first (a process only
+ * once its descendants had theirs), or the root first.
+ */
+export const SubtreeOrder = Type.Union([Type.Literal('leaves-first'), Type.Literal('root-first')]);
+export type SubtreeOrder = Static<typeof SubtreeOrder>;
+
 /** POST /api/v1/processes/:pid/signal */
 export const SignalRequest = field(
   Type.Object(
     {
       signal: field(SignalName, 'BAD_SIGNAL', `signal must be one of ${SIGNAL_NAMES.join(', ')}`),
       startTime: StartTimeField,
+      /** The process and all its descendants, in one request ([R8]). */
+      subtree: Type.Optional(field(Type.Boolean(), 'BAD_BODY', 'subtree must be true or false')),
+      /** With `subtree`: leaves-first (the default) or root-first. */
+      order: Type.Optional(
+        field(
+          SubtreeOrder,
+          'BAD_ORDER',
+          'order must be "leaves-first" or "root-first", with "subtree": true',
+        ),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -474,13 +493,121 @@ export const SignalPreview = Type.Object(
 );
 export type SignalPreview = Static<typeof SignalPreview>;
 
+/**
+ * What becomes of one member of a subtree signal once every member had it ([R8]): `exits` (and its
+ * parent then reaps it), `exits-if-waited` (it exits; it goes once its parent calls wait(), which
+ * pidscope cannot know), `zombie` (it exits under a parent that never reaps: it stays),
+ * `survives` (the signal does not end it), `handles` (it has a handler: up to the program),
+ * `killed` (its namespace's PID 1 ends, and the kernel kills it).
+ */
+export const SubtreeFate = Type.Union([
+  Type.Literal('exits'),
+  Type.Literal('exits-if-waited'),
+  Type.Literal('zombie'),
+  Type.Literal('survives'),
+  Type.Literal('handles'),
+  Type.Literal('killed'),
+]);
+export type SubtreeFate = Static<typeof SubtreeFate>;
+
+/**
+ * What sending did to a member ([R8]): `sent`; `gone` (it exited before its turn); `reused` (its
+ * PID names another process now: not hit); `denied` (the kernel refused).
+ */
+export const MemberResult = Type.Union([
+  Type.Literal('sent'),
+  Type.Literal('gone'),
+  Type.Literal('reused'),
+  Type.Literal('denied'),
+]);
+export type MemberResult = Static<typeof MemberResult>;
+
+/** One process of a subtree signal ([R8]). */
+export const SubtreeMember = Type.Object(
+  {
+    ...Brief.properties,
+    /** Its parent when the request arrived. */
+    ppid: Count,
+    /** 0 for the root, 1 for its children, … */
+    depth: Count,
+    state: Type.String({ maxLength: 1 }),
+    effect: SignalEffect,
+    fate: SubtreeFate,
+    /** Who adopts it when its parent exits before it does; null when it keeps its parent. */
+    newParent: Nullable(Reaper),
+    /** The parent it ends under when that one does not reap it (`zombie`); else null. */
+    zombieOf: Nullable(Brief),
+    /** What sending did; null in a dry run. */
+    result: Nullable(MemberResult),
+    /**
+     * Real request, a member the signal ends: whether it had exited (a zombie or gone) before the
+     * next level was signalled, or the agent stopped waiting; null otherwise.
+     */
+    exited: Nullable(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type SubtreeMember = Static<typeof SubtreeMember>;
+
+/** The numbers of a subtree signal: its members by fate, and how many are orphaned ([R8]). */
+export const SubtreeCounts = Type.Object(
+  {
+    members: Count,
+    /** `exits` and `exits-if-waited`. */
+    exits: Count,
+    zombies: Count,
+    /** `survives` and `handles`. */
+    survives: Count,
+    killed: Count,
+    /** Members adopted by another process (`newParent`) because their parent exits first. */
+    orphans: Count,
+  },
+  { additionalProperties: false },
+);
+export type SubtreeCounts = Static<typeof SubtreeCounts>;
+
+/** A signal to a process and its descendants: the order and every member ([R8]). */
+export const SubtreeSignal = Type.Object(
+  {
+    order: SubtreeOrder,
+    counts: SubtreeCounts,
+    /** In the order they are signalled. */
+    members: Type.Array(SubtreeMember),
+  },
+  { additionalProperties: false },
+);
+export type SubtreeSignal = Static<typeof SubtreeSignal>;
+
+/** `counts` of a subtree signal, from its members. */
+export function subtreeCounts(members: readonly SubtreeMember[]): SubtreeCounts {
+  const c: SubtreeCounts = {
+    members: members.length,
+    exits: 0,
+    zombies: 0,
+    survives: 0,
+    killed: 0,
+    orphans: 0,
+  };
+  for (const m of members) {
+    if (m.fate === 'exits' || m.fate === 'exits-if-waited') c.exits++;
+    else if (m.fate === 'zombie') c.zombies++;
+    else if (m.fate === 'killed') c.killed++;
+    else c.survives++;
+    if (m.newParent) c.orphans++;
+  }
+  return c;
+}
+
 /** The answer to POST /api/v1/processes/:pid/signal. */
 export const SignalAnswer = Type.Object(
   {
     dryRun: Type.Boolean(),
     sent: Type.Boolean(),
+    /** The root's preview; with a subtree its `text` speaks of the whole subtree. */
     preview: SignalPreview,
     message: Type.String(),
+    /** Only for `"subtree": true`. */
+    subtree: Type.Optional(SubtreeSignal),
   },
   { additionalProperties: false },
 );

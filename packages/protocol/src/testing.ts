@@ -1,6 +1,7 @@
 // Builders of process records for tests and benchmarks, in every workspace
 // (`@pidscope/protocol/testing`). Production code does not import this module. A field added to
 // the Process schema gets its default here, and every test and bench builds with it.
+import type { SubtreeMember } from './api.js';
 import type { Namespaces, Process } from './schemas.js';
 
 /** The host's PID namespace inode in test data. */
@@ -51,3 +52,28 @@ export const TEST_NAMESPACES: Namespaces = {
   user: null,
   cgroup: null,
 };
+
+/**
+ * A member of a subtree signal ([R8]): by default a sleep at depth 1 under PID 1, that the signal
+ * ends and its parent reaps, in a dry run (no result yet). `over` replaces any field.
+ */
+export function testSubtreeMember(
+  over: Partial<SubtreeMember> & Pick<SubtreeMember, 'pid'>,
+): SubtreeMember {
+  const { pid, ...rest } = over;
+  return {
+    pid,
+    startTime: 1000 + pid,
+    comm: 'sleep',
+    ppid: 1,
+    depth: 1,
+    state: 'S',
+    effect: 'terminate',
+    fate: 'exits',
+    newParent: null,
+    zombieOf: null,
+    result: null,
+    exited: null,
+    ...rest,
+  };
+}

@@ -14,8 +14,12 @@ import {
   parsePid,
   ReapRequest,
   requestProblem,
+  SignalAnswer,
   SignalRequest,
+  type SubtreeMember,
+  subtreeCounts,
 } from '../src/index.js';
+import { testSubtreeMember } from '../src/testing.js';
 
 describe('the error catalogue', () => {
   test('[R1] every code is an unprefixed SCREAMING_SNAKE name with a 4xx or 5xx status', () => {
@@ -152,5 +156,86 @@ describe('request problems', () => {
   test('[R6] a quoted value is cut to 32 characters', () => {
     const message = problem(PidParams, { pid: 'x'.repeat(500) }).message;
     expect(message).toMatch(/\(got "x{31}…\)$/);
+  });
+});
+
+describe('subtree signals', () => {
+  const problem = (value: unknown) => {
+    const check = Compile(SignalRequest);
+    expect(check.Check(value)).toBe(false);
+    return requestProblem(SignalRequest, value, check.Errors(value), 'BAD_BODY');
+  };
+
+  test('[R8] a subtree request names its order: leaves-first or root-first, else BAD_ORDER', () => {
+    const check = Compile(SignalRequest);
+    const base = { signal: 'SIGTERM', startTime: 5 };
+    expect(check.Check({ ...base, subtree: true })).toBe(true);
+    expect(check.Check({ ...base, subtree: true, order: 'leaves-first' })).toBe(true);
+    expect(check.Check({ ...base, subtree: true, order: 'root-first' })).toBe(true);
+    expect(problem({ ...base, subtree: true, order: 'breadth-first' })).toEqual({
+      code: 'BAD_ORDER',
+      message:
+        'order must be "leaves-first" or "root-first", with "subtree": true (got "breadth-first")',
+    });
+    expect(problem({ ...base, subtree: 'yes' })).toMatchObject({ code: 'BAD_BODY' });
+  });
+
+  const member = (over: Partial<SubtreeMember>) => testSubtreeMember({ pid: 10, ...over });
+
+  test('[R8] counts sort members by fate and count those adopted', () => {
+    const adopter = {
+      pid: 1,
+      startTime: 0,
+      comm: 'init',
+      kind: 'host-init' as const,
+      reaps: true,
+    };
+    const members = [
+      member({ fate: 'exits-if-waited', depth: 0 }),
+      member({ fate: 'exits', newParent: adopter }),
+      member({ fate: 'zombie', zombieOf: { pid: 12, startTime: 3, comm: 'sleep' } }),
+      member({ fate: 'survives', effect: 'ignored', newParent: adopter }),
+      member({ fate: 'handles', effect: 'handled' }),
+      member({ fate: 'killed' }),
+    ];
+    expect(subtreeCounts(members)).toEqual({
+      members: 6,
+      exits: 2,
+      zombies: 1,
+      survives: 2,
+      killed: 1,
+      orphans: 2,
+    });
+    expect(subtreeCounts([])).toEqual({
+      members: 0,
+      exits: 0,
+      zombies: 0,
+      survives: 0,
+      killed: 0,
+      orphans: 0,
+    });
+    const answer = {
+      dryRun: true,
+      sent: false,
+      message: 'x',
+      preview: {
+        pid: 10,
+        startTime: 1,
+        comm: 'sleep',
+        state: 'S',
+        signal: 'SIGTERM',
+        containerId: null,
+        containerName: null,
+        isContainerInit: false,
+        effect: 'terminate',
+        orphans: [],
+        text: 'x',
+      },
+    };
+    const check = Compile(SignalAnswer);
+    expect(check.Check(answer)).toBe(true);
+    const subtree = { order: 'leaves-first', counts: subtreeCounts(members), members };
+    expect(check.Check({ ...answer, subtree })).toBe(true);
+    expect(check.Check({ ...answer, subtree: { ...subtree, order: 'any' } })).toBe(false);
   });
 });
