@@ -1,16 +1,20 @@
-import { signalProcess } from '@pidscope/procfs';
+import { readPidStat, signalProcess } from '@pidscope/procfs';
 import {
   isNamespaceInit,
+  type MemberResult,
   type ReapAnswer,
   type ReapRequest,
   type SignalAnswer,
   type SignalRequest,
+  type SubtreeOrder,
+  subtreeCounts,
 } from '@pidscope/protocol';
 import type Docker from 'dockerode';
 import { AgentError } from '../errors.js';
-import { refuse } from './guard.js';
-import { type ProcessView, previewSignal } from './preview.js';
+import { type ProtectedReason, refuse } from './guard.js';
+import { asProcess, effectOf, type ProcessView, previewSignal } from './preview.js';
 import { type SignalInfo, signalInfo } from './signals.js';
+import { descendants, type Planned, predictSubtree, signalLevels, subtreeText } from './subtree.js';
 import { ancestry, readTarget, type Target } from './target.js';
 
 export interface ActionDeps {
@@ -24,6 +28,8 @@ export interface ActionDeps {
    * process event, so the event source would show it only at its next rescan.
    */
   signalled?: () => void;
+  /** Has the model look at /proc now, so a subtree's members are those of this moment. */
+  look?: () => Promise<void>;
 }
 
 /** A signal to send (or preview): the route's request, checked, with its PID and dry-run flag. */
@@ -60,9 +66,13 @@ export function createActions(deps: ActionDeps): Actions {
     return t;
   }
 
+  const guardContext = () => ({
+    selfPid: deps.selfPid,
+    ancestors: ancestry(deps.procRoot, deps.selfPid).slice(1),
+  });
+
   function guard(t: Target, role = ''): void {
-    const chain = ancestry(deps.procRoot, deps.selfPid);
-    const refusal = refuse(t, { selfPid: deps.selfPid, ancestors: chain.slice(1) });
+    const refusal = refuse(t, guardContext());
     if (refusal) {
       throw new AgentError(refusal.code, `${role}${refusal.message}`, {
         pid: t.pid,
@@ -124,11 +134,99 @@ export function createActions(deps: ActionDeps): Actions {
     }
   }
 
+  /** Whether a member has exited: its PID is free, names another process, or is a zombie. */
+  function exited(pid: number, startTime: number): boolean {
+    const st = readPidStat(pid, deps.procRoot);
+    return st === null || st.startTime !== startTime || st.state === 'Z' || st.state === 'X';
+  }
+
+  /**
+   * A signal to `root` and its descendants ([R8]): every member read from /proc and guarded
+   * before anything is sent; one forbidden member refuses the whole request.
+   */
+  async function signalSubtree(
+    root: Target,
+    info: SignalInfo,
+    order: SubtreeOrder,
+    dryRun: boolean,
+  ): Promise<SignalAnswer> {
+    await deps.look?.();
+    const view = deps.view();
+    const ctx = guardContext();
+    const plan: (Planned & { target: Target })[] = [];
+    const refused: Record<string, unknown>[] = [];
+    for (const { proc, depth } of descendants(asProcess(root, view), view)) {
+      const t = depth === 0 ? root : readTarget(deps.procRoot, proc.pid);
+      // Gone, or its PID taken by another process since the model saw it: not a member any more.
+      if (!t || t.startTime !== proc.startTime) continue;
+      const refusal = refuse(t, ctx);
+      if (refusal) {
+        refused.push({ pid: t.pid, startTime: t.startTime, comm: t.comm, ...refusal });
+        continue;
+      }
+      const p = asProcess(t, view);
+      plan.push({ proc: p, depth, effect: effectOf(t, info).effect, target: t });
+    }
+    const first = refused[0] as { code: ProtectedReason; message: string } | undefined;
+    if (first) {
+      const more = refused.length > 5 ? `; and ${refused.length - 5} more (detail.refused)` : '';
+      const list = `${refused
+        .slice(0, 5)
+        .map((r) => `${r.pid} (${r.comm}): ${r.message}`)
+        .join('; ')}${more}`;
+      throw new AgentError(
+        first.code,
+        `the subtree of PID ${root.pid} (${root.comm}) holds ${refused.length} process(es) pidscope never signals, so nothing was sent: ${list}`,
+        { refused },
+      );
+    }
+    const members = predictSubtree(plan, order, view);
+    const preview = previewSignal(root, info, view);
+    const rootLine = preview.text.split('\n')[0] as string;
+    preview.text = subtreeText(rootLine, members, order, info, view, preview.containerName);
+    const subtree = () => ({ order, counts: subtreeCounts(members), members });
+    if (dryRun)
+      return { dryRun: true, sent: false, preview, message: preview.text, subtree: subtree() };
+
+    const targets = new Map(plan.map((m) => [m.proc.pid, m.target]));
+    await signalLevels(
+      members,
+      order,
+      (m) => {
+        const t = targets.get(m.pid) as Target;
+        if (!Number.isSafeInteger(t.pid) || t.pid <= 1) return 'denied';
+        const r = signalProcess(t.pid, t.startTime, info.number, deps.procRoot).outcome;
+        return r satisfies MemberResult;
+      },
+      exited,
+    );
+    deps.signalled?.();
+    const sent = members.filter((m) => m.result === 'sent').length;
+    const missed = members.filter((m) => m.result !== 'sent');
+    const rest = missed.length
+      ? `; not sent to ${missed.map((m) => `${m.pid} (${m.result})`).join(', ')}`
+      : '';
+    return {
+      dryRun: false,
+      sent: sent > 0,
+      preview,
+      message: `${info.name} sent to ${sent} of ${members.length} processes of the subtree of PID ${root.pid} (${root.comm}), ${order}${rest}`,
+      subtree: subtree(),
+    };
+  }
+
   return {
     async signal(req) {
+      if (req.order !== undefined && req.subtree !== true) {
+        throw new AgentError(
+          'BAD_ORDER',
+          'order applies to a subtree signal only: send "subtree": true with it',
+        );
+      }
       const t = locate(req.pid, req.startTime);
-      guard(t);
       const info = signalInfo(req.signal);
+      if (req.subtree) return signalSubtree(t, info, req.order ?? 'leaves-first', req.dryRun);
+      guard(t);
       const preview = previewSignal(t, info, deps.view());
       if (req.dryRun) return { dryRun: true, sent: false, preview, message: preview.text };
       send(t, info);

@@ -38,7 +38,8 @@ export function isKnownSubreaper(p: Pick<Process, 'comm' | 'cmdline'>): boolean 
   return names.includes('systemd') && p.cmdline.includes('--user');
 }
 
-function reaps(p: Process, view: ProcessView): boolean | null {
+/** Whether `p` reaps the children it adopts (true), never does (false), or it depends (null). */
+export function reaps(p: Process, view: ProcessView): boolean | null {
   if (p.pid === 1) return true;
   if (isKnownSubreaper(p)) return true;
   const container = p.containerId ? view.container(p.containerId) : undefined;
@@ -59,15 +60,21 @@ function sameNamespace(a: Process, b: Process): boolean {
 /**
  * Who adopts the children of `dying` (kernel/exit.c find_new_reaper): the nearest ancestor that is
  * a subreaper inside the same PID namespace, else that namespace's PID 1. null when `dying` is
- * itself the namespace's PID 1 (its death kills the namespace).
+ * itself the namespace's PID 1 (its death kills the namespace). `ends` names processes that exit
+ * too (the rest of a subtree signal): a subreaper among them adopts no one for good, and a PID 1
+ * among them takes its namespace down (null).
  */
-export function findReaper(dying: Process, view: ProcessView): Reaper | null {
+export function findReaper(
+  dying: Process,
+  view: ProcessView,
+  ends: (p: Process) => boolean = () => false,
+): Reaper | null {
   if (isNamespaceInit(dying) || dying.pid === 1) return null;
   const seen = new Set<number>([dying.pid]);
   let up = view.findProcess(dying.ppid);
   while (up && sameNamespace(up, dying) && !seen.has(up.pid)) {
     if (isNamespaceInit(up) || up.pid === 1) break;
-    if (isKnownSubreaper(up)) {
+    if (isKnownSubreaper(up) && !ends(up)) {
       return {
         pid: up.pid,
         startTime: up.startTime,
@@ -82,7 +89,7 @@ export function findReaper(dying: Process, view: ProcessView): Reaper | null {
   // A host process (one NSpid level in this view) goes to the host's PID 1.
   const init =
     inContainerPid(dying) === null ? view.findProcess(1) : view.namespaceInit(dying.pidNs);
-  if (!init) return null;
+  if (!init || ends(init)) return null;
   return {
     pid: init.pid,
     startTime: init.startTime,
@@ -92,7 +99,7 @@ export function findReaper(dying: Process, view: ProcessView): Reaper | null {
   };
 }
 
-function reaperName(r: Reaper, containerName: string | null): string {
+export function reaperName(r: Reaper, containerName: string | null): string {
   if (r.kind === 'host-init') return `the host's PID 1 (${r.comm})`;
   if (r.kind === 'namespace-init') return `PID 1 (${r.comm}) of ${where(containerName)}`;
   return `subreaper ${r.pid} (${r.comm})`;
@@ -146,7 +153,7 @@ function orphanFate(
 }
 
 /** The process record for a target: the model's when it matches, else one made from /proc. */
-function asProcess(t: Target, view: ProcessView): Process {
+export function asProcess(t: Target, view: ProcessView): Process {
   const known = view.findProcess(t.pid);
   if (known && known.startTime === t.startTime) return { ...known, ppid: t.ppid, state: t.state };
   const parent = view.findProcess(t.ppid);
@@ -170,7 +177,8 @@ function asProcess(t: Target, view: ProcessView): Process {
   };
 }
 
-function effectOf(t: Target, signal: SignalInfo): { effect: SignalEffect; why: string } {
+/** What `signal` does to `t`, and why in words. */
+export function effectOf(t: Target, signal: SignalInfo): { effect: SignalEffect; why: string } {
   const containerInit = isNamespaceInit(t);
   if (t.state === 'Z' || t.state === 'X') {
     return { effect: 'none', why: 'it is a zombie: it has already exited and cannot be killed' };

@@ -80,6 +80,7 @@ export default fp(
       signalled: () => {
         void fastify.model.refresh();
       },
+      look: () => fastify.model.refresh(),
     });
     const notes = new WeakMap<FastifyRequest, AuditNote>();
 

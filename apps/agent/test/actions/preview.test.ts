@@ -1,27 +1,12 @@
 import { signalMaskHas } from '@pidscope/procfs';
-import type { Container, Process } from '@pidscope/protocol';
-import { TEST_NAMESPACES, testProcess } from '@pidscope/protocol/testing';
+import type { Process } from '@pidscope/protocol';
 import { describe, expect, it } from 'vitest';
 import { tokenId } from '../../src/actions/auth.js';
 import { refuse } from '../../src/actions/guard.js';
 import { isKnownSubreaper, type ProcessView, previewSignal } from '../../src/actions/preview.js';
 import { signalInfo } from '../../src/actions/signals.js';
 import type { Target } from '../../src/actions/target.js';
-
-const NS = 4026532200;
-const CID = 'c'.repeat(64);
-
-function proc(p: Partial<Process> & Pick<Process, 'pid' | 'ppid' | 'comm'>): Process {
-  return testProcess({
-    cmdline: [p.comm],
-    startTime: p.pid * 10,
-    pidNs: NS,
-    containerId: CID,
-    runtime: 'docker',
-    rssBytes: 0,
-    ...p,
-  });
-}
+import { CID, NS, proc, web } from './world.js';
 
 function target(p: Process, extra: Partial<Target> = {}): Target {
   return {
@@ -61,25 +46,7 @@ function tree(initComm: string, cmdline: string[] = [initComm], middleCmd?: stri
   });
   const child = proc({ pid: 121, ppid: 110, comm: 'sleep', nsPids: [121, 10] });
   const all = [init, middle, zombie, child];
-  const container: Container = {
-    id: CID,
-    name: 'web',
-    image: 'x',
-    state: 'running',
-    runtime: 'docker',
-    initPid: 100,
-    hasInit: initComm === 'docker-init',
-    pidNamespace: NS,
-    sharesPidNamespaceWith: [],
-    hostPidNamespace: false,
-    namespaces: TEST_NAMESPACES,
-    pidsCurrent: 4,
-    pidsMax: null,
-    forkFailures: 0,
-    pidsPeak: null,
-    labels: {},
-    etaSeconds: null,
-  };
+  const container = web(initComm, 4);
   const view: ProcessView = {
     findProcess: (pid) => all.find((p) => p.pid === pid),
     children: (p) => all.filter((c) => c.ppid === p.pid),

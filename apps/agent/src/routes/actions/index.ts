@@ -12,6 +12,7 @@ import {
   SignalAnswer,
   SignalRequest,
 } from '@pidscope/protocol';
+import { AgentError } from '../../errors.js';
 
 /**
  * POST /api/v1/processes/:pid/signal and /reap, GET /api/v1/audit. Signal and reap are refused in
@@ -36,16 +37,30 @@ const actionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       },
       async (req) => {
         const { pid } = req.params;
-        const { signal, startTime } = req.body;
         const dryRun = req.query.dryRun ?? false;
+        const { signal, startTime, subtree, order } = req.body;
         svc.note(req, { action: 'signal', dryRun, target: { pid, startTime }, signal });
-        const out = await svc.actions.signal({ pid, startTime, signal, dryRun });
+        const out = await svc.actions.signal({ ...req.body, pid, dryRun }).catch((err: unknown) => {
+          // A refused subtree: its line names every member that stopped it.
+          const refused = err instanceof AgentError ? err.detail?.refused : undefined;
+          if (refused) svc.note(req, { detail: { subtree: true, order, refused } });
+          throw err;
+        });
+        const members = out.subtree?.members.map((m) => ({
+          pid: m.pid,
+          startTime: m.startTime,
+          comm: m.comm,
+          result: m.result,
+        }));
         svc.note(req, {
-          outcome: dryRun ? `preview: ${out.preview.effect}` : out.message,
+          outcome: dryRun
+            ? `preview: ${out.subtree ? `subtree of ${out.subtree.counts.members}, ` : ''}${out.preview.effect}`
+            : out.message,
           detail: {
             comm: out.preview.comm,
             containerId: out.preview.containerId,
             effect: out.preview.effect,
+            ...(subtree ? { subtree: true, order: out.subtree?.order, members } : {}),
           },
         });
         return out;
