@@ -107,6 +107,7 @@ export function Details(props: Props) {
         <p className="muted">
           This process (start time {props.selected.startTime}) is not running any more.
         </p>
+        {props.actions}
       </section>
     );
   }

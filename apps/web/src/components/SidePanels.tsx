@@ -1,6 +1,11 @@
 import type { Container } from '@pidscope/protocol';
-import { type Ref, useMemo } from 'react';
-import { type ActionsHandle, ProcessActions } from '../features/actions/index.js';
+import { type Ref, useMemo, useState } from 'react';
+import {
+  type ActionDone,
+  ActionResult,
+  type ActionsHandle,
+  ProcessActions,
+} from '../features/actions/index.js';
 import { DemosPanel } from '../features/demos/index.js';
 import { ZombieLeaders } from '../features/history/index.js';
 import { useApiRoot } from '../hooks/useApiRoot.js';
@@ -45,6 +50,9 @@ export function SidePanels(props: Props) {
     () => (selectedKey && index ? index.childrenOf(selectedKey) : []),
     [index, selectedKey],
   );
+  // What the last action did, kept for the selection: a signal that ends the process unmounts its
+  // actions, and the result (each member's, for a subtree) must stay readable.
+  const [last, setLast] = useState<{ key: string; done: ActionDone } | null>(null);
   const container = selected?.containerId ? (containers.get(selected.containerId) ?? null) : null;
   const subtree = useMemo(
     () => (selectedKey && index ? totalsOf(index.subtree(selectedKey)) : null),
@@ -78,7 +86,10 @@ export function SidePanels(props: Props) {
                 container={container}
                 readOnly={props.past || (view.hello?.readOnly ?? false)}
                 apiBase={apiRoot}
+                onDone={(done) => selectedKey && setLast({ key: selectedKey, done })}
               />
+            ) : last && last.key === selectedKey ? (
+              <ActionResult done={last.done} />
             ) : null
           }
         />

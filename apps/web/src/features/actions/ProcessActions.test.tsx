@@ -1,5 +1,5 @@
-import type { Process } from '@pidscope/protocol';
-import { testProcess } from '@pidscope/protocol/testing';
+import type { Process, SubtreeMember } from '@pidscope/protocol';
+import { testProcess, testSubtreeMember } from '@pidscope/protocol/testing';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProcessActions } from './ProcessActions.js';
@@ -220,6 +220,85 @@ describe('ProcessActions', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Send SIGTERM' }));
     await screen.findByRole('status');
     expect(calls[1]?.body).toEqual({ startTime: 123456, signal: 'SIGTERM' });
+  });
+
+  it('[R8] previews the whole subtree in the order chosen, then sends it in one request', async () => {
+    const member = (pid: number, depth: number, over: Partial<SubtreeMember> = {}) =>
+      testSubtreeMember({ pid, startTime: pid * 10, ppid: 4425, depth, ...over });
+    const init = { pid: 1, startTime: 0, comm: 'init', kind: 'host-init' as const, reaps: true };
+    const members = [
+      member(4427, 1, { fate: 'zombie', zombieOf: { pid: 4426, startTime: 1, comm: 'sleep' } }),
+      member(4426, 1, { fate: 'survives', effect: 'ignored', newParent: init }),
+      member(4425, 0, { fate: 'exits-if-waited' }),
+    ];
+    const counts = { members: 3, exits: 1, zombies: 1, survives: 1, killed: 0, orphans: 1 };
+    const plan = (order: string, sent: boolean) => ({
+      dryRun: !sent,
+      sent,
+      message: sent ? 'SIGTERM sent to 3 of 3 processes' : 'SIGTERM to the subtree',
+      preview: {
+        text: 'SIGTERM to the subtree of PID 4425 (sleep): 3 processes',
+        effect: 'terminate',
+      },
+      subtree: {
+        order,
+        counts,
+        members: members.map((m) => (sent ? { ...m, result: 'sent', exited: true } : m)),
+      },
+    });
+    const calls = fakeFetch([
+      [200, { preview: { text: PREVIEW, effect: 'terminate' }, message: PREVIEW }],
+      [200, plan('leaves-first', false)],
+      [200, plan('root-first', false)],
+      [200, plan('root-first', true)],
+    ]);
+    render(<ProcessActions process={proc()} />);
+    fireEvent.click(screen.getByRole('button', { name: 'SIGTERM' }));
+    const dialog = await screen.findByRole('dialog');
+    await within(dialog).findByRole('button', { name: 'Send SIGTERM' });
+    fireEvent.click(within(dialog).getByRole('checkbox', { name: /Whole subtree/ }));
+    await within(dialog).findByRole('button', { name: 'Send SIGTERM to 3 processes' });
+    expect(calls[1]?.body).toEqual({
+      signal: 'SIGTERM',
+      startTime: 123456,
+      subtree: true,
+      order: 'leaves-first',
+    });
+    fireEvent.change(within(dialog).getByRole('combobox', { name: /Order/ }), {
+      target: { value: 'root-first' },
+    });
+    await waitFor(() => expect(calls).toHaveLength(3));
+    expect(calls[2]?.body).toMatchObject({ subtree: true, order: 'root-first' });
+    const what = await within(dialog).findByRole('list', { name: 'What the subtree signal does' });
+    expect(what.textContent).toContain('3 processes signalled');
+    expect(what.textContent).toContain('1 stay zombies');
+    expect(within(dialog).getByRole('list', { name: 'Will stay zombies' }).textContent).toBe(
+      '4427 (sleep) stays a zombie of 4426 (sleep)',
+    );
+    expect(within(dialog).getByRole('list', { name: 'Will be adopted' }).textContent).toBe(
+      '4426 (sleep) adopted by 1 (init), host init',
+    );
+    // Nothing was sent yet: only dry runs.
+    expect(calls.every((c) => c.url.endsWith('?dryRun=1'))).toBe(true);
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Send SIGTERM to 3 processes' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(calls).toHaveLength(4);
+    expect(calls[3]).toMatchObject({
+      url: '/api/v1/processes/4425/signal',
+      body: { signal: 'SIGTERM', startTime: 123456, subtree: true, order: 'root-first' },
+    });
+    const status = screen.getByRole('status');
+    expect(status.textContent).toContain('SIGTERM sent to 3 of 3 processes');
+    expect(
+      within(status)
+        .getAllByTestId('member-result')
+        .map((li) => li.textContent),
+    ).toEqual([
+      '4427 (sleep): sent, exited',
+      '4426 (sleep): sent, exited',
+      '4425 (sleep): sent, exited',
+    ]);
   });
 
   it('is disabled in read-only mode and for PID 1', () => {

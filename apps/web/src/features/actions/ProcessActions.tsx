@@ -1,4 +1,12 @@
-import type { Container, Process, ReapAnswer, SignalName } from '@pidscope/protocol';
+import type {
+  Container,
+  Process,
+  ReapAnswer,
+  SignalName,
+  SubtreeMember,
+  SubtreeOrder,
+  SubtreeSignal,
+} from '@pidscope/protocol';
 import { type Ref, useEffect, useId, useImperativeHandle, useRef, useState } from 'react';
 import { explain, reapZombie, signalProcess } from '../../net/api.js';
 import './actions.css';
@@ -7,8 +15,11 @@ export interface ProcessActionsProps {
   process: Process;
   /** The agent API root (see net/api.ts agentUrl): '' when the agent serves the UI. */
   apiBase?: string;
-  /** Called after an action was carried out. */
-  onDone?: () => void;
+  /**
+   * Called after an action was carried out, with what it did: the page keeps it to show once the
+   * process (and this component) is gone.
+   */
+  onDone?: (done: ActionDone) => void;
   /** The agent refuses every action; buttons are shown disabled. */
   readOnly?: boolean;
   container?: Container | null;
@@ -33,9 +44,22 @@ export const OFFERED_SIGNALS: readonly SignalName[] = [
   'SIGCONT',
 ];
 
+/** A signal to the process alone, or to it and its descendants in an order ([R8]). */
+interface Scope {
+  subtree: boolean;
+  order: SubtreeOrder;
+}
+
 /** What the confirm dialog holds. */
 type Pending =
-  | { kind: 'signal'; signal: SignalName; phase: 'loading' | 'ready' | 'sending'; text: string }
+  | ({
+      kind: 'signal';
+      signal: SignalName;
+      phase: 'loading' | 'ready' | 'sending';
+      text: string;
+      /** The agent's prediction for the subtree; null for one process or before it came. */
+      plan: SubtreeSignal | null;
+    } & Scope)
   | {
       kind: 'reap';
       phase: 'loading' | 'ready' | 'sending';
@@ -45,11 +69,85 @@ type Pending =
       container: ReapAnswer['container'];
     };
 
+/** What the real request did, for the result line. */
+export interface ActionDone {
+  message: string;
+  /** Each member's result after a subtree signal; null otherwise. */
+  members: SubtreeMember[] | null;
+}
+
 function confirmLabel(p: Pending): string | null {
+  if (p.kind === 'signal' && p.subtree) {
+    const n = p.plan?.counts.members;
+    return n === undefined ? null : `Send ${p.signal} to ${n} ${n === 1 ? 'process' : 'processes'}`;
+  }
   if (p.kind === 'signal') return `Send ${p.signal}`;
   if (p.plan === 'signal-parent' && p.signal) return `Send ${p.signal}`;
   if (p.plan === 'restart-container' && p.container) return `Restart container ${p.container.name}`;
   return null;
+}
+
+const SINGLE: Scope = { subtree: false, order: 'leaves-first' };
+
+const name = (m: Pick<SubtreeMember, 'pid' | 'comm'>) => `${m.pid} (${m.comm})`;
+
+/** The counts of a subtree signal and who ends as a zombie or is adopted, before the confirm. */
+function SubtreePlan({ plan }: { plan: SubtreeSignal }) {
+  const c = plan.counts;
+  const zombies = plan.members.filter((m) => m.fate === 'zombie');
+  const orphans = plan.members.filter((m) => m.newParent);
+  return (
+    <div className="ps-subtree-plan" data-testid="subtree-plan">
+      <ul className="ps-subtree-counts" aria-label="What the subtree signal does">
+        <li data-testid="count-members">{c.members} processes signalled</li>
+        <li data-testid="count-exits">{c.exits} exit</li>
+        <li data-testid="count-zombies">{c.zombies} stay zombies</li>
+        <li data-testid="count-survives">{c.survives} survive</li>
+        <li data-testid="count-orphans">{c.orphans} adopted</li>
+        {c.killed ? (
+          <li data-testid="count-killed">{c.killed} killed with their namespace</li>
+        ) : null}
+      </ul>
+      {zombies.length ? (
+        <ul aria-label="Will stay zombies" className="ps-subtree-list">
+          {zombies.map((m) => (
+            <li key={m.pid}>
+              {name(m)} stays a zombie of {m.zombieOf ? name(m.zombieOf) : 'its parent'}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {orphans.length ? (
+        <ul aria-label="Will be adopted" className="ps-subtree-list">
+          {orphans.map((m) => (
+            <li key={m.pid}>
+              {name(m)} adopted by{' '}
+              {m.newParent ? `${name(m.newParent)}, ${m.newParent.kind.replace('-', ' ')}` : ''}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+/** What an action did; after a subtree signal, each member's result in the order they went. */
+export function ActionResult({ done }: { done: ActionDone }) {
+  return (
+    <div className="ps-actions-result" role="status" data-testid="action-result">
+      <p>{done.message}</p>
+      {done.members ? (
+        <ul aria-label="Each process of the subtree" className="ps-subtree-list">
+          {done.members.map((m) => (
+            <li key={m.pid} data-testid="member-result">
+              {name(m)}: {m.result ?? 'not sent'}
+              {m.exited === true ? ', exited' : m.exited === false ? ', still running' : ''}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
 }
 
 /**
@@ -65,7 +163,7 @@ export function ProcessActions({
 }: ProcessActionsProps) {
   const [pending, setPending] = useState<Pending | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [result, setResult] = useState<string | null>(null);
+  const [result, setResult] = useState<ActionDone | null>(null);
   const titleId = useId();
   const confirmRef = useRef<HTMLButtonElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
@@ -95,7 +193,7 @@ export function ProcessActions({
 
   useImperativeHandle(handle, () => ({
     openSignal: () => {
-      if (!disabled) void previewSignal('SIGTERM');
+      if (!disabled) void previewSignal('SIGTERM', SINGLE);
     },
     close: () => {
       if (!pending) return false;
@@ -104,19 +202,31 @@ export function ProcessActions({
     },
   }));
 
-  async function previewSignal(signal: SignalName) {
-    // Only the newest preview is shown: another signal picked meanwhile wins.
+  const body = (signal: SignalName, scope: Scope) => ({
+    signal,
+    startTime: p.startTime,
+    ...(scope.subtree ? { subtree: true, order: scope.order } : {}),
+  });
+
+  async function previewSignal(signal: SignalName, scope: Scope) {
+    // Only the newest preview is shown: another choice made meanwhile wins.
     const asked = ++previews.current;
     setResult(null);
     setError(null);
-    setPending({ kind: 'signal', signal, phase: 'loading', text: '' });
+    const base = { kind: 'signal', signal, ...scope, text: '', plan: null } as const;
+    setPending({ ...base, phase: 'loading' });
     try {
-      const answer = await signalProcess(p.pid, { signal, startTime: p.startTime }, true, apiBase);
+      const answer = await signalProcess(p.pid, body(signal, scope), true, apiBase);
       if (asked !== previews.current) return;
-      setPending({ kind: 'signal', signal, phase: 'ready', text: answer.preview.text });
+      setPending({
+        ...base,
+        phase: 'ready',
+        text: answer.preview.text,
+        plan: answer.subtree ?? null,
+      });
     } catch (err) {
       if (asked !== previews.current) return;
-      setPending({ kind: 'signal', signal, phase: 'ready', text: '' });
+      setPending({ ...base, phase: 'ready' });
       setError(explain(err));
     }
   }
@@ -145,27 +255,24 @@ export function ProcessActions({
   async function confirm() {
     if (pending?.phase !== 'ready') return;
     setPending({ ...pending, phase: 'sending' });
-    let message: string;
+    let done: ActionDone;
     try {
-      const answer =
-        pending.kind === 'signal'
-          ? await signalProcess(
-              p.pid,
-              { signal: pending.signal, startTime: p.startTime },
-              false,
-              apiBase,
-            )
-          : await reapZombie(
-              p.pid,
-              {
-                startTime: p.startTime,
-                ...(pending.signal ? { signal: pending.signal } : {}),
-                ...(pending.plan === 'restart-container' ? { restartContainer: true } : {}),
-              },
-              false,
-              apiBase,
-            );
-      message = answer.message;
+      if (pending.kind === 'signal') {
+        const answer = await signalProcess(p.pid, body(pending.signal, pending), false, apiBase);
+        done = { message: answer.message, members: answer.subtree?.members ?? null };
+      } else {
+        const answer = await reapZombie(
+          p.pid,
+          {
+            startTime: p.startTime,
+            ...(pending.signal ? { signal: pending.signal } : {}),
+            ...(pending.plan === 'restart-container' ? { restartContainer: true } : {}),
+          },
+          false,
+          apiBase,
+        );
+        done = { message: answer.message, members: null };
+      }
     } catch (err) {
       setPending({ ...pending, phase: 'ready' });
       setError(explain(err));
@@ -173,8 +280,8 @@ export function ProcessActions({
     }
     setPending(null);
     setError(null);
-    setResult(message);
-    onDone?.();
+    setResult(done);
+    onDone?.(done);
   }
 
   const label = pending ? confirmLabel(pending) : null;
@@ -205,7 +312,7 @@ export function ProcessActions({
             type="button"
             className="ps-action"
             disabled={disabled}
-            onClick={() => void previewSignal(s)}
+            onClick={() => void previewSignal(s, SINGLE)}
             data-testid={`action-signal-${s}`}
             title={`Preview ${s} to PID ${p.pid}`}
           >
@@ -214,11 +321,7 @@ export function ProcessActions({
         ))}
       </fieldset>
       {why ? <p className="muted ps-actions-why">{why}</p> : null}
-      {result ? (
-        <p className="ps-actions-result" role="status" data-testid="action-result">
-          {result}
-        </p>
-      ) : null}
+      {result ? <ActionResult done={result} /> : null}
       {pending ? (
         <div
           className="ps-dialog"
@@ -232,9 +335,11 @@ export function ProcessActions({
           }}
         >
           <h3 id={titleId}>
-            {pending.kind === 'signal'
-              ? `${pending.signal} to ${p.comm} (PID ${p.pid})?`
-              : `Reap zombie ${p.pid}?`}
+            {pending.kind === 'reap'
+              ? `Reap zombie ${p.pid}?`
+              : pending.subtree
+                ? `${pending.signal} to ${p.comm} (PID ${p.pid}) and its descendants?`
+                : `${pending.signal} to ${p.comm} (PID ${p.pid})?`}
           </h3>
           {pending.kind === 'signal' ? (
             <label className="ps-dialog-field">
@@ -243,7 +348,7 @@ export function ProcessActions({
                 value={pending.signal}
                 data-testid="signal-choice"
                 disabled={pending.phase === 'sending'}
-                onChange={(e) => void previewSignal(e.target.value as SignalName)}
+                onChange={(e) => void previewSignal(e.target.value as SignalName, pending)}
               >
                 {OFFERED_SIGNALS.map((s) => (
                   <option key={s} value={s}>
@@ -252,6 +357,44 @@ export function ProcessActions({
                 ))}
               </select>
             </label>
+          ) : null}
+          {pending.kind === 'signal' ? (
+            <div className="ps-dialog-field ps-subtree-choice">
+              <label>
+                <input
+                  type="checkbox"
+                  checked={pending.subtree}
+                  disabled={pending.phase === 'sending'}
+                  data-testid="subtree-choice"
+                  onChange={(e) =>
+                    void previewSignal(pending.signal, { ...pending, subtree: e.target.checked })
+                  }
+                />{' '}
+                Whole subtree (this process and all its descendants)
+              </label>
+              {pending.subtree ? (
+                <label>
+                  Order{' '}
+                  <select
+                    value={pending.order}
+                    data-testid="subtree-order"
+                    disabled={pending.phase === 'sending'}
+                    onChange={(e) =>
+                      void previewSignal(pending.signal, {
+                        subtree: true,
+                        order: e.target.value as SubtreeOrder,
+                      })
+                    }
+                  >
+                    <option value="leaves-first">leaves first (deepest first)</option>
+                    <option value="root-first">root first</option>
+                  </select>
+                </label>
+              ) : null}
+            </div>
+          ) : null}
+          {pending.kind === 'signal' && pending.plan && pending.phase !== 'loading' ? (
+            <SubtreePlan plan={pending.plan} />
           ) : null}
           {pending.phase === 'loading' ? (
             <p className="muted">Asking the agent what would happen…</p>

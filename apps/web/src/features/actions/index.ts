@@ -1,4 +1,6 @@
 export {
+  type ActionDone,
+  ActionResult,
   type ActionsHandle,
   OFFERED_SIGNALS,
   ProcessActions,
