@@ -40,3 +40,16 @@ export function startTimeOf(pid: number): number {
   if (!stat) throw new Error(`process ${pid} is gone`);
   return stat.startTime;
 }
+
+/** Host PIDs of a process's children (the kernel's list; none when it is gone). */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
