@@ -30,6 +30,7 @@ const CONTAINERS: Container[] = Array.from({ length: 8 }, (_, i) => ({
   pidNamespace: 4026532000 + i,
   sharesPidNamespaceWith: [],
   hostPidNamespace: false,
+  execs: [],
   namespaces: TEST_NAMESPACES,
   pidsCurrent: 40,
   pidsMax: i < 4 ? 512 : null,

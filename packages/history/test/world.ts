@@ -166,6 +166,7 @@ export function world(
           pidNamespace: 4026532500,
           sharesPidNamespaceWith: [],
           hostPidNamespace: false,
+          execs: [],
           namespaces: TEST_NAMESPACES,
           pidsCurrent: 1,
           pidsMax: 300,

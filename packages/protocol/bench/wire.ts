@@ -68,6 +68,7 @@ const containers: Container[] = Array.from({ length: 12 }, (_, i) => ({
   pidNamespace: 4026532000 + i,
   sharesPidNamespaceWith: [],
   hostPidNamespace: false,
+  execs: [],
   namespaces: TEST_NAMESPACES,
   pidsCurrent: 250,
   pidsMax: i % 3 === 0 ? null : 512,

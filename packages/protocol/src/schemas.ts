@@ -94,6 +94,27 @@ export type Namespaces = Static<typeof Namespaces>;
 /** The namespace kinds of `Namespaces`, in its order. */
 export const NAMESPACE_KINDS = Object.keys(Namespaces.properties) as (keyof Namespaces)[];
 
+/**
+ * [S10] A `docker exec` session running in a container, joined to the process it started: the
+ * root of a subtree that is no descendant of the container's PID 1.
+ */
+export const ExecSession = Type.Object(
+  {
+    /** Docker's exec id. */
+    id: Type.String(),
+    /** What was run: the entrypoint and its arguments, redacted like a command line. */
+    command: Type.Array(Type.String()),
+    /** The user asked for (`docker exec -u`); '' when none: the container's own user. */
+    user: Type.String(),
+    tty: Type.Boolean(),
+    /** The process it started, by host PID and start time ([S1]). */
+    pid: Pid,
+    startTime: Ticks,
+  },
+  { additionalProperties: false },
+);
+export type ExecSession = Static<typeof ExecSession>;
+
 export const Container = Type.Object(
   {
     id: Type.String(),
@@ -122,6 +143,8 @@ export const Container = Type.Object(
     forkFailures: Type.Integer({ minimum: 0 }),
     pidsPeak: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
     labels: Type.Record(Type.String(), Type.String()),
+    /** [S10] Its running `docker exec` sessions whose process the agent sees, by pid, start time. */
+    execs: Type.Array(ExecSession),
     /** Seconds until pids.current reaches pidsMax at its recent trend; null: no limit or no rising trend. */
     etaSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
   },

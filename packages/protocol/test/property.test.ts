@@ -65,6 +65,14 @@ const namespacesArb = fc.record({
   user: nullableInt,
   cgroup: nullableInt,
 });
+const execArb = fc.record({
+  id: fc.constantFrom('e1', 'e2'),
+  command: fc.array(text, { minLength: 1, maxLength: 3 }),
+  user: fc.constantFrom('', '1000', 'nobody'),
+  tty: fc.boolean(),
+  pid,
+  startTime,
+});
 const containerArb = (id: string): fc.Arbitrary<Container> =>
   fc.record({
     id: fc.constant(id),
@@ -77,6 +85,7 @@ const containerArb = (id: string): fc.Arbitrary<Container> =>
     pidNamespace: nullableInt,
     sharesPidNamespaceWith: fc.subarray(containerIds),
     hostPidNamespace: fc.boolean(),
+    execs: fc.array(execArb, { maxLength: 2 }),
     namespaces: namespacesArb,
     pidsCurrent: nullableInt,
     pidsMax: nullableInt,

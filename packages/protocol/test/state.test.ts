@@ -3,7 +3,10 @@ import {
   CPU_STEP,
   compareProcesses,
   cpuNews,
+  diff,
   EVENT_TYPES,
+  execLabel,
+  execsByProcess,
   inContainerPid,
   isEvent,
   isNamespaceInit,
@@ -15,6 +18,7 @@ import {
   sortContainers,
   sortProcesses,
   validateState,
+  zombieFate,
 } from '../src/index.js';
 import { container, host, proc, state } from './fixtures.js';
 
@@ -192,5 +196,90 @@ describe('event types', () => {
       hosty2: { sharesPidNamespaceWith: [], hostPidNamespace: true },
       unknown: { sharesPidNamespaceWith: [], hostPidNamespace: false },
     });
+  });
+
+  const exec = {
+    id: 'd5f6cf120f437475ffea2de33f9032c12ac5440c678bb1d99028d1fd8737f25a',
+    command: ['sh', '-c', 'sleep 2; echo'],
+    user: '1000',
+    tty: false,
+    pid: 4500,
+    startTime: 9000,
+  };
+
+  test('[S10] a session is named by its command, quoted as a shell needs it', () => {
+    expect(execLabel(exec)).toBe("exec: sh -c 'sleep 2; echo'");
+    expect(execLabel({ command: ['sh', '-c', 'sleep 30'] })).toBe("exec: sh -c 'sleep 30'");
+    expect(execLabel({ command: ['top', '-b', '-d', '0.5'] })).toBe('exec: top -b -d 0.5');
+    expect(execLabel({ command: ['echo', "it's", ''] })).toBe(`exec: echo 'it'\\''s' ''`);
+  });
+
+  test('[S10] a process finds its session by its key; another start time under its PID does not', () => {
+    const byKey = execsByProcess([
+      container('a', { execs: [exec] }),
+      container('b', { execs: [] }),
+    ]);
+    expect(byKey.get(processKey(exec))).toBe(exec);
+    expect(byKey.get(processKey({ pid: 4500, startTime: 9001 }))).toBeUndefined();
+    expect(byKey.size).toBe(1);
+  });
+
+  test('[S10] sessions travel in their container, closed to other fields', () => {
+    const c = container('a', { execs: [exec] });
+    expect(validateState(state(1, [proc(4500, 9000)], { containers: [c] }))).toEqual([]);
+    const extra = container('a', { execs: [{ ...exec, exitCode: 0 } as typeof exec] });
+    expect(isState(state(1, [], { containers: [extra] }))).toBe(false);
+    const noUser = { ...exec } as Partial<typeof exec>;
+    delete noUser.user;
+    expect(
+      isState(state(1, [], { containers: [container('a', { execs: [noUser as typeof exec] })] })),
+    ).toBe(false);
+  });
+
+  test('[S10] a session that starts or ends upserts its container and nothing else', () => {
+    const before = state(1, [proc(4500, 9000)], { containers: [container('a'), container('b')] });
+    const during = state(2, [proc(4500, 9000)], {
+      containers: [container('a', { execs: [exec] }), container('b')],
+    });
+    const started = diff(before, during);
+    expect(started.containers).toEqual({ upserted: [during.containers[0]], removed: [] });
+    expect(started.added).toEqual([]);
+    expect(started.updated).toEqual([]);
+    expect(started.host).toBeUndefined();
+    expect(diff(during, { ...during, seq: 3 }).containers.upserted).toEqual([]);
+    expect(diff(during, { ...before, seq: 3 }).containers.upserted).toEqual([before.containers[0]]);
+  });
+
+  const CID = 'c'.repeat(64);
+  const inCtr = (pid: number, nsPid: number, over: Parameters<typeof proc>[2] = {}) =>
+    proc(pid, 100 + pid, { containerId: CID, pidNs: 77, nsPids: [pid, nsPid], ...over });
+  const shim = proc(4400, 90, {
+    comm: 'containerd-shim',
+    cmdline: ['/usr/bin/containerd-shim-runc-v2'],
+  });
+  const sleepInit = inCtr(4425, 1, { ppid: 4400, comm: 'sleep', cmdline: ['sleep', '600'] });
+
+  test('[S11] a docker exec session’s process is reaped by the shim; the container’s PID 1 is not flagged', () => {
+    const session = inCtr(4500, 9, { ppid: 4400, comm: 'sh' });
+    expect(zombieFate(session, shim, container(CID), false)).toMatchObject({
+      reaper: 'shim',
+      reaped: true,
+    });
+    expect(zombieFate(sleepInit, shim, container(CID), false)).toBeNull();
+    expect(zombieFate(proc(300, 1, { ppid: 4400 }), shim, undefined, false)).toBeNull();
+  });
+
+  test('[S11] an orphan adopted by a PID 1 that does not reap stays a zombie; with --init it is reaped', () => {
+    const orphan = inCtr(4600, 12, { ppid: 4425 });
+    const fate = zombieFate(orphan, sleepInit, container(CID, { hasInit: false }), true);
+    expect(fate).toMatchObject({ reaper: 'namespace-init', reaped: false });
+    expect(fate?.text).toContain('stays a zombie until the container stops');
+    expect(zombieFate(orphan, sleepInit, container(CID, { hasInit: true }), true)?.reaped).toBe(
+      true,
+    );
+    const shell = { ...sleepInit, comm: 'sh', cmdline: ['sh', '-c', 'x'] };
+    expect(zombieFate(orphan, shell, container(CID), true)?.reaped).toBeNull();
+    // A child PID 1 started itself is its own business.
+    expect(zombieFate(orphan, sleepInit, container(CID), false)).toBeNull();
   });
 });

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { signalMaskHas } from '@pidscope/procfs';
 import {
   type Container,
+  classifyInit,
   inContainerPid,
   isNamespaceInit,
   type OrphanFate,
@@ -10,7 +11,6 @@ import {
   type SignalEffect,
   type SignalPreview,
 } from '@pidscope/protocol';
-import { classifyInit } from '../model/inits.js';
 import type { SignalInfo } from './signals.js';
 import type { Target } from './target.js';
 

@@ -1,7 +1,7 @@
 import type { DockerStatus } from '@pidscope/protocol';
 import Docker from 'dockerode';
 import type { DockerEndpoint } from '../config.js';
-import type { DockerContainer } from '../model/containers.js';
+import type { DockerContainer, DockerExec } from '../model/containers.js';
 
 const REQUEST_TIMEOUT_MS = 5000;
 const BACKOFF_MIN_MS = 250;
@@ -21,6 +21,13 @@ const REFRESH_ACTIONS = new Set([
   'update',
   'destroy',
 ]);
+/**
+ * `exec_start` is logged before the exec's process runs, so its inspect may not have a PID yet:
+ * it is asked again after these waits (ms) until it has one or has ended.
+ */
+const EXEC_RETRY_MS = [50, 100, 200, 400, 800, 1600];
+/** Exec ids known to have ended, remembered so that a slow inspect cannot bring one back. */
+const ENDED_EXECS_KEPT = 512;
 
 /**
  * The one way to build a Docker client for an endpoint. The watcher's default fails fast
@@ -79,7 +86,41 @@ export function fromInspect(info: Docker.ContainerInspectInfo): DockerContainer 
     hasInit: info.HostConfig?.Init === true,
     pidsLimit: typeof limit === 'number' && limit > 0 ? limit : null,
     labels: info.Config?.Labels ?? {},
+    execs: [],
   };
+}
+
+/** Maps `docker exec` inspect output to a running session; null once it has ended, or before its process runs. */
+export function fromExecInspect(info: Docker.ExecInspectInfo): DockerExec | null {
+  if (!info.Running || !info.Pid) return null;
+  const pc = info.ProcessConfig;
+  return {
+    id: info.ID,
+    command: [pc.entrypoint, ...pc.arguments],
+    user: pc.user ?? '',
+    tty: pc.tty === true,
+    pid: info.Pid,
+  };
+}
+
+/** The exec a Docker event speaks of, when it is one of its `exec_*` events. */
+export function execEvent(
+  ev: DockerEvent,
+): { action: 'exec_start' | 'exec_die'; containerId: string; execId: string } | null {
+  const action = (ev.Action ?? '').split(':')[0];
+  const containerId = ev.Actor?.ID ?? ev.id;
+  const execId = ev.Actor?.Attributes?.execID;
+  if (ev.Type !== 'container' || !containerId || !execId) return null;
+  if (action !== 'exec_start' && action !== 'exec_die') return null;
+  return { action, containerId, execId };
+}
+
+/** One line of Docker's event stream, as far as the watcher reads it. */
+export interface DockerEvent {
+  Type?: string;
+  Action?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  id?: string;
 }
 
 /**
@@ -97,6 +138,9 @@ export class DockerWatcher {
   #closed = false;
   #generation = 0;
   #inspectSeq = new Map<string, number>();
+  /** Running exec sessions by container id, then exec id. */
+  #execs = new Map<string, Map<string, DockerExec>>();
+  #endedExecs = new Set<string>();
 
   constructor(endpoint: DockerEndpoint, client = createDockerClient(endpoint)) {
     this.client = client;
@@ -154,8 +198,12 @@ export class DockerWatcher {
         ),
       );
       if (generation !== this.#generation) return;
+      const running = infos.filter((i) => i !== null);
+      const execs = await Promise.all(running.map((i) => this.#inspectExecs(i.ExecIDs ?? [])));
+      if (generation !== this.#generation) return;
+      this.#execs = new Map(running.map((i, n) => [i.Id, execs[n] as Map<string, DockerExec>]));
       this.#containers = new Map(
-        infos.filter((i) => i !== null).map((i) => [i.Id, fromInspect(i)] as const),
+        running.map((i) => [i.Id, this.#withExecs(fromInspect(i))] as const),
       );
       this.#status = { available: true, reason: null, version: version.Version ?? null };
       this.#backoff = BACKOFF_MIN_MS;
@@ -187,20 +235,87 @@ export class DockerWatcher {
   }
 
   #onEvent(line: string): void {
-    let ev: { Type?: string; Action?: string; Actor?: { ID?: string }; id?: string };
+    let ev: DockerEvent;
     try {
       ev = JSON.parse(line);
     } catch {
       return;
     }
+    const exec = execEvent(ev);
+    if (exec) {
+      if (exec.action === 'exec_start') void this.#startExec(exec.containerId, exec.execId);
+      else this.#endExec(exec.containerId, exec.execId);
+      return;
+    }
     const id = ev.Actor?.ID ?? ev.id;
     const action = (ev.Action ?? '').split(':')[0] ?? '';
     if (ev.Type !== 'container' || !id || !REFRESH_ACTIONS.has(action)) return;
+    if (action === 'die' || action === 'destroy') this.#execs.delete(id);
     if (action === 'destroy') {
       if (this.#containers.delete(id)) this.#emit();
       return;
     }
     void this.#refresh(id);
+  }
+
+  /** The running sessions among a container's exec ids (inspect data of the container). */
+  async #inspectExecs(ids: readonly string[]): Promise<Map<string, DockerExec>> {
+    const found = await Promise.all(
+      ids.map((id) =>
+        withTimeout(this.client.getExec(id).inspect(), 'docker exec inspect').then(
+          fromExecInspect,
+          () => null,
+        ),
+      ),
+    );
+    return new Map(found.filter((e) => e !== null).map((e) => [e.id, e] as const));
+  }
+
+  /** Asks Docker about a session that started until its process runs; a vanished one is dropped. */
+  async #startExec(containerId: string, execId: string): Promise<void> {
+    const generation = this.#generation;
+    for (let attempt = 0; attempt <= EXEC_RETRY_MS.length; attempt++) {
+      let info: Docker.ExecInspectInfo;
+      try {
+        info = await withTimeout(this.client.getExec(execId).inspect(), 'docker exec inspect');
+      } catch {
+        return;
+      }
+      if (generation !== this.#generation || this.#endedExecs.has(execId)) return;
+      const exec = fromExecInspect(info);
+      if (exec) {
+        let sessions = this.#execs.get(containerId);
+        if (!sessions) {
+          sessions = new Map();
+          this.#execs.set(containerId, sessions);
+        }
+        sessions.set(execId, exec);
+        this.#updateExecs(containerId);
+        return;
+      }
+      if (info.Running || info.ExitCode !== null) return;
+      await new Promise((resolve) => setTimeout(resolve, EXEC_RETRY_MS[attempt]).unref());
+    }
+  }
+
+  #endExec(containerId: string, execId: string): void {
+    this.#endedExecs.add(execId);
+    if (this.#endedExecs.size > ENDED_EXECS_KEPT) {
+      this.#endedExecs.delete(this.#endedExecs.values().next().value as string);
+    }
+    if (this.#execs.get(containerId)?.delete(execId)) this.#updateExecs(containerId);
+  }
+
+  #updateExecs(containerId: string): void {
+    const c = this.#containers.get(containerId);
+    if (!c) return;
+    this.#containers.set(containerId, this.#withExecs(c));
+    this.#emit();
+  }
+
+  #withExecs(c: DockerContainer): DockerContainer {
+    const sessions = this.#execs.get(c.id);
+    return { ...c, execs: sessions ? [...sessions.values()] : [] };
   }
 
   async #refresh(id: string): Promise<void> {
@@ -218,7 +333,7 @@ export class DockerWatcher {
     // An older inspect answering after a newer one must not win.
     if (generation !== this.#generation || this.#inspectSeq.get(id) !== seq) return;
     this.#inspectSeq.delete(id);
-    if (info) this.#containers.set(id, info);
+    if (info) this.#containers.set(id, this.#withExecs(info));
     else this.#containers.delete(id);
     this.#emit();
   }

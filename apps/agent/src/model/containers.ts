@@ -1,12 +1,27 @@
 import type { PidsCgroup } from '@pidscope/procfs';
 import {
   type Container,
+  classifyInit,
+  compareProcesses,
+  type ExecSession,
   isNamespaceInit,
   type Namespaces,
   type Process,
   sharedPidNamespaces,
 } from '@pidscope/protocol';
-import { classifyInit } from './inits.js';
+import type { Redactor } from '../security/redact.js';
+
+/** What Docker says about a running `docker exec` (see docker/dockerWatcher.ts). */
+export interface DockerExec {
+  id: string;
+  /** The entrypoint and its arguments, as Docker holds them (unredacted). */
+  command: string[];
+  /** `docker exec -u`; '' when not given. */
+  user: string;
+  tty: boolean;
+  /** Host PID of the process it started. */
+  pid: number;
+}
 
 /** What Docker says about a container (see docker/dockerWatcher.ts). */
 export interface DockerContainer {
@@ -20,6 +35,8 @@ export interface DockerContainer {
   /** HostConfig.PidsLimit; null when unlimited. */
   pidsLimit: number | null;
   labels: Record<string, string>;
+  /** Its running `docker exec` sessions whose process has started. */
+  execs: readonly DockerExec[];
 }
 
 const LIVE_STATES = new Set(['running', 'paused', 'restarting']);
@@ -44,6 +61,38 @@ export interface ContainerInputs {
   namespacesOf(p: Process): Namespaces;
   /** The host's PID namespace: a container in it shares the host's (`--pid host`). */
   hostPidNamespace: number | null;
+  /** What a command line goes through before it leaves the agent; exec commands too. */
+  redact: Redactor;
+}
+
+/**
+ * [S10] The sessions Docker reports joined to the container's processes by host PID: a session
+ * is listed once its process is seen, under that process's start time, and a later process with
+ * its PID is not it.
+ */
+export function joinExecs(
+  execs: readonly DockerExec[],
+  members: readonly Process[],
+  previous: readonly ExecSession[],
+  redact: Redactor,
+): ExecSession[] {
+  if (execs.length === 0) return [];
+  const out: ExecSession[] = [];
+  for (const e of execs) {
+    const p = members.find((m) => m.pid === e.pid);
+    if (!p) continue;
+    const before = previous.find((s) => s.id === e.id);
+    if (before && before.startTime !== p.startTime) continue;
+    out.push({
+      id: e.id,
+      command: [...redact(e.command)],
+      user: e.user,
+      tty: e.tty,
+      pid: p.pid,
+      startTime: p.startTime,
+    });
+  }
+  return out.sort(compareProcesses);
 }
 
 /**
@@ -93,6 +142,7 @@ export function buildContainers(inputs: ContainerInputs): Map<string, Container>
       forkFailures: cg ? cg.forkFailures : (previous.get(id)?.forkFailures ?? 0),
       pidsPeak: cg ? cg.peak : null,
       labels: d?.labels ?? {},
+      execs: joinExecs(d?.execs ?? [], procs, previous.get(id)?.execs ?? [], inputs.redact),
       // The model fills it in from the trend of pids.current.
       etaSeconds: null,
     });

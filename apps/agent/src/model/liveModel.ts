@@ -58,7 +58,8 @@ const EMPTY_HOST: Host = {
 /**
  * The one place a procfs record becomes a protocol Process: the schema's fields of the record,
  * and when the agent first saw it as a zombie. So it is also the one place secrets leave its
- * command line: everything the agent sends is made from these.
+ * command line: everything the agent sends is made from these (and `docker exec` commands, which
+ * buildContainers passes through the same redactor).
  */
 function toProcess(r: ProcessRecord, zombieSince: number | null, redact: Redactor): Process {
   const p = processFrom(r, zombieSince);
@@ -329,6 +330,7 @@ export class LiveModel {
                 previous: prevContainers,
                 namespacesOf: (p) => this.#namespacesOf(p),
                 hostPidNamespace: this.#byPid.get(1)?.pidNs ?? null,
+                redact: this.redact,
               })
             : new Map(prevContainers),
           at,

@@ -1,11 +1,11 @@
 import {
   type Container,
+  classifyInit,
   inContainerPid,
   isNamespaceInit,
   type Process,
   type ZombieAnalysis,
 } from '@pidscope/protocol';
-import { classifyInit } from './inits.js';
 
 export interface ZombieContext {
   /** Current processes by host PID. */

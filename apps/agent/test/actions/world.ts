@@ -31,6 +31,7 @@ export function web(initComm: string, pidsCurrent: number): Container {
     pidNamespace: NS,
     sharesPidNamespaceWith: [],
     hostPidNamespace: false,
+    execs: [],
     namespaces: TEST_NAMESPACES,
     pidsCurrent,
     pidsMax: null,

@@ -16,6 +16,7 @@ export function container(c: Partial<Container> = {}): Container {
     pidNamespace: CNS,
     sharesPidNamespaceWith: [],
     hostPidNamespace: false,
+    execs: [],
     namespaces: TEST_NAMESPACES,
     pidsCurrent: 3,
     pidsMax: null,

@@ -17,6 +17,7 @@ function docker(id: string, name: string, initPid: number): DockerContainer {
     hasInit: false,
     pidsLimit: null,
     labels: {},
+    execs: [],
   };
 }
 
@@ -46,6 +47,7 @@ describe('buildContainers', () => {
         return { net: p.pid, mnt: p.pid + 1, ipc: 9, uts: p.pid + 2, user: 1, cgroup: 1 };
       },
       hostPidNamespace: TEST_HOST_PID_NS,
+      redact: (argv) => argv,
     });
     expect(containers.get(WEB)).toMatchObject({
       pidNamespace: NS,

@@ -105,6 +105,7 @@ describe('LiveModel', () => {
       hasInit: true,
       pidsLimit: 20,
       labels: { a: 'b' },
+      execs: [],
     };
     const docker: DockerView = { status: UP, containers: new Map([[CID, d]]) };
     m.applySample(sample(1000, [testRecord({ pid: 1, ppid: 0 })]), {

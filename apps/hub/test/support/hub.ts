@@ -112,6 +112,7 @@ export function container(id: string, over: Partial<Container> = {}): Container 
     pidNamespace: 4026532500,
     sharesPidNamespaceWith: [],
     hostPidNamespace: false,
+    execs: [],
     namespaces: TEST_NAMESPACES,
     pidsCurrent: 5,
     pidsMax: 100,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyInit } from '../../src/model/inits.js';
+import { classifyInit } from '../src/index.js';
 
 describe('classifyInit', () => {
   it.each([

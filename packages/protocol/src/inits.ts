@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 /**
  * What a namespace's PID 1 does with orphans it adopts. Only programs whose reaping behaviour we
  * know are listed; anything else is "unknown" (null), never guessed.
@@ -64,6 +63,9 @@ const TABLE: readonly (InitInfo & { names: readonly string[] })[] = [
 const BY_NAME = new Map<string, InitInfo>(
   TABLE.flatMap(({ names, ...info }) => names.map((n) => [n, info] as const)),
 );
+
+/** The last part of a path; the page has no node:path. */
+const basename = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
 const INTERPRETERS = /^(python[\d.]*|perl|ruby|node|bash|sh)$/;
 
