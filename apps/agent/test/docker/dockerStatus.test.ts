@@ -1,14 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildTestApp, inject, waitFor } from '../helpers/app.js';
-import { DockerProxy } from '../helpers/dockerProxy.js';
-
-const proxies: DockerProxy[] = [];
-afterEach(async () => {
-  await Promise.all(proxies.splice(0).map((p) => p.close()));
-});
+import { appBehindProxy } from '../helpers/dockerProxy.js';
 
 describe('Docker status', () => {
   it('without a daemon: serves the host view and says why Docker is unavailable', async () => {
@@ -25,12 +20,7 @@ describe('Docker status', () => {
   });
 
   it('reports a daemon going away and reconnects by itself when it is back', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pidscope-proxy-'));
-    const proxy = new DockerProxy(join(dir, 'docker.sock'));
-    proxies.push(proxy);
-    await proxy.open();
-    const app = await buildTestApp({ argv: ['--docker-host', `unix://${proxy.path}`] });
-    await waitFor(() => app.docker.status().available, 'Docker through the proxy');
+    const { app, proxy } = await appBehindProxy();
     expect(app.model.state().docker.available).toBe(true);
 
     await proxy.close();

@@ -1,5 +1,10 @@
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterEach } from 'vitest';
+import { buildTestApp, waitFor } from './app.js';
 
 /**
  * A unix socket that forwards to the real Docker daemon and can be closed and reopened: a daemon
@@ -44,4 +49,25 @@ export class DockerProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     rmSync(this.path, { force: true });
   }
+}
+
+const proxies = new Set<DockerProxy>();
+afterEach(async () => {
+  const open = [...proxies];
+  proxies.clear();
+  await Promise.all(open.map((p) => p.close()));
+});
+
+/**
+ * An agent whose Docker is a DockerProxy in front of the real daemon, once it is connected; the
+ * proxy is closed after the current test.
+ */
+export async function appBehindProxy(): Promise<{ app: FastifyInstance; proxy: DockerProxy }> {
+  const dir = mkdtempSync(join(tmpdir(), 'pidscope-proxy-'));
+  const proxy = new DockerProxy(join(dir, 'docker.sock'));
+  proxies.add(proxy);
+  await proxy.open();
+  const app = await buildTestApp({ argv: ['--docker-host', `unix://${proxy.path}`] });
+  await waitFor(() => app.docker.status().available, 'Docker through the proxy');
+  return { app, proxy };
 }

@@ -1,29 +1,17 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { execLabel } from '@pidscope/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, waitFor } from '../helpers/app.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/app.js';
 import { TestContainers } from '../helpers/containers.js';
-import { DockerProxy } from '../helpers/dockerProxy.js';
+import { appBehindProxy } from '../helpers/dockerProxy.js';
 
 const containers = new TestContainers();
-const proxies: DockerProxy[] = [];
 beforeAll(() => containers.removeAll());
 afterAll(() => containers.removeAll());
-afterEach(async () => {
-  await Promise.all(proxies.splice(0).map((p) => p.close()));
-});
 
 describe('live: docker exec sessions', () => {
   it('[S10] a detached and a waited-for docker exec are labelled with their command and user, the waited one goes when it ends, and a daemon gone changes nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pidscope-proxy-'));
-    const proxy = new DockerProxy(join(dir, 'docker.sock'));
-    proxies.push(proxy);
-    await proxy.open();
-    const app = await buildTestApp({ argv: ['--docker-host', `unix://${proxy.path}`] });
-    await waitFor(() => app.docker.status().available, 'Docker through the proxy');
+    const { app, proxy } = await appBehindProxy();
     const { id } = await containers.run(['sh', '-c', 'exec sleep 60']);
     const execsOf = () => app.model.state().containers.find((c) => c.id === id)?.execs ?? [];
 
