@@ -1,4 +1,4 @@
-import type { Container, Event, Process } from '@pidscope/protocol';
+import type { Container, Event, Process, ZombieFate } from '@pidscope/protocol';
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ConnectionPlaceholder } from './components/ConnectionBadge.js';
 import { EventTimeline } from './components/EventTimeline.js';
@@ -26,6 +26,7 @@ import { useTitle } from './hooks/useTitle.js';
 import { useToggles } from './hooks/useToggles.js';
 import { useTreeLayout } from './hooks/useTreeLayout.js';
 import { Later } from './liveView.js';
+import { adoptedFates } from './model/derive.js';
 import { History } from './model/headroom.js';
 import { keyOf } from './model/keys.js';
 import type { LayoutEngine } from './model/layoutEngine.js';
@@ -73,6 +74,9 @@ export interface AppProps {
 }
 
 const NO_CONTAINERS: readonly Container[] = [];
+/** No process flagged ([S11]). */
+const NO_FATES: ReadonlyMap<string, ZombieFate> = new Map();
+
 const PENDING: StoreView = {
   version: -1,
   hello: null,
@@ -120,6 +124,10 @@ export function App(props: AppProps) {
   const view = past ? (travel.view ?? PENDING) : live.view;
   const { state } = view;
   const { index, containers } = useIndexed(state);
+  const fates = useMemo(
+    () => (index ? adoptedFates(view.events, index, containers) : NO_FATES),
+    [view.events, index, containers],
+  );
   const { selection, selectedKey, select, pending } = useSelection(
     props.initialSelection,
     props.onSelectionUrl,
@@ -298,6 +306,8 @@ export function App(props: AppProps) {
                 blamed={index.blamed}
                 matches={search.matches}
                 reparented={view.reparented}
+                execs={index.execs}
+                fates={fates}
                 selectedKey={selectedKey}
                 now={view.now}
                 label={`Processes of ${state.host.hostname}`}
@@ -313,6 +323,7 @@ export function App(props: AppProps) {
             view={view}
             index={index}
             containers={containers}
+            fates={fates}
             selection={selection}
             selectedKey={selectedKey}
             past={past}

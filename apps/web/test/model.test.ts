@@ -1,6 +1,6 @@
-import type { Process } from '@pidscope/protocol';
+import type { Container, Process } from '@pidscope/protocol';
 import { describe, expect, it } from 'vitest';
-import { indexState, sameShape, totalsOf } from '../src/model/derive.js';
+import { adoptedFates, indexState, sameShape, totalsOf } from '../src/model/derive.js';
 import { containerLevel, History, hostLevel, levelOf } from '../src/model/headroom.js';
 import { lowerBoundOf, parseKey } from '../src/model/keys.js';
 import { processLabel } from '../src/model/labels.js';
@@ -14,7 +14,16 @@ import {
   REPARENT_MARK_MS,
 } from '../src/model/store.js';
 import { readSelection, withSelection } from '../src/net/session.js';
-import { CONTAINER_ID, container, event, host, proc, processes, state } from './fixtures/hosts.js';
+import {
+  CONTAINER_ID,
+  container,
+  containers,
+  event,
+  host,
+  proc,
+  processes,
+  state,
+} from './fixtures/hosts.js';
 
 describe('headroom levels', () => {
   it.each([
@@ -120,7 +129,7 @@ describe('find', () => {
 
 describe('processLabel', () => {
   it('names comm, host PID, container PID, CPU and memory when there is any, and zombie', () => {
-    expect(processes.map(processLabel).slice(6, 8)).toEqual([
+    expect(processes.map((p) => processLabel(p)).slice(6, 8)).toEqual([
       'sleep, PID 4425, container PID 1, rss 4.1 kB',
       'sleep, PID 4430, container PID 7, zombie',
     ]);
@@ -129,6 +138,51 @@ describe('processLabel', () => {
     expect(processLabel({ ...busy, cpu: 250, rssBytes: 1_234_000_000 })).toContain(
       'cpu 250%, rss 1.2 GB',
     );
+  });
+});
+
+describe('docker exec sessions and adopted processes', () => {
+  const shell = processes.find((p) => p.pid === 4431) as Process;
+  const session = {
+    id: 'e'.repeat(64),
+    command: ['sh', '-c', 'while true; do sleep 1; done'],
+    user: '1000',
+    tty: false,
+    pid: 4431,
+    startTime: shell.startTime,
+  };
+
+  it('[S10] a session labels its process, in its accessible name too', () => {
+    const s = state({ containers: [{ ...(containers[0] as Container), execs: [session] }] });
+    const index = indexState(s);
+    expect(index.execs.get(`4431:${shell.startTime}`)).toEqual(session);
+    expect(index.execs.size).toBe(1);
+    expect(processLabel(shell, session)).toBe(
+      "sh, PID 4431, container PID 8, rss 4.1 kB, exec: sh -c 'while true; do sleep 1; done'",
+    );
+  });
+
+  it('[S11] a process adopted by a PID 1 that does not reap is flagged; with --init it is not', () => {
+    const moved = event({
+      id: 1,
+      type: 'reparented',
+      pid: 4431,
+      startTime: shell.startTime,
+      newPpid: 4425,
+      newParentKind: 'namespace-init',
+    });
+    const index = indexState(state());
+    const byId = new Map(containers.map((c) => [c.id, c]));
+    const fates = adoptedFates([moved], index, byId);
+    expect(fates.get(`4431:${shell.startTime}`)).toMatchObject({ reaped: false });
+    expect(processLabel(shell, undefined, fates.get(`4431:${shell.startTime}`))).toMatch(
+      /will stay a zombie when it exits$/,
+    );
+    const withInit = new Map(containers.map((c) => [c.id, { ...c, hasInit: true }]));
+    expect(adoptedFates([moved], index, withInit).size).toBe(0);
+    // The zombie under PID 1 has the agent's own analysis.
+    const zombie = { ...moved, pid: 4430, startTime: (processes[7] as Process).startTime };
+    expect(adoptedFates([zombie], index, byId).size).toBe(0);
   });
 });
 

@@ -1,5 +1,12 @@
-import type { Container, Host, Process, ZombieAnalysis } from '@pidscope/protocol';
-import { inContainerPid } from '@pidscope/protocol';
+import type {
+  Container,
+  ExecSession,
+  Host,
+  Process,
+  ZombieAnalysis,
+  ZombieFate,
+} from '@pidscope/protocol';
+import { execLabel, inContainerPid } from '@pidscope/protocol';
 import { type ReactNode, useEffect, useState } from 'react';
 import { useApiRoot } from '../hooks/useApiRoot.js';
 import type { Totals } from '../model/derive.js';
@@ -26,6 +33,10 @@ interface Props {
   focused: boolean;
   /** CPU and memory of the process with all its descendants. */
   subtree: Totals | null;
+  /** [S10] The `docker exec` session this process was started by. */
+  exec: ExecSession | null;
+  /** [S11] Who reaps it when it exits, when that is not a parent of its own. */
+  fate: ZombieFate | null;
   /** Every container, and the host: who shares each namespace with this process's container. */
   allContainers: ReadonlyMap<string, Container>;
   host: Host | null;
@@ -174,6 +185,23 @@ export function Details(props: Props) {
             <p className="muted">Asking the agent for its analysis…</p>
           )}
         </div>
+      ) : null}
+
+      {props.exec ? (
+        <p className="exec-note" data-testid="exec-session">
+          <strong>{execLabel(props.exec)}</strong> — a <code>docker exec</code> session as{' '}
+          {props.exec.user ? `user ${props.exec.user}` : "the container's user"}
+          {props.exec.tty ? ', with a terminal' : ''} (exec {shortId(props.exec.id)}). Its processes
+          are not descendants of the container's PID 1.
+        </p>
+      ) : null}
+      {props.fate ? (
+        <p
+          className={props.fate.reaped === true ? 'fate-note' : 'fate-note fate-warn'}
+          data-testid="zombie-fate"
+        >
+          {props.fate.reaped === true ? '' : '⚠ '}When it exits: {props.fate.text}.
+        </p>
       ) : null}
 
       {props.zombieChildren > 0 ? (

@@ -1,4 +1,4 @@
-import type { Container } from '@pidscope/protocol';
+import { type Container, type ZombieFate, zombieFate } from '@pidscope/protocol';
 import { type Ref, useMemo, useState } from 'react';
 import {
   type ActionDone,
@@ -20,6 +20,8 @@ interface Props {
   view: StoreView;
   index: StateIndex | null;
   containers: ReadonlyMap<string, Container>;
+  /** [S11] Adopted processes whose zombie may not be reaped, by key. */
+  fates: ReadonlyMap<string, ZombieFate>;
   selection: Selection | null;
   selectedKey: string | null;
   /** The page shows a recorded moment: nothing can be acted on. */
@@ -72,6 +74,13 @@ export function SidePanels(props: Props) {
           now={view.now}
           focused={selectedKey !== null && props.focus === selectedKey}
           subtree={subtree}
+          exec={(selectedKey && index?.execs.get(selectedKey)) || null}
+          fate={
+            (selectedKey && props.fates.get(selectedKey)) ||
+            (selected && selected.state !== 'Z'
+              ? zombieFate(selected, parent ?? undefined, container ?? undefined, false)
+              : null)
+          }
           allContainers={containers}
           host={state?.host ?? null}
           onSelect={onSelect}

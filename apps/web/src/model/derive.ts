@@ -1,4 +1,14 @@
-import { compareProcesses, type Process, type State } from '@pidscope/protocol';
+import {
+  type Container,
+  compareProcesses,
+  type Event,
+  type ExecSession,
+  execsByProcess,
+  type Process,
+  type State,
+  type ZombieFate,
+  zombieFate,
+} from '@pidscope/protocol';
 import { keyOf, lowerBoundOf, parseKey } from './keys.js';
 import { flagsOf, type LayoutInput } from './layout.js';
 
@@ -22,6 +32,8 @@ export interface StateIndex {
   zombies: Process[];
   /** CPU (percent of one CPU) and resident bytes summed over each container's processes. */
   containerTotals: ReadonlyMap<string, Totals>;
+  /** [S10] The `docker exec` session each session's process started, by its key. */
+  execs: ReadonlyMap<string, ExecSession>;
 }
 
 export interface Totals {
@@ -147,9 +159,34 @@ export function indexState(state: State): StateIndex {
     blamed,
     zombies,
     containerTotals,
+    execs: execsByProcess(state.containers),
   };
   cache.set(state, index);
   return index;
+}
+
+/**
+ * [S11] The live processes adopted by their container's PID 1 (a `reparented` event the page holds
+ * names them) that PID 1 may not reap, with what happens to their zombie. Zombies have the agent's
+ * own analysis instead.
+ */
+export function adoptedFates(
+  events: readonly Event[],
+  index: StateIndex,
+  containers: ReadonlyMap<string, Container>,
+): Map<string, ZombieFate> {
+  const out = new Map<string, ZombieFate>();
+  for (const e of events) {
+    if (e.type !== 'reparented' || e.newParentKind !== 'namespace-init') continue;
+    const key = keyOf(e);
+    const p = index.byKey.get(key);
+    if (!p || p.state === 'Z' || out.has(key)) continue;
+    const parent = index.byPid.get(p.ppid);
+    const c = p.containerId ? containers.get(p.containerId) : undefined;
+    const fate = zombieFate(p, parent, c, true);
+    if (fate && fate.reaped !== true) out.set(key, fate);
+  }
+  return out;
 }
 
 /**

@@ -1,17 +1,25 @@
-import type { Process } from '@pidscope/protocol';
-import { inContainerPid } from '@pidscope/protocol';
+import type { ExecSession, Process, ZombieFate } from '@pidscope/protocol';
+import { execLabel, inContainerPid } from '@pidscope/protocol';
+
+/** What a row says of a process's zombie-to-be ([S11]): only when it may not be reaped. */
+export function fateBadge(fate: ZombieFate): string {
+  return fate.reaped === false ? 'will stay a zombie' : 'may stay a zombie';
+}
 
 /**
  * The accessible name of a drawn process: "sleep, PID 4425, container PID 1, cpu 37%, rss 120 MB,
- * zombie" (CPU and memory when there is any).
+ * zombie" (CPU and memory when there is any), then the `docker exec` it runs
+ * ("exec: sh -c 'sleep 30'") and what happens when it exits, when it may not be reaped.
  */
-export function processLabel(p: Process): string {
+export function processLabel(p: Process, exec?: ExecSession, fate?: ZombieFate): string {
   const parts = [p.comm || '?', `PID ${p.pid}`];
   const ns = inContainerPid(p);
   if (ns !== null) parts.push(`container PID ${ns}`);
   if (p.cpu > 0) parts.push(`cpu ${p.cpu}%`);
   if (p.rssBytes > 0) parts.push(`rss ${formatMemory(p.rssBytes)}`);
   if (p.state === 'Z') parts.push('zombie');
+  if (exec) parts.push(execLabel(exec));
+  if (fate) parts.push(`${fateBadge(fate)} when it exits`);
   return parts.join(', ');
 }
 

@@ -1,7 +1,7 @@
-import type { Process } from '@pidscope/protocol';
-import { inContainerPid } from '@pidscope/protocol';
+import type { ExecSession, Process, ZombieFate } from '@pidscope/protocol';
+import { execLabel, inContainerPid } from '@pidscope/protocol';
 import { memo } from 'react';
-import { formatDuration, formatMemory, processLabel } from '../../model/labels.js';
+import { fateBadge, formatDuration, formatMemory, processLabel } from '../../model/labels.js';
 
 interface NodeProps {
   nodeKey: string;
@@ -19,6 +19,10 @@ interface NodeProps {
   match: boolean;
   blamed: boolean;
   reparented: boolean;
+  /** [S10] The `docker exec` session this process is the root of. */
+  exec: ExecSession | undefined;
+  /** [S11] Its zombie may not be reaped when it exits. */
+  fate: ZombieFate | undefined;
   /** Only zombies get the clock (their age is shown); 0 for everyone else. */
   now: number;
   onSelect(key: string): void;
@@ -53,6 +57,8 @@ const NodeBody = memo(function NodeBody(props: {
   hiddenCount: number;
   blamed: boolean;
   reparented: boolean;
+  exec: ExecSession | undefined;
+  fate: ZombieFate | undefined;
   now: number;
   onToggle(key: string, expand: boolean): void;
 }) {
@@ -91,6 +97,8 @@ const NodeBody = memo(function NodeBody(props: {
         ) : null}
         {props.blamed ? <tspan className="badge-blamed"> ⚠ not reaping</tspan> : null}
         {props.reparented ? <tspan className="badge-reparented"> ↪ adopted</tspan> : null}
+        {props.fate ? <tspan className="badge-fate"> ⚠ {fateBadge(props.fate)}</tspan> : null}
+        {props.exec ? <tspan className="badge-exec"> {execLabel(props.exec)}</tspan> : null}
         {props.collapsed ? <tspan className="badge-hidden"> +{props.hiddenCount}</tspan> : null}
       </text>
     </>
@@ -125,7 +133,9 @@ export const Node = memo(function Node(props: NodeProps) {
       data-zombie={zombie ? 'true' : undefined}
       data-blamed={props.blamed ? 'true' : undefined}
       data-reparented={props.reparented ? 'true' : undefined}
-      aria-label={processLabel(p)}
+      data-exec={props.exec?.id}
+      data-fate={props.fate ? String(props.fate.reaped) : undefined}
+      aria-label={processLabel(p, props.exec, props.fate)}
       aria-level={props.level}
       aria-posinset={props.posInSet}
       aria-setsize={props.setSize}
@@ -141,6 +151,8 @@ export const Node = memo(function Node(props: NodeProps) {
         hiddenCount={props.hiddenCount}
         blamed={props.blamed}
         reparented={props.reparented}
+        exec={props.exec}
+        fate={props.fate}
         now={props.now}
         onToggle={onToggle}
       />

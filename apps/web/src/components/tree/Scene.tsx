@@ -1,4 +1,4 @@
-import type { Container } from '@pidscope/protocol';
+import type { Container, ExecSession, ZombieFate } from '@pidscope/protocol';
 import { type CSSProperties, memo } from 'react';
 import type { ProcessLookup, Totals } from '../../model/derive.js';
 import { shortId } from '../../model/keys.js';
@@ -123,6 +123,10 @@ export interface SceneData {
   blamed: ReadonlySet<string>;
   matches: ReadonlySet<string>;
   reparented: ReadonlyMap<string, number>;
+  /** [S10] Sessions by the key of their process. */
+  execs: ReadonlyMap<string, ExecSession>;
+  /** [S11] Adopted processes whose zombie may not be reaped, by key. */
+  fates: ReadonlyMap<string, ZombieFate>;
   selectedKey: string | null;
   now: number;
   onSelect(key: string): void;
@@ -175,6 +179,8 @@ export const Scene = memo(function Scene({
               match={data.matches.has(n.key)}
               blamed={data.blamed.has(n.key)}
               reparented={data.reparented.has(n.key)}
+              exec={data.execs.get(n.key)}
+              fate={data.fates.get(n.key)}
               now={p.state === 'Z' ? data.now : 0}
               onSelect={data.onSelect}
               onToggle={data.onToggle}
