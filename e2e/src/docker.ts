@@ -22,6 +22,24 @@ export function containersWithLabel(label: string, value: string): string[] {
   return out ? out.split('\n') : [];
 }
 
+/**
+ * `docker run -d` without a network, labelled as this run's (`args`: more options, the image and
+ * its command); returns the container's full id.
+ */
+export function runLabelled(run: string, args: string[]): string {
+  return docker([
+    'run',
+    '-d',
+    '--network',
+    'none',
+    '--label',
+    `${MANAGED_LABEL}=true`,
+    '--label',
+    `${TEST_LABEL}=${run}`,
+    ...args,
+  ]);
+}
+
 export function removeContainers(ids: readonly string[]): void {
   if (ids.length) docker(['rm', '-f', '-v', ...ids]);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import type { Container, Namespaces, Process } from '@pidscope/protocol';
-import { docker, MANAGED_LABEL, removeContainers, TEST_LABEL } from '../../src/docker.js';
+import { docker, removeContainers, runLabelled } from '../../src/docker.js';
 import {
   drawnInside,
   expect,
@@ -46,19 +46,7 @@ test('two containers sharing a PID namespace are one group named after both, --p
 }) => {
   const tag = randomBytes(3).toString('hex');
   const run = (name: string, ...args: string[]) => {
-    const id = docker([
-      'run',
-      '-d',
-      '--network',
-      'none',
-      '--label',
-      `${MANAGED_LABEL}=true`,
-      '--label',
-      `${TEST_LABEL}=${agent.run}`,
-      '--name',
-      name,
-      ...args,
-    ]);
+    const id = runLabelled(agent.run, ['--name', name, ...args]);
     ids.push(id);
     const pid = Number(docker(['inspect', '-f', '{{.State.Pid}}', id]));
     return { id, name, pid, startTime: startTimeOf(pid) };
