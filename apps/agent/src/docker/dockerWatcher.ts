@@ -293,8 +293,9 @@ export class DockerWatcher {
         this.#updateExecs(containerId);
         return;
       }
-      if (info.Running || info.ExitCode !== null) return;
-      await new Promise((resolve) => setTimeout(resolve, EXEC_RETRY_MS[attempt]).unref());
+      const wait = EXEC_RETRY_MS[attempt];
+      if (info.Running || info.ExitCode !== null || wait === undefined) return;
+      await new Promise((resolve) => setTimeout(resolve, wait).unref());
     }
   }
 
