@@ -22,8 +22,9 @@ const REFRESH_ACTIONS = new Set([
   'destroy',
 ]);
 /**
- * `exec_start` is logged before the exec's process runs, so its inspect may not have a PID yet:
- * it is asked again after these waits (ms) until it has one or has ended.
+ * `exec_start` is logged before the exec's process runs, so its inspect may not have a PID yet
+ * (even once it reads Running): it is asked again after these waits (ms) until it has one or has
+ * ended.
  */
 const EXEC_RETRY_MS = [50, 100, 200, 400, 800, 1600];
 /** Exec ids known to have ended, remembered so that a slow inspect cannot bring one back. */
@@ -294,7 +295,8 @@ export class DockerWatcher {
         return;
       }
       const wait = EXEC_RETRY_MS[attempt];
-      if (info.Running || info.ExitCode !== null || wait === undefined) return;
+      // Docker marks it running a moment before it records the PID.
+      if (info.ExitCode !== null || wait === undefined) return;
       await new Promise((resolve) => setTimeout(resolve, wait).unref());
     }
   }
