@@ -95,6 +95,7 @@ export function createSyntheticHost({ processes = 5000, containers = 24, seed = 
       pidNamespace: pidNs,
       sharesPidNamespaceWith: [],
       hostPidNamespace: false,
+      execs: [],
       namespaces: TEST_NAMESPACES,
       pidsCurrent: 0,
       pidsMax: c % 4 === 1 ? 256 : null,
