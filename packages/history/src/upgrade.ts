@@ -10,6 +10,7 @@
 //   renamed `pidNamespace`, with `sharesPidNamespaceWith` worked out from the other containers'
 //   namespaces (the agent does the same), `hostPidNamespace` (the host's was not recorded: false)
 //   and `namespaces`; `host.namespaces` and `host.pidNamespace` (not recorded: null).
+// - [S10]: `containers[].execs` (`docker exec` sessions were not recorded: none).
 import {
   type Container,
   type Host,
@@ -40,6 +41,7 @@ function process(p: Old<Process>): void {
 /** True when `c` was recorded before protocol 4 named its PID namespace `pidNamespace`. */
 function container(c: Old<Container>): boolean {
   c.etaSeconds ??= null;
+  c.execs ??= [];
   if (c.pidNamespace !== undefined) return false;
   c.pidNamespace = typeof c.pidNs === 'number' ? c.pidNs : null;
   delete c.pidNs;

@@ -36,7 +36,7 @@ describe('the fixture store', () => {
 
   it.each(expected.moments.map((m, i) => [i, m] as const))('replays moment %i', (_i, m) => {
     const got = store.stateAt(m.at);
-    expect(got).toEqual({ state: inProtocol4(m.state), recordedAt: m.at });
+    expect(got).toEqual({ state: inCurrentProtocol(m.state), recordedAt: m.at });
     expect(isState(got.state)).toBe(true);
   });
 
@@ -53,7 +53,7 @@ describe('the fixture store', () => {
 });
 
 /** What a state recorded in protocol 1 reads as now: the fields since then, written out. */
-function inProtocol4(recorded: State): State {
+function inCurrentProtocol(recorded: State): State {
   const none = { net: null, mnt: null, ipc: null, uts: null, user: null, cgroup: null };
   const containers = recorded.containers.map((c) => {
     const { pidNs, ...rest } = c as typeof c & { pidNs: number };
@@ -64,6 +64,7 @@ function inProtocol4(recorded: State): State {
       sharesPidNamespaceWith: [] as string[],
       hostPidNamespace: false,
       namespaces: none,
+      execs: [],
     };
   });
   // [S9] on what was recorded: containers with one PID namespace name each other.

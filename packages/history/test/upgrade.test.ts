@@ -81,7 +81,17 @@ describe('[H10] reading an older recording', () => {
     expect(state.host.source).toBe('polling');
     expect(state.host.sourceReason).toBe(RECORDED_BEFORE_SOURCE);
     expect(state.host.pidNamespace).toBeNull();
+    expect(c.execs).toEqual([]);
     expect(isState(state), JSON.stringify(state)).toBe(true);
+  });
+
+  it('gives a container recorded in protocol 4 before [S10] no docker exec sessions', () => {
+    const { state } = decodeKeyframe(JSON.stringify(recordedState), 'f');
+    const { execs: _, ...before } = state.containers[0] as Container;
+    const again = decodeKeyframe(JSON.stringify({ ...state, containers: [before] }), 'f');
+    expect(again.shareAgain).toBe(false);
+    expect(again.state.containers[0]?.execs).toEqual([]);
+    expect(isState(again.state)).toBe(true);
   });
 
   it('leaves a keyframe recorded now as it is', () => {
