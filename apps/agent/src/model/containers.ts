@@ -153,3 +153,31 @@ export function buildContainers(inputs: ContainerInputs): Map<string, Container>
   }
   return out;
 }
+
+/** Whether two readings of a pids cgroup say the same (undefined: not read at all). */
+export function samePids(
+  a: PidsCgroup | null | undefined,
+  b: PidsCgroup | null | undefined,
+): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a === null || b === null) return a === b;
+  return (
+    a.path === b.path &&
+    a.current === b.current &&
+    a.max === b.max &&
+    a.effectiveMax === b.effectiveMax &&
+    a.forkFailures === b.forkFailures &&
+    a.peak === b.peak
+  );
+}
+
+/** Whether two samples' pids cgroups say the same for every container. */
+export function sameCgroups(
+  a: Readonly<Record<string, PidsCgroup | null>>,
+  b: Readonly<Record<string, PidsCgroup | null>>,
+): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((id) => samePids(a[id], b[id]));
+}

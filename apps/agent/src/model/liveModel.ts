@@ -19,7 +19,7 @@ import {
 } from '@pidscope/protocol';
 import type { ProcessChanges, Sample, SourceStatus } from '../sampler/messages.js';
 import type { Redactor } from '../security/redact.js';
-import { buildContainers, type DockerContainer, NO_NAMESPACES } from './containers.js';
+import { buildContainers, type DockerContainer, NO_NAMESPACES, sameCgroups } from './containers.js';
 import { Trends } from './eta.js';
 import { EventRing } from './eventRing.js';
 import { type Blame, containerEvents, type NewEvent, processEvents } from './events.js';
@@ -100,6 +100,10 @@ export class LiveModel {
   #trends = new Trends();
   /** The namespaces read of each process that was asked about, by key. */
   #namespaces = new Map<string, Namespaces>();
+  /** A process of a container came, went or changed since the containers were last built. */
+  #membersChanged = true;
+  /** The Docker view the containers were last built from. */
+  #dockerSeen: DockerView | null = null;
 
   constructor(
     readonly hostname: string,
@@ -133,10 +137,24 @@ export class LiveModel {
 
   /** Applies a new sample. The first one sets the baseline and yields no process events. */
   applySample(sample: Sample, docker: DockerView): Tick {
-    const first = this.#sample === null;
+    const previous = this.#sample;
     this.#sample = sample;
     const events = this.#applyChanges(sample, sample.at);
-    return this.#commit(docker, first ? [] : events, first, sample.at);
+    // Containers are made of their processes, their pids cgroups and Docker's view: when none of
+    // those moved (most samples under kernel events), the last ones stand. A change Docker made
+    // in place is applied by its own update (applyDocker) a moment later.
+    const rebuild =
+      previous === null ||
+      this.#membersChanged ||
+      docker.containers !== this.#dockerSeen?.containers ||
+      docker.status !== this.#dockerSeen?.status ||
+      !sameCgroups(previous.cgroups, sample.cgroups);
+    return this.#commit(
+      rebuild ? docker : null,
+      previous === null ? [] : events,
+      previous === null,
+      sample.at,
+    );
   }
 
   /**
@@ -156,6 +174,8 @@ export class LiveModel {
       this.#byKey.delete(key);
       this.#unindex(p);
       before.set(key, p);
+      // PID 1's namespace tells which containers share the host's.
+      if (p.containerId || p.pid === 1) this.#membersChanged = true;
     }
     for (let i = 0; i < keys.length; i++) {
       const r = changes.changed[i] as ProcessRecord;
@@ -163,6 +183,7 @@ export class LiveModel {
       const old = this.#byKey.get(key);
       const zombieSince = r.state === 'Z' ? (old?.zombieSince ?? at) : null;
       const p = toProcess(r, zombieSince, this.redact);
+      if (p.containerId || old?.containerId || p.pid === 1) this.#membersChanged = true;
       this.#touch(key);
       if (old) {
         this.#unindex(old);
@@ -322,16 +343,7 @@ export class LiveModel {
     const containers = sample
       ? this.#withEtas(
           docker
-            ? buildContainers({
-                processes,
-                cgroups: sample.cgroups,
-                docker: docker.containers,
-                dockerAvailable: docker.status.available,
-                previous: prevContainers,
-                namespacesOf: (p) => this.#namespacesOf(p),
-                hostPidNamespace: this.#byPid.get(1)?.pidNs ?? null,
-                redact: this.redact,
-              })
+            ? this.#buildContainers(docker, processes, sample.cgroups, prevContainers)
             : new Map(prevContainers),
           at,
         )
@@ -385,6 +397,26 @@ export class LiveModel {
     this.#unpublished.clear();
     this.#ring.push(events);
     return { state: next, patch, events, at };
+  }
+
+  #buildContainers(
+    docker: DockerView,
+    processes: readonly Process[],
+    cgroups: Sample['cgroups'],
+    previous: ReadonlyMap<string, Container>,
+  ): Map<string, Container> {
+    this.#membersChanged = false;
+    this.#dockerSeen = docker;
+    return buildContainers({
+      processes,
+      cgroups,
+      docker: docker.containers,
+      dockerAvailable: docker.status.available,
+      previous,
+      namespacesOf: (p) => this.#namespacesOf(p),
+      hostPidNamespace: this.#byPid.get(1)?.pidNs ?? null,
+      redact: this.redact,
+    });
   }
 
   /** Containers with their time to full: the trend of pids.current against the limit. */

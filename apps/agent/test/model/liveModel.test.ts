@@ -17,6 +17,29 @@ const HOST: HostHeadroom = {
   headroom: 32458,
   lastPid: 99,
 };
+/** What Docker says of container CID. */
+const WEB: DockerContainer = {
+  id: CID,
+  name: 'web',
+  image: 'busybox',
+  state: 'running',
+  initPid: 5000,
+  hasInit: true,
+  pidsLimit: 20,
+  labels: { a: 'b' },
+  execs: [],
+};
+/** The pids cgroup of container CID: 2 tasks of 20. */
+const PIDS_CGROUP = {
+  path: `/docker/${CID}`,
+  dir: '',
+  version: 1 as const,
+  current: 2,
+  max: 20,
+  effectiveMax: 20,
+  forkFailures: 0,
+  peak: 3,
+};
 const UP: DockerStatus = { available: true, reason: null, version: '20.10' };
 const DOWN: DockerStatus = { available: false, reason: 'connect ENOENT /x.sock', version: null };
 
@@ -86,27 +109,8 @@ describe('LiveModel', () => {
       containerId: CID,
       runtime: 'docker',
     });
-    const cg = {
-      path: `/docker/${CID}`,
-      dir: '',
-      version: 1 as const,
-      current: 2,
-      max: 20,
-      effectiveMax: 20,
-      forkFailures: 0,
-      peak: 3,
-    };
-    const d: DockerContainer = {
-      id: CID,
-      name: 'web',
-      image: 'busybox',
-      state: 'running',
-      initPid: 5000,
-      hasInit: true,
-      pidsLimit: 20,
-      labels: { a: 'b' },
-      execs: [],
-    };
+    const cg = PIDS_CGROUP;
+    const d = WEB;
     const docker: DockerView = { status: UP, containers: new Map([[CID, d]]) };
     m.applySample(sample(1000, [testRecord({ pid: 1, ppid: 0 })]), {
       status: UP,
@@ -137,6 +141,42 @@ describe('LiveModel', () => {
     });
     expect(stopped.events.map((e) => e.type)).toContain('container-stopped');
     expect(m.container(CID)).toBeUndefined();
+  });
+
+  it('keeps its containers while a sample touches none of their processes, cgroups or Docker', () => {
+    const m = new LiveModel('vm', UP);
+    const sample = samples();
+    const init = testRecord({ pid: 5000, nsPids: [5000, 1], pidNs: CNS, containerId: CID });
+    const child = testRecord({
+      pid: 5001,
+      ppid: 5000,
+      nsPids: [5001, 2],
+      pidNs: CNS,
+      containerId: CID,
+    });
+    const cg = PIDS_CGROUP;
+    const docker: DockerView = { status: UP, containers: new Map() };
+    const host = testRecord({ pid: 1, ppid: 0 });
+    m.applySample(sample(1000, [host, child], { [CID]: cg }), docker);
+    const built = m.container(CID);
+    expect(built).toMatchObject({ pidsCurrent: 2, initPid: null });
+
+    // A host process comes, the cgroups read the same (a new object, as from the worker): the
+    // container is the very same object, not one rebuilt from every process.
+    const shell = testRecord({ pid: 10 });
+    m.applySample(sample(2000, [host, child, shell], { [CID]: { ...cg } }), docker);
+    expect(m.container(CID)).toBe(built);
+
+    // Each of its inputs moving rebuilds it: its cgroup, its processes, Docker's view.
+    const cg3 = { ...cg, current: 3 };
+    m.applySample(sample(3000, [host, child, shell], { [CID]: cg3 }), docker);
+    expect(m.container(CID)?.pidsCurrent).toBe(3);
+    m.applySample(sample(4000, [host, init, child, shell], { [CID]: cg3 }), docker);
+    expect(m.container(CID)?.initPid).toBe(5000);
+    const d = WEB;
+    const named: DockerView = { status: UP, containers: new Map([[CID, d]]) };
+    m.applySample(sample(5000, [host, init, child, shell], { [CID]: cg3 }), named);
+    expect(m.container(CID)?.name).toBe('web');
   });
 
   it('drops an estimate the clock alone ends, without a new sample (commit)', () => {
