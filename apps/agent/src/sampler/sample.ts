@@ -7,6 +7,7 @@ import type {
   ProcScanner,
 } from '@pidscope/procfs';
 import { processKey } from '@pidscope/protocol';
+import { samePids } from '../model/containers.js';
 import type { Sample, SampleCause } from './messages.js';
 import type { Touched } from './touched.js';
 
@@ -117,25 +118,26 @@ export class Sampling {
     this.#zombies.clear();
     for (const r of this.#scanner.records()) if (r.state === 'Z') this.#zombies.set(r.pid, s.at);
     this.#cgroups = s.cgroups;
-    this.#host = s.host;
+    this.#host = hostNews(this.#host, s.host);
     this.#cpuAt = s.at;
-    return { ...s, cause };
+    return { ...s, host: this.#host, cause };
   }
 
   /**
    * Reads again what the events of one coalescing window named: new, exec'd, renamed and exited
-   * processes, then the children of those that exited (their new parent). null when nothing
-   * visible changed.
+   * processes, then the children of those that exited (their new parent); with `young`, also what
+   * `watch(false)` looks at, in the same read. null when nothing visible changed.
    */
-  reread(touched: Touched): Sample | null {
+  reread(touched: Touched, young = false): Sample | null {
     const at = Date.now();
     const t0 = performance.now();
     const containers = new Set<string>();
-    for (const pid of touched.read) {
+    const read = young ? new Set([...touched.read, ...this.#young(at)]) : touched.read;
+    for (const pid of read) {
       const id = this.#scanner.record(pid)?.containerId;
       if (id) containers.add(id);
     }
-    const first = this.#scanner.update(touched.read, touched.execed);
+    const first = this.#scanner.update(read, touched.execed);
     const orphans: number[] = [];
     for (const pid of touched.orphaning) {
       for (const child of this.#scanner.childrenOf(pid)) orphans.push(child);
@@ -159,11 +161,7 @@ export class Sampling {
    */
   watch(all: boolean, now = Date.now()): Sample | null {
     const t0 = performance.now();
-    const pids = new Set(this.#settling);
-    this.#settling.clear();
-    for (const [pid, since] of this.#zombies) {
-      if (all || now - since < YOUNG_ZOMBIE_MS) pids.add(pid);
-    }
+    const pids = this.#young(now, all);
     let r: ReturnType<ProcScanner['update']> | null = null;
     if (all && now - this.#cpuAt >= CPU_REFRESH_MS) {
       // Every known process, settling ones and zombies included.
@@ -184,6 +182,19 @@ export class Sampling {
       r?.vanished ?? 0,
       all,
     );
+  }
+
+  /**
+   * What a look for settling takes: the processes just read (forgotten from then on) and the young
+   * zombies, or all zombies with `allZombies`.
+   */
+  #young(now: number, allZombies = false): Set<number> {
+    const pids = new Set(this.#settling);
+    this.#settling.clear();
+    for (const [pid, since] of this.#zombies) {
+      if (allZombies || now - since < YOUNG_ZOMBIE_MS) pids.add(pid);
+    }
+    return pids;
   }
 
   /** Whether young zombies, or processes just read, are waiting to be looked at again. */
@@ -211,9 +222,9 @@ export class Sampling {
     const cgroupsChanged = this.#refreshCgroups(containers);
     const host =
       rereadHost || changed.length > 0 || removed.length > 0
-        ? this.#headroom(this.#root, this.#scanner.records())
+        ? hostNews(this.#host, this.#headroom(this.#root, this.#scanner.records()))
         : this.#host;
-    const hostChanged = host !== null && !sameHost(host, this.#host);
+    const hostChanged = host !== this.#host;
     if (changed.length === 0 && removed.length === 0 && !cgroupsChanged && !hostChanged) {
       return null;
     }
@@ -254,29 +265,28 @@ export class Sampling {
   }
 }
 
-/** The headroom fields the model shows (lastPid moves with every fork anywhere: not news). */
-function sameHost(a: HostHeadroom, b: HostHeadroom | null): boolean {
-  return (
-    b !== null &&
-    a.pidMax === b.pidMax &&
-    a.threadsMax === b.threadsMax &&
-    a.tasks === b.tasks &&
-    a.processes === b.processes &&
-    a.zombies === b.zombies &&
-    a.kernelThreads === b.kernelThreads &&
-    a.headroom === b.headroom
-  );
-}
+/** The widest the host's task-count deadband gets (see hostNews). */
+const TASKS_BAND_MAX = 64;
 
-function samePids(a: PidsCgroup | null | undefined, b: PidsCgroup | null | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  if (a === null || b === null) return a === b;
-  return (
-    a.path === b.path &&
-    a.current === b.current &&
-    a.max === b.max &&
-    a.effectiveMax === b.effectiveMax &&
-    a.forkFailures === b.forkFailures &&
-    a.peak === b.peak
-  );
+/**
+ * The host headroom to publish after reading `next`: `prev` itself when nothing shown changed
+ * enough to be news. lastPid moves with every fork anywhere: never news. The task count counts
+ * every thread of the host, which comes and goes all the time on a quiet host: a move smaller
+ * than 1% of the headroom (64 tasks at most, 1 at least) is not news, so the count is exact
+ * where it matters, as the headroom runs out. The band is against what was published, so a
+ * slow climb still shows once it adds up.
+ */
+export function hostNews(prev: HostHeadroom | null, next: HostHeadroom): HostHeadroom {
+  if (
+    prev === null ||
+    prev.pidMax !== next.pidMax ||
+    prev.threadsMax !== next.threadsMax ||
+    prev.processes !== next.processes ||
+    prev.zombies !== next.zombies ||
+    prev.kernelThreads !== next.kernelThreads
+  ) {
+    return next;
+  }
+  const band = Math.min(TASKS_BAND_MAX, Math.max(1, Math.floor(prev.headroom / 100)));
+  return Math.abs(next.tasks - prev.tasks) < band ? prev : next;
 }
