@@ -1,9 +1,10 @@
 // Agent benchmark, with ~3,000 extra sleeping processes, for the event source and for polling:
 // zombie-to-event latency over a real WebSocket, agent CPU per second on a quiet host and while
 // short-lived processes fork (each ÷ the CPU of one `ps`), what a quiet host sends on the socket,
-// RSS and request latency. Writes bench/results/agent.json.
+// the first full scan, RSS and request latency; then the first scan and RSS of an agent on a host
+// of BENCH_LARGE_HOST (10,000) processes. Writes bench/results/agent.json.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const OUT = `${ROOT}bench/results/agent.json`;
 const EXTRA = Number(process.env.BENCH_EXTRA_PROCESSES ?? 3000);
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 20);
+/** Processes on the host (all of them, the agent's own included) for the large-host agent. */
+const LARGE_HOST = Number(process.env.BENCH_LARGE_HOST ?? 10_000);
 const CLK_TCK = 100;
 /** How long the host is watched while nothing happens on purpose. */
 const QUIET_MS = 20_000;
@@ -94,16 +97,16 @@ function killLater(pid: number) {
   });
 }
 
-/** ~EXTRA sleeping processes under one shell, so the agent has a realistic table to scan. */
-async function startCrowd(): Promise<void> {
+/** `count` sleeping processes under one shell, so the agent has a realistic table to scan. */
+async function startCrowd(count: number): Promise<void> {
   const sh = spawn(
     'sh',
-    ['-c', `i=0; while [ $i -lt ${EXTRA} ]; do sleep 900 & i=$((i+1)); done; wait`],
+    ['-c', `i=0; while [ $i -lt ${count} ]; do sleep 900 & i=$((i+1)); done; wait`],
     { stdio: 'ignore' },
   );
   killLater(sh.pid as number);
-  const deadline = Date.now() + 120_000;
-  while (children(sh.pid as number).length < EXTRA && Date.now() < deadline) await sleep(200);
+  const deadline = Date.now() + 240_000;
+  while (children(sh.pid as number).length < count && Date.now() < deadline) await sleep(200);
   cleanup.unshift(() => {
     for (const pid of children(sh.pid as number)) {
       try {
@@ -117,7 +120,9 @@ async function startCrowd(): Promise<void> {
 
 type Source = 'proc-connector' | 'polling';
 
-async function startAgent(source: Source): Promise<{ child: ChildProcess; base: string }> {
+async function startAgent(
+  source: Source,
+): Promise<{ child: ChildProcess; base: string; firstScanMs: number }> {
   // Recording as by default, into a directory of its own.
   const dataDir = mkdtempSync(join(tmpdir(), 'pidscope-bench-'));
   cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -133,7 +138,15 @@ async function startAgent(source: Source): Promise<{ child: ChildProcess; base: 
   killLater(agent.child.pid as number);
   const health = JSON.parse(await httpGet(`${agent.base}/healthz`)) as { source: string };
   if (health.source !== source) throw new Error(`agent runs ${health.source}, not ${source}`);
-  return agent;
+  // The agent listens once its first scan is applied, and the next is a safety rescan or a poll
+  // a second or more later: the only scan counted now is the first, a full one.
+  const first = await scans(agent.base);
+  return { ...agent, firstScanMs: first.count === 1 ? first.sum * 1000 : Number.NaN };
+}
+
+/** Processes on the host now (every /proc entry that is a PID). */
+function hostProcesses(): number {
+  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).length;
 }
 
 /** CPU (utime + stime, ms) that waited-for children of this process have used. */
@@ -223,7 +236,7 @@ async function cpuOver(agentPid: number, base: string, ms: number) {
 
 /** One agent on `source`: quiet-host CPU and stream, zombie latency, and (with `storm`) forks. */
 async function measure(source: Source, ps: number, storm: boolean) {
-  const { child, base } = await startAgent(source);
+  const { child, base, firstScanMs } = await startAgent(source);
   const agentPid = child.pid as number;
   await sleep(3000);
   const client = await streamClient(base);
@@ -266,12 +279,26 @@ async function measure(source: Source, ps: number, storm: boolean) {
     rss,
     processes,
     psRatio: quiet.cpuMsPerSecond / ps,
+    firstScanMs,
     close: () => client.ws.close(),
   };
 }
 
+/** An agent's first full scan and RSS on a host of LARGE_HOST processes (sleepers added). */
+async function largeHost() {
+  await startCrowd(Math.max(0, LARGE_HOST - hostProcesses()));
+  await sleep(2000);
+  const processes = hostProcesses();
+  const { child, firstScanMs } = await startAgent('proc-connector');
+  // RSS once the first scan's garbage had a chance to go, as it runs from then on.
+  await sleep(5000);
+  const rss = rssBytes(child.pid as number);
+  child.kill('SIGKILL');
+  return { processes, firstScanMs, rss };
+}
+
 async function main() {
-  await startCrowd();
+  await startCrowd(EXTRA);
   await sleep(2000);
   const ps = psCpuMs();
   const polling = await measure('polling', ps, false);
@@ -296,6 +323,8 @@ async function main() {
   const loopDelayP99Ms =
     Number(/^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(metricsText)?.[1]) * 1000;
   events.close();
+  events.child.kill('SIGKILL');
+  const large = await largeHost();
 
   const psNote = `one \`ps -eo pid,ppid,stat,comm\` here: ${ps.toFixed(0)} ms of CPU`;
   const quietNote = (m: typeof events) =>
@@ -379,6 +408,27 @@ async function main() {
       value: Number(polling.scanMs.toFixed(1)),
       unit: 'ms',
       note: `${polling.scansPerSecond.toFixed(2)} walks/s; with events, a walk is the safety rescan only`,
+    },
+    {
+      metric: 'first full scan ÷ one ps (events)',
+      value: Number((events.firstScanMs / ps).toFixed(2)),
+      unit: '×',
+      target: '≤ 0.5',
+      note: `${events.firstScanMs.toFixed(0)} ms (the walk in the sampler worker, every file of every process) with ${events.processes} processes; ${psNote}`,
+    },
+    {
+      metric: `first full scan, ${LARGE_HOST.toLocaleString('en-US')} processes (events)`,
+      value: Math.round(large.firstScanMs),
+      unit: 'ms',
+      target: '≤ 1,500',
+      note: `${large.processes.toLocaleString('en-US')} processes on the host`,
+    },
+    {
+      metric: `agent RSS, ${LARGE_HOST.toLocaleString('en-US')} processes (events)`,
+      value: Math.round(large.rss / 1024 / 1024),
+      unit: 'MiB',
+      target: '≤ 200 MB',
+      note: '5 s after the first scan, no client',
     },
     {
       metric: 'agent RSS (events)',
