@@ -299,6 +299,8 @@ export class NetlinkSocket {
   #onReadable: () => void = () => {};
   #polling = false;
   #closed = false;
+  /** Until when (ms since the epoch) the socket is left unwatched: see restFor. */
+  #restUntil = 0;
 
   private constructor(lib: Libc, fd: number) {
     this.#lib = lib;
@@ -395,13 +397,25 @@ export class NetlinkSocket {
     if (this.#polling) return;
     this.#polling = true;
     const wait = () => {
+      if (this.#closed) return;
       this.#lib.pollReadable(this.fd, 1000, () => {
         if (this.#closed) return;
         this.#onReadable();
-        wait();
+        const rest = this.#restUntil - Date.now();
+        // Unreferenced, like the poll on the pool: the socket alone keeps no loop alive.
+        if (rest > 0) setTimeout(wait, rest).unref();
+        else wait();
       });
     };
     wait();
+  }
+
+  /**
+   * Leaves the socket unwatched for `ms` after the current (or next) wake-up: datagrams wait in
+   * the kernel's queue meanwhile and come in one wake-up rather than one each.
+   */
+  restFor(ms: number): void {
+    this.#restUntil = Date.now() + ms;
   }
 
   /** Closes the descriptor; a poll still waiting on it returns within a second and stops. */
@@ -439,6 +453,8 @@ export class ProcConnector {
   readonly #gaps = new SequenceGaps();
   readonly #buf = Buffer.allocUnsafe(DATAGRAM);
   #closed = false;
+  /** Reads what is queued and hands it to the listener (nothing before `listen`). */
+  #deliver: () => void = () => {};
 
   /** Takes an open socket bound to CN_IDX_PROC (see `NetlinkSocket.open`). */
   constructor(socket: NetlinkSocket) {
@@ -514,7 +530,7 @@ export class ProcConnector {
    */
   listen(onBatch: (batch: ConnectorBatch) => void, onError: (err: Error) => void): void {
     this.#gaps.reset();
-    this.#socket.watch(() => {
+    this.#deliver = () => {
       if (this.#closed) return;
       let batch: ConnectorBatch;
       try {
@@ -524,7 +540,21 @@ export class ProcConnector {
         return;
       }
       if (batch.events.length > 0 || batch.overrun) onBatch(batch);
-    });
+    };
+    this.#socket.watch(this.#deliver);
+  }
+
+  /** Hands what is queued now to the listener at once, as a wake-up of the socket would. */
+  drain(): void {
+    this.#deliver();
+  }
+
+  /**
+   * Leaves the socket unwatched for `ms`: a listener that will not act on events before then
+   * takes them in one wake-up (or a `drain()`) instead of one wake-up each.
+   */
+  restFor(ms: number): void {
+    this.#socket.restFor(ms);
   }
 
   /** Reads every queued datagram. ENOBUFS is reported once, and reading goes on past it. */

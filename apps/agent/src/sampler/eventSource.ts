@@ -77,6 +77,8 @@ export class EventSource {
   #lastFlushAt = 0;
   /** Whether the last window was busy: the next one waits BUSY_GAP_MS after it. */
   #busy = false;
+  /** A flush is taking in what the socket queued: it reads that itself. */
+  #draining = false;
   #flushTimer: NodeJS.Timeout | null = null;
   #zombieTimer: NodeJS.Timeout | null = null;
   #zombieArmedAt = 0;
@@ -153,17 +155,29 @@ export class EventSource {
       this.#scheduleOverrunWalk();
       return;
     }
-    if (this.#overrunTimer || this.#touched.empty) return;
+    if (this.#overrunTimer || this.#touched.empty || this.#draining) return;
     const now = Date.now();
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     else this.#windowOpenedAt = now;
     const left = this.#windowOpenedAt + COALESCE_MS - now;
     const gap = this.#busy ? this.#lastFlushAt + BUSY_GAP_MS - now : 0;
-    this.#flushTimer = setTimeout(() => this.#flush(), Math.max(0, gap, Math.min(QUIET_MS, left)));
+    const wait = Math.max(0, gap, Math.min(QUIET_MS, left));
+    this.#flushTimer = setTimeout(() => this.#flush(), wait);
+    // Held back by the gap, events need not wake this thread one by one: they wait in the
+    // kernel's queue, and the flush drains them.
+    if (gap > 0) this.#connector.restFor(wait);
   }
 
   #flush(): void {
     this.#flushTimer = null;
+    this.#draining = true;
+    try {
+      this.#connector.drain();
+    } finally {
+      this.#draining = false;
+    }
+    // Lost events: a walk is due instead, and reads everything.
+    if (this.#overrunTimer || this.#closed) return;
     const now = Date.now();
     this.#busy =
       now - this.#windowOpenedAt >= COALESCE_MS ||

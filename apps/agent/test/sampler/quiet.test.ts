@@ -67,10 +67,13 @@ describe('host headroom under the deadband', () => {
 /** A connector whose batches the test delivers. */
 function fakeConnector() {
   let deliver: (b: ConnectorBatch) => void = () => {};
+  const rests: number[] = [];
   const connector = {
     listen: (onBatch: (b: ConnectorBatch) => void) => {
       deliver = onBatch;
     },
+    drain: () => {},
+    restFor: (ms: number) => rests.push(ms),
     close: () => {},
   } as unknown as ProcConnector;
   const fork = (pid: number): void =>
@@ -81,7 +84,7 @@ function fakeConnector() {
       overrun: null,
       missing: 0,
     });
-  return { connector, fork };
+  return { connector, fork, rests };
 }
 
 /** A Sampling that records when each re-read ran and which PIDs it was given. */
@@ -109,7 +112,7 @@ describe('the event source after a busy window', () => {
   });
 
   it('reads a lone event at once, and a storm at most once per gap', () => {
-    const { connector, fork } = fakeConnector();
+    const { connector, fork, rests } = fakeConnector();
     const { sampling, reads, state } = fakeSampling();
     const hooks = { emit: () => {}, error: () => {}, stopped: () => {} };
     const source = new EventSource(
@@ -124,6 +127,7 @@ describe('the event source after a busy window', () => {
     vi.advanceTimersByTime(10);
     // A quiet host: read 5 ms after the event.
     expect(reads).toEqual([{ at: t0 + 5, pids: [100], young: false }]);
+    expect(rests).toEqual([]);
 
     // A storm: an event every 2 ms for a second; what is read is looked at again later.
     vi.advanceTimersByTime(1000);
@@ -145,6 +149,9 @@ describe('the event source after a busy window', () => {
     // Every PID an event named is read, and what was read a gap before is looked at with it.
     expect(new Set(reads.flatMap((r) => r.pids)).size).toBe(500);
     expect(during.slice(1).every((r) => r.young)).toBe(true);
+    // Held back, the socket is left to queue events until the read instead of waking for each.
+    expect(rests.length).toBeGreaterThan(0);
+    expect(rests.every((ms) => ms > 0 && ms <= BUSY_GAP_MS)).toBe(true);
 
     // Once the storm is over, a lone event is read at once again.
     state.young = false;

@@ -98,6 +98,38 @@ describe('the proc connector, live', () => {
     );
   });
 
+  it('rests when asked: events wait in the kernel until a drain takes them in one batch', async () => {
+    const connector = await ProcConnector.open();
+    open.push(connector);
+    const batches: ConnectorBatch[] = [];
+    let restAfter = 0;
+    connector.listen(
+      (b) => {
+        batches.push(b);
+        if (b.events.some((e) => e.kind === 'exit' && e.pid === restAfter)) connector.restFor(5000);
+      },
+      (err) => {
+        throw err;
+      },
+    );
+    const first = pool.start('/bin/true', []);
+    restAfter = first.pid as number;
+    await waitFor('the first process', () =>
+      batches.find((b) => b.events.some((e) => e.kind === 'exit' && e.pid === first.pid)),
+    );
+    const seen = batches.length;
+    const second = pool.start('/bin/true', []);
+    await new Promise((r) => second.once('exit', r));
+    await new Promise((r) => setTimeout(r, 300));
+    const late = () =>
+      batches
+        .slice(seen)
+        .flatMap((b) => b.events.filter((e) => e.kind === 'exit' && e.pid === second.pid));
+    expect(late()).toEqual([]);
+    connector.drain();
+    expect(late()).toHaveLength(1);
+  });
+
   it('is unavailable outside the host network namespace, and says why', () => {
     expect(probeUnder(['unshare', '--net'])).toEqual({
       ok: false,
