@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startFrames, stopFrames } from './frameCounter.mjs';
 import { frameStats, mergeFrames } from './frames.mjs';
 import { launch } from './screenshot.mjs';
 import { startServer } from './server.mjs';
@@ -44,30 +45,6 @@ try {
     Object.fromEntries(
       (await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]),
     );
-
-  // Frames: the time of every animation frame, so the rate is counted between the first and the
-  // last frame (no harness round trips in it), and per second to find the worst one.
-  const startFrames = (on) =>
-    on.evaluate(() => {
-      const s = { times: [], run: true, longTasks: [] };
-      window.__frames = s;
-      const f = (t) => {
-        s.times.push(t);
-        if (s.run) requestAnimationFrame(f);
-      };
-      requestAnimationFrame(f);
-      s.observer = new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) s.longTasks.push(e.duration);
-      });
-      s.observer.observe({ type: 'longtask' });
-    });
-  const stopFrames = (on) =>
-    on.evaluate(() => {
-      const s = window.__frames;
-      s.run = false;
-      s.observer.disconnect();
-      return { times: s.times, longTasks: s.longTasks };
-    });
 
   // The browser alone: a blank page in this same tab, before the dashboard opens.
   await page.setContent('<!doctype html><title>blank</title><body style="background:#0f1419">');

@@ -1,9 +1,11 @@
 export declare const FRAME_MS: number;
+export declare const LATE_MS: number;
 export interface FrameStats {
   frames: number;
   intervals: number;
   span: number;
   dropped: number;
+  late: number;
   worstGap: number;
   worstSecond: number;
 }
@@ -15,6 +17,8 @@ export declare function mergeFrames(blocks: readonly FrameStats[]): {
   fps: number;
   dropped: number;
   droppedPerMinute: number;
+  late: number;
+  latePerMinute: number;
   worstGap: number;
   worstSecond: number;
   worstSeconds: number[];

@@ -4,17 +4,23 @@
 /** One vsync at 60 Hz. */
 export const FRAME_MS = 1000 / 60;
 
+/** A gap between frames longer than this missed at least one vsync: a late frame. */
+export const LATE_MS = 1.5 * FRAME_MS;
+
 /**
- * Frames drawn, frames dropped (vsyncs with no frame: a 33 ms gap is one dropped), the worst gap
- * and the fewest frames in any one-second window that starts at a frame.
+ * Frames drawn, frames dropped (vsyncs with no frame: a 33 ms gap is one dropped), late frames
+ * (gaps over LATE_MS, however many vsyncs each missed), the worst gap and the fewest frames in any
+ * one-second window that starts at a frame.
  */
 export function frameStats(times) {
   let dropped = 0;
+  let late = 0;
   let worstGap = 0;
   for (let i = 1; i < times.length; i++) {
     const gap = times[i] - times[i - 1];
     worstGap = Math.max(worstGap, gap);
     dropped += Math.max(0, Math.round(gap / FRAME_MS) - 1);
+    if (gap > LATE_MS) late++;
   }
   let worstSecond = Number.POSITIVE_INFINITY;
   const last = times.at(-1) ?? 0;
@@ -28,6 +34,7 @@ export function frameStats(times) {
     intervals: Math.max(0, times.length - 1),
     span,
     dropped,
+    late,
     worstGap,
     worstSecond,
   };
@@ -38,6 +45,7 @@ export function mergeFrames(blocks) {
   const sum = (k) => blocks.reduce((n, b) => n + b[k], 0);
   const span = sum('span');
   const dropped = sum('dropped');
+  const late = sum('late');
   return {
     blocks: blocks.length,
     frames: sum('frames'),
@@ -45,6 +53,8 @@ export function mergeFrames(blocks) {
     fps: span > 0 ? sum('intervals') / span : Number.NaN,
     dropped,
     droppedPerMinute: span > 0 ? (dropped / span) * 60 : Number.NaN,
+    late,
+    latePerMinute: span > 0 ? (late / span) * 60 : Number.NaN,
     worstGap: Math.max(0, ...blocks.map((b) => b.worstGap)),
     worstSecond: Math.min(...blocks.map((b) => b.worstSecond)),
     worstSeconds: blocks.map((b) => b.worstSecond),

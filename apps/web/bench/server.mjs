@@ -1,6 +1,6 @@
 // A tiny stand-in for the agent: serves the built UI and speaks the stream protocol with a
 // synthetic host (hello → snapshot → one patch per tick). Used by the benchmark, and by hand:
-//   node apps/web/bench/server.mjs [--port 7080] [--processes 5000]
+//   node apps/web/bench/server.mjs [--port 7080] [--processes 5000] [--kubernetes]
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize } from 'node:path';
@@ -40,10 +40,15 @@ export function serveBuilt(pathname, res) {
 
 /**
  * Starts the server on 127.0.0.1. `tickMs` 0 means patches are sent only when `tick()` is
- * called (the benchmark drives them); `onBeforePatch` runs before each patch is sent.
+ * called (the benchmark drives them). `shape` is the synthetic host's (synthetic.mjs).
  */
-export async function startServer({ port = 0, processes = 5000, tickMs = 1000 } = {}) {
-  const host = createSyntheticHost({ processes });
+export async function startServer({
+  port = 0,
+  processes = 5000,
+  tickMs = 1000,
+  shape = 'docker',
+} = {}) {
+  const host = createSyntheticHost({ processes, shape });
   // The state served (snapshots, process details). Patches made ahead by prepare() are applied
   // to it only when it is read, so the benchmark holds one state, not one per prepared tick.
   let served = host.state();
@@ -150,9 +155,11 @@ export async function startServer({ port = 0, processes = 5000, tickMs = 1000 } 
   let newest = served;
   const advance = (quiet = false) => {
     const next = quiet ? host.quietTick() : host.tick();
-    const patch = JSON.stringify(diff(newest, next.state, next.events));
+    const d = diff(newest, next.state, next.events);
+    const patch = JSON.stringify(d);
     newest = next.state;
-    return { events: next.events, patch };
+    const changed = { added: d.added.length, updated: d.updated.length, removed: d.removed.length };
+    return { events: next.events, patch, changed };
   };
 
   /**
@@ -163,10 +170,14 @@ export async function startServer({ port = 0, processes = 5000, tickMs = 1000 } 
     for (let i = 0; i < n; i++) ahead.push(advance(quiet));
   };
 
+  /** What the last patch sent changed: processes added, updated and removed. */
+  let lastChanged = { added: 0, updated: 0, removed: 0 };
+
   /** Advances the synthetic host one tick and sends the patch; answers its size in bytes. */
   const tick = () => {
     const made = ahead.shift();
-    const { events, patch } = made ?? advance();
+    const { events, patch, changed } = made ?? advance();
+    lastChanged = changed;
     if (made) unapplied.push(patch);
     else {
       // Nothing was made ahead: the newest state is the one just sent.
@@ -188,6 +199,7 @@ export async function startServer({ port = 0, processes = 5000, tickMs = 1000 } 
     url: `http://127.0.0.1:${address.port}/`,
     tick,
     prepare,
+    lastChanged: () => lastChanged,
     snapshotBytes: () => {
       const state = current();
       return JSON.stringify({ type: 'snapshot', seq: state.seq, state }).length;
@@ -209,6 +221,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const server = await startServer({
     port: arg('port', 7080),
     processes: arg('processes', 5000),
+    shape: process.argv.includes('--kubernetes') ? 'kubernetes' : 'docker',
   });
   console.log(`synthetic pidscope on ${server.url}`);
 }

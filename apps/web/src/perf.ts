@@ -48,7 +48,27 @@ export function measureSince(name: string, start: number): void {
 export function markCommitted(seq: number): void {
   if (!pending || !supported() || seq < pending.seq) return;
   measureSince(pending.kind, pending.start);
+  if (pending.kind === 'snapshot') markFirstDrawn();
   pending = null;
+}
+
+let drawn = false;
+
+/**
+ * `pidscope:tree-drawn`, once: the page's first tree is on screen. A frame's callbacks run before
+ * its paint, so the mark waits for a message posted from one, which is handled after that frame.
+ */
+function markFirstDrawn(): void {
+  if (drawn || typeof requestAnimationFrame !== 'function') return;
+  drawn = true;
+  requestAnimationFrame(() => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      performance.mark('pidscope:tree-drawn');
+      channel.port1.close();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 /** Times one step of the render path as `pidscope:<name>` (the benchmark reports each). */

@@ -21,6 +21,12 @@ describe('frameStats', () => {
     expect(s.span).toBeCloseTo(10, 6);
   });
 
+  it('counts each gap over 1.5 frame times once as late, however many vsyncs it missed', () => {
+    const s = frameStats(vsyncs(10, [100, 101, 300]));
+    expect(s.late).toBe(2);
+    expect(s.dropped).toBe(3);
+  });
+
   it('counts a late frame that still lands before the next vsync as drawn', () => {
     const times = vsyncs(3);
     times[30] = (times[30] as number) + 0.4 * FRAME_MS;
@@ -34,6 +40,8 @@ describe('mergeFrames', () => {
     expect(m.blocks).toBe(2);
     expect(m.dropped).toBe(1);
     expect(m.droppedPerMinute).toBeCloseTo(0.5, 6);
+    expect(m.late).toBe(1);
+    expect(m.latePerMinute).toBeCloseTo(0.5, 6);
     expect(m.worstSecond).toBe(59);
     expect(m.worstSeconds).toEqual([60, 59]);
     expect(m.fps).toBeCloseTo((2 * 3600 - 1) / 120, 6);

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { MEASURES_KEPT, measureSince } from '../src/perf.js';
+import { MEASURES_KEPT, markCommitted, markReceived, measureSince } from '../src/perf.js';
 
 it('keeps the newest measures of a name, so an open page does not grow without end', () => {
   const name = 'pidscope:bounded';
@@ -25,3 +25,33 @@ it('leaves the measures of other names alone', () => {
   performance.clearMeasures('pidscope:other');
   performance.clearMeasures('pidscope:bounded');
 });
+
+it('marks the first tree on screen once, after the frame that draws the first snapshot', async () => {
+  const drawnMarks = () => performance.getEntriesByName('pidscope:tree-drawn', 'mark');
+  performance.clearMarks('pidscope:tree-drawn');
+  markReceived('snapshot', 4);
+  markCommitted(3);
+  await nextFrameAndMessage();
+  expect(drawnMarks()).toHaveLength(0);
+  markCommitted(4);
+  await nextFrameAndMessage();
+  expect(drawnMarks()).toHaveLength(1);
+  markReceived('snapshot', 9);
+  markCommitted(9);
+  await nextFrameAndMessage();
+  expect(drawnMarks()).toHaveLength(1);
+});
+
+/** Resolves after the next animation frame and a message posted from it. */
+function nextFrameAndMessage(): Promise<void> {
+  return new Promise((resolve) =>
+    requestAnimationFrame(() => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        setTimeout(resolve, 0);
+      };
+      channel.port2.postMessage(null);
+    }),
+  );
+}
