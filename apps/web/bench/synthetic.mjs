@@ -376,29 +376,30 @@ export function createSyntheticHost({
     }
     busy.length = k;
     if (k === 0) return;
-    // A process moves once a second at most: two moves could add up to one the agent never sends.
-    const cpuMoved = new Set();
-    const cpuMoves = Math.min(busy.length, Math.round(procs.size * KUBERNETES.cpuShare));
-    while (cpuMoved.size < cpuMoves) {
-      const p = pick(busy);
-      if (cpuMoved.has(p)) continue;
-      cpuMoved.add(p);
+    // That share of the processes, busy ones picked at random, each once: a process moves once a
+    // second at most, as two moves could add up to one the agent never sends.
+    const eachOnce = (share, move) => {
+      const moved = new Set();
+      const n = Math.min(busy.length, Math.round(procs.size * share));
+      while (moved.size < n) {
+        const p = pick(busy);
+        if (moved.has(p)) continue;
+        moved.add(p);
+        move(p);
+      }
+    };
+    eachOnce(KUBERNETES.cpuShare, (p) => {
       const step = Math.max(CPU_STEP, Math.ceil(CPU_FRACTION * p.cpu)) * (1 + rand());
       const down = Math.round(p.cpu - step);
       const next = rand() < 0.5 && down >= 0 ? down : Math.min(400, Math.round(p.cpu + step));
       if (cpuNews(p.cpu, next)) p.cpu = next;
-    }
-    const rssMoved = new Set();
-    const rssMoves = Math.min(busy.length, Math.round(procs.size * KUBERNETES.rssShare));
-    while (rssMoved.size < rssMoves) {
-      const p = pick(busy);
-      if (rssMoved.has(p)) continue;
-      rssMoved.add(p);
+    });
+    eachOnce(KUBERNETES.rssShare, (p) => {
       const step =
         Math.max(RSS_DEADBAND.bytes, RSS_DEADBAND.fraction * p.rssBytes) * (1 + rand() * 4);
       const next = Math.round(rand() < 0.5 ? p.rssBytes + step : p.rssBytes - step);
       if (next > 4096) p.rssBytes = next;
-    }
+    });
   };
 
   /**
