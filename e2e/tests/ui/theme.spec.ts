@@ -24,7 +24,9 @@ for (const scheme of ['light', 'dark'] as const) {
     const lum = luminance(await background(page));
     if (scheme === 'light') expect(lum).toBeGreaterThan(0.8);
     else expect(lum).toBeLessThan(0.05);
-    // A process selected too, so the details panel and its actions are checked as well.
+    // A process selected too, so the details panel and its actions are checked as well. The
+    // rows come from the layout worker after the tree is drawn: Enter needs one to select.
+    await expect(page.getByRole('treeitem').first()).toBeVisible();
     await page.getByRole('tree').focus();
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('details')).toBeVisible();
