@@ -14,21 +14,12 @@
 import {
   type Container,
   type Host,
-  type Namespaces,
+  NO_NAMESPACES,
   type Patch,
   type Process,
   type State,
   sharedPidNamespaces,
 } from '@pidscope/protocol';
-
-const UNKNOWN_NAMESPACES: Namespaces = {
-  net: null,
-  mnt: null,
-  ipc: null,
-  uts: null,
-  user: null,
-  cgroup: null,
-};
 
 export const RECORDED_BEFORE_SOURCE = 'recorded before the agent reported its source';
 
@@ -47,7 +38,7 @@ function container(c: Old<Container>): boolean {
   delete c.pidNs;
   c.sharesPidNamespaceWith ??= [];
   c.hostPidNamespace ??= false;
-  c.namespaces ??= { ...UNKNOWN_NAMESPACES };
+  c.namespaces ??= { ...NO_NAMESPACES };
   return true;
 }
 
@@ -58,7 +49,7 @@ function host(h: Old<Host>): void {
     h.sourceReason = RECORDED_BEFORE_SOURCE;
   }
   h.sourceReason ??= null;
-  h.namespaces ??= { ...UNKNOWN_NAMESPACES };
+  h.namespaces ??= { ...NO_NAMESPACES };
   h.pidNamespace ??= null;
 }
 

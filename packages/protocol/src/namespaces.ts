@@ -1,4 +1,15 @@
 // [S9] Which containers share a PID namespace, and which run in the host's.
+import type { Namespaces } from './schemas.js';
+
+/** Namespaces nobody could read (or nobody recorded): every inode null. Copy it to change it. */
+export const NO_NAMESPACES: Readonly<Namespaces> = Object.freeze({
+  net: null,
+  mnt: null,
+  ipc: null,
+  uts: null,
+  user: null,
+  cgroup: null,
+});
 
 export interface PidNamespaceSharing {
   /** The other containers in the same PID namespace, by id, sorted. */

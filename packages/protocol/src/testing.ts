@@ -2,6 +2,7 @@
 // (`@pidscope/protocol/testing`). Production code does not import this module. A field added to
 // the Process schema gets its default here, and every test and bench builds with it.
 import type { SubtreeMember } from './api.js';
+import { NO_NAMESPACES } from './namespaces.js';
 import type { Namespaces, Process } from './schemas.js';
 
 /** The host's PID namespace inode in test data. */
@@ -44,14 +45,7 @@ export function testRecord(over: Partial<TestRecord> & Pick<TestRecord, 'pid'>):
 }
 
 /** Namespaces nobody could read: what test containers and hosts carry unless a test is about them. */
-export const TEST_NAMESPACES: Namespaces = {
-  net: null,
-  mnt: null,
-  ipc: null,
-  uts: null,
-  user: null,
-  cgroup: null,
-};
+export const TEST_NAMESPACES: Namespaces = NO_NAMESPACES;
 
 /**
  * A member of a subtree signal ([R8]): by default a sleep at depth 1 under PID 1, that the signal

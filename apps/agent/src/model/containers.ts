@@ -6,6 +6,7 @@ import {
   type ExecSession,
   isNamespaceInit,
   type Namespaces,
+  NO_NAMESPACES,
   type Process,
   sharedPidNamespaces,
 } from '@pidscope/protocol';
@@ -40,16 +41,6 @@ export interface DockerContainer {
 }
 
 const LIVE_STATES = new Set(['running', 'paused', 'restarting']);
-
-/** Namespaces nobody could read. */
-export const NO_NAMESPACES: Namespaces = {
-  net: null,
-  mnt: null,
-  ipc: null,
-  uts: null,
-  user: null,
-  cgroup: null,
-};
 
 export interface ContainerInputs {
   processes: readonly Process[];

@@ -10,6 +10,7 @@ import {
   isEmptyPatch,
   isNamespaceInit,
   type Namespaces,
+  NO_NAMESPACES,
   type Patch,
   type Process,
   processFrom,
@@ -19,7 +20,7 @@ import {
 } from '@pidscope/protocol';
 import type { ProcessChanges, Sample, SourceStatus } from '../sampler/messages.js';
 import type { Redactor } from '../security/redact.js';
-import { buildContainers, type DockerContainer, NO_NAMESPACES, sameCgroups } from './containers.js';
+import { buildContainers, type DockerContainer, sameCgroups } from './containers.js';
 import { Trends } from './eta.js';
 import { EventRing } from './eventRing.js';
 import { type Blame, containerEvents, type NewEvent, processEvents } from './events.js';
