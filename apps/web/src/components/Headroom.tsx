@@ -29,6 +29,23 @@ function Eta({ seconds }: { seconds: number | null }) {
   ) : null;
 }
 
+/** A card's level: words when ok, else a button that goes to what is wrong (again: the next). */
+function LevelGo(props: { level: Level; title: string; label: string; onGo?: () => void }) {
+  if (props.level === 'ok') return <span className="hr-level">{props.level}</span>;
+  return (
+    <button
+      type="button"
+      className="hr-level hr-go"
+      data-testid="headroom-go"
+      title={props.title}
+      aria-label={props.label}
+      onClick={props.onGo}
+    >
+      {props.level} ↘
+    </button>
+  );
+}
+
 function Meter({ used, limit, level }: { used: number; limit: number | null; level: Level }) {
   const share = limit ? Math.min(1, used / limit) : 0;
   return (
@@ -78,20 +95,12 @@ const ContainerCard = memo(function ContainerCard({
         >
           {c.name || shortId(c.id)}
         </button>
-        {lvl === 'ok' ? (
-          <span className="hr-level">{lvl}</span>
-        ) : (
-          <button
-            type="button"
-            className="hr-level hr-go"
-            data-testid="headroom-go"
-            title="Go to this container in the tree; again: its next zombie or process"
-            aria-label={`Go to container ${c.name || shortId(c.id)} (${lvl})`}
-            onClick={() => onGo?.(c.id)}
-          >
-            {lvl} ↘
-          </button>
-        )}
+        <LevelGo
+          level={lvl}
+          title="Go to this container in the tree; again: its next zombie or process"
+          label={`Go to container ${c.name || shortId(c.id)} (${lvl})`}
+          onGo={() => onGo?.(c.id)}
+        />
       </div>
       {inView ? (
         <>
@@ -161,20 +170,12 @@ export const Headroom = memo(function Headroom({
       <div className="hr-card" data-testid="headroom-host" data-level={level}>
         <div className="hr-head">
           <span className="hr-name">host {host.hostname}</span>
-          {level === 'ok' ? (
-            <span className="hr-level">{level}</span>
-          ) : (
-            <button
-              type="button"
-              className="hr-level hr-go"
-              data-testid="headroom-go"
-              title="Go to a zombie; again: the next one"
-              aria-label={`Go to the host's zombies (${level})`}
-              onClick={onGoZombies}
-            >
-              {level} ↘
-            </button>
-          )}
+          <LevelGo
+            level={level}
+            title="Go to a zombie; again: the next one"
+            label={`Go to the host's zombies (${level})`}
+            onGo={onGoZombies}
+          />
         </div>
         <div className="hr-main">
           <span className="hr-big">{fmt(host.tasks)}</span>
