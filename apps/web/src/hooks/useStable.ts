@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 
 /**
  * `list`, or the list last returned while each element of `list` is `same` as the one at its
@@ -11,6 +11,9 @@ export function useStable<T>(list: readonly T[], same: (x: T, y: T) => boolean):
   const was = kept.current;
   let equal = was.length === list.length;
   for (let i = 0; equal && i < list.length; i++) equal = same(was[i] as T, list[i] as T);
-  if (!equal) kept.current = list;
-  return kept.current;
+  const out = equal ? was : list;
+  useLayoutEffect(() => {
+    kept.current = out;
+  });
+  return out;
 }

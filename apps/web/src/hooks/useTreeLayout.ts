@@ -2,7 +2,14 @@ import type { Container, State } from '@pidscope/protocol';
 import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { useLayout } from '../liveView.js';
 import { sameShape } from '../model/derive.js';
-import { type Layout, type LayoutInput, layoutInput, needsOf, sameNeeds } from '../model/layout.js';
+import {
+  type InputNeeds,
+  type Layout,
+  type LayoutInput,
+  layoutInput,
+  needsOf,
+  sameNeeds,
+} from '../model/layout.js';
 import { createLayoutEngine, type LayoutEngine } from '../model/layoutEngine.js';
 import type { Filters } from '../model/search.js';
 import { markCommitted, markDrawn, timed } from '../perf.js';
@@ -28,6 +35,18 @@ export interface TreeLayoutOptions {
   engine?: LayoutEngine;
 }
 
+/** The layout input of `state`: `last` again when the shape is the same (no new layout). */
+function inputFor(state: State, needs: InputNeeds, last: LayoutInput): LayoutInput {
+  const known = inputOf.get(state);
+  if (known && sameNeeds(known.needs, needs)) return known;
+  const input =
+    sameNeeds(last.needs, needs) && sameShape(last, state.processes)
+      ? last
+      : timed('layout-input', () => layoutInput(state.processes, needs));
+  inputOf.set(state, input);
+  return input;
+}
+
 /** The tree's layout for the state and the view's options, laid out off the main thread. */
 export function useTreeLayout({
   state,
@@ -47,36 +66,22 @@ export function useTreeLayout({
 
   // The layout depends on the tree's shape (and what the order and filters read): its input is
   // rebuilt when that changes, once per state (React may render an older state again before a
-  // newer one commits).
-  const inputRef = useRef<LayoutInput>(EMPTY_INPUT);
+  // newer one commits). Render stays pure: the input last drawn is only read here, and moves at
+  // commit, so a render React throws away (an urgent one with an older state between two
+  // transitions) leaves nothing behind that the next render would take for drawn.
+  const drawnInput = useRef<LayoutInput>(EMPTY_INPUT);
   const needs = needsOf(filters.order, filters.busiest);
-  if (state) {
-    let input = inputOf.get(state);
-    if (!input || !sameNeeds(input.needs, needs)) {
-      const last = inputRef.current;
-      input =
-        sameNeeds(last.needs, needs) && sameShape(last, state.processes)
-          ? last
-          : timed('layout-input', () => layoutInput(state.processes, needs));
-      inputOf.set(state, input);
-    }
-    inputRef.current = input;
-  }
+  const input = state ? inputFor(state, needs, drawnInput.current) : drawnInput.current;
+  useLayoutEffect(() => {
+    drawnInput.current = input;
+  });
   // The containers as the layout sees them (ids): a patch that changes only their counts does
   // not lay the tree out again.
   const containers = useStable(state?.containers ?? NO_CONTAINERS, (a, b) => a.id === b.id);
 
   const engine = useMemo(() => given ?? createLayoutEngine(), [given]);
   useEffect(() => () => engine.dispose(), [engine]);
-  const { layout, current } = useLayout(
-    engine,
-    inputRef.current,
-    containers,
-    toggles,
-    reveal,
-    filters,
-    focus,
-  );
+  const { layout, current } = useLayout(engine, input, containers, toggles, reveal, filters, focus);
   // The benchmark's message → tree measure ends once the tree drawn is the one for that message.
   useLayoutEffect(() => {
     if (current && state) {
