@@ -4,6 +4,7 @@ import {
   Registry,
   type RegistryContentType,
 } from 'prom-client';
+import { DEFAULT_MONITOR_PRECISION_MS, registerEventLoopDelay } from './eventLoop.js';
 import type { MetricsFormat } from './negotiate.js';
 import { type MetricsSource, registerPidscopeMetrics } from './pidscopeMetrics.js';
 
@@ -39,8 +40,12 @@ function defaultMetrics(format: MetricsFormat): Registry<RegistryContentType> {
   let registry = defaults.get(format);
   if (!registry) {
     registry = newRegistry(format);
-    collectDefaultMetrics({ register: registry });
+    collectDefaultMetrics({
+      register: registry,
+      eventLoopMonitoringPrecision: DEFAULT_MONITOR_PRECISION_MS,
+    });
     for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
+    registerEventLoopDelay(registry);
     defaults.set(format, registry);
   }
   return registry;

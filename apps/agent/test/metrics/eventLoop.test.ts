@@ -1,0 +1,46 @@
+import { createHistogram } from 'node:perf_hooks';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import {
+  LAG_RESOLUTION_MS,
+  lagFigures,
+  registerEventLoopDelay,
+} from '../../src/metrics/eventLoop.js';
+import { parseExposition } from '../helpers/exposition.js';
+
+const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
+
+describe('event-loop delay', () => {
+  it('reads nothing recorded as null, and a histogram of ns in seconds', () => {
+    const h = createHistogram();
+    expect(lagFigures(h)).toBeNull();
+    for (const v of [1, 2_000_000, 250_000_000]) h.record(v);
+    expect(lagFigures(h)).toMatchObject({
+      min: 1e-9,
+      p50: expect.closeTo(0.002, 4),
+      max: expect.closeTo(0.25, 3),
+    });
+  });
+
+  it("replaces prom-client's figures: an idle loop reads near 0, a blocked one its stall", async () => {
+    const registry = new Registry();
+    registerEventLoopDelay(registry);
+    const read = async () => {
+      const text = await registry.metrics();
+      const value = (name: string) =>
+        parseExposition(text).get(`nodejs_eventloop_lag_${name}_seconds`)?.samples[0]?.value;
+      return { p50: value('p50'), max: value('max') };
+    };
+    await read();
+    // Idle: the timer runs on time.
+    await sleep(LAG_RESOLUTION_MS * 5);
+    const idle = await read();
+    expect(idle.p50).toBeLessThan(LAG_RESOLUTION_MS / 2 / 1000);
+    // A 300 ms stall of the main thread, the timer due within it: at least 200 ms late.
+    const until = Date.now() + 300;
+    while (Date.now() < until) {}
+    await sleep(LAG_RESOLUTION_MS * 2);
+    const stalled = await read();
+    expect(stalled.max).toBeGreaterThanOrEqual(0.15);
+  });
+});
