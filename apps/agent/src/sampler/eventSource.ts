@@ -102,10 +102,7 @@ export class EventSource {
       (batch) => this.#onBatch(batch),
       (err) => this.#stop(err),
     );
-    this.#watchTimer = setInterval(
-      () => this.#run(() => this.#sampling.watch(true)),
-      settings.watchMs,
-    );
+    this.#watchTimer = setInterval(() => this.#watch(), settings.watchMs);
   }
 
   /** Counters for every sample: the main thread publishes the latest. */
@@ -195,6 +192,29 @@ export class EventSource {
       this.#touched.clear();
       return s;
     });
+  }
+
+  /**
+   * The watch's look, after the events already queued: its reads would otherwise find the exits,
+   * reparentings and execs those events name first, and tell them as the watch's.
+   */
+  #watch(): void {
+    if (this.#started && !this.#overrunTimer && !this.#closed) {
+      if (!this.#flushTimer) {
+        this.#draining = true;
+        try {
+          this.#connector.drain();
+        } finally {
+          this.#draining = false;
+        }
+        if (!this.#touched.empty) this.#windowOpenedAt = Date.now();
+      }
+      if (!this.#touched.empty && !this.#overrunTimer) {
+        this.#clearFlush();
+        this.#flush();
+      }
+    }
+    this.#run(() => this.#sampling.watch(true));
   }
 
   /** An immediate walk, unless one just ran: then one as soon as the gap allows. */
