@@ -16,7 +16,10 @@ export interface CpuReading {
  * Percent of one CPU used between two readings of the same process: ticks spent over the time
  * between the reads, rounded (a process busy on two CPUs reads 200). 0 when no time passed.
  */
-export function cpuPercent(before: CpuReading, now: CpuReading): number {
+export function cpuPercent(
+  before: Pick<CpuReading, 'ticks' | 'at'>,
+  now: Pick<CpuReading, 'ticks' | 'at'>,
+): number {
   const ms = now.at - before.at;
   const ticks = now.ticks - before.ticks;
   if (ms <= 0 || ticks <= 0) return 0;

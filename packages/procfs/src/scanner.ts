@@ -1,6 +1,6 @@
 import { closeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { type CpuReading, cpuPercent } from './cpu.js';
+import { cpuPercent } from './cpu.js';
 import { systemPageSize } from './pageSize.js';
 import { parsePidLimits } from './pidLimits.js';
 import { type PidStat, parsePidStatBytes } from './pidStat.js';
@@ -59,6 +59,23 @@ export type UpdateResult = Omit<ScanResult, 'processes'>;
 
 const NONE: ReadonlySet<number> = new Set();
 
+/**
+ * What the scanner keeps of a known process between reads besides its record. Each read changes
+ * it in place: a new object per process per read outlived the young generation (it is kept until
+ * the next read) and left the old one full of garbage for major GCs to sweep.
+ */
+interface Tracked {
+  /** The process this is about: a PID reused by another starts afresh. */
+  startTime: number;
+  /** utime + stime at the last read, and when that was (the scanner's clock): a rate needs both. */
+  ticks: number;
+  at: number;
+  /** Whether it used CPU between its last two reads, or has been read once only: see refreshCpu. */
+  active: boolean;
+  /** stat's start_code, to notice an exec that keeps the command name (see startCodeToKeep). */
+  startCode: number;
+}
+
 /** Descriptors held by a scanner, closed by close() or, as a safety net, when it is collected. */
 interface HeldFiles {
   fds: Map<number, number>;
@@ -91,10 +108,8 @@ export class ProcScanner {
   readonly #held: HeldFiles = { fds: new Map() };
   readonly #ctx = newScanContext();
   #known = new Map<number, ProcessRecord>();
-  /** stat's start_code of each known process, to notice an exec that keeps the command name. */
-  #startCodes = new Map<number, number>();
-  /** The CPU time of each process at its last read: a rate needs the one before. */
-  #cpu = new Map<number, CpuReading>();
+  /** Of each known process, what its next read is compared with. */
+  readonly #tracked = new Map<number, Tracked>();
   readonly #cpuNews: (shown: number, now: number) => boolean;
   readonly #clock: () => number;
   /** PIDs of the known processes by parent PID, for `childrenOf`. */
@@ -159,8 +174,7 @@ export class ProcScanner {
     const held = this.#held.fds;
     const forget = (prev: ProcessRecord) => {
       this.#known.delete(prev.pid);
-      this.#startCodes.delete(prev.pid);
-      this.#cpu.delete(prev.pid);
+      this.#tracked.delete(prev.pid);
       this.#unlink(prev);
       removed.push({ pid: prev.pid, startTime: prev.startTime });
     };
@@ -178,8 +192,10 @@ export class ProcScanner {
         forget(prev);
         prev = undefined;
       }
-      const [cpuNow, reading] = this.#cpuOf(stat, this.#cpu.get(pid), prev);
-      const codeBefore = this.#startCodes.get(pid);
+      const tracked = this.#tracked.get(pid);
+      const readAt = this.#clock();
+      const cpuNow = this.#cpuOf(stat, readAt, tracked, prev);
+      const codeBefore = tracked?.startCode;
       let record: ProcessRecord | null;
       if (prev !== undefined && !execed.has(pid) && sameProgram(prev, stat, codeBefore)) {
         record = this.#updated(prev, stat, cpuNow);
@@ -202,8 +218,7 @@ export class ProcScanner {
         continue;
       }
       record = completeOne(record, this.#known, this.#ctx.rootNs);
-      this.#cpu.set(pid, reading);
-      this.#startCodes.set(pid, startCodeToKeep(codeBefore, stat.startCode));
+      this.#track(pid, tracked, stat, readAt);
       if (record === prev) continue;
       if (prev) this.#unlink(prev);
       this.#known.set(pid, record);
@@ -249,32 +264,59 @@ export class ProcScanner {
   }
 
   /**
-   * The CPU figure a record read from `stat` holds: the rate since `last` (0 without one, or for
-   * another process on that PID), or the one `prev` shows while the change is no news; and the
-   * reading to time the next one against.
+   * The CPU figure a record read from `stat` at `at` holds: the rate since the last read (0 on the
+   * first, or for another process on that PID), or the one `prev` shows while the change is no news.
    */
   #cpuOf(
     stat: PidStat,
-    last: CpuReading | undefined,
+    at: number,
+    last: Tracked | undefined,
     prev: ProcessRecord | undefined,
-  ): [number, CpuReading] {
-    const reading = {
-      startTime: stat.startTime,
-      ticks: stat.utime + stat.stime,
-      at: this.#clock(),
-    };
-    const used = last?.startTime === stat.startTime ? cpuPercent(last, reading) : 0;
+  ): number {
+    const used =
+      last?.startTime === stat.startTime
+        ? cpuPercent(last, { ticks: stat.utime + stat.stime, at })
+        : 0;
     const shown = prev?.startTime === stat.startTime ? prev.cpu : 0;
-    return [this.#cpuNews(shown, used) ? used : shown, reading];
+    return this.#cpuNews(shown, used) ? used : shown;
+  }
+
+  /** Records the read of `stat` at `at` in what is tracked of `pid` (`last`, changed in place). */
+  #track(pid: number, last: Tracked | undefined, stat: PidStat, at: number): void {
+    const ticks = stat.utime + stat.stime;
+    if (last === undefined) {
+      const startCode = stat.startCode;
+      this.#tracked.set(pid, { startTime: stat.startTime, ticks, at, active: true, startCode });
+      return;
+    }
+    const same = last.startTime === stat.startTime;
+    last.active = !same || ticks !== last.ticks;
+    last.startCode = startCodeToKeep(same ? last.startCode : undefined, stat.startCode);
+    last.startTime = stat.startTime;
+    last.ticks = ticks;
+    last.at = at;
   }
 
   /**
-   * Re-reads the stat of every known process, so CPU figures stay current between scans when a
-   * source names only the processes that forked, exec-ed or exited: `update` of all of them (a
-   * stat read each; status and the rest only for what changed program). Sends only news.
+   * Re-reads the stat of known processes, so CPU figures stay current between scans when a source
+   * names only the processes that forked, exec-ed or exited: `update` of them (a stat read each;
+   * status and the rest only for what changed program). Sends only news.
+   *
+   * Read are the processes that used CPU between their last two reads (or were read once only),
+   * and of the others those whose PID is `slice` modulo `slices`, and `also`: a caller that passes
+   * each slice in turn reads a process that stays idle once every `slices` calls, and one that
+   * uses CPU on every call from the first that sees it do so. On a host of sleepers a call costs
+   * about 1/`slices` of reading everything.
    */
-  refreshCpu(): UpdateResult {
-    return this.update([...this.#known.keys()]);
+  refreshCpu(slice = 0, slices = 1, also: ReadonlySet<number> = NONE): UpdateResult {
+    const pids: number[] = [];
+    for (const pid of this.#known.keys()) {
+      if (also.has(pid) || pid % slices === slice || this.#tracked.get(pid)?.active !== false) {
+        pids.push(pid);
+      }
+    }
+    for (const pid of also) if (!this.#known.has(pid)) pids.push(pid);
+    return this.update(pids);
   }
 
   #isNews(before: number, now: number): boolean {
@@ -289,10 +331,6 @@ export class ProcScanner {
     const at = Date.now();
     const t0 = performance.now();
     const known = incremental ? this.#known : new Map<number, ProcessRecord>();
-    const codesBefore = this.#startCodes;
-    const codes = new Map<number, number>();
-    const cpuBefore = this.#cpu;
-    const cpu = new Map<number, CpuReading>();
     const next = new Map<number, ProcessRecord>();
     const processes: ProcessRecord[] = [];
     let vanished = 0;
@@ -313,8 +351,10 @@ export class ProcScanner {
         }
         const stat = parsePidStatBytes(sharedBuffer(), n, file);
         const prev = known.get(pid);
-        const [cpuNow, reading] = this.#cpuOf(stat, cpuBefore.get(pid), prev);
-        const codeBefore = codesBefore.get(pid);
+        const tracked = this.#tracked.get(pid);
+        const readAt = this.#clock();
+        const cpuNow = this.#cpuOf(stat, readAt, tracked, prev);
+        const codeBefore = tracked?.startCode;
         let record: ProcessRecord | null;
         if (prev !== undefined && sameProgram(prev, stat, codeBefore)) {
           record = this.#updated(prev, stat, cpuNow);
@@ -327,8 +367,7 @@ export class ProcScanner {
           continue;
         }
         next.set(pid, record);
-        cpu.set(pid, reading);
-        codes.set(pid, startCodeToKeep(codeBefore, stat.startCode));
+        this.#track(pid, tracked, stat, readAt);
         processes.push(record);
       }
     } finally {
@@ -339,8 +378,7 @@ export class ProcScanner {
     completeFromNamespaces(processes, next, this.#ctx.rootNs);
     const { changed, removed } = recordChanges(this.#known, next);
     this.#known = next;
-    this.#startCodes = codes;
-    this.#cpu = cpu;
+    for (const pid of this.#tracked.keys()) if (!next.has(pid)) this.#tracked.delete(pid);
     this.#children = new Map();
     for (const r of processes) this.#link(r);
     this.#scanned = true;

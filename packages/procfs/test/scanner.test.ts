@@ -410,6 +410,51 @@ describe('ProcScanner.update: re-reading the processes a source names', () => {
   });
 });
 
+describe('ProcScanner: the CPU pass in slices', () => {
+  it('[S7] reads what used CPU on every call, what did not in its slice (by PID), and what it is also given', () => {
+    let now = 0;
+    write(kthreadd);
+    const idle: Fake = { pid: 121, comm: 'idle' };
+    const other: Fake = { pid: 122, comm: 'other' };
+    const busy: Fake = { pid: 133, comm: 'busy', utime: 0 };
+    for (const f of [idle, other, busy]) write(f);
+    const scanner = new ProcScanner({ root, keepOpen: 0, cpuNews, clock: () => now });
+    scanner.scan();
+    const pass = (slice: number, fakes: Fake[], also?: Set<number>) => {
+      now += 2000;
+      for (const f of fakes) writeFileSync(join(root, String(f.pid), 'stat'), stat(f));
+      return scanner
+        .refreshCpu(slice, 5, also)
+        .changed.map((p) => [p.pid, p.cpu, p.state])
+        .sort();
+    };
+    // Every process was read once only: all of them are read, whatever the slice.
+    expect(pass(0, [{ ...busy, utime: 100 }])).toEqual([[133, 50, 'S']]);
+    // The idle one starts using CPU: not seen until its slice (1), the busy one every time.
+    expect(
+      pass(0, [
+        { ...idle, utime: 50 },
+        { ...busy, utime: 300 },
+      ]),
+    ).toEqual([[133, 100, 'S']]);
+    expect(scanner.record(121)?.cpu).toBe(0);
+    expect(pass(1, [])).toEqual([
+      [121, 13, 'S'],
+      [133, 0, 'S'],
+    ]);
+    // Both went idle: only a change in their slice shows, or in what the caller adds.
+    expect(pass(2, [{ ...busy, utime: 300, state: 'T' }])).toEqual([[121, 0, 'S']]);
+    expect(pass(4, [{ ...other, state: 'T' }], new Set([122]))).toEqual([[122, 0, 'T']]);
+    expect(scanner.record(133)?.state).toBe('S');
+    expect(pass(3, [])).toEqual([[133, 0, 'T']]);
+    // A new process is read on the next call, whatever its PID.
+    write({ pid: 144, comm: 'new', utime: 0 });
+    scanner.update([144]);
+    expect(pass(0, [{ pid: 144, comm: 'new', utime: 40 }])).toEqual([[144, 20, 'S']]);
+    scanner.close();
+  });
+});
+
 describe('ProcScanner: what is not news', () => {
   it('keeps the resident size within the deadband, and takes it exactly past it or with other news', () => {
     write(kthreadd);

@@ -73,10 +73,18 @@ function readCgroups(
 }
 
 /**
- * How often the event source re-reads every known process's stat for its CPU figure ([S7]): no
- * event says a process got busy or idle. Only figures past the deadband become changes.
+ * How often the event source re-reads the stat of the processes that use CPU, for their figure
+ * ([S7]): no event says a process got busy or idle. Only figures past the deadband become changes.
  */
 export const CPU_REFRESH_MS = 2000;
+
+/**
+ * A process that used no CPU between its last two reads is read on one pass in CPU_IDLE_SLICES
+ * (by PID), so every 10 s: reading each of 3,000 sleepers every 2 s cost an idle host more than
+ * everything else the agent did. One that uses CPU again shows within that bound, and is read
+ * on every pass from then on until it goes idle. A new process is read on the next pass.
+ */
+export const CPU_IDLE_SLICES = 5;
 
 /** How long a zombie counts as young, and how often young ones are looked at. */
 const YOUNG_ZOMBIE_MS = 2000;
@@ -101,8 +109,10 @@ export class Sampling {
   readonly #settling = new Set<number>();
   #cgroups: Record<string, PidsCgroup | null> = {};
   #host: HostHeadroom | null = null;
-  /** When every process's CPU was last read (by a walk or a CPU pass). */
+  /** When the last CPU pass (or walk) read the processes that use CPU. */
   #cpuAt = 0;
+  /** Passes so far: which slice of the idle processes the next one reads. */
+  #cpuPasses = 0;
 
   constructor(scanner: ProcScanner, cgroups: Cgroups, procRoot: string, headroom: Headroom) {
     this.#scanner = scanner;
@@ -156,17 +166,17 @@ export class Sampling {
   /**
    * Looks at what no event tells: whether zombies were reaped (young ones only, unless `all`),
    * what the processes events named settled into, and, with `all`, the pids cgroups of the
-   * containers and host headroom, and every CPU_REFRESH_MS the CPU of every process (a stat
-   * read each). null when nothing changed.
+   * containers and host headroom, and every CPU_REFRESH_MS the CPU of the processes that use it
+   * and of a slice of the others (a stat read each). null when nothing changed.
    */
   watch(all: boolean, now = Date.now()): Sample | null {
     const t0 = performance.now();
     const pids = this.#young(now, all);
     let r: ReturnType<ProcScanner['update']> | null = null;
     if (all && now - this.#cpuAt >= CPU_REFRESH_MS) {
-      // Every known process, settling ones and zombies included.
       this.#cpuAt = now;
-      r = this.#scanner.refreshCpu();
+      const slice = this.#cpuPasses++ % CPU_IDLE_SLICES;
+      r = this.#scanner.refreshCpu(slice, CPU_IDLE_SLICES, pids);
     } else if (pids.size > 0) {
       r = this.#scanner.update(pids);
     }

@@ -1,16 +1,17 @@
 // What keeps a quiet host quiet under kernel events, on fakes: the host's task-count deadband,
-// and the gap the event source keeps after a busy window.
+// the CPU pass's idle slices, and the gap the event source keeps after a busy window.
 import type {
   ConnectorBatch,
   HostHeadroom,
   ProcConnector,
   ProcEvent,
+  ProcessRecord,
   ProcScanner,
 } from '@pidscope/procfs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BUSY_GAP_MS, COALESCE_MS, EventSource } from '../../src/sampler/eventSource.js';
 import type { Sample } from '../../src/sampler/messages.js';
-import { hostNews, Sampling } from '../../src/sampler/sample.js';
+import { CPU_IDLE_SLICES, CPU_REFRESH_MS, hostNews, Sampling } from '../../src/sampler/sample.js';
 import type { Touched } from '../../src/sampler/touched.js';
 
 const HOST: HostHeadroom = {
@@ -61,6 +62,48 @@ describe('host headroom under the deadband', () => {
     expect(hostNews(HOST, { ...HOST, zombies: 1 }).zombies).toBe(1);
     expect(hostNews(HOST, { ...HOST, threadsMax: 200 }).threadsMax).toBe(200);
     expect(hostNews(null, HOST)).toBe(HOST);
+  });
+});
+
+describe('the CPU pass', () => {
+  it('comes every CPU_REFRESH_MS, takes the idle slices in turn, and keeps looking at zombies', () => {
+    const zombie = { pid: 70, startTime: 5, state: 'Z', containerId: null } as ProcessRecord;
+    const none = { changed: [], removed: [], at: 1, durationMs: 0, vanished: 0 };
+    const calls: { at: number; slice?: number; of?: number; also?: number[]; pids?: number[] }[] =
+      [];
+    let now = 1_000_000;
+    const scanner = {
+      scan: () => ({ ...none, processes: [zombie], changed: [zombie], at: now }),
+      records: () => [zombie][Symbol.iterator](),
+      record: () => zombie,
+      refreshCpu: (slice: number, of: number, also: ReadonlySet<number>) => {
+        calls.push({ at: now, slice, of, also: [...also] });
+        return none;
+      },
+      update: (pids: Iterable<number>) => {
+        calls.push({ at: now, pids: [...pids] });
+        return none;
+      },
+    } as unknown as ProcScanner;
+    const sampling = new Sampling(scanner, { readPids: () => null }, '/proc', () => HOST);
+    const t0 = now;
+    sampling.walk(true, 'scan');
+    // The watch runs every second; a pass every other one.
+    for (let i = 0; i < 2 * CPU_IDLE_SLICES + 1; i++) {
+      now += CPU_REFRESH_MS / 2;
+      sampling.watch(true, now);
+    }
+    const passes = calls.filter((c) => c.slice !== undefined);
+    expect(passes.map((c) => c.at - t0)).toEqual(
+      Array.from({ length: CPU_IDLE_SLICES }, (_, i) => (i + 1) * CPU_REFRESH_MS),
+    );
+    // Each slice once per CPU_IDLE_SLICES passes: an idle process is read every 10 s.
+    expect(passes.map((c) => c.slice)).toEqual([0, 1, 2, 3, 4]);
+    expect(passes.every((c) => c.of === CPU_IDLE_SLICES)).toBe(true);
+    // The zombie is looked at on every watch, in the pass or on its own.
+    expect(passes.every((c) => c.also?.includes(70))).toBe(true);
+    expect(calls.filter((c) => c.pids).every((c) => c.pids?.includes(70))).toBe(true);
+    expect(calls).toHaveLength(2 * CPU_IDLE_SLICES + 1);
   });
 });
 

@@ -1,0 +1,82 @@
+// The event source's CPU pass on real processes ([S7]): a sleeper is read once per sweep of the
+// idle slices, not on every pass; once it starts using CPU it shows within one sweep and is read
+// on every pass from then on. Passes are driven with the clock they are given, not waited for.
+import { spawn } from 'node:child_process';
+import { CgroupReader, ProcScanner, readHostHeadroom } from '@pidscope/procfs';
+import { cpuNews } from '@pidscope/protocol';
+import { describe, expect, it } from 'vitest';
+import { CPU_IDLE_SLICES, CPU_REFRESH_MS, Sampling } from '../../src/sampler/sample.js';
+import { waitFor } from '../helpers/app.js';
+import { commOf, killedAfterEach, stateOf } from '../helpers/proc.js';
+
+/** A real scanner that remembers which PIDs each read was given. */
+class CountingScanner extends ProcScanner {
+  readonly reads: number[][] = [];
+  override update(pids: Iterable<number>, execed?: ReadonlySet<number>) {
+    const list = [...pids];
+    this.reads.push(list);
+    return super.update(list, execed);
+  }
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const kill = killedAfterEach();
+
+describe('live: the CPU pass under kernel events', () => {
+  it('reads a sleeper once per sweep, and one that starts spinning within a sweep, then on every pass', async () => {
+    const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
+    // Blocked in `read` until the test writes a line, then a busy loop of shell builtins: it
+    // starts using CPU with no fork or exec, so no event says so.
+    const spinner = spawn('sh', ['-c', 'read x; while :; do :; done'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    const idle = sleeper.pid as number;
+    const busy = spinner.pid as number;
+    kill.push(idle, busy);
+    await waitFor(() => commOf(idle) === 'sleep' && stateOf(busy) === 'S', 'both asleep');
+
+    const scanner = new CountingScanner({ cpuNews });
+    const sampling = new Sampling(scanner, new CgroupReader(), '/proc', readHostHeadroom);
+    sampling.walk(true, 'scan');
+    let now = Date.now();
+    /** One CPU pass: how often each of `pids` was read, and the CPU figure `busy` shows after it. */
+    const pass = () => {
+      now += CPU_REFRESH_MS;
+      scanner.reads.length = 0;
+      sampling.watch(true, now);
+      const read = scanner.reads.flat();
+      return {
+        idle: read.filter((p) => p === idle).length,
+        busy: read.filter((p) => p === busy).length,
+        cpu: scanner.record(busy)?.cpu ?? Number.NaN,
+        idleCpu: scanner.record(idle)?.cpu ?? Number.NaN,
+      };
+    };
+
+    // The walk read every process once only: the first pass reads them all again.
+    expect(pass()).toMatchObject({ idle: 1, busy: 1 });
+    const asleep = [];
+    for (let i = 0; i < 2 * CPU_IDLE_SLICES; i++) asleep.push(pass());
+    expect(asleep.reduce((n, p) => n + p.idle, 0)).toBe(2);
+    expect(asleep.reduce((n, p) => n + p.busy, 0)).toBe(2);
+    expect(asleep.every((p) => p.cpu === 0 && p.idleCpu === 0)).toBe(true);
+
+    spinner.stdin?.write('go\n');
+    const woken = [];
+    for (let i = 0; i < CPU_IDLE_SLICES; i++) {
+      await pause(150);
+      woken.push(pass());
+    }
+    const shown = woken.findIndex((p) => p.cpu > 0);
+    expect(shown).toBeGreaterThanOrEqual(0);
+    const spinning = [];
+    for (let i = 0; i < CPU_IDLE_SLICES; i++) {
+      await pause(150);
+      spinning.push(pass());
+    }
+    expect(spinning.every((p) => p.busy === 1 && p.cpu > 0)).toBe(true);
+    expect(spinning.reduce((n, p) => n + p.idle, 0)).toBe(1);
+    expect([...woken, ...spinning].every((p) => p.idleCpu === 0)).toBe(true);
+    scanner.close();
+  });
+});
