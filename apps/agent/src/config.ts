@@ -31,7 +31,7 @@ export interface Config {
    * and host headroom are looked at again.
    */
   intervalMs: number;
-  /** The event source's safety rescan: a walk of /proc that finds whatever events missed. */
+  /** The event source's safety rescan: a listing of /proc that finds whatever events missed. */
   rescanMs: number;
   /** `auto`: the proc connector where it can run, else polling; `polling`: polling only. */
   source: 'auto' | 'polling';

@@ -74,6 +74,8 @@ interface Tracked {
   active: boolean;
   /** stat's start_code, to notice an exec that keeps the command name (see startCodeToKeep). */
   startCode: number;
+  /** The last listing of the root that showed it (see reconcile). */
+  listed: number;
 }
 
 /** Descriptors held by a scanner, closed by close() or, as a safety net, when it is collected. */
@@ -115,6 +117,9 @@ export class ProcScanner {
   /** PIDs of the known processes by parent PID, for `childrenOf`. */
   #children = new Map<number, Set<number>>();
   #scanned = false;
+  /** Listings of the root by reconcile so far, and when the last walk or reconcile began. */
+  #listings = 0;
+  #listedAt = Number.NEGATIVE_INFINITY;
 
   constructor(opts: ProcScannerOptions = {}) {
     this.root = opts.root ?? '/proc';
@@ -286,7 +291,14 @@ export class ProcScanner {
     const ticks = stat.utime + stat.stime;
     if (last === undefined) {
       const startCode = stat.startCode;
-      this.#tracked.set(pid, { startTime: stat.startTime, ticks, at, active: true, startCode });
+      this.#tracked.set(pid, {
+        startTime: stat.startTime,
+        ticks,
+        at,
+        active: true,
+        startCode,
+        listed: 0,
+      });
       return;
     }
     const same = last.startTime === stat.startTime;
@@ -319,6 +331,37 @@ export class ProcScanner {
     return this.update(pids);
   }
 
+  /**
+   * A walk for a source that keeps the table current by itself (kernel events, and a CPU pass
+   * that reads every known process now and then): lists the root and reads, as update() does,
+   * only what may be out of date: a PID not known, a known process no longer listed (it is
+   * removed), and a process not read since the last walk or reconcile began. The rest was read
+   * since then, as a walk would have read it. After it, as after a walk, every process is known
+   * and has been read since the one before.
+   */
+  reconcile(): UpdateResult {
+    const at = Date.now();
+    const t0 = performance.now();
+    const since = this.#listedAt;
+    this.#listedAt = this.#clock();
+    const listing = ++this.#listings;
+    const pids: number[] = [];
+    for (const name of listProcEntries(this.root)) {
+      const pid = toPid(name);
+      if (pid < 0) continue;
+      const tracked = this.#known.has(pid) ? this.#tracked.get(pid) : undefined;
+      if (tracked === undefined) {
+        pids.push(pid);
+        continue;
+      }
+      tracked.listed = listing;
+      if (tracked.at < since) pids.push(pid);
+    }
+    for (const [pid, tracked] of this.#tracked) if (tracked.listed !== listing) pids.push(pid);
+    const r = this.update(pids);
+    return { ...r, at, durationMs: performance.now() - t0 };
+  }
+
   #isNews(before: number, now: number): boolean {
     if (before === now) return false;
     const band = this.#deadband;
@@ -330,6 +373,7 @@ export class ProcScanner {
   #run(incremental: boolean): ScanResult {
     const at = Date.now();
     const t0 = performance.now();
+    this.#listedAt = this.#clock();
     const known = incremental ? this.#known : new Map<number, ProcessRecord>();
     const next = new Map<number, ProcessRecord>();
     const processes: ProcessRecord[] = [];

@@ -455,6 +455,43 @@ describe('ProcScanner: the CPU pass in slices', () => {
   });
 });
 
+describe('ProcScanner: reconcile', () => {
+  it('reads what is new or gone, and what was not read since the last walk or reconcile', () => {
+    let now = 0;
+    write(kthreadd);
+    for (const pid of [120, 121, 122]) write({ pid, comm: `p${pid}` });
+    const scanner = new ProcScanner({ root, keepOpen: 0, clock: () => ++now });
+    scanner.scan();
+    const restat = (f: Fake) => writeFileSync(join(root, String(f.pid), 'stat'), stat(f));
+    const summary = (r: ReturnType<ProcScanner['reconcile']>) => ({
+      changed: r.changed.map((p) => [p.pid, p.ppid, p.state]).sort(),
+      removed: r.removed.map((p) => p.pid),
+    });
+    // Missed by the source: a new process, one gone, and a parent changed; the walk read them all.
+    write({ pid: 130, comm: 'new' });
+    rmSync(join(root, '121'), { recursive: true });
+    restat({ pid: 120, comm: 'p120', ppid: 2 });
+    expect(summary(scanner.reconcile())).toEqual({ changed: [[130, 1, 'S']], removed: [121] });
+    expect(scanner.record(120)?.ppid).toBe(1);
+    // 122 read since (as a CPU pass would) and 130 read by that reconcile are not read again.
+    restat({ pid: 122, comm: 'p122', state: 'T' });
+    scanner.update([122]);
+    restat({ pid: 122, comm: 'p122', state: 'S' });
+    restat({ pid: 130, comm: 'new', state: 'D' });
+    expect(summary(scanner.reconcile())).toEqual({ changed: [[120, 2, 'S']], removed: [] });
+    expect(scanner.record(122)?.state).toBe('T');
+    expect(summary(scanner.reconcile())).toEqual({
+      changed: [
+        [122, 1, 'S'],
+        [130, 1, 'D'],
+      ],
+      removed: [],
+    });
+    expect([...scanner.records()].map((p) => p.pid).sort()).toEqual([120, 122, 130, 2]);
+    scanner.close();
+  });
+});
+
 describe('ProcScanner: what is not news', () => {
   it('keeps the resident size within the deadband, and takes it exactly past it or with other news', () => {
     write(kthreadd);

@@ -187,12 +187,12 @@ export default fp(
       });
     let sampler = newSampler();
 
-    const scanOnce = async () => {
+    const scanOnce = async (periodic: boolean) => {
       if (closed) return;
       try {
         const full = needFull;
         const rescan = sourceStats.source.kind === 'proc-connector';
-        await sampler.scan(full);
+        await sampler.scan(full, periodic);
         if (rescan) sourceStats.periodicRescans++;
       } catch (err) {
         if (closed) return;
@@ -207,18 +207,20 @@ export default fp(
       }
     };
     // Scans never overlap: each waits for the previous one (timer or refresh) to be applied.
-    const enqueue = () => {
-      chain = chain.then(scanOnce).catch((err: unknown) => {
-        // A bug while applying one scan must not stop the next ones.
-        stats.failures++;
-        fastify.log.error({ err }, 'applying a scan failed');
-      });
+    const enqueue = (periodic = false) => {
+      chain = chain
+        .then(() => scanOnce(periodic))
+        .catch((err: unknown) => {
+          // A bug while applying one scan must not stop the next ones.
+          stats.failures++;
+          fastify.log.error({ err }, 'applying a scan failed');
+        });
       return chain;
     };
     const loop = async () => {
       timer = null;
       const started = Date.now();
-      await enqueue();
+      await enqueue(true);
       if (!closed) timer = setTimeout(loop, Math.max(0, refreshEveryMs() - (Date.now() - started)));
     };
 

@@ -2,10 +2,14 @@ import type { HostHeadroom, PidsCgroup, ProcEventKind, ProcessRecord } from '@pi
 
 /**
  * Main thread → sampler worker. `scan`: a walk of /proc; `full`: the model lost track, send every
- * process (Sample.full). `close`: stop the event source (its socket is watched by the worker's
- * event loop, which must let go of it before the thread ends); answered with `closed`.
+ * process (Sample.full); `rescan`: it is the periodic safety rescan, which under kernel events
+ * reads only what they and the CPU pass may have missed (Sampling.rescan). `close`: stop the
+ * event source (its socket is watched by the worker's event loop, which must let go of it before
+ * the thread ends); answered with `closed`.
  */
-export type SamplerRequest = { type: 'scan'; id: number; full: boolean } | { type: 'close' };
+export type SamplerRequest =
+  | { type: 'scan'; id: number; full: boolean; rescan: boolean }
+  | { type: 'close' };
 
 /**
  * How the worker learns that processes changed: kernel events from the proc connector (with a

@@ -134,6 +134,33 @@ export class Sampling {
   }
 
   /**
+   * The safety rescan under kernel events: a walk's guarantee for a listing of /proc and a read
+   * of what it may have missed (ProcScanner.reconcile): what is new or gone, and what was not
+   * read since the last walk or rescan. Events and the CPU pass, which reads every known process
+   * within CPU_IDLE_SLICES passes, leave little of that: no stat read of every process each time.
+   */
+  rescan(): Sample {
+    const t0 = performance.now();
+    const r = this.#scanner.reconcile();
+    const containers = new Set(Object.keys(this.#cgroups));
+    for (const c of r.changed) if (c.containerId) containers.add(c.containerId);
+    const s = this.#finish(r.changed, r.removed, containers, 'scan', r.at, t0, r.vanished);
+    return (
+      s ?? {
+        changed: [],
+        removed: [],
+        full: false,
+        cause: 'scan',
+        at: r.at,
+        durationMs: performance.now() - t0,
+        vanished: r.vanished,
+        host: this.#host as HostHeadroom,
+        cgroups: this.#cgroups,
+      }
+    );
+  }
+
+  /**
    * Reads again what the events of one coalescing window named: new, exec'd, renamed and exited
    * processes, then the children of those that exited (their new parent); with `young`, also what
    * `watch(false)` looks at, in the same read. null when nothing visible changed.

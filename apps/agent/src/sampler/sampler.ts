@@ -118,8 +118,11 @@ export class Sampler {
     p.resolve(res.sample);
   }
 
-  /** The next sample; `full` asks for every process, not the changes (see Sample.full). */
-  scan(full = false): Promise<Sample> {
+  /**
+   * The next sample; `full` asks for every process, not the changes (see Sample.full); `rescan`
+   * says it is the periodic safety rescan (see SamplerRequest).
+   */
+  scan(full = false, rescan = false): Promise<Sample> {
     if (this.#closed) return Promise.reject(new SamplerError('sampler is closed'));
     if (this.#broken) return Promise.reject(this.#broken);
     const id = this.#nextId++;
@@ -140,7 +143,7 @@ export class Sampler {
           reject(e);
         },
       });
-      const req: SamplerRequest = { type: 'scan', id, full };
+      const req: SamplerRequest = { type: 'scan', id, full, rescan };
       this.#worker.postMessage(req);
     });
   }

@@ -60,10 +60,11 @@ function answer(req: SamplerRequest): void {
   }
   let res: SamplerResponse;
   try {
-    const s = sampling.walk(full || req.full, 'scan');
+    const light = events !== null && req.rescan && !full && !req.full;
+    const s = light ? sampling.rescan() : sampling.walk(full || req.full, 'scan');
     res = { type: 'result', id: req.id, sample: { ...s, counters: events?.counters() ?? null } };
     full = false;
-    events?.walked();
+    if (!light) events?.walked();
     // From the first sample on, the model can take what events say.
     events?.start();
   } catch (err) {

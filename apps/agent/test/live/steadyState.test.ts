@@ -1,9 +1,11 @@
-// The event source's CPU pass on real processes ([S7]): a sleeper is read once per sweep of the
-// idle slices, not on every pass; once it starts using CPU it shows within one sweep and is read
-// on every pass from then on. Passes are driven with the clock they are given, not waited for.
+// The event source's steady state on real processes, with what events cannot tell: the CPU pass
+// ([S7]) reads a sleeper once per sweep of the idle slices, not on every pass, and one that starts
+// spinning within one sweep, then on every pass (passes are driven with the clock they are given,
+// not waited for); the safety rescan reads what is new or gone, and what no read has seen since
+// the last rescan.
 import { spawn } from 'node:child_process';
 import { CgroupReader, ProcScanner, readHostHeadroom } from '@pidscope/procfs';
-import { cpuNews } from '@pidscope/protocol';
+import { cpuNews, processKey } from '@pidscope/protocol';
 import { describe, expect, it } from 'vitest';
 import { CPU_IDLE_SLICES, CPU_REFRESH_MS, Sampling } from '../../src/sampler/sample.js';
 import { waitFor } from '../helpers/app.js';
@@ -22,7 +24,15 @@ class CountingScanner extends ProcScanner {
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const kill = killedAfterEach();
 
-describe('live: the CPU pass under kernel events', () => {
+/** A `sleep 600` the test kills afterwards, once it runs `sleep`. */
+async function sleeper(): Promise<number> {
+  const pid = spawn('sleep', ['600'], { stdio: 'ignore' }).pid as number;
+  kill.push(pid);
+  await waitFor(() => commOf(pid) === 'sleep', 'sleep to run');
+  return pid;
+}
+
+describe('live: the steady state under kernel events', () => {
   it('reads a sleeper once per sweep, and one that starts spinning within a sweep, then on every pass', async () => {
     const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
     // Blocked in `read` until the test writes a line, then a busy loop of shell builtins: it
@@ -77,6 +87,34 @@ describe('live: the CPU pass under kernel events', () => {
     expect(spinning.every((p) => p.busy === 1 && p.cpu > 0)).toBe(true);
     expect(spinning.reduce((n, p) => n + p.idle, 0)).toBe(1);
     expect([...woken, ...spinning].every((p) => p.idleCpu === 0)).toBe(true);
+    scanner.close();
+  });
+
+  it('rescans: reads what is new or gone, and a process no read has seen since the last rescan', async () => {
+    const stopped = await sleeper();
+    const gone = await sleeper();
+    const scanner = new CountingScanner({ cpuNews });
+    const sampling = new Sampling(scanner, new CgroupReader(), '/proc', readHostHeadroom);
+    sampling.walk(true, 'scan');
+    // What no event told (no event source runs here): a process started, one gone, one stopped.
+    const goneKey = processKey({ pid: gone, startTime: scanner.record(gone)?.startTime ?? -1 });
+    process.kill(gone, 'SIGKILL');
+    await waitFor(() => commOf(gone) === null, 'the killed one to be reaped');
+    const late = await sleeper();
+    process.kill(stopped, 'SIGSTOP');
+    await waitFor(() => stateOf(stopped) === 'T', 'the stop');
+
+    const first = sampling.rescan();
+    expect(first.cause).toBe('scan');
+    expect(first.changed.map((p) => p.pid)).toContain(late);
+    expect(first.removed).toContain(goneKey);
+    // The walk read it since: not read again, where a walk reads every process each time.
+    expect(scanner.reads.flat()).not.toContain(stopped);
+    expect(scanner.record(stopped)?.state).toBe('S');
+
+    const second = sampling.rescan();
+    expect(second.changed.find((p) => p.pid === stopped)?.state).toBe('T');
+    expect(scanner.record(late)?.comm).toBe('sleep');
     scanner.close();
   });
 });
