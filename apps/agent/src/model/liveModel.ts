@@ -131,7 +131,10 @@ export class LiveModel {
     return this.#state;
   }
 
-  /** The last sample applied (scan timing and raw cgroup numbers), or null before the first. */
+  /**
+   * The last sample applied (scan timing and raw cgroup numbers), or null before the first. Its
+   * change lists are empty: the model holds what they said.
+   */
   get lastSample(): Sample | null {
     return this.#sample;
   }
@@ -139,7 +142,9 @@ export class LiveModel {
   /** Applies a new sample. The first one sets the baseline and yields no process events. */
   applySample(sample: Sample, docker: DockerView): Tick {
     const previous = this.#sample;
-    this.#sample = sample;
+    // A full sample lists every process: kept whole, it would hold a second copy of the table
+    // until the next sample, which under kernel events can be minutes away on a quiet host.
+    this.#sample = { ...sample, changed: [], removed: [] };
     const events = this.#applyChanges(sample, sample.at);
     // Containers are made of their processes, their pids cgroups and Docker's view: when none of
     // those moved (most samples under kernel events), the last ones stand. A change Docker made
