@@ -42,15 +42,24 @@ interface Pending {
 }
 
 /**
+ * The worker's young generation, in MiB. V8 grows it (up to 48 MiB) while the first walk
+ * allocates a record for every process, and keeps it: on a host of 8,800 processes the agent's
+ * resident memory was 28 MiB (14%) less with this limit, at no CPU cost measured on a quiet host.
+ * What the worker allocates between walks is small and short-lived.
+ */
+const YOUNG_GENERATION_MB = 6;
+
+/**
  * The worker's code: the compiled worker.js next to this file, or, when this file runs as
  * TypeScript source (tests, benchmarks), worker.ts loaded through tsx.
  */
 function startWorker(workerData: SamplerWorkerData): Worker {
   const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self), { workerData });
+  const options = { workerData, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } };
+  if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self), options);
   const entry = JSON.stringify(new URL('./worker.ts', self).href);
   const code = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); });`;
-  return new Worker(code, { eval: true, workerData });
+  return new Worker(code, { ...options, eval: true });
 }
 
 /**
