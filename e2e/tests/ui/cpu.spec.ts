@@ -30,8 +30,13 @@ test('a busy loop shows cpu ≥ 50% in its accessible name within seconds; an id
   await expect(row).toHaveAttribute('aria-label', /^sh, PID \d+, cpu \d+%, rss \d/);
   // The details say it too, and the agent's snapshot agrees: every client sees the same figure.
   await expect(page.getByTestId('details')).toContainText('% of one CPU');
-  const shown = (await snapshot(agent)).processes.find((p) => p.pid === loop.pid);
-  expect(shown?.cpu).toBeGreaterThanOrEqual(50);
+  // The figure moves every 2 s, and on a loaded machine the loop may get less than half a CPU for
+  // one interval: the snapshot is read until it holds the figure too.
+  await expect
+    .poll(async () => (await snapshot(agent)).processes.find((p) => p.pid === loop.pid)?.cpu ?? 0, {
+      timeout: 10_000,
+    })
+    .toBeGreaterThanOrEqual(50);
   expect((await snapshot(agent)).processes.find((p) => p.pid === sleeper.pid)?.cpu).toBe(0);
 
   // "busiest": the loop is among the processes drawn, the idle sleeper is not.
