@@ -261,6 +261,10 @@ function busyHost(): ProcessRecord[][] {
         return r;
       });
     for (let i = rand(5) + 1; i > 0; i--) records.push(testRecord({ pid: nextPid++, ppid: 1 }));
+    // A PID freed earlier, reused: a new process in the middle of the order.
+    const taken = new Set(records.map((r) => r.pid));
+    const reused = 2 + rand(200);
+    if (!taken.has(reused)) records.push(testRecord({ pid: reused, ppid: 1, startTime: 500 + t }));
     lists.push(records);
   }
   return lists;
@@ -278,6 +282,10 @@ describe('LiveModel patches', () => {
       const tick = m.applySample(sample(2000 + t * 1000, records), noDocker);
       expect(tick.patch).not.toBeNull();
       expect(tick.patch).toEqual(diff(before, tick.state, tick.events));
+      // [S2]: every process, in PID order.
+      expect(tick.state.processes.map((p) => p.pid)).toEqual(
+        records.map((r) => r.pid).sort((a, b) => a - b),
+      );
     }
   });
 
