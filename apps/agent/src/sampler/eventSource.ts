@@ -167,12 +167,7 @@ export class EventSource {
 
   #flush(): void {
     this.#flushTimer = null;
-    this.#draining = true;
-    try {
-      this.#connector.drain();
-    } finally {
-      this.#draining = false;
-    }
+    this.#drain();
     // Lost events: a walk is due instead, and reads everything.
     if (this.#overrunTimer || this.#closed) return;
     const now = Date.now();
@@ -201,12 +196,7 @@ export class EventSource {
   #watch(): void {
     if (this.#started && !this.#overrunTimer && !this.#closed) {
       if (!this.#flushTimer) {
-        this.#draining = true;
-        try {
-          this.#connector.drain();
-        } finally {
-          this.#draining = false;
-        }
+        this.#drain();
         if (!this.#touched.empty) this.#windowOpenedAt = Date.now();
       }
       if (!this.#touched.empty && !this.#overrunTimer) {
@@ -215,6 +205,16 @@ export class EventSource {
       }
     }
     this.#run(() => this.#sampling.watch(true));
+  }
+
+  /** Takes in what the socket queued; #onBatch leaves reading it to the caller. */
+  #drain(): void {
+    this.#draining = true;
+    try {
+      this.#connector.drain();
+    } finally {
+      this.#draining = false;
+    }
   }
 
   /** An immediate walk, unless one just ran: then one as soon as the gap allows. */
