@@ -1,6 +1,7 @@
 // Records what the agent publishes: each tick is only queued when it happens (the scan path pays
-// for an array push); once a second the queue becomes one frame, compressed off the main thread,
-// written and flushed with one fsync. Keyframes come at the start, at each new segment, and when
+// for an array push); a second after the first queued tick, the queue becomes one frame,
+// compressed off the main thread, written and flushed with one fsync. A quiet host publishes
+// nothing, and then the recorder neither wakes nor writes. Keyframes come at the start, at each new segment, and when
 // replaying from the last one would cost more than reading a new one.
 import type { Patch, RecordingStatus, State } from '@pidscope/protocol';
 import { HistoryError } from './errors.js';
@@ -14,7 +15,7 @@ export interface TickSource {
 }
 
 export interface RecorderOptions {
-  /** How often queued ticks are written (and fsynced). */
+  /** How long after the first queued tick the queue is written (and fsynced). */
   flushEveryMs?: number;
   /** The longest span between two keyframes. */
   keyframeEveryMs?: number;
@@ -81,10 +82,19 @@ export class Recorder {
       const at = Math.max(tick.at, this.#latest.at);
       this.#latest = { state: tick.state, at };
       this.#queue.push({ at, patch: tick.patch });
+      this.#flushIn(this.#opts.flushEveryMs);
     });
     const { state, at } = this.#latest;
     await this.#write(() => this.#store.appendKeyframe(state, at, { start: true }));
-    this.#timer = setInterval(() => void this.flush(), this.#opts.flushEveryMs);
+  }
+
+  /** Flushes `ms` from now, unless a flush is due sooner already. */
+  #flushIn(ms: number): void {
+    if (this.#timer || this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.flush();
+    }, ms);
     this.#timer.unref();
   }
 
@@ -107,7 +117,11 @@ export class Recorder {
     this.#queue = [];
     const { state, at } = this.#latest;
     if (this.#status.state !== 'recording') {
-      if (Date.now() < this.#retryAt) return;
+      const wait = this.#retryAt - Date.now();
+      if (wait > 0) {
+        this.#flushIn(wait);
+        return;
+      }
       const resumed = await this.#write(() => store.appendKeyframe(state, at, { start: true }));
       if (resumed) {
         this.#opts.log.warn('history: recording again');
@@ -115,6 +129,7 @@ export class Recorder {
       }
       return;
     }
+    if (ticks.length === 0 && store.writing) return;
     await this.#write(async () => {
       if (!store.writing) {
         await store.appendKeyframe(state, at, { start: true });
@@ -142,6 +157,8 @@ export class Recorder {
       await this.#store.endRecording().catch(() => {});
       this.#queue = [];
       this.#retryAt = Date.now() + this.#opts.retryEveryMs;
+      // Paused, it tries again then, whether or not anything is published meanwhile.
+      this.#flushIn(this.#opts.retryEveryMs);
       const full = err instanceof HistoryError && err.code === 'EFULL';
       // The status is served to anyone who asks /healthz: a fixed phrase, the details in the log.
       const reason = full ? 'disk full' : 'cannot write';
@@ -157,9 +174,10 @@ export class Recorder {
 
   /** Stops listening, writes what is queued and closes nothing else (the store is the caller's). */
   async close(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
     this.#unsubscribe?.();
     await this.flush();
     this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
   }
 }

@@ -49,6 +49,37 @@ describe('Recorder', () => {
     await store.close();
   });
 
+  it('writes a tick by itself a moment after it is published, and neither wakes nor writes when nothing is', async () => {
+    const dir = tempDir();
+    const w = world(33, 10, 30, Date.now());
+    const store = HistoryStore.open({ dir, owner, retentionMs: 86_400_000, maxBytes: 2 ** 26 });
+    // Counts the store's fsyncs: each flush that writes ends with one.
+    const sync = store.sync.bind(store);
+    let syncs = 0;
+    store.sync = () => {
+      syncs++;
+      return sync();
+    };
+    const source = new FakeSource(w.initial);
+    const rec = new Recorder(store, source, { log, flushEveryMs: 40 });
+    await rec.start();
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const written = () => store.layout().flatMap((s) => s.frames).length;
+    expect([syncs, written()]).toEqual([1, 1]);
+    await sleep(200);
+    expect([syncs, written()]).toEqual([1, 1]);
+    const startedAt = store.range().from as number;
+    const step = w.steps[0] as (typeof w.steps)[number];
+    source.publish({ ...step, at: startedAt + 1 });
+    await sleep(200);
+    expect([syncs, written()]).toEqual([2, 2]);
+    expect(store.stateAt(startedAt + 1).state).toEqual(normalizeState(step.state));
+    await sleep(200);
+    await rec.close();
+    expect([syncs, written()]).toEqual([2, 2]);
+    await store.close();
+  });
+
   it('adds keyframes when the last one is old or replaying from it would read more than it', async () => {
     const dir = tempDir();
     const w = world(32, 60, 30, Date.now());
