@@ -188,7 +188,23 @@ export class Fanout {
     }
   }
 
-  /** [T3] [T5] Heartbeats and catch-ups; call about once a second. */
+  /**
+   * [T3] [T5] How soon tick() has something to do, in ms from `now`: `catchUpMs` while a client is
+   * behind, waits for a resync or is not open yet (it is looked at that often), else when the
+   * first heartbeat falls due (0 if one is late); Infinity with no client. A caller that ticks
+   * then, and asks again after each tick, publish, new client and resync, never wakes for nothing.
+   */
+  nextTickIn(now: number, catchUpMs: number): number {
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const c of this.clients) {
+      if (c.socket.readyState !== OPEN || c.laggingSince !== null || c.resyncWanted) {
+        soonest = Math.min(soonest, catchUpMs);
+      } else soonest = Math.min(soonest, c.lastSentAt + this.options.heartbeatMs - now);
+    }
+    return Math.max(0, soonest);
+  }
+
+  /** [T3] [T5] Heartbeats and catch-ups: when nextTickIn says, or about once a second. */
   tick(): void {
     const now = this.options.now();
     for (const c of this.clients) {

@@ -106,8 +106,29 @@ export default fp(
     let needFull = false;
 
     const dockerView = () => ({ status: docker.status(), containers: docker.containers() });
+    // Under kernel events a count that stops rising sends no sample, yet its estimate must go
+    // (to null): while one is out, the trends are looked at again every interval. Polling scans
+    // every interval anyway, and each scan does it. With no estimate out, nothing wakes for it.
+    let clock: NodeJS.Timeout | null = null;
+    const stopClock = () => {
+      if (clock) clearInterval(clock);
+      clock = null;
+    };
+    const watchEstimates = () => {
+      if (closed || sourceStats.source.kind === 'polling' || !model.estimating) {
+        stopClock();
+        return;
+      }
+      if (clock) return;
+      clock = setInterval(() => {
+        if (!closed && model.lastSample && model.estimating) publish(model.commit());
+        else stopClock();
+      }, config.intervalMs);
+      clock.unref();
+    };
     const publish = (tick: Tick) => {
       if (!tick.patch) return;
+      watchEstimates();
       for (const l of listeners) {
         try {
           l(tick);
@@ -270,18 +291,10 @@ export default fp(
         `${config.procRoot} cannot be scanned (is it a procfs mount?): the first scan failed: ${lastError}`,
       );
     timer = setTimeout(loop, refreshEveryMs());
-    // Under kernel events a count that stops rising sends no sample, yet its estimate must go
-    // (to null): while one is out, the trends are looked at again every interval. Polling scans
-    // every interval anyway, and each scan does it.
-    const clock = setInterval(() => {
-      if (closed || sourceStats.source.kind === 'polling') return;
-      if (model.lastSample && model.estimating) publish(model.commit());
-    }, config.intervalMs);
-    clock.unref();
 
     fastify.addHook('onClose', async () => {
       closed = true;
-      clearInterval(clock);
+      stopClock();
       if (timer) clearTimeout(timer);
       if (dockerTimer) clearTimeout(dockerTimer);
       unsubscribeDocker();
