@@ -117,6 +117,8 @@ export class ProcScanner {
   /** PIDs of the known processes by parent PID, for `childrenOf`. */
   #children = new Map<number, Set<number>>();
   #scanned = false;
+  /** See takeUsedTicks. */
+  #usedTicks = 0;
   /** Listings of the root by reconcile so far, and when the last walk or reconcile began. */
   #listings = 0;
   #listedAt = Number.NEGATIVE_INFINITY;
@@ -289,6 +291,8 @@ export class ProcScanner {
   /** Records the read of `stat` at `at` in what is tracked of `pid` (`last`, changed in place). */
   #track(pid: number, last: Tracked | undefined, stat: PidStat, at: number): void {
     const ticks = stat.utime + stat.stime;
+    this.#usedTicks +=
+      last !== undefined && last.startTime === stat.startTime ? ticks - last.ticks : ticks;
     if (last === undefined) {
       const startCode = stat.startCode;
       this.#tracked.set(pid, {
@@ -321,29 +325,66 @@ export class ProcScanner {
    * about 1/`slices` of reading everything.
    */
   refreshCpu(slice = 0, slices = 1, also: ReadonlySet<number> = NONE): UpdateResult {
+    return this.#refresh(also, (t) => t?.active !== false, slice, slices);
+  }
+
+  /** refreshCpu without the idle processes: those that used CPU between their last reads, and `also`. */
+  refreshActive(also: ReadonlySet<number> = NONE): UpdateResult & { read: number } {
+    return this.#refresh(also, (t) => t?.active !== false, -1, 1);
+  }
+
+  /** refreshCpu's idle processes only: those that used no CPU between their last reads, of `slice`. */
+  refreshIdle(slice: number, slices: number): UpdateResult & { read: number } {
+    return this.#refresh(NONE, () => false, slice, slices, true);
+  }
+
+  /**
+   * Reads the known processes that `also` holds, `wanted` takes, or (idle ones only, with
+   * `idleOnly`) whose PID is `slice` modulo `slices`, and the PIDs of `also` not known yet.
+   */
+  #refresh(
+    also: ReadonlySet<number>,
+    wanted: (t: Tracked | undefined) => boolean,
+    slice: number,
+    slices: number,
+    idleOnly = false,
+  ): UpdateResult & { read: number } {
     const pids: number[] = [];
     for (const pid of this.#known.keys()) {
-      if (also.has(pid) || pid % slices === slice || this.#tracked.get(pid)?.active !== false) {
-        pids.push(pid);
-      }
+      const t = this.#tracked.get(pid);
+      const inSlice = pid % slices === slice && (!idleOnly || t?.active === false);
+      if (also.has(pid) || inSlice || wanted(t)) pids.push(pid);
     }
     for (const pid of also) if (!this.#known.has(pid)) pids.push(pid);
-    return this.update(pids);
+    return { ...this.update(pids), read: pids.length };
+  }
+
+  /**
+   * The CPU ticks (utime + stime) the processes read since the last call used between their reads,
+   * all of them for one read for the first time, and zeroes the count. Compared with the host's
+   * busy time over the same span (/proc/stat), it tells whether processes not read meanwhile
+   * (idle ones) used CPU: a host whose time is all accounted for needs no look at them.
+   */
+  takeUsedTicks(): number {
+    const used = this.#usedTicks;
+    this.#usedTicks = 0;
+    return used;
   }
 
   /**
    * A walk for a source that keeps the table current by itself (kernel events, and a CPU pass
    * that reads every known process now and then): lists the root and reads, as update() does,
    * only what may be out of date: a PID not known, a known process no longer listed (it is
-   * removed), and a process not read since the last walk or reconcile began. The rest was read
-   * since then, as a walk would have read it. After it, as after a walk, every process is known
-   * and has been read since the one before.
+   * removed), and a process not read since the last walk or reconcile began, or, with
+   * `maxAgeMs`, not read for that long (the bound the caller's CPU pass keeps to). After it, every
+   * process is known and has been read within that bound.
    */
-  reconcile(): UpdateResult {
+  reconcile(maxAgeMs?: number): UpdateResult {
     const at = Date.now();
     const t0 = performance.now();
-    const since = this.#listedAt;
-    this.#listedAt = this.#clock();
+    const now = this.#clock();
+    const since = maxAgeMs === undefined ? this.#listedAt : now - maxAgeMs;
+    this.#listedAt = now;
     const listing = ++this.#listings;
     const pids: number[] = [];
     for (const name of listProcEntries(this.root)) {

@@ -184,11 +184,12 @@ describe('captured /proc tree', () => {
     expect(readPidEnviron(roles.kernelThread, root)).toBeNull();
   });
 
-  it('reads the forks since boot from the captured stat', () => {
-    const line = readFileSync(join(root, 'stat'), 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('processes '));
-    expect(readStat(root)).toEqual({ processes: Number(line?.split(' ')[1]) });
+  it('reads the forks since boot and the busy CPU time from the captured stat', () => {
+    const lines = readFileSync(join(root, 'stat'), 'utf8').split('\n');
+    const line = lines.find((l) => l.startsWith('processes '));
+    const cpu = (lines[0] as string).split(/ +/).slice(1).map(Number);
+    const busy = (cpu[0] ?? 0) + (cpu[1] ?? 0) + (cpu[2] ?? 0) + (cpu[5] ?? 0) + (cpu[6] ?? 0);
+    expect(readStat(root)).toEqual({ processes: Number(line?.split(' ')[1]), busyTicks: busy });
   });
 
   it('reads RLIMIT_NPROC from limits', () => {

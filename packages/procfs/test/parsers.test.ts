@@ -268,11 +268,17 @@ describe('parseStat', () => {
     'softirq 561977 0 57744 51 66828 156862 0 5 112439 9 168039',
     '',
   ].join('\n');
-  it('reads the forks since boot from the processes line', () => {
-    expect(parseStat(STAT)).toEqual({ processes: 23641 });
+  it('reads the forks since boot from the processes line, and the CPU time spent on tasks', () => {
+    // user + nice + system + irq + softirq of the all-CPU line; idle, iowait, steal and guest not.
+    expect(parseStat(STAT)).toEqual({ processes: 23641, busyTicks: 50230 + 307 + 18788 + 0 + 451 });
   });
   it.each([
     ['no processes line', STAT.replace('processes 23641\n', '')],
+    ['no cpu line first', STAT.replace(/^cpu .*\n/, '')],
+    [
+      'a cpu line cut short',
+      STAT.replace('cpu  50230 307 18788 72569 926 0 451', 'cpu  50230 307'),
+    ],
     ['a non-number', STAT.replace('processes 23641', 'processes many')],
     ['procs_running alone', 'procs_running 5\n'],
   ])('throws EPARSE on %s', (_, text) => {

@@ -455,6 +455,40 @@ describe('ProcScanner: the CPU pass in slices', () => {
   });
 });
 
+describe('ProcScanner: the CPU pass in two steps, and the ticks the reads account for', () => {
+  it('[S7] refreshActive reads what used CPU, refreshIdle the rest of a slice; takeUsedTicks sums what they used since', () => {
+    let now = 0;
+    write(kthreadd);
+    const idle: Fake = { pid: 121, comm: 'idle', utime: 7 };
+    const busy: Fake = { pid: 133, comm: 'busy', utime: 0 };
+    for (const f of [idle, busy]) write(f);
+    const scanner = new ProcScanner({ root, keepOpen: 0, cpuNews, clock: () => now });
+    scanner.scan();
+    // A first read counts all its ticks: the process started since, as far as the reader knows.
+    expect(scanner.takeUsedTicks()).toBe(7);
+    now += 2000;
+    writeFileSync(join(root, '133', 'stat'), stat({ ...busy, utime: 100 }));
+    scanner.refreshCpu();
+    expect(scanner.takeUsedTicks()).toBe(100);
+    // 121 used nothing between its last two reads: idle. 133 is read alone.
+    now += 2000;
+    writeFileSync(join(root, '133', 'stat'), stat({ ...busy, utime: 150 }));
+    writeFileSync(join(root, '121', 'stat'), stat({ ...idle, utime: 57 }));
+    const active = scanner.refreshActive();
+    expect(active.read).toBe(1);
+    expect(active.changed.map((p) => [p.pid, p.cpu])).toEqual([[133, 25]]);
+    expect(scanner.takeUsedTicks()).toBe(50);
+    expect(scanner.takeUsedTicks()).toBe(0);
+    // The idle one, in its slice only; the busy one is not read again.
+    expect(scanner.refreshIdle(0, 5).read).toBe(0);
+    const slice = scanner.refreshIdle(121 % 5, 5);
+    expect(slice.read).toBe(1);
+    expect(slice.changed.map((p) => [p.pid, p.cpu])).toEqual([[121, 25]]);
+    expect(scanner.takeUsedTicks()).toBe(50);
+    scanner.close();
+  });
+});
+
 describe('ProcScanner: reconcile', () => {
   it('reads what is new or gone, and what was not read since the last walk or reconcile', () => {
     let now = 0;

@@ -11,7 +11,15 @@ import type {
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BUSY_GAP_MS, COALESCE_MS, EventSource } from '../../src/sampler/eventSource.js';
 import type { Sample } from '../../src/sampler/messages.js';
-import { CPU_IDLE_SLICES, CPU_REFRESH_MS, hostNews, Sampling } from '../../src/sampler/sample.js';
+import {
+  CPU_IDLE_QUIET_EVERY,
+  CPU_IDLE_SLICES,
+  CPU_REFRESH_MS,
+  hostNews,
+  READ_AT_LEAST_EVERY_MS,
+  Sampling,
+  unexplainedBound,
+} from '../../src/sampler/sample.js';
 import type { Touched } from '../../src/sampler/touched.js';
 
 const HOST: HostHeadroom = {
@@ -30,7 +38,9 @@ const emptyScanner = {
   scan: () => ({ processes: [], changed: [], removed: [], at: 1, durationMs: 1, vanished: 0 }),
   records: () => [][Symbol.iterator](),
   record: () => undefined,
-  refreshCpu: () => ({ changed: [], removed: [], at: 1, durationMs: 0, vanished: 0 }),
+  refreshActive: () => ({ changed: [], removed: [], at: 1, durationMs: 0, vanished: 0, read: 0 }),
+  refreshIdle: () => ({ changed: [], removed: [], at: 1, durationMs: 0, vanished: 0, read: 0 }),
+  takeUsedTicks: () => 0,
 } as unknown as ProcScanner;
 
 describe('host headroom under the deadband', () => {
@@ -66,44 +76,100 @@ describe('host headroom under the deadband', () => {
 });
 
 describe('the CPU pass', () => {
-  it('comes every CPU_REFRESH_MS, takes the idle slices in turn, and keeps looking at zombies', () => {
+  /**
+   * A scanner of one zombie that records what each pass reads, and a host whose busy CPU time
+   * moves by what the test says, against what the processes read account for.
+   */
+  function world() {
     const zombie = { pid: 70, startTime: 5, state: 'Z', containerId: null } as ProcessRecord;
-    const none = { changed: [], removed: [], at: 1, durationMs: 0, vanished: 0 };
-    const calls: { at: number; slice?: number; of?: number; also?: number[]; pids?: number[] }[] =
-      [];
-    let now = 1_000_000;
+    const none = { changed: [], removed: [], at: 1, durationMs: 0, vanished: 0, read: 0 };
+    const calls: { at: number; kind: string; slice?: number; of?: number; pids?: number[] }[] = [];
+    const clock = { now: 1_000_000, busy: 0 as number | null, used: 0 };
     const scanner = {
-      scan: () => ({ ...none, processes: [zombie], changed: [zombie], at: now }),
+      scan: () => ({ ...none, processes: [zombie], changed: [zombie], at: clock.now }),
       records: () => [zombie][Symbol.iterator](),
       record: () => zombie,
-      refreshCpu: (slice: number, of: number, also: ReadonlySet<number>) => {
-        calls.push({ at: now, slice, of, also: [...also] });
+      refreshActive: (also: ReadonlySet<number>) => {
+        calls.push({ at: clock.now, kind: 'active', pids: [...also] });
+        return { ...none, read: also.size };
+      },
+      refreshIdle: (slice: number, of: number) => {
+        calls.push({ at: clock.now, kind: 'idle', slice, of });
         return none;
       },
+      takeUsedTicks: () => {
+        const used = clock.used;
+        clock.used = 0;
+        return used;
+      },
       update: (pids: Iterable<number>) => {
-        calls.push({ at: now, pids: [...pids] });
+        calls.push({ at: clock.now, kind: 'update', pids: [...pids] });
         return none;
       },
     } as unknown as ProcScanner;
-    const sampling = new Sampling(scanner, { readPids: () => null }, '/proc', () => HOST);
-    const t0 = now;
+    const sampling = new Sampling(
+      scanner,
+      { readPids: () => null },
+      '/proc',
+      () => HOST,
+      () => clock.busy,
+    );
     sampling.walk(true, 'scan');
-    // The watch runs every second; a pass every other one.
-    for (let i = 0; i < 2 * CPU_IDLE_SLICES + 1; i++) {
-      now += CPU_REFRESH_MS / 2;
-      sampling.watch(true, now);
-    }
-    const passes = calls.filter((c) => c.slice !== undefined);
+    /** The watch runs every second, a pass every other one: `busy` more ticks, `used` explained. */
+    const seconds = (n: number, busy: number, used: number) => {
+      for (let i = 0; i < n; i++) {
+        clock.now += CPU_REFRESH_MS / 2;
+        if (clock.busy !== null) clock.busy += busy / 2;
+        clock.used += used / 2;
+        sampling.watch(true, clock.now);
+      }
+    };
+    return { calls, clock, seconds };
+  }
+
+  it('comes every CPU_REFRESH_MS and reads what uses CPU, and the zombies, each time', () => {
+    const { calls, clock, seconds } = world();
+    const t0 = clock.now;
+    seconds(2 * CPU_IDLE_SLICES + 1, 10, 10);
+    const passes = calls.filter((c) => c.kind === 'active');
     expect(passes.map((c) => c.at - t0)).toEqual(
       Array.from({ length: CPU_IDLE_SLICES }, (_, i) => (i + 1) * CPU_REFRESH_MS),
     );
-    // Each slice once per CPU_IDLE_SLICES passes: an idle process is read every 10 s.
-    expect(passes.map((c) => c.slice)).toEqual([0, 1, 2, 3, 4]);
-    expect(passes.every((c) => c.of === CPU_IDLE_SLICES)).toBe(true);
     // The zombie is looked at on every watch, in the pass or on its own.
-    expect(passes.every((c) => c.also?.includes(70))).toBe(true);
-    expect(calls.filter((c) => c.pids).every((c) => c.pids?.includes(70))).toBe(true);
-    expect(calls).toHaveLength(2 * CPU_IDLE_SLICES + 1);
+    expect(passes.every((c) => c.pids?.includes(70))).toBe(true);
+    expect(calls.filter((c) => c.kind === 'update').every((c) => c.pids?.includes(70))).toBe(true);
+  });
+
+  it('reads a slice of the idle processes on every pass while the host used CPU the processes read do not account for', () => {
+    const { calls, seconds } = world();
+    // 60 ticks over each pass, 10 of them explained: far past the bound.
+    seconds(2 * CPU_IDLE_SLICES * 2, 60, 10);
+    const idle = calls.filter((c) => c.kind === 'idle');
+    expect(idle.map((c) => c.slice)).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 3, 4]);
+    expect(idle.every((c) => c.of === CPU_IDLE_SLICES)).toBe(true);
+  });
+
+  it('reads one slice in CPU_IDLE_QUIET_EVERY passes while it is all accounted for, so each idle process every minute', () => {
+    const { calls, seconds } = world();
+    const passes = CPU_IDLE_QUIET_EVERY * CPU_IDLE_SLICES;
+    // Within the bound: 3 ticks more than explained on each pass.
+    seconds(2 * passes, 13, 10);
+    const idle = calls.filter((c) => c.kind === 'idle');
+    expect(idle.map((c) => c.slice)).toEqual([0, 1, 2, 3, 4]);
+    expect(READ_AT_LEAST_EVERY_MS).toBe(passes * CPU_REFRESH_MS);
+    expect(READ_AT_LEAST_EVERY_MS).toBe(60_000);
+  });
+
+  it("reads a slice on every pass when the host's busy time cannot be read", () => {
+    const { calls, clock, seconds } = world();
+    clock.busy = null;
+    seconds(2 * CPU_IDLE_SLICES, 0, 0);
+    expect(calls.filter((c) => c.kind === 'idle').map((c) => c.slice)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('bounds what need not be explained by the processes read and the time they explain', () => {
+    expect(unexplainedBound(0, 0)).toBe(4);
+    expect(unexplainedBound(100, 1000)).toBe(4 + 10 + 20);
   });
 });
 
