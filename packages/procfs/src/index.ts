@@ -14,6 +14,7 @@ export { isRestricted, isVanished, ProcfsError, type ProcfsErrorCode } from './e
 export {
   computeHostHeadroom,
   type HostHeadroom,
+  HostHeadroomReader,
   RESERVED_PIDS,
   readHostHeadroom,
 } from './headroom.js';

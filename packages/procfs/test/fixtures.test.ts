@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { constants } from 'node:os';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   CgroupReader,
+  HostHeadroomReader,
   maxProcesses,
   type ProcessRecord,
   ProcScanner,
@@ -142,6 +143,31 @@ describe('captured /proc tree', () => {
     expect(viaInit?.peak).toBeGreaterThanOrEqual(viaInit?.current ?? 0);
     expect(reader.readPids(get(roles.container.zombie))).toEqual(viaInit);
     expect(reader.readPids(get(roles.hostZombie.pid))).toBeNull();
+  });
+
+  it('reads headroom through held descriptors: loadavg each time, the kernel limits once per interval', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pidscope-headroom-'));
+    try {
+      mkdirSync(join(dir, 'sys/kernel'), { recursive: true });
+      for (const f of ['loadavg', 'sys/kernel/pid_max', 'sys/kernel/threads-max']) {
+        copyFileSync(join(root, f), join(dir, f));
+      }
+      const processes = [...byPid.values()];
+      const reader = new HostHeadroomReader(dir, 1000);
+      expect(reader.read(processes, 0)).toEqual(readHostHeadroom(root, processes));
+      // Written in place: the held descriptors read the new text.
+      writeFileSync(join(dir, 'loadavg'), '0.00 0.01 0.05 1/777 4242\n');
+      writeFileSync(join(dir, 'sys/kernel/pid_max'), '99999\n');
+      const soon = reader.read(processes, 999);
+      expect([soon.tasks, soon.lastPid]).toEqual([777, 4242]);
+      expect(soon.pidMax).toBe(readHostHeadroom(root, processes).pidMax);
+      expect(reader.read(processes, 1000).pidMax).toBe(99999);
+      writeFileSync(join(dir, 'loadavg'), 'garbage\n');
+      expect(() => reader.read(processes, 1001)).toThrow(/loadavg/);
+      reader.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('computes host headroom from the captured files', () => {

@@ -1,6 +1,6 @@
 // The sampler's worker thread: every /proc read happens here, so a slow scan never blocks requests.
 import { parentPort, workerData } from 'node:worker_threads';
-import { CgroupReader, ProcScanner, readHostHeadroom } from '@pidscope/procfs';
+import { CgroupReader, HostHeadroomReader, ProcScanner } from '@pidscope/procfs';
 import { cpuNews } from '@pidscope/protocol';
 import { EventSource, openConnector } from './eventSource.js';
 import type {
@@ -18,7 +18,10 @@ const { procRoot, events: settings } = workerData as SamplerWorkerData;
 // CPU jitter within the protocol's deadband ([S7]) leaves a record as it was: no change to send.
 const scanner = new ProcScanner({ root: procRoot, rssDeadband: RSS_DEADBAND, cpuNews });
 const cgroups = new CgroupReader({ procRoot });
-const sampling = new Sampling(scanner, cgroups, procRoot, readHostHeadroom);
+const headroom = new HostHeadroomReader(procRoot);
+const sampling = new Sampling(scanner, cgroups, procRoot, (_root, processes) =>
+  headroom.read(processes),
+);
 const port = parentPort;
 if (!port) throw new Error('sampler worker started outside a worker thread');
 const post = (res: SamplerResponse) => port.postMessage(res);
@@ -55,6 +58,9 @@ function answer(req: SamplerRequest): void {
   if (req.type === 'close') {
     events?.close();
     events = null;
+    // Descriptors belong to the process, not to this thread: they outlive it unless closed.
+    headroom.close();
+    scanner.close();
     post({ type: 'closed' });
     return;
   }
