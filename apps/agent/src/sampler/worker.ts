@@ -58,7 +58,7 @@ function answer(req: SamplerRequest): void {
   if (req.type === 'close') {
     events?.close();
     events = null;
-    // Descriptors belong to the process, not to this thread: they outlive it unless closed.
+    // Its descriptors go now, not whenever this thread ends.
     headroom.close();
     scanner.close();
     post({ type: 'closed' });
