@@ -82,7 +82,7 @@ export const CPU_REFRESH_MS = 2000;
 /**
  * A process that used no CPU between its last two reads (an idle one) is read on one pass in
  * CPU_IDLE_SLICES (by PID), so every 10 s, while the host's CPU time is not all accounted for by
- * the processes read (see UNEXPLAINED_TICKS): one of them may have started to use CPU with no event
+ * the processes read (see unexplainedBound): one of them may have started to use CPU with no event
  * to say so. It then shows within that bound, and is read on every pass from then on until it goes
  * idle. A new process is read on the next pass.
  */
