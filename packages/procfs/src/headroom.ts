@@ -1,8 +1,8 @@
 import { closeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseError } from './errors.js';
-import { parsePidMax, parseThreadsMax, readPidMax, readThreadsMax } from './kernelLimits.js';
-import { parseLoadavg, readLoadavg } from './loadavg.js';
+import { parsePidMax, parseThreadsMax } from './kernelLimits.js';
+import { parseLoadavg } from './loadavg.js';
 import type { ProcessRecord } from './processRecord.js';
 import { openOrNull, readFdIntoShared, sharedBuffer } from './readFile.js';
 
@@ -57,14 +57,12 @@ export function computeHostHeadroom(
  * with `pid: host`), or the number is the container's own.
  */
 export function readHostHeadroom(root: string, processes: Iterable<ProcessRecord>): HostHeadroom {
-  const load = readLoadavg(root);
-  return computeHostHeadroom(
-    readPidMax(root),
-    readThreadsMax(root),
-    load.total,
-    load.lastPid,
-    processes,
-  );
+  const reader = new HostHeadroomReader(root);
+  try {
+    return reader.read(processes);
+  } finally {
+    reader.close();
+  }
 }
 
 /**

@@ -59,6 +59,9 @@ export type UpdateResult = Omit<ScanResult, 'processes'>;
 
 const NONE: ReadonlySet<number> = new Set();
 
+/** Whether a process used CPU between its last two reads, or has been read once only. */
+const isActive = (t: Tracked | undefined) => t?.active !== false;
+
 /**
  * What the scanner keeps of a known process between reads besides its record. Each read changes
  * it in place: a new object per process per read outlived the young generation (it is kept until
@@ -324,36 +327,32 @@ export class ProcScanner {
    * uses CPU on every call from the first that sees it do so. On a host of sleepers a call costs
    * about 1/`slices` of reading everything.
    */
-  refreshCpu(slice = 0, slices = 1, also: ReadonlySet<number> = NONE): UpdateResult {
-    return this.#refresh(also, (t) => t?.active !== false, slice, slices);
+  refreshCpu(
+    slice = 0,
+    slices = 1,
+    also: ReadonlySet<number> = NONE,
+  ): UpdateResult & { read: number } {
+    return this.#refresh(also, (pid, t) => isActive(t) || pid % slices === slice);
   }
 
   /** refreshCpu without the idle processes: those that used CPU between their last reads, and `also`. */
   refreshActive(also: ReadonlySet<number> = NONE): UpdateResult & { read: number } {
-    return this.#refresh(also, (t) => t?.active !== false, -1, 1);
+    return this.#refresh(also, (_pid, t) => isActive(t));
   }
 
   /** refreshCpu's idle processes only: those that used no CPU between their last reads, of `slice`. */
   refreshIdle(slice: number, slices: number): UpdateResult & { read: number } {
-    return this.#refresh(NONE, () => false, slice, slices, true);
+    return this.#refresh(NONE, (pid, t) => !isActive(t) && pid % slices === slice);
   }
 
-  /**
-   * Reads the known processes that `also` holds, `wanted` takes, or (idle ones only, with
-   * `idleOnly`) whose PID is `slice` modulo `slices`, and the PIDs of `also` not known yet.
-   */
+  /** Reads the known processes `pick` takes or `also` holds, and the PIDs of `also` not known yet. */
   #refresh(
     also: ReadonlySet<number>,
-    wanted: (t: Tracked | undefined) => boolean,
-    slice: number,
-    slices: number,
-    idleOnly = false,
+    pick: (pid: number, t: Tracked | undefined) => boolean,
   ): UpdateResult & { read: number } {
     const pids: number[] = [];
     for (const pid of this.#known.keys()) {
-      const t = this.#tracked.get(pid);
-      const inSlice = pid % slices === slice && (!idleOnly || t?.active === false);
-      if (also.has(pid) || inSlice || wanted(t)) pids.push(pid);
+      if (also.has(pid) || pick(pid, this.#tracked.get(pid))) pids.push(pid);
     }
     for (const pid of also) if (!this.#known.has(pid)) pids.push(pid);
     return { ...this.update(pids), read: pids.length };
