@@ -289,6 +289,9 @@ export interface ConnectorBatch {
   missing: number;
 }
 
+/** The longest a poll of the socket waits: a closed socket is let go of within this. */
+const POLL_AT_MOST_MS = 1000;
+
 /**
  * An AF_NETLINK datagram socket bound to multicast groups: the handle the connector reads, in
  * full each time it is readable (`receive` never blocks).
@@ -301,6 +304,8 @@ export class NetlinkSocket {
   #closed = false;
   /** Until when (ms since the epoch) the socket is left unwatched: see restFor. */
   #restUntil = 0;
+  /** The clock that rides on the watch's wake-ups: see every. */
+  #tick: { everyMs: number; run: () => void; next: number } | null = null;
 
   private constructor(lib: Libc, fd: number) {
     this.#lib = lib;
@@ -398,9 +403,12 @@ export class NetlinkSocket {
     this.#polling = true;
     const wait = () => {
       if (this.#closed) return;
-      this.#lib.pollReadable(this.fd, 1000, () => {
+      const due = this.#tick ? this.#tick.next - Date.now() : POLL_AT_MOST_MS;
+      this.#lib.pollReadable(this.fd, Math.max(0, Math.min(POLL_AT_MOST_MS, due)), () => {
         if (this.#closed) return;
         this.#onReadable();
+        if (this.#closed) return;
+        this.#runTickIfDue();
         const rest = this.#restUntil - Date.now();
         // Unreferenced, like the poll on the pool: the socket alone keeps no loop alive.
         if (rest > 0) setTimeout(wait, rest).unref();
@@ -408,6 +416,24 @@ export class NetlinkSocket {
       });
     };
     wait();
+  }
+
+  /**
+   * Runs `run` every `everyMs` in the wake-ups of `watch`, after what they read: a listener that
+   * also looks at something on a clock wakes once for both, not once for the socket and once for
+   * its timer. A tick that comes late keeps the cadence; one more
+   * than a period late starts it again from then.
+   */
+  every(everyMs: number, run: () => void): void {
+    this.#tick = { everyMs, run, next: Date.now() + everyMs };
+  }
+
+  #runTickIfDue(): void {
+    const tick = this.#tick;
+    const now = Date.now();
+    if (!tick || now < tick.next) return;
+    tick.next = now - tick.next < tick.everyMs ? tick.next + tick.everyMs : now + tick.everyMs;
+    tick.run();
   }
 
   /**
@@ -542,6 +568,13 @@ export class ProcConnector {
       if (batch.events.length > 0 || batch.overrun) onBatch(batch);
     };
     this.#socket.watch(this.#deliver);
+  }
+
+  /**
+   * Runs `run` every `everyMs` in the socket's own wake-ups, after the batch they deliver: a listener with a clock too wakes once a second on a quiet host, not twice.
+   */
+  every(everyMs: number, run: () => void): void {
+    this.#socket.every(everyMs, run);
   }
 
   /** Hands what is queued now to the listener at once, as a wake-up of the socket would. */

@@ -82,7 +82,6 @@ export class EventSource {
   #flushTimer: NodeJS.Timeout | null = null;
   #zombieTimer: NodeJS.Timeout | null = null;
   #zombieArmedAt = 0;
-  #watchTimer: NodeJS.Timeout | null = null;
   #overrunTimer: NodeJS.Timeout | null = null;
   #lastOverrunWalk = 0;
   /** Why the pending walk after lost events is due (the first loss since the last walk). */
@@ -102,7 +101,8 @@ export class EventSource {
       (batch) => this.#onBatch(batch),
       (err) => this.#stop(err),
     );
-    this.#watchTimer = setInterval(() => this.#watch(), settings.watchMs);
+    // The watch rides on the socket's own wake-ups: a quiet host wakes this thread once a second.
+    connector.every(settings.watchMs, () => this.#watch());
   }
 
   /** Counters for every sample: the main thread publishes the latest. */
@@ -132,7 +132,7 @@ export class EventSource {
     if (this.#closed) return;
     this.#closed = true;
     this.#clearFlush();
-    for (const t of [this.#zombieTimer, this.#watchTimer, this.#overrunTimer]) {
+    for (const t of [this.#zombieTimer, this.#overrunTimer]) {
       if (t) clearTimeout(t);
     }
     this.#connector.close();

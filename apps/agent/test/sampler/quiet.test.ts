@@ -183,6 +183,8 @@ function fakeConnector() {
     },
     drain: () => {},
     restFor: (ms: number) => rests.push(ms),
+    // Its watch every minute does not come in this test.
+    every: () => {},
     close: () => {},
   } as unknown as ProcConnector;
   const fork = (pid: number): void =>

@@ -27,19 +27,30 @@ const exit = (pid: number): ConnectorBatch => ({
   missing: 0,
 });
 
-/** A connector whose socket holds `queued` until it is drained (or the test delivers it). */
+/**
+ * A connector whose socket holds `queued` until it is drained (or the test delivers it), and
+ * whose clock, like the real one's, takes in what is queued before it ticks.
+ */
 function fakeConnector() {
   let deliver: (b: ConnectorBatch) => void = () => {};
   const queued: ConnectorBatch[] = [];
+  let clock: ReturnType<typeof setInterval> | undefined;
+  const drain = () => {
+    for (const b of queued.splice(0)) deliver(b);
+  };
   const connector = {
     listen: (onBatch: (b: ConnectorBatch) => void) => {
       deliver = onBatch;
     },
-    drain: () => {
-      for (const b of queued.splice(0)) deliver(b);
-    },
+    drain,
     restFor: () => {},
-    close: () => {},
+    every: (ms: number, run: () => void) => {
+      clock = setInterval(() => {
+        drain();
+        run();
+      }, ms);
+    },
+    close: () => clearInterval(clock),
   } as unknown as ProcConnector;
   return { connector, queued, deliver: (b: ConnectorBatch) => deliver(b) };
 }

@@ -130,6 +130,37 @@ describe('the proc connector, live', () => {
     expect(late()).toHaveLength(1);
   });
 
+  it('ticks on its own wake-ups, quiet or busy, and stops once closed', async () => {
+    const connector = await ProcConnector.open();
+    const log: string[] = [];
+    connector.listen(
+      (b) => {
+        if (b.events.length > 0) log.push('batch');
+      },
+      (err) => {
+        throw err;
+      },
+    );
+    connector.every(50, () => log.push('tick'));
+    // A quiet socket: the poll's timeout is the clock.
+    await waitFor('three ticks', () => log.filter((l) => l === 'tick').length >= 3 || undefined);
+    // A busy one: the wake-ups that bring events keep the clock going too.
+    const busy = pool.start('sh', [
+      '-c',
+      'i=0; while [ $i -lt 50 ]; do /bin/true; i=$((i+1)); done',
+    ]);
+    await new Promise((r) => busy.once('exit', r));
+    const before = log.length;
+    await waitFor(
+      'ticks after the burst',
+      () => log.slice(before).filter((l) => l === 'tick').length >= 2 || undefined,
+    );
+    connector.close();
+    const closedAt = log.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(log.length).toBe(closedAt);
+  });
+
   it('is unavailable outside the host network namespace, and says why', () => {
     expect(probeUnder(['unshare', '--net'])).toEqual({
       ok: false,
