@@ -23,14 +23,11 @@ export interface HostHeadroom {
   lastPid: number;
 }
 
-/** Pure: the headroom arithmetic over values already read. */
-export function computeHostHeadroom(
-  pidMax: number,
-  threadsMax: number,
-  tasks: number,
-  lastPid: number,
-  processes: Iterable<ProcessRecord>,
-): HostHeadroom {
+/** What the headroom counts of the processes themselves. */
+export type ProcessCounts = Pick<HostHeadroom, 'processes' | 'zombies' | 'kernelThreads'>;
+
+/** The processes, zombies and kernel threads among `processes`. */
+export function countProcesses(processes: Iterable<ProcessRecord>): ProcessCounts {
   let count = 0;
   let zombies = 0;
   let kernelThreads = 0;
@@ -39,13 +36,28 @@ export function computeHostHeadroom(
     if (p.state === 'Z') zombies++;
     if (p.kernelThread) kernelThreads++;
   }
+  return { processes: count, zombies, kernelThreads };
+}
+
+/**
+ * Pure: the headroom arithmetic over values already read. `processes` are the records to count,
+ * or their counts already taken (a reader that knows none of them changed need not count again).
+ */
+export function computeHostHeadroom(
+  pidMax: number,
+  threadsMax: number,
+  tasks: number,
+  lastPid: number,
+  processes: Iterable<ProcessRecord> | ProcessCounts,
+): HostHeadroom {
+  const counts = Symbol.iterator in processes ? countProcesses(processes) : processes;
   return {
     pidMax,
     threadsMax,
     tasks,
-    processes: count,
-    zombies,
-    kernelThreads,
+    processes: counts.processes,
+    zombies: counts.zombies,
+    kernelThreads: counts.kernelThreads,
     headroom: Math.min(pidMax - RESERVED_PIDS, threadsMax) - tasks,
     lastPid,
   };
@@ -56,7 +68,10 @@ export function computeHostHeadroom(
  * the host's PID namespace, read by a process in that namespace (an agent in a container runs
  * with `pid: host`), or the number is the container's own.
  */
-export function readHostHeadroom(root: string, processes: Iterable<ProcessRecord>): HostHeadroom {
+export function readHostHeadroom(
+  root: string,
+  processes: Iterable<ProcessRecord> | ProcessCounts,
+): HostHeadroom {
   const reader = new HostHeadroomReader(root);
   try {
     return reader.read(processes);
@@ -82,7 +97,7 @@ export class HostHeadroomReader {
     this.#limitsEveryMs = limitsEveryMs;
   }
 
-  read(processes: Iterable<ProcessRecord>, now = performance.now()): HostHeadroom {
+  read(processes: Iterable<ProcessRecord> | ProcessCounts, now = performance.now()): HostHeadroom {
     let limits = this.#limits;
     if (limits === null || now - limits.at >= this.#limitsEveryMs) {
       limits = {

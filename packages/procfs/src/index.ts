@@ -13,8 +13,10 @@ export { type CpuReading, cpuPercent, USER_HZ } from './cpu.js';
 export { isRestricted, isVanished, ProcfsError, type ProcfsErrorCode } from './errors.js';
 export {
   computeHostHeadroom,
+  countProcesses,
   type HostHeadroom,
   HostHeadroomReader,
+  type ProcessCounts,
   RESERVED_PIDS,
   readHostHeadroom,
 } from './headroom.js';

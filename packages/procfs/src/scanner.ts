@@ -1,6 +1,7 @@
 import { closeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { cpuPercent } from './cpu.js';
+import { countProcesses, type ProcessCounts } from './headroom.js';
 import { systemPageSize } from './pageSize.js';
 import { parsePidLimits } from './pidLimits.js';
 import { type PidStat, parsePidStatBytes } from './pidStat.js';
@@ -115,6 +116,13 @@ export class ProcScanner {
   #known = new Map<number, ProcessRecord>();
   /** Of each known process, what its next read is compared with. */
   readonly #tracked = new Map<number, Tracked>();
+  /**
+   * The PIDs whose Tracked is active: what refreshActive reads, found without a look at every
+   * process (a few dozen of 3,000 on a quiet host, every other second).
+   */
+  readonly #active = new Set<number>();
+  /** What countProcesses says of the known processes, kept as they change: see counts. */
+  #counts: ProcessCounts = { processes: 0, zombies: 0, kernelThreads: 0 };
   readonly #cpuNews: (shown: number, now: number) => boolean;
   readonly #clock: () => number;
   /** PIDs of the known processes by parent PID, for `childrenOf`. */
@@ -156,6 +164,18 @@ export class ProcScanner {
     return this.#known.values();
   }
 
+  /** The known processes, zombies and kernel threads, counted as they change (no walk of them). */
+  counts(): ProcessCounts {
+    return { ...this.#counts };
+  }
+
+  #count(r: ProcessRecord, by: 1 | -1): void {
+    const c = this.#counts;
+    c.processes += by;
+    if (r.state === 'Z') c.zombies += by;
+    if (r.kernelThread) c.kernelThreads += by;
+  }
+
   /** The known process with PID `pid`. */
   record(pid: number): ProcessRecord | undefined {
     return this.#known.get(pid);
@@ -185,6 +205,8 @@ export class ProcScanner {
     const forget = (prev: ProcessRecord) => {
       this.#known.delete(prev.pid);
       this.#tracked.delete(prev.pid);
+      this.#active.delete(prev.pid);
+      this.#count(prev, -1);
       this.#unlink(prev);
       removed.push({ pid: prev.pid, startTime: prev.startTime });
     };
@@ -230,7 +252,11 @@ export class ProcScanner {
       record = completeOne(record, this.#known, this.#ctx.rootNs);
       this.#track(pid, tracked, stat, readAt);
       if (record === prev) continue;
-      if (prev) this.#unlink(prev);
+      if (prev) {
+        this.#unlink(prev);
+        this.#count(prev, -1);
+      }
+      this.#count(record, 1);
       this.#known.set(pid, record);
       this.#link(record);
       changed.push(record);
@@ -306,10 +332,13 @@ export class ProcScanner {
         startCode,
         listed: 0,
       });
+      this.#active.add(pid);
       return;
     }
     const same = last.startTime === stat.startTime;
     last.active = !same || ticks !== last.ticks;
+    if (last.active) this.#active.add(pid);
+    else this.#active.delete(pid);
     last.startCode = startCodeToKeep(same ? last.startCode : undefined, stat.startCode);
     last.startTime = stat.startTime;
     last.ticks = ticks;
@@ -337,7 +366,10 @@ export class ProcScanner {
 
   /** refreshCpu without the idle processes: those that used CPU between their last reads, and `also`. */
   refreshActive(also: ReadonlySet<number> = NONE): UpdateResult & { read: number } {
-    return this.#refresh(also, (_pid, t) => isActive(t));
+    const pids: number[] = [];
+    for (const pid of this.#active) if (this.#known.has(pid) && !also.has(pid)) pids.push(pid);
+    for (const pid of also) pids.push(pid);
+    return { ...this.update(pids), read: pids.length };
   }
 
   /** refreshCpu's idle processes only: those that used no CPU between their last reads, of `slice`. */
@@ -462,7 +494,12 @@ export class ProcScanner {
     completeFromNamespaces(processes, next, this.#ctx.rootNs);
     const { changed, removed } = recordChanges(this.#known, next);
     this.#known = next;
-    for (const pid of this.#tracked.keys()) if (!next.has(pid)) this.#tracked.delete(pid);
+    this.#counts = countProcesses(processes);
+    for (const pid of this.#tracked.keys()) {
+      if (next.has(pid)) continue;
+      this.#tracked.delete(pid);
+      this.#active.delete(pid);
+    }
     this.#children = new Map();
     for (const r of processes) this.#link(r);
     this.#scanned = true;

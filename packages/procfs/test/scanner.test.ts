@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuNews } from '@pidscope/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PF_KTHREAD, ProcfsError, ProcScanner } from '../src/index.js';
+import { countProcesses, PF_KTHREAD, ProcfsError, ProcScanner } from '../src/index.js';
 
 // Synthetic /proc trees for what live processes cannot do on demand: vanish between two reads,
 // hold malformed text, or be a zombie without a 0:: line.
@@ -485,6 +485,39 @@ describe('ProcScanner: the CPU pass in two steps, and the ticks the reads accoun
     expect(slice.read).toBe(1);
     expect(slice.changed.map((p) => [p.pid, p.cpu])).toEqual([[121, 25]]);
     expect(scanner.takeUsedTicks()).toBe(50);
+    // Busy again, 121 is read on every pass; 133, gone, is read once more (to tell so) and no more.
+    now += 2000;
+    rmSync(join(root, '133'), { recursive: true });
+    const next = scanner.refreshActive();
+    expect(next.read).toBe(2);
+    expect(next.removed.map((p) => p.pid)).toEqual([133]);
+    // 121 used nothing since: idle again, and not read; 133 is not read either.
+    expect(scanner.refreshActive().read).toBe(0);
+    scanner.close();
+  });
+});
+
+describe('ProcScanner: counts', () => {
+  it('counts processes, zombies and kernel threads as records change, as a count of them would', () => {
+    write(kthreadd);
+    const a: Fake = { pid: 120, comm: 'a' };
+    for (const f of [a, { pid: 121, comm: 'b' }]) write(f);
+    const scanner = new ProcScanner({ root, keepOpen: 0 });
+    const counted = () => countProcesses(scanner.records());
+    scanner.scan();
+    expect(scanner.counts()).toEqual({ processes: 3, zombies: 0, kernelThreads: 1 });
+    writeFileSync(join(root, '120', 'stat'), stat({ ...a, state: 'Z' }));
+    write({ pid: 122, comm: 'c' });
+    scanner.update([120, 122]);
+    expect(scanner.counts()).toEqual({ processes: 4, zombies: 1, kernelThreads: 1 });
+    rmSync(join(root, '120'), { recursive: true });
+    scanner.update([120]);
+    expect(scanner.counts()).toEqual(counted());
+    expect(scanner.counts()).toEqual({ processes: 3, zombies: 0, kernelThreads: 1 });
+    rmSync(join(root, '121'), { recursive: true });
+    scanner.scan();
+    expect(scanner.counts()).toEqual(counted());
+    expect(scanner.counts().processes).toBe(2);
     scanner.close();
   });
 });

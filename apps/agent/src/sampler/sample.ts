@@ -2,6 +2,7 @@ import type {
   CgroupReader,
   HostHeadroom,
   PidsCgroup,
+  ProcessCounts,
   ProcessIdentity,
   ProcessRecord,
   ProcScanner,
@@ -12,7 +13,8 @@ import { samePids } from '../model/containers.js';
 import type { Sample, SampleCause } from './messages.js';
 import type { Touched } from './touched.js';
 
-type Headroom = (root: string, processes: Iterable<ProcessRecord>) => HostHeadroom;
+/** Host headroom, over the known processes or their counts when none of them changed. */
+type Headroom = (root: string, processes: Iterable<ProcessRecord> | ProcessCounts) => HostHeadroom;
 type Cgroups = Pick<CgroupReader, 'readPids'>;
 
 /**
@@ -332,9 +334,10 @@ export class Sampling {
       else if (!this.#zombies.has(r.pid)) this.#zombies.set(r.pid, at);
     }
     const cgroupsChanged = this.#refreshCgroups(containers);
+    // The scanner's counts, kept as records change: no count of every process each second.
     const host =
       rereadHost || changed.length > 0 || removed.length > 0
-        ? hostNews(this.#host, this.#headroom(this.#root, this.#scanner.records()))
+        ? hostNews(this.#host, this.#headroom(this.#root, this.#scanner.counts()))
         : this.#host;
     const hostChanged = host !== this.#host;
     if (changed.length === 0 && removed.length === 0 && !cgroupsChanged && !hostChanged) {

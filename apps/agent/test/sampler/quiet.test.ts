@@ -37,6 +37,7 @@ const HOST: HostHeadroom = {
 const emptyScanner = {
   scan: () => ({ processes: [], changed: [], removed: [], at: 1, durationMs: 1, vanished: 0 }),
   records: () => [][Symbol.iterator](),
+  counts: () => ({ processes: 0, zombies: 0, kernelThreads: 0 }),
   record: () => undefined,
   refreshActive: () => ({ changed: [], removed: [], at: 1, durationMs: 0, vanished: 0, read: 0 }),
   refreshIdle: () => ({ changed: [], removed: [], at: 1, durationMs: 0, vanished: 0, read: 0 }),
@@ -88,6 +89,7 @@ describe('the CPU pass', () => {
     const scanner = {
       scan: () => ({ ...none, processes: [zombie], changed: [zombie], at: clock.now }),
       records: () => [zombie][Symbol.iterator](),
+      counts: () => ({ processes: 1, zombies: 1, kernelThreads: 0 }),
       record: () => zombie,
       refreshActive: (also: ReadonlySet<number>) => {
         calls.push({ at: clock.now, kind: 'active', pids: [...also] });
