@@ -20,6 +20,12 @@ export interface PidStat {
   /** Clock ticks in user / kernel mode. */
   utime: number;
   stime: number;
+  /**
+   * Clock ticks of the children it waited for (and of theirs it waited for), in user / kernel
+   * mode: CPU time of processes that exited, kept by the kernel in the reaper's account.
+   */
+  cutime: number;
+  cstime: number;
   priority: number;
   nice: number;
   numThreads: number;
@@ -48,6 +54,8 @@ const F_TPGID = 5;
 const F_FLAGS = 6;
 const F_UTIME = 11;
 const F_STIME = 12;
+const F_CUTIME = 13;
+const F_CSTIME = 14;
 const F_PRIORITY = 15;
 const F_NICE = 16;
 const F_THREADS = 17;
@@ -120,6 +128,8 @@ export function parsePidStatBytes(buf: Buffer, total: number, file = 'stat'): Pi
     flags,
     utime: numbers[F_UTIME] as number,
     stime: numbers[F_STIME] as number,
+    cutime: numbers[F_CUTIME] as number,
+    cstime: numbers[F_CSTIME] as number,
     priority: numbers[F_PRIORITY] as number,
     nice: numbers[F_NICE] as number,
     numThreads: numbers[F_THREADS] as number,

@@ -73,8 +73,13 @@ interface Tracked {
   startTime: number;
   /** utime + stime at the last read, and when that was (the scanner's clock): a rate needs both. */
   ticks: number;
+  /** cutime + cstime at the last read: what the children it reaped had used (see #track). */
+  reaped: number;
   at: number;
-  /** Whether it used CPU between its last two reads, or has been read once only: see refreshCpu. */
+  /**
+   * Whether it used CPU (or reaped a child that did) between its last two reads, or has been read
+   * once only: see refreshCpu.
+   */
   active: boolean;
   /** stat's start_code, to notice an exec that keeps the command name (see startCodeToKeep). */
   startCode: number;
@@ -317,16 +322,24 @@ export class ProcScanner {
     return this.#cpuNews(shown, used) ? used : shown;
   }
 
-  /** Records the read of `stat` at `at` in what is tracked of `pid` (`last`, changed in place). */
+  /**
+   * Records the read of `stat` at `at` in what is tracked of `pid` (`last`, changed in place).
+   * What it used since its last read counts its own ticks and those of the children it reaped
+   * meanwhile: a process that lived between two reads of the host's CPU time, unseen, left them in
+   * its reaper's account, and explains them there (a child read while alive counts twice: the host
+   * then seems to have used less than the processes read, which asks no look at idle ones).
+   */
   #track(pid: number, last: Tracked | undefined, stat: PidStat, at: number): void {
     const ticks = stat.utime + stat.stime;
-    this.#usedTicks +=
-      last !== undefined && last.startTime === stat.startTime ? ticks - last.ticks : ticks;
+    const reaped = stat.cutime + stat.cstime;
+    const same = last !== undefined && last.startTime === stat.startTime;
+    this.#usedTicks += same ? ticks - last.ticks + (reaped - last.reaped) : ticks + reaped;
     if (last === undefined) {
       const startCode = stat.startCode;
       this.#tracked.set(pid, {
         startTime: stat.startTime,
         ticks,
+        reaped,
         at,
         active: true,
         startCode,
@@ -335,13 +348,14 @@ export class ProcScanner {
       this.#active.add(pid);
       return;
     }
-    const same = last.startTime === stat.startTime;
-    last.active = !same || ticks !== last.ticks;
+    // A reaper that waits is read on every pass too: what its children used is explained then.
+    last.active = !same || ticks !== last.ticks || reaped !== last.reaped;
     if (last.active) this.#active.add(pid);
     else this.#active.delete(pid);
     last.startCode = startCodeToKeep(same ? last.startCode : undefined, stat.startCode);
     last.startTime = stat.startTime;
     last.ticks = ticks;
+    last.reaped = reaped;
     last.at = at;
   }
 
@@ -391,8 +405,9 @@ export class ProcScanner {
   }
 
   /**
-   * The CPU ticks (utime + stime) the processes read since the last call used between their reads,
-   * all of them for one read for the first time, and zeroes the count. Compared with the host's
+   * The CPU ticks (utime + stime, and cutime + cstime: see #track) the processes read since the
+   * last call used between their reads, all of them for one read for the first time, and zeroes
+   * the count. Compared with the host's
    * busy time over the same span (/proc/stat), it tells whether processes not read meanwhile
    * (idle ones) used CPU: a host whose time is all accounted for needs no look at them.
    */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { kernelWorkerName, PF_KTHREAD, ProcfsError, parsePidStat } from '../src/index.js';
 
 const tail = (state: string, ppid: number, flags: number, threads: number, start: number) =>
-  `${state} ${ppid} 1 1 0 -1 ${flags} 61 0 0 0 5 7 0 0 20 0 ${threads} 0 ${start} 1024 3 18446744073709551615 0 0 0 0 0 0 0 6 0 1 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n`;
+  `${state} ${ppid} 1 1 0 -1 ${flags} 61 0 0 0 5 7 11 13 20 0 ${threads} 0 ${start} 1024 3 18446744073709551615 0 0 0 0 0 0 0 6 0 1 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n`;
 
 describe('parsePidStat', () => {
   it.each([
@@ -24,6 +24,7 @@ describe('parsePidStat', () => {
     });
     expect(s.utime).toBe(5);
     expect(s.stime).toBe(7);
+    expect([s.cutime, s.cstime]).toEqual([11, 13]);
     expect(s.rss).toBe(3);
     expect(s.tpgid).toBe(-1);
   });

@@ -33,6 +33,8 @@ interface Fake {
   code?: number;
   /** Clock ticks in user mode. */
   utime?: number;
+  /** Clock ticks in user mode of the children it reaped. */
+  cutime?: number;
   /** Resident pages. */
   rss?: number;
   threads?: number;
@@ -41,7 +43,7 @@ interface Fake {
 }
 
 function stat(f: Fake): string {
-  const rest = `${f.state ?? 'S'} ${f.ppid ?? 1} 1 1 0 -1 ${f.flags ?? 0x400000} 0 0 0 0 ${f.utime ?? 0} 0 0 0 20 0 ${f.threads ?? 1} 0 ${f.start ?? 100} 0 ${f.rss ?? 2} 18446744073709551615 ${f.code ?? 0} 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0`;
+  const rest = `${f.state ?? 'S'} ${f.ppid ?? 1} 1 1 0 -1 ${f.flags ?? 0x400000} 0 0 0 0 ${f.utime ?? 0} 0 ${f.cutime ?? 0} 0 20 0 ${f.threads ?? 1} 0 ${f.start ?? 100} 0 ${f.rss ?? 2} 18446744073709551615 ${f.code ?? 0} 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0`;
   return `${f.pid} (${f.comm ?? 'proc'}) ${rest}\n`;
 }
 
@@ -493,6 +495,30 @@ describe('ProcScanner: the CPU pass in two steps, and the ticks the reads accoun
     expect(next.removed.map((p) => p.pid)).toEqual([133]);
     // 121 used nothing since: idle again, and not read; 133 is not read either.
     expect(scanner.refreshActive().read).toBe(0);
+    scanner.close();
+  });
+});
+
+describe('ProcScanner: what reaped children used', () => {
+  it('[S7] counts the ticks a reaper gained from its children as used, and reads it on every pass', () => {
+    let now = 0;
+    write(kthreadd);
+    const shell: Fake = { pid: 140, comm: 'sh', utime: 3 };
+    write(shell);
+    const scanner = new ProcScanner({ root, keepOpen: 0, cpuNews, clock: () => now });
+    scanner.scan();
+    scanner.takeUsedTicks();
+    now += 2000;
+    scanner.refreshCpu();
+    // It used nothing itself and reaped nothing: idle.
+    expect(scanner.refreshActive().read).toBe(0);
+    // Children that lived and died between two passes: 40 ticks in its account, none of its own.
+    writeFileSync(join(root, '140', 'stat'), stat({ ...shell, cutime: 40 }));
+    expect(scanner.refreshIdle(140 % 5, 5).read).toBe(1);
+    expect(scanner.takeUsedTicks()).toBe(40);
+    expect(scanner.refreshActive().read).toBe(1);
+    // Its own CPU figure is its own: reaping is no CPU use of the shell.
+    expect(scanner.record(140)?.cpu).toBe(0);
     scanner.close();
   });
 });
