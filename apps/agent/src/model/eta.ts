@@ -119,6 +119,13 @@ export function etaSeconds(
 /** A sliding window of points per scope (the host, each container). */
 export class Trends {
   readonly #series = new Map<string, Point[]>();
+  /**
+   * The last estimate of each scope, and when it was fitted. A fit is two Theil–Sen lines over up
+   * to maxPoints points; under a fork storm the model commits a dozen times a second, and fitting
+   * on every commit was a tenth of the main thread's CPU. An estimate answers for resolutionMs,
+   * the series' own resolution, unless the limit changed or the series reached it.
+   */
+  readonly #estimates = new Map<string, { at: number; limit: number; eta: number | null }>();
   constructor(readonly opts: TrendOptions = TREND_DEFAULTS) {}
 
   /** Adds a point and answers the estimate for that scope. */
@@ -138,11 +145,24 @@ export class Trends {
     let drop = 0;
     while (drop < s.length && (s[drop] as Point).at < cutoff) drop++;
     if (drop > 0) s.splice(0, drop);
-    return limit === null ? null : etaSeconds(s, limit, at, this.opts);
+    if (limit === null) return null;
+    const known = this.#estimates.get(scope);
+    if (
+      known !== undefined &&
+      known.limit === limit &&
+      at - known.at < this.opts.resolutionMs &&
+      value < limit
+    ) {
+      return known.eta;
+    }
+    const eta = etaSeconds(s, limit, at, this.opts);
+    this.#estimates.set(scope, { at, limit, eta });
+    return eta;
   }
 
   /** Forgets the scopes not in `keep` (containers that went away). */
   retain(keep: ReadonlySet<string>): void {
     for (const scope of this.#series.keys()) if (!keep.has(scope)) this.#series.delete(scope);
+    for (const scope of this.#estimates.keys()) if (!keep.has(scope)) this.#estimates.delete(scope);
   }
 }

@@ -80,4 +80,25 @@ describe('Trends', () => {
     t.retain(new Set(['b']));
     expect(t.push('a', 122_000, 132, 1000)).toBeNull();
   });
+
+  it('fits at most once per resolution, unless the limit moves or the series reaches it', () => {
+    const t = new Trends({
+      windowMs: 60_000,
+      minSpanMs: 30_000,
+      recentMs: 20_000,
+      minTau: 0.5,
+      maxPoints: 60,
+      resolutionMs: 500,
+    });
+    for (let s = 0; s <= 60; s++) t.push('a', s * 1000, 10 + s, 1000);
+    const fitted = t.push('a', 60_500, 71, 1000);
+    expect(fitted).toBeGreaterThan(800);
+    // A burst of commits within the resolution answers the same fit…
+    expect(t.push('a', 60_700, 500, 1000)).toBe(fitted);
+    // …but not with another limit, nor once the series is at it.
+    expect(t.push('a', 60_800, 500, 2000)).not.toBe(fitted);
+    expect(t.push('a', 60_900, 2000, 2000)).toBe(0);
+    // Past the resolution it fits again: 100 tasks left, at about one a second.
+    expect(t.push('a', 61_400, 900, 1000)).toBeLessThan(200);
+  });
 });
