@@ -342,9 +342,7 @@ export class LiveModel {
       if (p) touchedNext.push(p);
     }
     const processes =
-      this.#unpublished.size === 0
-        ? prev.processes
-        : [...this.#byKey.values()].sort(compareProcesses);
+      this.#unpublished.size === 0 ? prev.processes : this.#nextProcesses(prev.processes);
     const prevContainers = this.#containers;
     const containers = sample
       ? this.#withEtas(
@@ -403,6 +401,35 @@ export class LiveModel {
     this.#unpublished.clear();
     this.#ring.push(events);
     return { state: next, patch, events, at };
+  }
+
+  /**
+   * Every process now, in the state's order: the published list with the unpublished changes
+   * applied. Untouched processes keep their places, an updated one (same identity) takes its old
+   * one's, a gone one leaves, and new ones are merged in: the order a sort of all of them gives,
+   * without sorting 3,000 processes on every commit (a dozen a second in a fork storm).
+   */
+  #nextProcesses(published: readonly Process[]): Process[] {
+    const now = new Map<Process, Process | undefined>();
+    const added: Process[] = [];
+    for (const [key, old] of this.#unpublished) {
+      const p = this.#byKey.get(key);
+      if (old) now.set(old, p);
+      else if (p) added.push(p);
+    }
+    added.sort(compareProcesses);
+    const out: Process[] = [];
+    let j = 0;
+    for (const old of published) {
+      const p = now.has(old) ? now.get(old) : old;
+      if (p === undefined) continue;
+      while (j < added.length && compareProcesses(added[j] as Process, p) < 0) {
+        out.push(added[j++] as Process);
+      }
+      out.push(p);
+    }
+    while (j < added.length) out.push(added[j++] as Process);
+    return out;
   }
 
   #buildContainers(

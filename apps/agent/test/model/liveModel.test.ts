@@ -86,6 +86,36 @@ describe('LiveModel', () => {
     expect(changed.patch?.added.map((p) => p.pid)).toEqual([11]);
   });
 
+  it('keeps every process in (pid, start time) order through births, deaths, reused PIDs and updates', () => {
+    const m = new LiveModel('vm', DOWN);
+    const sample = samples();
+    // A small deterministic shuffle of PIDs: some live on, some die, some are reused.
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    let procs = new Map<number, ProcessRecord>([[1, testRecord({ pid: 1, ppid: 0 })]]);
+    for (let step = 1; step <= 40; step++) {
+      const next = new Map(procs);
+      for (let k = 0; k < 6; k++) {
+        const pid = 2 + rand(60);
+        const had = next.get(pid);
+        const roll = rand(3);
+        if (roll === 0) next.set(pid, testRecord({ pid, startTime: step * 100 + k }));
+        else if (roll === 1 && had) next.delete(pid);
+        else if (had) next.set(pid, { ...had, threads: had.threads + 1 });
+      }
+      procs = next;
+      const tick = m.applySample(sample(step * 1000, [...procs.values()]), noDocker);
+      const order = tick.state.processes.map((p) => `${p.pid}:${p.startTime}`);
+      const expected = [...procs.values()]
+        .sort((a, b) => a.pid - b.pid || a.startTime - b.startTime)
+        .map((p) => `${p.pid}:${p.startTime}`);
+      expect(order).toEqual(expected);
+    }
+  });
+
   it('keeps zombieSince from the scan that first saw the zombie', () => {
     const m = new LiveModel('vm', DOWN);
     const sample = samples();
