@@ -406,13 +406,17 @@ export class NetlinkSocket {
       const due = this.#tick ? this.#tick.next - Date.now() : POLL_AT_MOST_MS;
       this.#lib.pollReadable(this.fd, Math.max(0, Math.min(POLL_AT_MOST_MS, due)), () => {
         if (this.#closed) return;
-        this.#onReadable();
-        if (this.#closed) return;
-        this.#runTickIfDue();
-        const rest = this.#restUntil - Date.now();
-        // Unreferenced, like the poll on the pool: the socket alone keeps no loop alive.
-        if (rest > 0) setTimeout(wait, rest).unref();
-        else wait();
+        try {
+          this.#onReadable();
+          if (!this.#closed) this.#runTickIfDue();
+        } finally {
+          // What a listener throws is its thread's to handle; the socket stays watched (until
+          // closed: `wait` then stops). Unreferenced, like the poll on the pool: the socket alone
+          // keeps no loop alive.
+          const rest = this.#restUntil - Date.now();
+          if (rest > 0) setTimeout(wait, rest).unref();
+          else wait();
+        }
       });
     };
     wait();
