@@ -59,16 +59,19 @@ describe('roughly', () => {
   });
 });
 
+/** A one-minute window, fitted once the points span 30 s, at 500 ms resolution. */
+const MINUTE = {
+  windowMs: 60_000,
+  minSpanMs: 30_000,
+  recentMs: 20_000,
+  minTau: 0.5,
+  maxPoints: 60,
+  resolutionMs: 500,
+};
+
 describe('Trends', () => {
   it('keeps a window per scope and forgets scopes that go', () => {
-    const t = new Trends({
-      windowMs: 60_000,
-      minSpanMs: 30_000,
-      recentMs: 20_000,
-      minTau: 0.5,
-      maxPoints: 60,
-      resolutionMs: 500,
-    });
+    const t = new Trends(MINUTE);
     let eta: number | null = null;
     for (let s = 0; s <= 120; s++) {
       eta = t.push('a', s * 1000, 10 + s, 1000);
@@ -82,14 +85,7 @@ describe('Trends', () => {
   });
 
   it('fits at most once per resolution, unless the limit moves or the series reaches it', () => {
-    const t = new Trends({
-      windowMs: 60_000,
-      minSpanMs: 30_000,
-      recentMs: 20_000,
-      minTau: 0.5,
-      maxPoints: 60,
-      resolutionMs: 500,
-    });
+    const t = new Trends(MINUTE);
     for (let s = 0; s <= 60; s++) t.push('a', s * 1000, 10 + s, 1000);
     const fitted = t.push('a', 60_500, 71, 1000);
     expect(fitted).toBeGreaterThan(800);
