@@ -41,7 +41,7 @@ export function countProcesses(processes: Iterable<ProcessRecord>): ProcessCount
 
 /**
  * Pure: the headroom arithmetic over values already read. `processes` are the records to count,
- * or their counts already taken (a reader that knows none of them changed need not count again).
+ * or their counts already taken (ProcScanner.counts keeps them as records change).
  */
 export function computeHostHeadroom(
   pidMax: number,

@@ -425,8 +425,8 @@ export class NetlinkSocket {
   /**
    * Runs `run` every `everyMs` in the wake-ups of `watch`, after what they read: a listener that
    * also looks at something on a clock wakes once for both, not once for the socket and once for
-   * its timer. A tick that comes late keeps the cadence; one more
-   * than a period late starts it again from then.
+   * its timer. A tick that comes late keeps the cadence; one more than a period late starts it
+   * again from then.
    */
   every(everyMs: number, run: () => void): void {
     this.#tick = { everyMs, run, next: Date.now() + everyMs };

@@ -13,7 +13,7 @@ import { samePids } from '../model/containers.js';
 import type { Sample, SampleCause } from './messages.js';
 import type { Touched } from './touched.js';
 
-/** Host headroom, over the known processes or their counts when none of them changed. */
+/** Host headroom, over the known processes or their counts (ProcScanner.counts keeps them). */
 type Headroom = (root: string, processes: Iterable<ProcessRecord> | ProcessCounts) => HostHeadroom;
 type Cgroups = Pick<CgroupReader, 'readPids'>;
 
