@@ -60,9 +60,6 @@ export type UpdateResult = Omit<ScanResult, 'processes'>;
 
 const NONE: ReadonlySet<number> = new Set();
 
-/** Whether a process used CPU between its last two reads, or has been read once only. */
-const isActive = (t: Tracked | undefined) => t?.active !== false;
-
 /**
  * What the scanner keeps of a known process between reads besides its record. Each read changes
  * it in place: a new object per process per read outlived the young generation (it is kept until
@@ -76,11 +73,6 @@ interface Tracked {
   /** cutime + cstime at the last read: what the children it reaped had used (see #track). */
   reaped: number;
   at: number;
-  /**
-   * Whether it used CPU (or reaped a child that did) between its last two reads, or has been read
-   * once only: see refreshCpu.
-   */
-  active: boolean;
   /** stat's start_code, to notice an exec that keeps the command name (see startCodeToKeep). */
   startCode: number;
   /** The last listing of the root that showed it (see reconcile). */
@@ -122,7 +114,8 @@ export class ProcScanner {
   /** Of each known process, what its next read is compared with. */
   readonly #tracked = new Map<number, Tracked>();
   /**
-   * The PIDs whose Tracked is active: what refreshActive reads, found without a look at every
+   * The PIDs of the known processes that used CPU (or reaped a child that did) between their last
+   * two reads, or were read once only: what refreshActive reads, found without a look at every
    * process (a few dozen of 3,000 on a quiet host, every other second).
    */
   readonly #active = new Set<number>();
@@ -341,7 +334,6 @@ export class ProcScanner {
         ticks,
         reaped,
         at,
-        active: true,
         startCode,
         listed: 0,
       });
@@ -349,8 +341,7 @@ export class ProcScanner {
       return;
     }
     // A reaper that waits is read on every pass too: what its children used is explained then.
-    last.active = !same || ticks !== last.ticks || reaped !== last.reaped;
-    if (last.active) this.#active.add(pid);
+    if (!same || ticks !== last.ticks || reaped !== last.reaped) this.#active.add(pid);
     else this.#active.delete(pid);
     last.startCode = startCodeToKeep(same ? last.startCode : undefined, stat.startCode);
     last.startTime = stat.startTime;
@@ -375,7 +366,7 @@ export class ProcScanner {
     slices = 1,
     also: ReadonlySet<number> = NONE,
   ): UpdateResult & { read: number } {
-    return this.#refresh(also, (pid, t) => isActive(t) || pid % slices === slice);
+    return this.#refresh(also, (pid) => this.#active.has(pid) || pid % slices === slice);
   }
 
   /** refreshCpu without the idle processes: those that used CPU between their last reads, and `also`. */
@@ -388,18 +379,16 @@ export class ProcScanner {
 
   /** refreshCpu's idle processes only: those that used no CPU between their last reads, of `slice`. */
   refreshIdle(slice: number, slices: number): UpdateResult & { read: number } {
-    return this.#refresh(NONE, (pid, t) => !isActive(t) && pid % slices === slice);
+    return this.#refresh(NONE, (pid) => !this.#active.has(pid) && pid % slices === slice);
   }
 
   /** Reads the known processes `pick` takes or `also` holds, and the PIDs of `also` not known yet. */
   #refresh(
     also: ReadonlySet<number>,
-    pick: (pid: number, t: Tracked | undefined) => boolean,
+    pick: (pid: number) => boolean,
   ): UpdateResult & { read: number } {
     const pids: number[] = [];
-    for (const pid of this.#known.keys()) {
-      if (also.has(pid) || pick(pid, this.#tracked.get(pid))) pids.push(pid);
-    }
+    for (const pid of this.#known.keys()) if (also.has(pid) || pick(pid)) pids.push(pid);
     for (const pid of also) if (!this.#known.has(pid)) pids.push(pid);
     return { ...this.update(pids), read: pids.length };
   }
@@ -407,9 +396,9 @@ export class ProcScanner {
   /**
    * The CPU ticks (utime + stime, and cutime + cstime: see #track) the processes read since the
    * last call used between their reads, all of them for one read for the first time, and zeroes
-   * the count. Compared with the host's
-   * busy time over the same span (/proc/stat), it tells whether processes not read meanwhile
-   * (idle ones) used CPU: a host whose time is all accounted for needs no look at them.
+   * the count. Compared with the host's busy time over the same span (/proc/stat), it tells
+   * whether processes not read meanwhile (idle ones) used CPU: a host whose time is all accounted
+   * for needs no look at them.
    */
   takeUsedTicks(): number {
     const used = this.#usedTicks;
