@@ -40,17 +40,16 @@ export function countProcesses(processes: Iterable<ProcessRecord>): ProcessCount
 }
 
 /**
- * Pure: the headroom arithmetic over values already read. `processes` are the records to count,
- * or their counts already taken (ProcScanner.counts keeps them as records change).
+ * Pure: the headroom arithmetic over values already read, and the counts of the processes
+ * (`countProcesses`, or ProcScanner.counts, which keeps them as records change).
  */
 export function computeHostHeadroom(
   pidMax: number,
   threadsMax: number,
   tasks: number,
   lastPid: number,
-  processes: Iterable<ProcessRecord> | ProcessCounts,
+  counts: ProcessCounts,
 ): HostHeadroom {
-  const counts = Symbol.iterator in processes ? countProcesses(processes) : processes;
   return {
     pidMax,
     threadsMax,
@@ -68,13 +67,10 @@ export function computeHostHeadroom(
  * the host's PID namespace, read by a process in that namespace (an agent in a container runs
  * with `pid: host`), or the number is the container's own.
  */
-export function readHostHeadroom(
-  root: string,
-  processes: Iterable<ProcessRecord> | ProcessCounts,
-): HostHeadroom {
+export function readHostHeadroom(root: string, counts: ProcessCounts): HostHeadroom {
   const reader = new HostHeadroomReader(root);
   try {
-    return reader.read(processes);
+    return reader.read(counts);
   } finally {
     reader.close();
   }
@@ -97,7 +93,7 @@ export class HostHeadroomReader {
     this.#limitsEveryMs = limitsEveryMs;
   }
 
-  read(processes: Iterable<ProcessRecord> | ProcessCounts, now = performance.now()): HostHeadroom {
+  read(counts: ProcessCounts, now = performance.now()): HostHeadroom {
     let limits = this.#limits;
     if (limits === null || now - limits.at >= this.#limitsEveryMs) {
       limits = {
@@ -111,13 +107,7 @@ export class HostHeadroomReader {
       this.#limits = limits;
     }
     const load = parseLoadavg(this.#text('loadavg'), `${this.#root}/loadavg`);
-    return computeHostHeadroom(
-      limits.pidMax,
-      limits.threadsMax,
-      load.total,
-      load.lastPid,
-      processes,
-    );
+    return computeHostHeadroom(limits.pidMax, limits.threadsMax, load.total, load.lastPid, counts);
   }
 
   close(): void {

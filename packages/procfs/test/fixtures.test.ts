@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   CgroupReader,
+  countProcesses,
   HostHeadroomReader,
   maxProcesses,
   type ProcessRecord,
@@ -152,7 +153,7 @@ describe('captured /proc tree', () => {
       for (const f of ['loadavg', 'sys/kernel/pid_max', 'sys/kernel/threads-max']) {
         copyFileSync(join(root, f), join(dir, f));
       }
-      const processes = [...byPid.values()];
+      const processes = countProcesses(byPid.values());
       const reader = new HostHeadroomReader(dir, 1000);
       expect(reader.read(processes, 0)).toEqual(readHostHeadroom(root, processes));
       // Written in place: the held descriptors read the new text.
@@ -171,7 +172,7 @@ describe('captured /proc tree', () => {
   });
 
   it('computes host headroom from the captured files', () => {
-    const h = readHostHeadroom(root, [...byPid.values()]);
+    const h = readHostHeadroom(root, countProcesses(byPid.values()));
     const [, , , , tasks, lastPid] = readFileSync(join(root, 'loadavg'), 'utf8').split(/[ /]/);
     expect(h).toMatchObject({
       pidMax: Number(readFileSync(join(root, 'sys/kernel/pid_max'), 'utf8')),

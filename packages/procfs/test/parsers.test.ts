@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   cgroupPathFor,
   computeHostHeadroom,
+  countProcesses,
   environValue,
   findPidsHierarchies,
   maxProcesses,
@@ -426,7 +427,7 @@ describe('computeHostHeadroom', () => {
       p({ kernelThread: true, state: 'I' }),
       p({ state: 'Z' }),
     ];
-    expect(computeHostHeadroom(32768, 192729, 150, 999, procs)).toEqual({
+    expect(computeHostHeadroom(32768, 192729, 150, 999, countProcesses(procs))).toEqual({
       pidMax: 32768,
       threadsMax: 192729,
       tasks: 150,
@@ -436,6 +437,6 @@ describe('computeHostHeadroom', () => {
       headroom: 32768 - 300 - 150,
       lastPid: 999,
     });
-    expect(computeHostHeadroom(4194304, 1000, 150, 1, []).headroom).toBe(850);
+    expect(computeHostHeadroom(4194304, 1000, 150, 1, countProcesses([])).headroom).toBe(850);
   });
 });

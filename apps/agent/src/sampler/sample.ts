@@ -7,14 +7,14 @@ import type {
   ProcessRecord,
   ProcScanner,
 } from '@pidscope/procfs';
-import { readStat } from '@pidscope/procfs';
+import { countProcesses, readStat } from '@pidscope/procfs';
 import { processKey } from '@pidscope/protocol';
 import { samePids } from '../model/containers.js';
 import type { Sample, SampleCause } from './messages.js';
 import type { Touched } from './touched.js';
 
-/** Host headroom, over the known processes or their counts (ProcScanner.counts keeps them). */
-type Headroom = (root: string, processes: Iterable<ProcessRecord> | ProcessCounts) => HostHeadroom;
+/** Host headroom, over the counts of the known processes. */
+type Headroom = (root: string, counts: ProcessCounts) => HostHeadroom;
 type Cgroups = Pick<CgroupReader, 'readPids'>;
 
 /**
@@ -30,7 +30,7 @@ export function sample(
   full: boolean,
 ): Sample {
   const scan = scanner.scan();
-  const host = headroom(procRoot, scan.processes);
+  const host = headroom(procRoot, countProcesses(scan.processes));
   return {
     changed: full ? scan.processes : scan.changed,
     removed: full ? [] : scan.removed.map(processKey),

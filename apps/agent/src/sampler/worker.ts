@@ -19,9 +19,7 @@ const { procRoot, events: settings } = workerData as SamplerWorkerData;
 const scanner = new ProcScanner({ root: procRoot, rssDeadband: RSS_DEADBAND, cpuNews });
 const cgroups = new CgroupReader({ procRoot });
 const headroom = new HostHeadroomReader(procRoot);
-const sampling = new Sampling(scanner, cgroups, procRoot, (_root, processes) =>
-  headroom.read(processes),
-);
+const sampling = new Sampling(scanner, cgroups, procRoot, (_root, counts) => headroom.read(counts));
 const port = parentPort;
 if (!port) throw new Error('sampler worker started outside a worker thread');
 const post = (res: SamplerResponse) => port.postMessage(res);

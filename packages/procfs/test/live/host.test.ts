@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  countProcesses,
   environValue,
   isRestricted,
   type ProcessRecord,
@@ -77,7 +78,7 @@ describe('live host processes', () => {
     expect(find(fresh.scan().processes, zombie)).toEqual(find(processes, zombie));
     fresh.close();
 
-    const headroom = readHostHeadroom('/proc', processes);
+    const headroom = readHostHeadroom('/proc', countProcesses(processes));
     expect(headroom.pidMax).toBe(Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')));
     expect(headroom.threadsMax).toBe(Number(readFileSync('/proc/sys/kernel/threads-max', 'utf8')));
     expect(headroom.zombies).toBeGreaterThanOrEqual(1);
