@@ -575,7 +575,8 @@ export class ProcConnector {
   }
 
   /**
-   * Runs `run` every `everyMs` in the socket's own wake-ups, after the batch they deliver: a listener with a clock too wakes once a second on a quiet host, not twice.
+   * Runs `run` every `everyMs` in the socket's own wake-ups, after the batch they deliver: a
+   * listener with a clock too wakes once a second on a quiet host, not twice.
    */
   every(everyMs: number, run: () => void): void {
     this.#socket.every(everyMs, run);
