@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, listenUrl, loadConfig, parseDockerHost } from '../src/config.js';
+import { tempDir } from './helpers/tempDir.js';
 
 describe('loadConfig', () => {
   it('uses the documented defaults and generates a token', () => {
@@ -163,7 +163,7 @@ describe('security settings', () => {
   });
 
   it('reads TLS files (both or neither, PEM) and the token from a file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pidscope-config-'));
+    const dir = tempDir('pidscope-config-');
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
     writeFileSync(cert, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');

@@ -1,16 +1,15 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { waitFor } from './helpers/app.js';
+import { tempDir } from './helpers/tempDir.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const DATA_DIR = mkdtempSync(join(tmpdir(), 'pidscope-main-'));
-afterAll(() => rmSync(DATA_DIR, { recursive: true, force: true }));
+const DATA_DIR = tempDir('pidscope-main-');
 
 function start(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
@@ -94,7 +93,7 @@ describe('main', () => {
 
 describe('main with TLS', () => {
   it('serves HTTPS and WSS with PIDSCOPE_TLS_CERT/KEY, and a Secure session cookie', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pidscope-tls-'));
+    const dir = tempDir('pidscope-tls-');
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
     execFileSync(

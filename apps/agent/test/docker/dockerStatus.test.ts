@@ -1,13 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildTestApp, inject, waitFor } from '../helpers/app.js';
 import { appBehindProxy } from '../helpers/dockerProxy.js';
+import { tempDir } from '../helpers/tempDir.js';
 
 describe('Docker status', () => {
   it('without a daemon: serves the host view and says why Docker is unavailable', async () => {
-    const missing = join(mkdtempSync(join(tmpdir(), 'pidscope-nodocker-')), 'docker.sock');
+    const missing = join(tempDir('pidscope-nodocker-'), 'docker.sock');
     const app = await buildTestApp({ argv: ['--docker-host', `unix://${missing}`] });
     const health = (await inject(app, '/healthz')).json();
     expect(health.docker).toMatchObject({ available: false, version: null });

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach } from 'vitest';
 import { buildTestApp, waitFor } from './app.js';
+import { tempDir } from './tempDir.js';
 
 /**
  * A unix socket that forwards to the real Docker daemon and can be closed and reopened: a daemon
@@ -63,8 +63,7 @@ afterEach(async () => {
  * proxy is closed after the current test.
  */
 export async function appBehindProxy(): Promise<{ app: FastifyInstance; proxy: DockerProxy }> {
-  const dir = mkdtempSync(join(tmpdir(), 'pidscope-proxy-'));
-  const proxy = new DockerProxy(join(dir, 'docker.sock'));
+  const proxy = new DockerProxy(join(tempDir('pidscope-proxy-'), 'docker.sock'));
   proxies.add(proxy);
   await proxy.open();
   const app = await buildTestApp({ argv: ['--docker-host', `unix://${proxy.path}`] });

@@ -1,10 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, inject, waitFor } from '../helpers/app.js';
 import { TestContainers } from '../helpers/containers.js';
 import { childrenOf, commOf, stateOf } from '../helpers/proc.js';
+import { tempDir } from '../helpers/tempDir.js';
 
 const containers = new TestContainers();
 beforeAll(() => containers.removeAll());
@@ -12,7 +11,7 @@ afterAll(() => containers.removeAll());
 
 describe('live: containers without asking Docker', () => {
   it('starts and stops containers from cgroup attribution alone when Docker is unreachable', async () => {
-    const missing = join(mkdtempSync(join(tmpdir(), 'pidscope-nodocker-')), 'docker.sock');
+    const missing = join(tempDir('pidscope-nodocker-'), 'docker.sock');
     const app = await buildTestApp({ argv: ['--docker-host', `unix://${missing}`] });
     expect(app.docker.status().available).toBe(false);
     const { id, initPid } = await containers.run(['sh', '-c', 'exec sleep 600']);

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERRORS, ErrorBody } from '@pidscope/protocol';
 import { Compile } from 'typebox/compile';
 import { describe, expect, it } from 'vitest';
 import { AgentError } from '../../src/errors.js';
 import { AUTH, buildTestApp, inject, useSharedApp } from '../helpers/app.js';
+import { tempDir } from '../helpers/tempDir.js';
 
 const shared = useSharedApp();
 
@@ -227,7 +227,7 @@ describe('web UI', () => {
   });
 
   it('serves the build at / and falls back to index.html for app routes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pidscope-web-'));
+    const dir = tempDir('pidscope-web-');
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>pidscope</title>');
     writeFileSync(join(dir, 'app.js'), 'console.log(1)');
     const app = await buildTestApp({ argv: ['--web-root', dir] });

@@ -1,14 +1,14 @@
 // A real agent process under the abuse a hostile or broken client can do: resync floods (reading
 // or not), malformed frames, and what ends up in its logs.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloseCode } from '@pidscope/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { waitFor } from '../helpers/app.js';
+import { tempDir } from '../helpers/tempDir.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const TOKEN = 'abuse-test-token-0123';
@@ -25,8 +25,7 @@ afterEach(() => {
 });
 
 async function startAgent(args: string[] = [], env: Record<string, string> = {}): Promise<Agent> {
-  const dir = join(tmpdir(), `pidscope-abuse-${process.pid}-${Date.now()}`);
-  mkdirSync(dir, { recursive: true });
+  const dir = tempDir('pidscope-abuse-');
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--port', '0', ...args], {
     env: {
       ...process.env,
@@ -130,8 +129,7 @@ describe('resync flood', () => {
 
 describe('the agent’s logs and state', () => {
   it('never show the token given by flag or env, and client errors are info lines without stacks', async () => {
-    const dir = join(tmpdir(), `pidscope-abuse-flag-${process.pid}`);
-    mkdirSync(dir, { recursive: true });
+    const dir = tempDir('pidscope-abuse-flag-');
     const audit = join(dir, 'audit.jsonl');
     writeFileSync(audit, '');
     const flagToken = 'flag-token-abcdef123';
@@ -179,8 +177,7 @@ describe('the agent’s logs and state', () => {
   }, 60_000);
 
   it('a proc root that is not procfs stops the start with a pidscope: message and exit 2', async () => {
-    const dir = join(tmpdir(), `pidscope-not-proc-${process.pid}`);
-    mkdirSync(dir, { recursive: true });
+    const dir = tempDir('pidscope-not-proc-');
     writeFileSync(join(dir, 'stat'), 'cpu 1 2 3\n');
     const child = spawn(
       process.execPath,

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
@@ -14,6 +13,7 @@ import {
   useSharedApp,
   waitFor,
 } from '../helpers/app.js';
+import { tempDir } from '../helpers/tempDir.js';
 import { isType, Recorder } from '../helpers/ws.js';
 
 const children: ChildProcess[] = [];
@@ -29,7 +29,7 @@ function sleeper(): { pid: number; startTime: number; child: ChildProcess } {
 }
 
 function webRoot(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pidscope-web-'));
+  const dir = tempDir('pidscope-web-');
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>pidscope</title>');
   writeFileSync(join(dir, 'app.js'), 'console.log(1)');
   writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
@@ -359,7 +359,7 @@ describe('rate limits', () => {
 
 describe('audit under a flood of refusals', () => {
   it('300 unauthenticated POSTs do not push a real entry out: they are counted, not written', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pidscope-audit-'));
+    const dir = tempDir('pidscope-audit-');
     const auditFile = join(dir, 'audit.jsonl');
     const app = await buildTestApp({ argv: ['--audit-file', auditFile] });
     const real = await inject(app, {

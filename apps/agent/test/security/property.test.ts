@@ -1,13 +1,13 @@
 // Random paths, headers and bodies thrown at every route of a real agent: never a 5xx, never a
 // stack trace, never process data without credentials. Bounded: a few hundred requests a property.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TEST_TOKEN, useSharedApp } from '../helpers/app.js';
+import { tempDir } from '../helpers/tempDir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'pidscope-prop-web-'));
+const dir = tempDir('pidscope-prop-web-');
 writeFileSync(join(dir, 'index.html'), '<!doctype html><title>pidscope</title>');
 
 const ROUTES = [

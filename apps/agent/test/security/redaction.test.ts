@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Patch, Process, State } from '@pidscope/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildTestApp, inject, injectWS, waitFor } from '../helpers/app.js';
+import { tempDir } from '../helpers/tempDir.js';
 import { isType, Recorder } from '../helpers/ws.js';
 
 const SECRETS = ['hunter2', 'abc'];
@@ -18,7 +18,7 @@ const hasSecret = (argv: readonly string[]) =>
 
 describe('secrets in command lines', () => {
   it('are masked in the snapshot, patches, process details and the audit', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pidscope-redact-'));
+    const dir = tempDir('pidscope-redact-');
     const auditFile = join(dir, 'audit.jsonl');
     const app = await buildTestApp({ argv: ['--audit-file', auditFile] });
     const rec = new Recorder();
