@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/app.js';
 import { childrenOf } from '../helpers/proc.js';
 import { persistentMismatches } from '../helpers/reference.js';
+import { tempDir } from '../helpers/tempDir.js';
 
 // The agent where the event source cannot run: it polls, says why, and is as right as ever.
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
@@ -45,7 +46,12 @@ async function startUnder(wrapper: string[], forks = false): Promise<Running> {
     wrapper[0] as string,
     [...wrapper.slice(1), process.execPath, '--import', 'tsx', MAIN, '--port', '0'],
     {
-      env: { ...process.env, PIDSCOPE_TOKEN: TOKEN, PIDSCOPE_AUDIT_FILE: '/dev/null' },
+      env: {
+        ...process.env,
+        PIDSCOPE_TOKEN: TOKEN,
+        PIDSCOPE_AUDIT_FILE: '/dev/null',
+        PIDSCOPE_DATA_DIR: tempDir('pidscope-data-'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -31,6 +31,7 @@ async function startAgent(args: string[] = [], env: Record<string, string> = {})
       ...process.env,
       PIDSCOPE_TOKEN: TOKEN,
       PIDSCOPE_AUDIT_FILE: join(dir, 'audit.jsonl'),
+      PIDSCOPE_DATA_DIR: dir,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -183,7 +184,11 @@ describe('the agent’s logs and state', () => {
       process.execPath,
       ['--import', 'tsx', MAIN, '--port', '0', '--proc-root', dir],
       {
-        env: { ...process.env, PIDSCOPE_TOKEN: TOKEN },
+        env: {
+          ...process.env,
+          PIDSCOPE_TOKEN: TOKEN,
+          PIDSCOPE_DATA_DIR: tempDir('pidscope-data-'),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
