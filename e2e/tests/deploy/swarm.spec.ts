@@ -23,8 +23,14 @@ let createdSwarm = false;
 let deployed = false;
 let hubPort = 0;
 let agentPort = 0;
-const tokens = mkdtempSync(join(tmpdir(), 'pidscope-swarm-tokens-'));
-chmodSync(tokens, 0o700);
+let tokens = '';
+
+// Not at load: Playwright's runner loads this file too, to list its tests, and no hook of its runs
+// there to remove what the load made.
+test.beforeAll(() => {
+  tokens = mkdtempSync(join(tmpdir(), 'pidscope-swarm-tokens-'));
+  chmodSync(tokens, 0o700);
+});
 
 function buildLauncherImage(): void {
   const dir = mkdtempSync(join(tmpdir(), 'pidscope-docker-cli-'));
@@ -72,7 +78,7 @@ test.afterAll(() => {
     if (stray) docker(['rm', '-f', ...stray.split('\n')]);
   }
   if (createdSwarm) docker(['swarm', 'leave', '--force']);
-  rmSync(tokens, { recursive: true, force: true });
+  if (tokens) rmSync(tokens, { recursive: true, force: true });
   spawnSync('docker', ['image', 'rm', image], { stdio: 'ignore' });
 });
 
