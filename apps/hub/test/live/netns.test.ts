@@ -136,6 +136,7 @@ async function startNodeAgent(i: number): Promise<ChildProcess> {
           PIDSCOPE_TLS_CERT: join(dir, 'agent.pem'),
           PIDSCOPE_TLS_KEY: join(dir, 'agent.key'),
           PIDSCOPE_AUDIT_FILE: join(dir, `audit-${i}.jsonl`),
+          PIDSCOPE_DATA_DIR: join(dir, `data-${i}`),
           PIDSCOPE_INTERVAL_MS: '500',
           DOCKER_HOST: `unix://${join(dir, 'no-docker.sock')}`,
         },
