@@ -54,12 +54,26 @@ function testArgv(extra: readonly string[]): string[] {
   return ['--port', '0', '--interval-ms', '250', '--token', TEST_TOKEN, ...extra];
 }
 
-/** `--data-dir` of a fresh directory (removed after the test), unless the test gives its own. */
-function dataDirArgs(argv: readonly string[]): string[] {
-  if (argv.includes('--data-dir')) return [];
+/**
+ * `--data-dir` and `--audit-file` in a fresh directory, unless the test gives its own: the
+ * defaults are the host's (/var/lib/pidscope when root) and the working directory's
+ * (.pidscope/audit.jsonl), which would outlive the test.
+ */
+function ownFiles(
+  argv: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): { args: string[]; dir: string | null } {
+  const data = !argv.includes('--data-dir');
+  const audit = !argv.includes('--audit-file') && env.PIDSCOPE_AUDIT_FILE === undefined;
+  if (!data && !audit) return { args: [], dir: null };
   const dir = mkdtempSync(join(tmpdir(), 'pidscope-data-'));
-  dataDirs.push(dir);
-  return ['--data-dir', dir];
+  return {
+    args: [
+      ...(data ? ['--data-dir', dir] : []),
+      ...(audit ? ['--audit-file', join(dir, 'audit.jsonl')] : []),
+    ],
+    dir,
+  };
 }
 
 /**
@@ -68,7 +82,9 @@ function dataDirArgs(argv: readonly string[]): string[] {
  */
 export async function buildTestApp(opts: TestAppOptions = {}): Promise<FastifyInstance> {
   const argv = opts.argv ?? [];
-  const config = loadConfig(testArgv([...dataDirArgs(argv), ...argv]), { ...opts.env });
+  const own = ownFiles(argv, opts.env);
+  if (own.dir) dataDirs.push(own.dir);
+  const config = loadConfig(testArgv([...own.args, ...argv]), { ...opts.env });
   const webRootGiven = (opts.argv ?? []).includes('--web-root');
   const app = await buildApp({
     config: webRootGiven ? config : { ...config, webRoot: null },
@@ -105,10 +121,9 @@ export function useSharedApp(opts: Omit<TestAppOptions, 'before'> = {}): () => F
   let app: FastifyInstance | null = null;
   let dir: string | null = null;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pidscope-data-'));
-    const config = loadConfig(testArgv(['--data-dir', dir, ...(opts.argv ?? [])]), {
-      ...opts.env,
-    });
+    const own = ownFiles(opts.argv ?? [], opts.env);
+    dir = own.dir;
+    const config = loadConfig(testArgv([...own.args, ...(opts.argv ?? [])]), { ...opts.env });
     const webRootGiven = (opts.argv ?? []).includes('--web-root');
     app = await buildApp({
       config: webRootGiven ? config : { ...config, webRoot: null },
