@@ -86,6 +86,7 @@ export {
   type ProcEventKind,
   parseConnectorMessages,
   SequenceGaps,
+  type WakeUps,
 } from './procConnector.js';
 export { readPids } from './procDir.js';
 export { type ProcessDetails, readProcess } from './processes.js';

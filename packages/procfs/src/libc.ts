@@ -26,13 +26,19 @@ export interface Libc {
   setsockopt(fd: number, level: number, name: number, value: Buffer): CallResult;
   getsockopt(fd: number, level: number, name: number, value: Buffer): CallResult;
   close(fd: number): CallResult;
+  /** eventfd(2): a counter that another thread's `write` makes readable. */
+  eventfd(initval: number, flags: number): CallResult;
+  write(fd: number, data: Buffer): CallResult;
+  read(fd: number, buf: Buffer): CallResult;
   /**
-   * poll(2) for one descriptor, on a thread of libuv's pool: `done` runs on the event loop when
-   * `fd` is readable (or has an error to report), or after `timeoutMs`. It holds that pool thread
-   * meanwhile; unlike a libuv poll handle in the event loop (koffi.node.poll), it survives the
-   * worker thread that started it being terminated (the handle crashes the process then).
+   * poll(2) for descriptors, on a thread of libuv's pool: `done` runs on the event loop when one
+   * of `fds` is readable (or has an error to report), or after `timeoutMs` (-1: no timeout), with
+   * which of them were (their `revents` not 0). It
+   * holds that pool thread meanwhile; unlike a libuv poll handle in the event loop
+   * (koffi.node.poll), it survives the worker thread that started it being terminated (the
+   * handle crashes the process then).
    */
-  pollReadable(fd: number, timeoutMs: number, done: () => void): void;
+  pollReadable(fds: readonly number[], timeoutMs: number, done: (ready: boolean[]) => void): void;
   /** syscall(2) with integer arguments (a NULL pointer is 0). */
   syscall(number: number, ...args: number[]): CallResult;
 }
@@ -67,6 +73,9 @@ function bind(koffi: Koffi, lib: LibraryHandle): Libc {
   const setsockopt = lib.func('int setsockopt(int, int, int, const void *, uint32_t)');
   const getsockopt = lib.func('int getsockopt(int, int, int, _Inout_ void *, _Inout_ uint32_t *)');
   const close = lib.func('int close(int)');
+  const eventfd = lib.func('int eventfd(unsigned int, int)');
+  const write = lib.func('intptr_t write(int, const void *, size_t)');
+  const read = lib.func('intptr_t read(int, _Out_ void *, size_t)');
   const poll = lib.func('int poll(_Inout_ void *, unsigned long, int)');
   const syscall = lib.func('long syscall(long, ...)');
   // errno is only meaningful right after a call that failed; read it before anything else runs.
@@ -87,17 +96,22 @@ function bind(koffi: Koffi, lib: LibraryHandle): Libc {
       return result(getsockopt(fd, level, name, value, len));
     },
     close: (fd) => result(close(fd)),
-    pollReadable: (fd, timeoutMs, done) => {
+    eventfd: (initval, flags) => result(eventfd(initval, flags)),
+    write: (fd, data) => result(write(fd, data, data.length)),
+    read: (fd, buf) => result(read(fd, buf, buf.length)),
+    pollReadable: (fds, timeoutMs, done) => {
       // struct pollfd { int fd; short events; short revents; }, POLLIN = 1. koffi hands the
       // kernel the buffer's own memory, written when poll returns: it must outlive the call, even
       // when nothing else refers to it any more (a socket closed meanwhile).
-      const pfd = Buffer.alloc(8);
-      pfd.writeInt32LE(fd, 0);
-      pfd.writeInt16LE(1, 4);
+      const pfd = Buffer.alloc(8 * fds.length);
+      fds.forEach((fd, i) => {
+        pfd.writeInt32LE(fd, 8 * i);
+        pfd.writeInt16LE(1, 8 * i + 4);
+      });
       inFlight.add(pfd);
-      poll.async(pfd, 1, timeoutMs, () => {
+      poll.async(pfd, fds.length, timeoutMs, () => {
         inFlight.delete(pfd);
-        done();
+        done(fds.map((_, i) => pfd.readInt16LE(8 * i + 6) !== 0));
       });
     },
     syscall: (number, ...args) =>

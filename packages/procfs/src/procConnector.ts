@@ -17,6 +17,8 @@ export const CONNECTOR_SOURCE = 'netlink:proc-connector';
 const AF_NETLINK = 16;
 const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0o2000000;
+const EFD_CLOEXEC = 0o2000000;
+const EFD_NONBLOCK = 0o4000;
 const NETLINK_CONNECTOR = 11;
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
@@ -289,18 +291,38 @@ export interface ConnectorBatch {
   missing: number;
 }
 
-/** The longest a poll of the socket waits: a closed socket is let go of within this. */
+/** The longest a poll of the socket waits without an eventfd: a closed socket is let go of within this. */
 const POLL_AT_MOST_MS = 1000;
+/**
+ * The longest a poll waits with one: close wakes it, so this only bounds how long a worker
+ * terminated without closing its socket leaves a thread of the pool waiting.
+ */
+const POLL_WAKEABLE_AT_MOST_MS = 30_000;
 
 /**
  * An AF_NETLINK datagram socket bound to multicast groups: the handle the connector reads, in
  * full each time it is readable (`receive` never blocks).
  */
+/** The wake-ups of a socket's poll, by what ended it. */
+export interface WakeUps {
+  /** The socket had datagrams (or an error) to read. */
+  readable: number;
+  /** The eventfd: close, or a clock set to tick sooner. */
+  woken: number;
+  /** The timeout: the clock's tick (or, without an eventfd, the longest wait). */
+  timedOut: number;
+}
+
 export class NetlinkSocket {
   readonly #lib: Libc;
   readonly fd: number;
+  /** An eventfd that wakes the poll (to close, or to wait less): -1 when there is none. */
+  readonly #wakeFd: number;
   #onReadable: () => void = () => {};
   #polling = false;
+  /** When the poll waiting on the pool times out (ms since the epoch); 0 when none waits. */
+  #pollEndsAt = 0;
+  readonly #wakeUps: WakeUps = { readable: 0, woken: 0, timedOut: 0 };
   #closed = false;
   /** Until when (ms since the epoch) the socket is left unwatched: see restFor. */
   #restUntil = 0;
@@ -310,6 +332,7 @@ export class NetlinkSocket {
   private constructor(lib: Libc, fd: number) {
     this.#lib = lib;
     this.fd = fd;
+    this.#wakeFd = lib.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK).value;
   }
 
   /**
@@ -353,6 +376,11 @@ export class NetlinkSocket {
     return sock;
   }
 
+  /** How often the poll returned so far, and why (see WakeUps). */
+  wakeUps(): WakeUps {
+    return { ...this.#wakeUps };
+  }
+
   /** The receive queue's size as the kernel set it (it doubles what was asked for). */
   receiveBufferBytes(): number {
     const v = Buffer.alloc(4);
@@ -394,8 +422,9 @@ export class NetlinkSocket {
 
   /**
    * Calls `onReadable` from the event loop whenever datagrams (or an error such as ENOBUFS) are
-   * queued, until close. A poll(2) waits for them on a thread of libuv's pool, and returns at
-   * least once a second so that a closed socket is let go of soon.
+   * queued, until close. A poll(2) waits for them on a thread of libuv's pool, until the clock's
+   * next tick (see every); close wakes it through an eventfd. Without one, it returns at least
+   * once a second so that a closed socket is let go of soon.
    */
   watch(onReadable: () => void): void {
     this.#onReadable = onReadable;
@@ -403,9 +432,22 @@ export class NetlinkSocket {
     this.#polling = true;
     const wait = () => {
       if (this.#closed) return;
-      const due = this.#tick ? this.#tick.next - Date.now() : POLL_AT_MOST_MS;
-      this.#lib.pollReadable(this.fd, Math.max(0, Math.min(POLL_AT_MOST_MS, due)), () => {
-        if (this.#closed) return;
+      const most = this.#wakeFd < 0 ? POLL_AT_MOST_MS : POLL_WAKEABLE_AT_MOST_MS;
+      const due = this.#tick ? this.#tick.next - Date.now() : most;
+      const timeout = Math.max(0, Math.min(most, due));
+      this.#pollEndsAt = Date.now() + timeout;
+      const fds = this.#wakeFd < 0 ? [this.fd] : [this.fd, this.#wakeFd];
+      this.#lib.pollReadable(fds, timeout, ([readable, woken]) => {
+        this.#pollEndsAt = 0;
+        // Once closed, the socket's descriptor reads as invalid (POLLNVAL): close woke it.
+        if (woken || this.#closed) this.#wakeUps.woken++;
+        else if (readable) this.#wakeUps.readable++;
+        else this.#wakeUps.timedOut++;
+        if (this.#closed) {
+          if (this.#wakeFd >= 0) this.#lib.close(this.#wakeFd);
+          return;
+        }
+        if (woken) this.#lib.read(this.#wakeFd, Buffer.alloc(8));
         try {
           this.#onReadable();
           if (!this.#closed) this.#runTickIfDue();
@@ -429,7 +471,18 @@ export class NetlinkSocket {
    * again from then.
    */
   every(everyMs: number, run: () => void): void {
-    this.#tick = { everyMs, run, next: Date.now() + everyMs };
+    const next = Date.now() + everyMs;
+    this.#tick = { everyMs, run, next };
+    // A poll set to wait past the new tick waits less.
+    if (this.#pollEndsAt > next) this.#wake();
+  }
+
+  /** Makes the waiting poll return now (it then reads and waits again, or lets go once closed). */
+  #wake(): void {
+    if (this.#wakeFd < 0) return;
+    const one = Buffer.alloc(8);
+    one.writeBigUInt64LE(1n);
+    this.#lib.write(this.#wakeFd, one);
   }
 
   #runTickIfDue(): void {
@@ -448,11 +501,13 @@ export class NetlinkSocket {
     this.#restUntil = Date.now() + ms;
   }
 
-  /** Closes the descriptor; a poll still waiting on it returns within a second and stops. */
+  /** Closes the descriptor; a poll still waiting on it is woken, and lets go of the eventfd. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#lib.close(this.fd);
+    if (this.#pollEndsAt > 0) this.#wake();
+    else if (this.#wakeFd >= 0) this.#lib.close(this.#wakeFd);
   }
 }
 
@@ -580,6 +635,11 @@ export class ProcConnector {
    */
   every(everyMs: number, run: () => void): void {
     this.#socket.every(everyMs, run);
+  }
+
+  /** How often the socket's poll returned so far, and why. */
+  wakeUps(): WakeUps {
+    return this.#socket.wakeUps();
   }
 
   /** Hands what is queued now to the listener at once, as a wake-up of the socket would. */

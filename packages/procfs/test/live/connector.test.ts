@@ -161,6 +161,32 @@ describe('the proc connector, live', () => {
     expect(log.length).toBe(closedAt);
   });
 
+  it('waits for the next tick however far it is, without waking in between, and wakes at once to close', async () => {
+    const connector = await ProcConnector.open();
+    connector.listen(
+      () => {},
+      (err) => {
+        throw err;
+      },
+    );
+    let ticks = 0;
+    connector.every(1600, () => ticks++);
+    const start = connector.wakeUps();
+    await waitFor('two ticks', () => ticks >= 2 || undefined, 6000);
+    // Each timeout was a tick: no wake-up once a second in between (events on a busy host can
+    // wake it, and are counted apart). Setting the clock woke the poll that waited without one.
+    const woke = connector.wakeUps();
+    expect(woke.timedOut - start.timedOut).toBeLessThanOrEqual(ticks);
+    expect(woke.woken - start.woken).toBe(1);
+    // Closed, a poll that would wait 1.6 s more lets go of its thread at once.
+    connector.close();
+    await waitFor(
+      'the poll let go',
+      () => connector.wakeUps().woken > woke.woken || undefined,
+      300,
+    );
+  });
+
   it('is unavailable outside the host network namespace, and says why', () => {
     expect(probeUnder(['unshare', '--net'])).toEqual({
       ok: false,
