@@ -24,6 +24,16 @@ const YOUNG_WATCH_MS = 100;
  * not held back; in a storm the gap stays within its p95 target of 100 ms.
  */
 export const BUSY_GAP_MS = 80;
+/**
+ * A quiet host slows the watch down: after CALM_WATCHES_TO_SLOW watches in a row that found
+ * nothing new, with no event meanwhile and nothing near a limit, each waits twice as long as the
+ * one before, up to SLOWEST_WATCH times `watchMs`. The first event or news brings back `watchMs`.
+ * On a virtual machine each wake-up of an idle thread costs milliseconds of CPU, whatever it does;
+ * what slowing costs is a zombie reaped, a process gone busy, or a limit changed without any
+ * event being seen up to SLOWEST_WATCH seconds (at 1 s) later instead of one.
+ */
+export const CALM_WATCHES_TO_SLOW = 3;
+export const SLOWEST_WATCH = 4;
 /** Walks after lost events are at least this far apart while a storm keeps overflowing the queue. */
 const OVERRUN_WALK_GAP_MS = 250;
 
@@ -86,6 +96,11 @@ export class EventSource {
   #lastOverrunWalk = 0;
   /** Why the pending walk after lost events is due (the first loss since the last walk). */
   #overrunReason: 'enobufs' | 'sequence' | null = null;
+  /** The watch's period now: settings.watchMs, or longer on a quiet host. */
+  #watchEveryMs: number;
+  readonly #baseWatchMs: number;
+  #calmWatches = 0;
+  #eventsSinceWatch = false;
   #closed = false;
 
   constructor(
@@ -97,6 +112,8 @@ export class EventSource {
     this.#connector = connector;
     this.#sampling = sampling;
     this.#hooks = hooks;
+    this.#baseWatchMs = settings.watchMs;
+    this.#watchEveryMs = settings.watchMs;
     connector.listen(
       (batch) => this.#onBatch(batch),
       (err) => this.#stop(err),
@@ -144,6 +161,10 @@ export class EventSource {
     for (const e of batch.events) {
       counts[e.kind] = (counts[e.kind] ?? 0) + 1;
       this.#touched.add(e);
+    }
+    if (batch.events.length > 0 || batch.overrun) {
+      this.#eventsSinceWatch = true;
+      this.#paceWatch(this.#baseWatchMs);
     }
     this.#counters.lost += batch.missing;
     if (!this.#started) return;
@@ -204,7 +225,32 @@ export class EventSource {
         this.#flush();
       }
     }
-    this.#run(() => this.#sampling.watch(true));
+    let news = false;
+    this.#run(() => {
+      const s = this.#sampling.watch(true);
+      news = s !== null;
+      return s;
+    });
+    const calm = !news && !this.#eventsSinceWatch && this.#started && this.#sampling.calm();
+    this.#eventsSinceWatch = false;
+    this.#calmWatches = calm ? this.#calmWatches + 1 : 0;
+    this.#paceWatch(
+      this.#calmWatches >= CALM_WATCHES_TO_SLOW
+        ? Math.min(this.#watchEveryMs * 2, this.#baseWatchMs * SLOWEST_WATCH)
+        : this.#baseWatchMs,
+    );
+  }
+
+  /** The watch's period from now on: the next watch is `ms` from now if it changes. */
+  #paceWatch(ms: number): void {
+    if (ms === this.#watchEveryMs || this.#closed) return;
+    this.#watchEveryMs = ms;
+    this.#connector.every(ms, () => this.#watch());
+  }
+
+  /** The watch's period now (settings.watchMs unless the host has been quiet). */
+  watchEveryMs(): number {
+    return this.#watchEveryMs;
   }
 
   /** Takes in what the socket queued; #onBatch leaves reading it to the caller. */

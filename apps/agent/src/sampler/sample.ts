@@ -113,6 +113,9 @@ export function unexplainedBound(read: number, explained: number): number {
   return 4 + Math.sqrt(read) + 0.02 * explained;
 }
 
+/** The share of a limit in use from which the watch never slows down (see Sampling.calm). */
+const NEAR_LIMIT = 0.9;
+
 /** How long a zombie counts as young, and how often young ones are looked at. */
 const YOUNG_ZOMBIE_MS = 2000;
 
@@ -309,6 +312,22 @@ export class Sampling {
       if (allZombies || now - since < YOUNG_ZOMBIE_MS) pids.add(pid);
     }
     return pids;
+  }
+
+  /**
+   * Whether nothing is near a limit: no container within NEAR_LIMIT of its pids.max, and the host
+   * within NEAR_LIMIT of its own. There, forks fail without any event saying so (only the pids
+   * cgroup's counter does), so the watch keeps its pace.
+   */
+  calm(): boolean {
+    for (const c of Object.values(this.#cgroups)) {
+      if (c?.effectiveMax != null && c.current != null && c.current >= NEAR_LIMIT * c.effectiveMax)
+        return false;
+    }
+    const host = this.#host;
+    if (!host) return true;
+    const limit = host.tasks + host.headroom;
+    return host.tasks < NEAR_LIMIT * limit;
   }
 
   /** Whether young zombies, or processes just read, are waiting to be looked at again. */

@@ -9,7 +9,13 @@ import type {
   ProcScanner,
 } from '@pidscope/procfs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BUSY_GAP_MS, COALESCE_MS, EventSource } from '../../src/sampler/eventSource.js';
+import {
+  BUSY_GAP_MS,
+  CALM_WATCHES_TO_SLOW,
+  COALESCE_MS,
+  EventSource,
+  SLOWEST_WATCH,
+} from '../../src/sampler/eventSource.js';
 import type { Sample } from '../../src/sampler/messages.js';
 import {
   CPU_IDLE_QUIET_EVERY,
@@ -275,5 +281,163 @@ describe('the event source after a busy window', () => {
     vi.advanceTimersByTime(10);
     expect(reads).toEqual([{ at: later + 5, pids: [5000], young: false }]);
     source.close();
+  });
+});
+
+describe('the watch on a quiet host', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A connector whose clock runs on fake timers, as the socket's wake-ups would run it. */
+  function clockConnector() {
+    let deliver: (b: ConnectorBatch) => void = () => {};
+    let timer: NodeJS.Timeout | null = null;
+    const connector = {
+      listen: (onBatch: (b: ConnectorBatch) => void) => {
+        deliver = onBatch;
+      },
+      drain: () => {},
+      restFor: () => {},
+      every: (ms: number, run: () => void) => {
+        if (timer) clearTimeout(timer);
+        const arm = () => {
+          timer = setTimeout(() => {
+            arm();
+            run();
+          }, ms);
+        };
+        arm();
+      },
+      close: () => {
+        if (timer) clearTimeout(timer);
+      },
+    } as unknown as ProcConnector;
+    const exit = (pid: number) =>
+      deliver({
+        events: [{ kind: 'exit', pid, tgid: pid, exitCode: 0 } as unknown as ProcEvent],
+        overrun: null,
+        missing: 0,
+      });
+    return { connector, exit };
+  }
+
+  function watchedSource() {
+    const { connector, exit } = clockConnector();
+    const watches: number[] = [];
+    const state = { news: false, calm: true };
+    const sampling = {
+      reread: () => null,
+      watch: () => {
+        watches.push(Date.now());
+        return state.news ? ({ changed: [], removed: [] } as unknown as Sample) : null;
+      },
+      walk: () => ({}) as Sample,
+      hasYoung: () => false,
+      calm: () => state.calm,
+    } as unknown as Sampling;
+    const hooks = { emit: () => {}, error: () => {}, stopped: () => {} };
+    const source = new EventSource(
+      connector,
+      sampling,
+      { receiveBufferBytes: 0, watchMs: 1000 },
+      hooks,
+    );
+    source.start();
+    const gaps = () => watches.slice(1).map((t, i) => t - (watches[i] as number));
+    return { source, exit, watches, gaps, state };
+  }
+
+  it('slows down after calm watches, twice as long each time up to SLOWEST_WATCH, and an event brings it back at once', () => {
+    const { source, exit, watches, gaps } = watchedSource();
+    vi.advanceTimersByTime(20_000);
+    // Three calm watches a second apart, then 2 s, then 4 s from then on.
+    expect([CALM_WATCHES_TO_SLOW, SLOWEST_WATCH]).toEqual([3, 4]);
+    expect(gaps().slice(0, 4)).toEqual([1000, 1000, 2000, 4000]);
+    expect(new Set(gaps().slice(3))).toEqual(new Set([4000]));
+    expect(source.watchEveryMs()).toBe(1000 * SLOWEST_WATCH);
+
+    // An event: the next watch is a second after it, and the pace stays until calm again.
+    vi.advanceTimersByTime(1500);
+    const at = Date.now();
+    exit(4242);
+    expect(source.watchEveryMs()).toBe(1000);
+    vi.advanceTimersByTime(CALM_WATCHES_TO_SLOW * 1000 + 10);
+    expect(watches.filter((t) => t > at)).toEqual(
+      Array.from({ length: CALM_WATCHES_TO_SLOW }, (_, i) => at + 1000 * (i + 1)),
+    );
+    source.close();
+  });
+
+  it('keeps its pace while the watches find news, or something is near a limit', () => {
+    const { source, gaps, state } = watchedSource();
+    state.news = true;
+    vi.advanceTimersByTime(10_000);
+    expect(new Set(gaps())).toEqual(new Set([1000]));
+    state.news = false;
+    state.calm = false;
+    vi.advanceTimersByTime(10_000);
+    expect(new Set(gaps())).toEqual(new Set([1000]));
+    expect(source.watchEveryMs()).toBe(1000);
+    source.close();
+  });
+});
+
+describe('calm', () => {
+  const record = (pid: number, containerId: string | null) =>
+    ({ pid, state: 'S', containerId }) as unknown as ProcessRecord;
+  const scannerOf = (records: ProcessRecord[]) =>
+    ({
+      ...emptyScanner,
+      scan: () => ({
+        processes: records,
+        changed: records,
+        removed: [],
+        at: 1,
+        durationMs: 1,
+        vanished: 0,
+      }),
+      records: () => records[Symbol.iterator](),
+    }) as unknown as ProcScanner;
+
+  it('is not while a container is within 10% of its pids.max, or the host of its limit', () => {
+    const pids = (current: number, effectiveMax: number | null) => ({
+      readPids: () => ({
+        path: '/docker/c1',
+        dir: '/sys/fs/cgroup/pids/docker/c1',
+        version: 1 as const,
+        current,
+        max: effectiveMax,
+        effectiveMax,
+        forkFailures: 0,
+        peak: null,
+      }),
+    });
+    const scanner = scannerOf([record(10, 'c1')]);
+    const calm = (current: number, max: number | null, host = HOST) => {
+      const sampling = new Sampling(scanner, pids(current, max), '/proc', () => host);
+      sampling.walk(true, 'scan');
+      return sampling.calm();
+    };
+    expect(calm(89, 100)).toBe(true);
+    expect(calm(90, 100)).toBe(false);
+    expect(calm(100, 100)).toBe(false);
+    expect(calm(5000, null)).toBe(true);
+    const limit = HOST.tasks + HOST.headroom;
+    const near = {
+      ...HOST,
+      tasks: Math.ceil(0.9 * limit),
+      headroom: limit - Math.ceil(0.9 * limit),
+    };
+    expect(calm(1, 100, near)).toBe(false);
+    const below = {
+      ...HOST,
+      tasks: Math.floor(0.89 * limit),
+      headroom: limit - Math.floor(0.89 * limit),
+    };
+    expect(calm(1, 100, below)).toBe(true);
   });
 });
