@@ -10,6 +10,7 @@ import Fastify, {
 import fp from 'fastify-plugin';
 import type { Config } from './config.js';
 import { asAgentError, errorBody, errorHandler } from './errors.js';
+import { loopBusy } from './metrics/eventLoop.js';
 import actionsPlugin from './plugins/actions.js';
 import configPlugin from './plugins/config.js';
 import demosPlugin from './plugins/demos.js';
@@ -63,6 +64,8 @@ const WS_MAX_PAYLOAD = 64 * 1024;
 export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setErrorHandler(errorHandler);
+  // Any request is work for the main thread: its event-loop delay is measured while there is some.
+  fastify.addHook('onRequest', async () => loopBusy());
 
   const { config } = opts;
   if (config.allowedHosts === null) {

@@ -53,25 +53,55 @@ export function lagFigures(
 const monitored = new Set<RecordableHistogram>();
 
 /**
+ * How long the timer keeps running after the last sign of work (see loopBusy). A loop with nothing
+ * to do has no delay to measure, and on a quiet host the timer's own wake-up would be most of
+ * the main thread's CPU; any stall happens while the loop works, and work wakes the timer first.
+ */
+export const LAG_AWAKE_MS = 5000;
+
+let timer: NodeJS.Timeout | null = null;
+let lastWork = Number.NEGATIVE_INFINITY;
+
+/**
  * Records how late a timer due every LAG_RESOLUTION_MS runs: that lateness is the loop's delay.
  * (Node's monitorEventLoopDelay records the whole interval between its callbacks, so an idle loop
  * reads the resolution, and after each reset it drops the next interval, the one holding a stall
  * that began before the scrape.) One timer serves every registry: each has its histogram, since
- * each scrape resets its own.
+ * each scrape resets its own. It runs from a sign of work until LAG_AWAKE_MS after the last.
  */
+function startTimer(): void {
+  let last = performance.now();
+  timer = setInterval(() => {
+    const now = performance.now();
+    // In ns, at least 1 (what a histogram can record).
+    const late = Math.max(1, Math.round((now - last - LAG_RESOLUTION_MS) * 1e6));
+    for (const h of monitored) h.record(late);
+    last = now;
+    if (now - lastWork >= LAG_AWAKE_MS && timer) {
+      clearInterval(timer);
+      timer = null;
+    }
+  }, LAG_RESOLUTION_MS).unref();
+}
+
+/**
+ * A sign that the main thread has work: a sample from the sampler, a request, a scrape. The delay
+ * is measured from now until LAG_AWAKE_MS after the last one.
+ */
+export function loopBusy(): void {
+  lastWork = performance.now();
+  if (!timer && monitored.size > 0) startTimer();
+}
+
+/** Whether the delay is being measured now (work was seen within LAG_AWAKE_MS). */
+export function measuringLag(): boolean {
+  return timer !== null;
+}
+
 function delayMonitor(): RecordableHistogram {
   const histogram = createHistogram();
-  if (monitored.size === 0) {
-    let last = performance.now();
-    setInterval(() => {
-      const now = performance.now();
-      // In ns, at least 1 (what a histogram can record).
-      const late = Math.max(1, Math.round((now - last - LAG_RESOLUTION_MS) * 1e6));
-      for (const h of monitored) h.record(late);
-      last = now;
-    }, LAG_RESOLUTION_MS).unref();
-  }
   monitored.add(histogram);
+  loopBusy();
   return histogram;
 }
 
@@ -88,6 +118,9 @@ export function registerEventLoopDelay(registry: Registry<RegistryContentType>):
     const collect =
       figure === 'min'
         ? () => {
+            // A scrape is work too: the timer runs LAG_AWAKE_MS after it, so the next scrape has
+            // delays to read even if the loop had nothing else to do.
+            loopBusy();
             const f = lagFigures(histogram);
             if (!f) return;
             for (const [name, g] of gauges) g.set(f[name]);

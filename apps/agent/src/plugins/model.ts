@@ -5,6 +5,7 @@ import type { Container, Process, State, ZombieAnalysis } from '@pidscope/protoc
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ConfigError } from '../config.js';
+import { loopBusy } from '../metrics/eventLoop.js';
 import type { NewEvent } from '../model/events.js';
 import { LiveModel, type Tick } from '../model/liveModel.js';
 import type { Sample, SourceCounters, SourceStatus } from '../sampler/messages.js';
@@ -143,6 +144,7 @@ export default fp(
     /** Every sample, asked for or taken by the event source, in the worker's order. */
     const apply = (sample: Sample) => {
       if (closed) return;
+      loopBusy();
       if (sample.cause === 'scan' || sample.cause === 'overrun') {
         const seconds = sample.durationMs / 1000;
         stats.count++;

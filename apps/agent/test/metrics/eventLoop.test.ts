@@ -1,7 +1,8 @@
 import { createHistogram } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  LAG_AWAKE_MS,
   LAG_RESOLUTION_MS,
   lagFigures,
   registerEventLoopDelay,
@@ -43,5 +44,43 @@ describe('event-loop delay', () => {
     await sleep(50);
     const stalled = await read();
     expect(stalled.max).toBeGreaterThanOrEqual(0.25);
+  });
+});
+
+describe('event-loop delay on an idle loop', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is measured while there is work and LAG_AWAKE_MS after it, then not until the next', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'performance'] });
+    // A module of its own: its one timer starts on fake time.
+    vi.resetModules();
+    const { registerEventLoopDelay, measuringLag, loopBusy } = await import(
+      '../../src/metrics/eventLoop.js'
+    );
+    const registry = new Registry();
+    registerEventLoopDelay(registry);
+    const p50 = async () =>
+      parseExposition(await registry.metrics()).get('nodejs_eventloop_lag_p50_seconds')?.samples[0]
+        ?.value;
+    expect(measuringLag()).toBe(true);
+    vi.advanceTimersByTime(LAG_RESOLUTION_MS * 2);
+    expect(await p50()).toBe(0.000_000_001);
+    // The scrape was work: the timer runs LAG_AWAKE_MS more, then stops.
+    vi.advanceTimersByTime(LAG_AWAKE_MS - LAG_RESOLUTION_MS);
+    expect(measuringLag()).toBe(true);
+    vi.advanceTimersByTime(LAG_RESOLUTION_MS);
+    expect(measuringLag()).toBe(false);
+    vi.advanceTimersByTime(60_000);
+    expect(measuringLag()).toBe(false);
+    // A scrape after the idle spell reads what the timer measured after the previous one, and
+    // wakes it; so does work.
+    expect(await p50()).toBe(0.000_000_001);
+    expect(measuringLag()).toBe(true);
+    vi.advanceTimersByTime(LAG_AWAKE_MS + LAG_RESOLUTION_MS);
+    expect(measuringLag()).toBe(false);
+    loopBusy();
+    expect(measuringLag()).toBe(true);
   });
 });
