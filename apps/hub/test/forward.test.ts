@@ -43,6 +43,7 @@ beforeAll(async () => {
   const config = loadConfig([], {
     PIDSCOPE_TOKEN: AGENT_TOKEN,
     PIDSCOPE_AUDIT_FILE: join(dir, 'agent-audit.jsonl'),
+    PIDSCOPE_DATA_DIR: dir,
     PIDSCOPE_INTERVAL_MS: '250',
   });
   agent = await buildApp({ config: { ...config, webRoot: null } }, { pluginTimeout: 120_000 });
