@@ -1,9 +1,12 @@
 // A hub on 127.0.0.1 for tests, with short timings, and small states to feed synthetic agents.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AuditEntry, Container, Process, State } from '@pidscope/protocol';
 import { TEST_HOST_PID_NS, TEST_NAMESPACES, testProcess } from '@pidscope/protocol/testing';
 import type { FastifyInstance } from 'fastify';
+import { afterAll } from 'vitest';
 import WebSocket from 'ws';
 import { buildHub } from '../../src/app.js';
 import { type HubConfig, loadHubConfig } from '../../src/config.js';
@@ -22,12 +25,37 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
+const auditDirs: string[] = [];
+afterAll(() => {
+  for (const dir of auditDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * `--audit-file` in a fresh directory (removed after the file's last test) unless the test gives
+ * one: the default, .pidscope/hub-audit.jsonl under the working directory, would outlive it.
+ */
+function auditArgs(argv: readonly string[]): string[] {
+  if (argv.includes('--audit-file')) return [];
+  const dir = mkdtempSync(join(tmpdir(), 'pidscope-hub-audit-'));
+  auditDirs.push(dir);
+  return ['--audit-file', join(dir, 'hub-audit.jsonl')];
+}
+
 export async function startHub(
   argv: string[],
   upstream: Partial<UpstreamOptions> = {},
 ): Promise<TestHub> {
   const config = loadHubConfig(
-    ['--port', '0', '--token', HUB_TOKEN, '--discovery-interval-ms', '300', ...argv],
+    [
+      '--port',
+      '0',
+      '--token',
+      HUB_TOKEN,
+      '--discovery-interval-ms',
+      '300',
+      ...auditArgs(argv),
+      ...argv,
+    ],
     {},
   );
   const app = await buildHub({
