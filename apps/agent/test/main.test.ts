@@ -13,7 +13,12 @@ const DATA_DIR = tempDir('pidscope-main-');
 
 function start(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { ...process.env, PIDSCOPE_DATA_DIR: DATA_DIR, ...env },
+    env: {
+      ...process.env,
+      PIDSCOPE_DATA_DIR: DATA_DIR,
+      PIDSCOPE_AUDIT_FILE: join(DATA_DIR, 'audit.jsonl'),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

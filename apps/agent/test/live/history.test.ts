@@ -36,7 +36,12 @@ async function startAgent(dataDir: string, argv: string[] = []): Promise<Agent> 
     process.execPath,
     ['--import', 'tsx', MAIN, '--port', '0', '--interval-ms', '250', ...argv],
     {
-      env: { ...process.env, PIDSCOPE_TOKEN: TOKEN, PIDSCOPE_DATA_DIR: dataDir },
+      env: {
+        ...process.env,
+        PIDSCOPE_TOKEN: TOKEN,
+        PIDSCOPE_DATA_DIR: dataDir,
+        PIDSCOPE_AUDIT_FILE: join(dataDir, 'audit.jsonl'),
+      },
       stdio: ['ignore', 'pipe', 'ignore'],
     },
   );

@@ -188,6 +188,7 @@ describe('the agent’s logs and state', () => {
           ...process.env,
           PIDSCOPE_TOKEN: TOKEN,
           PIDSCOPE_DATA_DIR: tempDir('pidscope-data-'),
+          PIDSCOPE_AUDIT_FILE: '/dev/null',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
