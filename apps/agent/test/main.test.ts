@@ -9,14 +9,13 @@ import { waitFor } from './helpers/app.js';
 import { tempDir } from './helpers/tempDir.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const DATA_DIR = tempDir('pidscope-main-');
-
 function start(args: string[], env: Record<string, string> = {}) {
+  const dataDir = tempDir('pidscope-main-');
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     env: {
       ...process.env,
-      PIDSCOPE_DATA_DIR: DATA_DIR,
-      PIDSCOPE_AUDIT_FILE: join(DATA_DIR, 'audit.jsonl'),
+      PIDSCOPE_DATA_DIR: dataDir,
+      PIDSCOPE_AUDIT_FILE: join(dataDir, 'audit.jsonl'),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

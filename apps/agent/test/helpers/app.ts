@@ -113,14 +113,21 @@ export async function waitFor<T>(
   }
 }
 
+type SharedAppOptions = Omit<TestAppOptions, 'before'>;
+
 /**
  * One app for a whole file of read-only tests (builds are slow on a loaded host): built before
- * the first test, closed after the last.
+ * the first test, closed after the last. Options that make files (a web root) come as a function,
+ * called when the app is built: a file whose tests are all filtered out runs no hook, so nothing
+ * made while it is collected would be removed.
  */
-export function useSharedApp(opts: Omit<TestAppOptions, 'before'> = {}): () => FastifyInstance {
+export function useSharedApp(
+  options: SharedAppOptions | (() => SharedAppOptions) = {},
+): () => FastifyInstance {
   let app: FastifyInstance | null = null;
   let dir: string | null = null;
   beforeAll(async () => {
+    const opts = typeof options === 'function' ? options() : options;
     const own = ownFiles(opts.argv ?? [], opts.env);
     dir = own.dir;
     const config = loadConfig(testArgv([...own.args, ...(opts.argv ?? [])]), { ...opts.env });

@@ -115,7 +115,7 @@ describe('Host allowlist', () => {
 });
 
 describe('authentication', () => {
-  const shared = useSharedApp({ argv: ['--web-root', webRoot()] });
+  const shared = useSharedApp(() => ({ argv: ['--web-root', webRoot()] }));
 
   it('refuses every route without credentials, or with a wrong token, with 401 and no data', async () => {
     const app = shared();
@@ -192,7 +192,7 @@ describe('authentication', () => {
 });
 
 describe('session cookie', () => {
-  const shared = useSharedApp({ argv: ['--web-root', webRoot()] });
+  const shared = useSharedApp(() => ({ argv: ['--web-root', webRoot()] }));
 
   it('/?token= answers 303 to the same URL without the token and sets an HttpOnly, SameSite=Strict cookie that is not the token', async () => {
     const app = shared();
@@ -395,7 +395,7 @@ describe('audit under a flood of refusals', () => {
 });
 
 describe('headers', () => {
-  const shared = useSharedApp({ argv: ['--web-root', webRoot()] });
+  const shared = useSharedApp(() => ({ argv: ['--web-root', webRoot()] }));
 
   it('every response, refusals included, carries the strict CSP and the other security headers', async () => {
     const app = shared();
@@ -436,7 +436,7 @@ describe('headers', () => {
 });
 
 describe('every /api/ path is the API', () => {
-  const shared = useSharedApp({ argv: ['--web-root', webRoot()] });
+  const shared = useSharedApp(() => ({ argv: ['--web-root', webRoot()] }));
 
   it('answers odd paths with the API JSON errors, never echoing long input', async () => {
     const app = shared();

@@ -7,8 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { TEST_TOKEN, useSharedApp } from '../helpers/app.js';
 import { tempDir } from '../helpers/tempDir.js';
 
-const dir = tempDir('pidscope-prop-web-');
-writeFileSync(join(dir, 'index.html'), '<!doctype html><title>pidscope</title>');
+function webRoot(): string {
+  const dir = tempDir('pidscope-prop-web-');
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>pidscope</title>');
+  return dir;
+}
 
 const ROUTES = [
   '/',
@@ -113,7 +116,7 @@ const PROCESS_DATA = /"cmdline"|"processes"|"ppid"|"nsPids"/;
 
 describe('random requests at every route', () => {
   // Read-only: a random request that does carry the token can never signal or start anything.
-  const shared = useSharedApp({ argv: ['--web-root', dir, '--read-only'] });
+  const shared = useSharedApp(() => ({ argv: ['--web-root', webRoot(), '--read-only'] }));
 
   it('without credentials: never a 5xx, never a stack, never process data', async () => {
     const app = shared();
