@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Event, isState, type State } from '@pidscope/protocol';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../src/index.js';
 
 const here = join(import.meta.dirname, 'fixtures');
@@ -15,17 +15,22 @@ const expected = JSON.parse(readFileSync(join(here, 'expected.json'), 'utf8')) a
 };
 
 describe('the fixture store', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pidscope-fixture-'));
+  // Opened in beforeAll: a suite whose tests are all filtered out runs no hook to remove its copy.
+  let dir = '';
+  let store: HistoryStore;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pidscope-fixture-'));
+    cpSync(join(here, 'store'), dir, { recursive: true });
+    store = HistoryStore.open({
+      dir,
+      owner: { pid: process.pid, startTime: 0 },
+      retentionMs: Number.MAX_SAFE_INTEGER,
+      maxBytes: 2 ** 30,
+    });
+  });
   afterAll(async () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
-  });
-  cpSync(join(here, 'store'), dir, { recursive: true });
-  const store = HistoryStore.open({
-    dir,
-    owner: { pid: process.pid, startTime: 0 },
-    retentionMs: Number.MAX_SAFE_INTEGER,
-    maxBytes: 2 ** 30,
   });
 
   it('opens whole, over the recorded range, in several segments', () => {

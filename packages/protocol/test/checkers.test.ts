@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import Type, { type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkerModule } from '../scripts/checkerModule.js';
 import { type CheckedName, checkedSchemas } from '../src/checked.js';
 import { checks } from '../src/generated/checkers.js';
@@ -159,7 +159,11 @@ describe('checkers', () => {
 });
 
 describe('checkerModule', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pidscope-checkers-'));
+  // Made in beforeAll: a suite whose tests are all filtered out runs no hook to remove it.
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pidscope-checkers-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const require = createRequire(import.meta.url);
 

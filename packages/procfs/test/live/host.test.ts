@@ -1,7 +1,7 @@
 import { closeSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countProcesses,
   environValue,
@@ -20,7 +20,11 @@ import { openOrNull, readFdIntoShared } from '../../src/readFile.js';
 import { childrenOf, ProcessPool, stateOf, waitFor } from '../support/live.js';
 
 const pool = new ProcessPool();
-const scratch = mkdtempSync(join(tmpdir(), 'pidscope-procfs-'));
+// Made in beforeAll: a file whose tests are all filtered out runs no hook to remove it.
+let scratch = '';
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'pidscope-procfs-'));
+});
 afterAll(() => {
   pool.stopAll();
   rmSync(scratch, { recursive: true, force: true });
