@@ -11,7 +11,9 @@ import type { HistoryStore } from './store.js';
 /** What the recorder listens to: the agent's model. */
 export interface TickSource {
   state(): State;
-  onTick(listener: (tick: { state: State; patch: Patch | null; at: number }) => void): () => void;
+  onTick(
+    listener: (tick: { state: State; patch: Patch | null; at: number; cause?: string }) => void,
+  ): () => void;
 }
 
 export interface RecorderOptions {
@@ -81,7 +83,7 @@ export class Recorder {
       // Replay stops at the first tick past the asked moment: times must not go backwards.
       const at = Math.max(tick.at, this.#latest.at);
       this.#latest = { state: tick.state, at };
-      this.#queue.push({ at, patch: tick.patch });
+      this.#queue.push({ at, patch: tick.patch, cause: tick.cause });
       this.#flushIn(this.#opts.flushEveryMs);
     });
     const { state, at } = this.#latest;

@@ -4,10 +4,14 @@ import type { Event, Patch, State } from '@pidscope/protocol';
 import { HistoryError } from './errors.js';
 import { upgradePatch, upgradeState } from './upgrade.js';
 
-/** One published tick: when, and the patch from the state before it. */
+/**
+ * One published tick: when, the patch from the state before it, and what brought it as the
+ * agent names it (a kind of reading, a Docker change…), to tell why a recording says what it says.
+ */
 export interface RecordedTick {
   at: number;
   patch: Patch;
+  cause?: string;
 }
 
 /** A patch as stored: its events live in the frame's events section, its type is implied. */
@@ -15,9 +19,10 @@ type StoredPatch = Omit<Patch, 'type' | 'events'>;
 
 export function encodeTicks(ticks: readonly RecordedTick[]): string {
   return JSON.stringify(
-    ticks.map(({ at, patch }) => {
+    ticks.map(({ at, patch, cause }) => {
       const { type: _type, events: _events, ...rest } = patch;
-      return { at, p: rest satisfies StoredPatch };
+      // No cause (a source that does not say): no `c`.
+      return { at, p: rest satisfies StoredPatch, c: cause };
     }),
   );
 }
@@ -33,13 +38,14 @@ function shapeError(file: string, what: string): HistoryError {
 export function decodeTicks(text: string, file: string): RecordedTick[] {
   const raw = JSON.parse(text) as unknown;
   if (!Array.isArray(raw)) throw shapeError(file, 'ticks');
-  return raw.map((t: { at?: unknown; p?: StoredPatch }) => {
+  return raw.map((t: { at?: unknown; p?: StoredPatch; c?: unknown }) => {
     if (typeof t?.at !== 'number' || typeof t.p !== 'object' || t.p === null) {
       throw shapeError(file, 'ticks');
     }
     const patch: Patch = { type: 'patch', ...t.p, events: [] };
     upgradePatch(patch);
-    return { at: t.at, patch };
+    // Recorded before ticks said what brought them: no cause.
+    return typeof t.c === 'string' ? { at: t.at, patch, cause: t.c } : { at: t.at, patch };
   });
 }
 

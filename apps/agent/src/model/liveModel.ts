@@ -18,7 +18,7 @@ import {
   type State,
   type ZombieAnalysis,
 } from '@pidscope/protocol';
-import type { ProcessChanges, Sample, SourceStatus } from '../sampler/messages.js';
+import type { ProcessChanges, Sample, SampleCause, SourceStatus } from '../sampler/messages.js';
 import type { Redactor } from '../security/redact.js';
 import { buildContainers, type DockerContainer, sameCgroups } from './containers.js';
 import { Trends } from './eta.js';
@@ -31,6 +31,12 @@ export interface DockerView {
   containers: ReadonlyMap<string, DockerContainer>;
 }
 
+/**
+ * What brought an update: a sample (by its cause), a Docker change, or a commit of what comes
+ * without either (queued events, the source, estimates the clock moved).
+ */
+export type TickCause = SampleCause | 'docker' | 'commit';
+
 /** What one update did: the new state, and the patch from the previous one (null: no change). */
 export interface Tick {
   state: State;
@@ -38,6 +44,7 @@ export interface Tick {
   events: Event[];
   /** When it happened: the scan's time, or the Docker change's. */
   at: number;
+  cause: TickCause;
 }
 
 const EMPTY_HOST: Host = {
@@ -160,6 +167,7 @@ export class LiveModel {
       previous === null ? [] : events,
       previous === null,
       sample.at,
+      sample.cause,
     );
   }
 
@@ -223,7 +231,7 @@ export class LiveModel {
 
   /** Rebuilds containers after Docker changed (or went away), without a new scan. */
   applyDocker(docker: DockerView, at = Date.now()): Tick {
-    return this.#commit(docker, [], this.#sample === null, at);
+    return this.#commit(docker, [], this.#sample === null, at, 'docker');
   }
 
   /**
@@ -233,7 +241,7 @@ export class LiveModel {
    * as the last update left them.
    */
   commit(at = Date.now()): Tick {
-    return this.#commit(null, [], this.#sample === null, at);
+    return this.#commit(null, [], this.#sample === null, at, 'commit');
   }
 
   /** Whether any time-to-full estimate is out: only then does the clock alone change the state. */
@@ -329,6 +337,7 @@ export class LiveModel {
     processEventsNow: NewEvent[],
     first: boolean,
     at: number,
+    cause: TickCause,
   ): Tick {
     const sample = this.#sample;
     const prev = this.#state;
@@ -396,11 +405,11 @@ export class LiveModel {
       { ...next, processes: touchedNext.sort(compareProcesses) },
       events,
     );
-    if (isEmptyPatch(patch)) return { state: prev, patch: null, events: [], at };
+    if (isEmptyPatch(patch)) return { state: prev, patch: null, events: [], at, cause };
     this.#state = next;
     this.#unpublished.clear();
     this.#ring.push(events);
-    return { state: next, patch, events, at };
+    return { state: next, patch, events, at, cause };
   }
 
   /**
