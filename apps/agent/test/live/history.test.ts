@@ -10,6 +10,7 @@ import type { EventsAnswer, HistoryRange, HistoryState, Process } from '@pidscop
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/app.js';
 import { childrenOf, ppidOf, stateOf } from '../helpers/proc.js';
+import { type Moment, recordedTicks, storyOf } from '../helpers/recording.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const TOKEN = 'history-live-token';
@@ -73,11 +74,19 @@ describe('live: history across kill -9', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pidscope-crash-'));
     cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const agent = await startAgent(dataDir);
-    const seen = async (pid: number, check: (p: Process) => boolean, what: string) =>
+    // A moment: when the live state first showed what `check` asks (or, with `absent`, no process
+    // with that PID), and that state's seq.
+    const seen = async (
+      name: string,
+      pid: number,
+      check: ((p: Process) => boolean) | 'absent',
+      what: string,
+    ): Promise<Moment> =>
       waitFor(async () => {
         const snap = await agent.get<HistoryState['state']>('/api/v1/snapshot');
         const p = snap.processes.find((x) => x.pid === pid);
-        return p && check(p) ? Date.now() : undefined;
+        const ok = check === 'absent' ? p === undefined : p !== undefined && check(p);
+        return ok ? { name, at: Date.now(), seq: snap.seq } : undefined;
       }, what);
 
     // A parent that does not reap its child until told to (`read` blocks, `wait` reaps).
@@ -87,17 +96,14 @@ describe('live: history across kill -9', () => {
     const parentPid = parent.pid as number;
     cleanup.push(() => kill(parentPid));
     const child = await waitFor(() => childrenOf(parentPid)[0], 'the child');
-    const t1 = await seen(child, (p) => p.state === 'S' && p.ppid === parentPid, 'the child');
+    const t1 = await seen('t1', child, (p) => p.state === 'S' && p.ppid === parentPid, 'the child');
     expect(stateOf(child)).toBe('S');
     await waitFor(() => stateOf(child) === 'Z', 'the child to become a zombie');
-    const t2 = await seen(child, (p) => p.state === 'Z', 'the zombie');
+    const t2 = await seen('t2', child, (p) => p.state === 'Z', 'the zombie');
     expect(ppidOf(child)).toBe(parentPid);
     parent.stdin?.write('\n');
     await waitFor(() => stateOf(child) === null, 'the zombie to be reaped');
-    const t3 = await waitFor(async () => {
-      const snap = await agent.get<HistoryState['state']>('/api/v1/snapshot');
-      return !snap.processes.some((p) => p.pid === child) && Date.now();
-    }, 'the agent to see the reap');
+    const t3 = await seen('t3', child, 'absent', 'the agent to see the reap');
 
     // A parent killed while its child lives: the child is adopted by the reaper.
     const doomed = spawn('sh', ['-c', 'sleep 120 & read x'], {
@@ -107,11 +113,11 @@ describe('live: history across kill -9', () => {
     cleanup.push(() => kill(doomedPid));
     const orphan = await waitFor(() => childrenOf(doomedPid)[0], 'the orphan-to-be');
     cleanup.push(() => kill(orphan));
-    const t4 = await seen(orphan, (p) => p.ppid === doomedPid, 'the orphan-to-be');
+    const t4 = await seen('t4', orphan, (p) => p.ppid === doomedPid, 'the orphan-to-be');
     kill(doomedPid);
     await waitFor(() => ppidOf(orphan) !== doomedPid && ppidOf(orphan), 'the reparenting');
     const adopter = ppidOf(orphan) as number;
-    const t5 = await seen(orphan, (p) => p.ppid === adopter, 'the adopted orphan');
+    const t5 = await seen('t5', orphan, (p) => p.ppid === adopter, 'the adopted orphan');
 
     // Everything up to now is more than two seconds old at the crash.
     await new Promise((r) => setTimeout(r, 2500));
@@ -122,26 +128,30 @@ describe('live: history across kill -9', () => {
     const again = await startAgent(dataDir);
     const range = await again.get<HistoryRange>('/api/v1/history');
     expect(range.from).toBe(beforeCrash.from);
-    expect(range.to as number).toBeGreaterThanOrEqual(t5);
-    const at = (t: number) => again.get<HistoryState>(`/api/v1/history/state?at=${t}`);
+    expect(range.to as number).toBeGreaterThanOrEqual(t5.at);
+    const at = (m: Moment) => again.get<HistoryState>(`/api/v1/history/state?at=${m.at}`);
+    // When a replay is not what the live agent showed: which recorded ticks made it so.
+    const ticks = recordedTicks(join(dataDir, 'history'));
+    const story = (pid: number, m: Moment, s: HistoryState) =>
+      storyOf(ticks, pid, m, { seq: s.state.seq, recordedAt: s.recordedAt });
 
     const s1 = await at(t1);
-    expect(find(s1, child)).toMatchObject({ state: 'S', ppid: parentPid });
+    expect(find(s1, child), story(child, t1, s1)).toMatchObject({ state: 'S', ppid: parentPid });
     const s2 = await at(t2);
-    expect(find(s2, child)).toMatchObject({ state: 'Z', ppid: parentPid });
-    expect(find(s2, child)?.zombieSince).toBeLessThanOrEqual(t2);
+    expect(find(s2, child), story(child, t2, s2)).toMatchObject({ state: 'Z', ppid: parentPid });
+    expect(find(s2, child)?.zombieSince).toBeLessThanOrEqual(t2.at);
     const s3 = await at(t3);
-    expect(find(s3, child)).toBeUndefined();
-    expect(find(s3, parentPid)).toBeDefined();
+    expect(find(s3, child), story(child, t3, s3)).toBeUndefined();
+    expect(find(s3, parentPid), story(parentPid, t3, s3)).toBeDefined();
     const s4 = await at(t4);
-    expect(find(s4, orphan)?.ppid).toBe(doomedPid);
-    expect(find(s4, doomedPid)).toBeDefined();
+    expect(find(s4, orphan)?.ppid, story(orphan, t4, s4)).toBe(doomedPid);
+    expect(find(s4, doomedPid), story(doomedPid, t4, s4)).toBeDefined();
     const s5 = await at(t5);
-    expect(find(s5, orphan)?.ppid).toBe(adopter);
-    expect(find(s5, doomedPid)).toBeUndefined();
+    expect(find(s5, orphan)?.ppid, story(orphan, t5, s5)).toBe(adopter);
+    expect(find(s5, doomedPid), story(doomedPid, t5, s5)).toBeUndefined();
 
     const events = await again.get<EventsAnswer>(
-      `/api/v1/events?since=${t1 - 1000}&until=${t5}&limit=10000`,
+      `/api/v1/events?since=${t1.at - 1000}&until=${t5.at}&limit=10000`,
     );
     const of = (type: string, pid: number) =>
       events.events.filter((e) => e.type === type && e.pid === pid);
