@@ -8,7 +8,10 @@ import { HistoryError } from './errors.js';
 import type { RecordedTick } from './records.js';
 import type { HistoryStore } from './store.js';
 
-/** What the recorder listens to: the agent's model. */
+/**
+ * What the recorder listens to: the agent's model. A tick's `at` is when it was published: a moment
+ * replays as a stream client held it then ([H2]).
+ */
 export interface TickSource {
   state(): State;
   onTick(

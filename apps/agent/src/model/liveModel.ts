@@ -42,7 +42,10 @@ export interface Tick {
   state: State;
   patch: Patch | null;
   events: Event[];
-  /** When it happened: the scan's time, or the Docker change's. */
+  /**
+   * When it happened: when the sample's reading began, or the Docker change's time. It dates the
+   * events; the recording stamps a tick when it is published instead (plugins/history.ts).
+   */
   at: number;
   cause: TickCause;
 }

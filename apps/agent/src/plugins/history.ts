@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { HistoryError, HistoryStore, historyDiff, Recorder } from '@pidscope/history';
+import {
+  HistoryError,
+  HistoryStore,
+  historyDiff,
+  Recorder,
+  type TickSource,
+} from '@pidscope/history';
 import { readPidStat } from '@pidscope/procfs';
 import type {
   Container,
@@ -17,6 +23,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AgentError } from '../errors.js';
 import { rankLeaders } from '../model/leaders.js';
+import type { ModelService } from './model.js';
 
 export interface EventFilter {
   since?: number;
@@ -45,6 +52,22 @@ declare module 'fastify' {
   interface FastifyInstance {
     history: HistoryService;
   }
+}
+
+/**
+ * The model's ticks as the recorder takes them: stamped when published, since a moment replays as
+ * a stream client held it then ([H2]). A tick's own time is when its reading began; under load the
+ * main thread publishes it hundreds of ms later, and a replay of a moment in between would show
+ * changes not shown yet, or not made yet (a zombie reaped after the moment, gone at it).
+ */
+export function publishedTicks(model: Pick<ModelService, 'state' | 'onTick'>): TickSource {
+  return {
+    state: () => model.state(),
+    onTick: (listener) =>
+      model.onTick((tick) =>
+        listener({ state: tick.state, patch: tick.patch, at: Date.now(), cause: tick.cause }),
+      ),
+  };
 }
 
 /**
@@ -190,7 +213,7 @@ export default fp(
 
     fastify.addHook('onReady', async () => {
       if (!store) return;
-      recorder = new Recorder(store, fastify.model, {
+      recorder = new Recorder(store, publishedTicks(fastify.model), {
         log: { warn: (m) => fastify.log.warn(m), error: (m) => fastify.log.error(m) },
       });
       await recorder.start();
