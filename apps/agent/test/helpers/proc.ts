@@ -43,6 +43,16 @@ export function ppidOf(pid: number): number | null {
   }
 }
 
+/** starttime (stat field 22, clock ticks since boot): with the PID, what tells a process apart. */
+export function startTimeOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return null;
+  }
+}
+
 export function commOf(pid: number): string | null {
   try {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
