@@ -33,10 +33,9 @@ export interface Libc {
   /**
    * poll(2) for descriptors, on a thread of libuv's pool: `done` runs on the event loop when one
    * of `fds` is readable (or has an error to report), or after `timeoutMs` (-1: no timeout), with
-   * which of them were (their `revents` not 0). It
-   * holds that pool thread meanwhile; unlike a libuv poll handle in the event loop
-   * (koffi.node.poll), it survives the worker thread that started it being terminated (the
-   * handle crashes the process then).
+   * which of them were (their `revents` not 0). It holds that pool thread meanwhile; unlike a libuv
+   * poll handle in the event loop (koffi.node.poll), it survives the worker thread that started it
+   * being terminated (the handle crashes the process then).
    */
   pollReadable(fds: readonly number[], timeoutMs: number, done: (ready: boolean[]) => void): void;
   /** syscall(2) with integer arguments (a NULL pointer is 0). */

@@ -291,33 +291,36 @@ export interface ConnectorBatch {
   missing: number;
 }
 
-/** The longest a poll of the socket waits without an eventfd: a closed socket is let go of within this. */
-const POLL_AT_MOST_MS = 1000;
 /**
- * The longest a poll waits with one: close wakes it, so this only bounds how long a worker
- * terminated without closing its socket leaves a thread of the pool waiting.
+ * The longest a poll of the socket waits: close wakes it (through the eventfd), so this only bounds
+ * how long a worker terminated without closing its socket leaves a thread of the pool waiting.
  */
-const POLL_WAKEABLE_AT_MOST_MS = 30_000;
+const POLL_AT_MOST_MS = 30_000;
 
-/**
- * An AF_NETLINK datagram socket bound to multicast groups: the handle the connector reads, in
- * full each time it is readable (`receive` never blocks).
- */
+/** What a write adds to an eventfd's counter: 1, as a u64. */
+const EVENTFD_ONE = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);
+
 /** The wake-ups of a socket's poll, by what ended it. */
 export interface WakeUps {
   /** The socket had datagrams (or an error) to read. */
   readable: number;
   /** The eventfd: close, or a clock set to tick sooner. */
   woken: number;
-  /** The timeout: the clock's tick (or, without an eventfd, the longest wait). */
+  /** The timeout: the clock's tick (or POLL_AT_MOST_MS). */
   timedOut: number;
 }
 
+/**
+ * An AF_NETLINK datagram socket bound to multicast groups: the handle the connector reads, in
+ * full each time it is readable (`receive` never blocks).
+ */
 export class NetlinkSocket {
   readonly #lib: Libc;
   readonly fd: number;
-  /** An eventfd that wakes the poll (to close, or to wait less): -1 when there is none. */
+  /** An eventfd that wakes the poll: to close, or to wait less. */
   readonly #wakeFd: number;
+  /** Where a wake-up's eventfd counter is read into (and so reset). */
+  readonly #wakeBuf = Buffer.alloc(8);
   #onReadable: () => void = () => {};
   #polling = false;
   /** When the poll waiting on the pool times out (ms since the epoch); 0 when none waits. */
@@ -329,10 +332,10 @@ export class NetlinkSocket {
   /** The clock that rides on the watch's wake-ups: see every. */
   #tick: { everyMs: number; run: () => void; next: number } | null = null;
 
-  private constructor(lib: Libc, fd: number) {
+  private constructor(lib: Libc, fd: number, wakeFd: number) {
     this.#lib = lib;
     this.fd = fd;
-    this.#wakeFd = lib.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK).value;
+    this.#wakeFd = wakeFd;
   }
 
   /**
@@ -351,7 +354,12 @@ export class NetlinkSocket {
           : `socket(AF_NETLINK) failed: ${errnoName(lib, s.errno)}`;
       throw unavailable(why);
     }
-    const sock = new NetlinkSocket(lib, s.value);
+    const wake = lib.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake.value < 0) {
+      lib.close(s.value);
+      throw unavailable(`eventfd failed: ${errnoName(lib, wake.errno)}`);
+    }
+    const sock = new NetlinkSocket(lib, s.value, wake.value);
     try {
       const size = Buffer.alloc(4);
       size.writeInt32LE(Math.min(receiveBufferBytes, 0x7fffffff));
@@ -423,8 +431,7 @@ export class NetlinkSocket {
   /**
    * Calls `onReadable` from the event loop whenever datagrams (or an error such as ENOBUFS) are
    * queued, until close. A poll(2) waits for them on a thread of libuv's pool, until the clock's
-   * next tick (see every); close wakes it through an eventfd. Without one, it returns at least
-   * once a second so that a closed socket is let go of soon.
+   * next tick (see every); close wakes it through the eventfd.
    */
   watch(onReadable: () => void): void {
     this.#onReadable = onReadable;
@@ -432,22 +439,20 @@ export class NetlinkSocket {
     this.#polling = true;
     const wait = () => {
       if (this.#closed) return;
-      const most = this.#wakeFd < 0 ? POLL_AT_MOST_MS : POLL_WAKEABLE_AT_MOST_MS;
-      const due = this.#tick ? this.#tick.next - Date.now() : most;
-      const timeout = Math.max(0, Math.min(most, due));
+      const due = this.#tick ? this.#tick.next - Date.now() : POLL_AT_MOST_MS;
+      const timeout = Math.max(0, Math.min(POLL_AT_MOST_MS, due));
       this.#pollEndsAt = Date.now() + timeout;
-      const fds = this.#wakeFd < 0 ? [this.fd] : [this.fd, this.#wakeFd];
-      this.#lib.pollReadable(fds, timeout, ([readable, woken]) => {
+      this.#lib.pollReadable([this.fd, this.#wakeFd], timeout, ([readable, woken]) => {
         this.#pollEndsAt = 0;
         // Once closed, the socket's descriptor reads as invalid (POLLNVAL): close woke it.
         if (woken || this.#closed) this.#wakeUps.woken++;
         else if (readable) this.#wakeUps.readable++;
         else this.#wakeUps.timedOut++;
         if (this.#closed) {
-          if (this.#wakeFd >= 0) this.#lib.close(this.#wakeFd);
+          this.#lib.close(this.#wakeFd);
           return;
         }
-        if (woken) this.#lib.read(this.#wakeFd, Buffer.alloc(8));
+        if (woken) this.#lib.read(this.#wakeFd, this.#wakeBuf);
         try {
           this.#onReadable();
           if (!this.#closed) this.#runTickIfDue();
@@ -479,10 +484,7 @@ export class NetlinkSocket {
 
   /** Makes the waiting poll return now (it then reads and waits again, or lets go once closed). */
   #wake(): void {
-    if (this.#wakeFd < 0) return;
-    const one = Buffer.alloc(8);
-    one.writeBigUInt64LE(1n);
-    this.#lib.write(this.#wakeFd, one);
+    this.#lib.write(this.#wakeFd, EVENTFD_ONE);
   }
 
   #runTickIfDue(): void {
@@ -506,8 +508,9 @@ export class NetlinkSocket {
     if (this.#closed) return;
     this.#closed = true;
     this.#lib.close(this.fd);
+    // A poll in flight lets go of the eventfd when it returns; none waiting, it goes now.
     if (this.#pollEndsAt > 0) this.#wake();
-    else if (this.#wakeFd >= 0) this.#lib.close(this.#wakeFd);
+    else this.#lib.close(this.#wakeFd);
   }
 }
 
