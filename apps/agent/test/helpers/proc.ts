@@ -25,32 +25,29 @@ export function statusField(pid: number, field: string): string | null {
   }
 }
 
-export function stateOf(pid: number): string | null {
+/** The fields of /proc/<pid>/stat after the command name (state is [0]); null once it is gone. */
+function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
 }
 
+export function stateOf(pid: number): string | null {
+  return statFields(pid)?.[0] ?? null;
+}
+
 export function ppidOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return null;
-  }
+  const f = statFields(pid);
+  return f ? Number(f[1]) : null;
 }
 
 /** starttime (stat field 22, clock ticks since boot): with the PID, what tells a process apart. */
 export function startTimeOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-  } catch {
-    return null;
-  }
+  const f = statFields(pid);
+  return f ? Number(f[19]) : null;
 }
 
 export function commOf(pid: number): string | null {
