@@ -1,13 +1,6 @@
 // What keeps a quiet host quiet under kernel events, on fakes: the host's task-count deadband,
 // the CPU pass's idle slices, and the gap the event source keeps after a busy window.
-import type {
-  ConnectorBatch,
-  HostHeadroom,
-  ProcConnector,
-  ProcEvent,
-  ProcessRecord,
-  ProcScanner,
-} from '@pidscope/procfs';
+import type { HostHeadroom, ProcessRecord, ProcScanner } from '@pidscope/procfs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   BUSY_GAP_MS,
@@ -27,6 +20,7 @@ import {
   unexplainedBound,
 } from '../../src/sampler/sample.js';
 import type { Touched } from '../../src/sampler/touched.js';
+import { exit, fakeConnector, fork } from './fakeConnector.js';
 
 const HOST: HostHeadroom = {
   pidMax: 32768,
@@ -181,31 +175,6 @@ describe('the CPU pass', () => {
   });
 });
 
-/** A connector whose batches the test delivers. */
-function fakeConnector() {
-  let deliver: (b: ConnectorBatch) => void = () => {};
-  const rests: number[] = [];
-  const connector = {
-    listen: (onBatch: (b: ConnectorBatch) => void) => {
-      deliver = onBatch;
-    },
-    drain: () => {},
-    restFor: (ms: number) => rests.push(ms),
-    // Its watch every minute does not come in this test.
-    every: () => {},
-    close: () => {},
-  } as unknown as ProcConnector;
-  const fork = (pid: number): void =>
-    deliver({
-      events: [
-        { kind: 'fork', parentPid: 1, parentTgid: 1, childPid: pid, childTgid: pid } as ProcEvent,
-      ],
-      overrun: null,
-      missing: 0,
-    });
-  return { connector, fork, rests };
-}
-
 /** A Sampling that records when each re-read ran and which PIDs it was given. */
 function fakeSampling() {
   const reads: { at: number; pids: number[]; young: boolean }[] = [];
@@ -231,7 +200,7 @@ describe('the event source after a busy window', () => {
   });
 
   it('reads a lone event at once, and a storm at most once per gap', () => {
-    const { connector, fork, rests } = fakeConnector();
+    const { connector, deliver, rests } = fakeConnector();
     const { sampling, reads, state } = fakeSampling();
     const hooks = { emit: () => {}, error: () => {}, stopped: () => {} };
     const source = new EventSource(
@@ -242,7 +211,7 @@ describe('the event source after a busy window', () => {
     );
     source.start();
     const t0 = Date.now();
-    fork(100);
+    deliver(fork(100));
     vi.advanceTimersByTime(10);
     // A quiet host: read 5 ms after the event.
     expect(reads).toEqual([{ at: t0 + 5, pids: [100], young: false }]);
@@ -254,7 +223,7 @@ describe('the event source after a busy window', () => {
     state.young = true;
     const start = Date.now();
     for (let i = 0; i < 500; i++) {
-      fork(1000 + i);
+      deliver(fork(1000 + i));
       vi.advanceTimersByTime(2);
     }
     vi.advanceTimersByTime(200);
@@ -277,7 +246,7 @@ describe('the event source after a busy window', () => {
     vi.advanceTimersByTime(1000);
     reads.length = 0;
     const later = Date.now();
-    fork(5000);
+    deliver(fork(5000));
     vi.advanceTimersByTime(10);
     expect(reads).toEqual([{ at: later + 5, pids: [5000], young: false }]);
     source.close();
@@ -292,41 +261,8 @@ describe('the watch on a quiet host', () => {
     vi.useRealTimers();
   });
 
-  /** A connector whose clock runs on fake timers, as the socket's wake-ups would run it. */
-  function clockConnector() {
-    let deliver: (b: ConnectorBatch) => void = () => {};
-    let timer: NodeJS.Timeout | null = null;
-    const connector = {
-      listen: (onBatch: (b: ConnectorBatch) => void) => {
-        deliver = onBatch;
-      },
-      drain: () => {},
-      restFor: () => {},
-      every: (ms: number, run: () => void) => {
-        if (timer) clearTimeout(timer);
-        const arm = () => {
-          timer = setTimeout(() => {
-            arm();
-            run();
-          }, ms);
-        };
-        arm();
-      },
-      close: () => {
-        if (timer) clearTimeout(timer);
-      },
-    } as unknown as ProcConnector;
-    const exit = (pid: number) =>
-      deliver({
-        events: [{ kind: 'exit', pid, tgid: pid, exitCode: 0 } as unknown as ProcEvent],
-        overrun: null,
-        missing: 0,
-      });
-    return { connector, exit };
-  }
-
   function watchedSource() {
-    const { connector, exit } = clockConnector();
+    const { connector, deliver } = fakeConnector();
     const watches: number[] = [];
     const state = { news: false, calm: true };
     const sampling = {
@@ -348,11 +284,11 @@ describe('the watch on a quiet host', () => {
     );
     source.start();
     const gaps = () => watches.slice(1).map((t, i) => t - (watches[i] as number));
-    return { source, exit, watches, gaps, state };
+    return { source, deliver, watches, gaps, state };
   }
 
   it('slows down after calm watches, twice as long each time up to SLOWEST_WATCH, and an event brings it back at once', () => {
-    const { source, exit, watches, gaps } = watchedSource();
+    const { source, deliver, watches, gaps } = watchedSource();
     vi.advanceTimersByTime(20_000);
     // Three calm watches a second apart, then 2 s, then 4 s from then on.
     expect([CALM_WATCHES_TO_SLOW, SLOWEST_WATCH]).toEqual([3, 4]);
@@ -363,7 +299,7 @@ describe('the watch on a quiet host', () => {
     // An event: the next watch is a second after it, and the pace stays until calm again.
     vi.advanceTimersByTime(1500);
     const at = Date.now();
-    exit(4242);
+    deliver(exit(4242));
     expect(source.watchEveryMs()).toBe(1000);
     vi.advanceTimersByTime(CALM_WATCHES_TO_SLOW * 1000 + 10);
     expect(watches.filter((t) => t > at)).toEqual(

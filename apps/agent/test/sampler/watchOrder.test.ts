@@ -1,60 +1,13 @@
 // The watch comes after the events the kernel already queued, on fakes: its reads must not tell
 // an exit or a reparenting that an event names as its own.
-import type { ConnectorBatch, ProcConnector, ProcEvent } from '@pidscope/procfs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventSource } from '../../src/sampler/eventSource.js';
 import type { Sample } from '../../src/sampler/messages.js';
 import type { Sampling } from '../../src/sampler/sample.js';
 import type { Touched } from '../../src/sampler/touched.js';
+import { exit, fakeConnector } from './fakeConnector.js';
 
 const WATCH_MS = 1000;
-
-const exit = (pid: number): ConnectorBatch => ({
-  events: [
-    {
-      kind: 'exit',
-      pid,
-      tgid: pid,
-      exitCode: 9,
-      exitSignal: 17,
-      parentPid: 1,
-      parentTgid: 1,
-      cpu: 0,
-      seq: 1,
-    } as ProcEvent,
-  ],
-  overrun: null,
-  missing: 0,
-});
-
-/**
- * A connector whose socket holds `queued` until it is drained (or the test delivers it), and
- * whose clock, like the real one's, takes in what is queued before it ticks.
- */
-function fakeConnector() {
-  let deliver: (b: ConnectorBatch) => void = () => {};
-  const queued: ConnectorBatch[] = [];
-  let clock: ReturnType<typeof setInterval> | undefined;
-  const drain = () => {
-    for (const b of queued.splice(0)) deliver(b);
-  };
-  const connector = {
-    listen: (onBatch: (b: ConnectorBatch) => void) => {
-      deliver = onBatch;
-    },
-    drain,
-    restFor: () => {},
-    every: (ms: number, run: () => void) => {
-      clearInterval(clock);
-      clock = setInterval(() => {
-        drain();
-        run();
-      }, ms);
-    },
-    close: () => clearInterval(clock),
-  } as unknown as ProcConnector;
-  return { connector, queued, deliver: (b: ConnectorBatch) => deliver(b) };
-}
 
 /** A Sampling that logs what it was asked, in order. */
 function fakeSampling() {
