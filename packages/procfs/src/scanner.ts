@@ -115,7 +115,7 @@ export class ProcScanner {
   readonly #tracked = new Map<number, Tracked>();
   /**
    * The PIDs of the known processes that used CPU (or reaped a child that did) between their last
-   * two reads, or were read once only: what refreshActive reads, found without a look at every
+   * two reads, were last read running, or were read once only: what refreshActive reads, found without a look at every
    * process (a few dozen of 3,000 on a quiet host, every other second).
    */
   readonly #active = new Set<number>();
@@ -341,7 +341,10 @@ export class ProcScanner {
       return;
     }
     // A reaper that waits is read on every pass too: what its children used is explained then.
-    if (!same || ticks !== last.ticks || reaped !== last.reaped) this.#active.add(pid);
+    // So is a process read while running, that used no tick yet: it is shown running until read
+    // again, and going to sleep leaves no tick to notice.
+    if (!same || ticks !== last.ticks || reaped !== last.reaped || stat.state === 'R')
+      this.#active.add(pid);
     else this.#active.delete(pid);
     last.startCode = startCodeToKeep(same ? last.startCode : undefined, stat.startCode);
     last.startTime = stat.startTime;
@@ -355,11 +358,11 @@ export class ProcScanner {
    * names only the processes that forked, exec-ed or exited: `update` of them (a stat read each;
    * status and the rest only for what changed program). Sends only news.
    *
-   * Read are the processes that used CPU between their last two reads (or were read once only),
-   * and of the others those whose PID is `slice` modulo `slices`, and `also`: a caller that passes
-   * each slice in turn reads a process that stays idle once every `slices` calls, and one that
-   * uses CPU on every call from the first that sees it do so. On a host of sleepers a call costs
-   * about 1/`slices` of reading everything.
+   * Read are the processes that used CPU between their last two reads (or were last read running,
+   * or read once only), and of the others those whose PID is `slice` modulo `slices`, and `also`:
+   * a caller that passes each slice in turn reads a process that stays idle once every `slices`
+   * calls, and one that uses CPU on every call from the first that sees it do so. On a host of
+   * sleepers a call costs about 1/`slices` of reading everything.
    */
   refreshCpu(
     slice = 0,
@@ -369,7 +372,7 @@ export class ProcScanner {
     return this.#refresh(also, (pid) => this.#active.has(pid) || pid % slices === slice);
   }
 
-  /** refreshCpu without the idle processes: those that used CPU between their last reads, and `also`. */
+  /** refreshCpu without the idle processes: those #active holds, and `also`. */
   refreshActive(also: ReadonlySet<number> = NONE): UpdateResult & { read: number } {
     const pids: number[] = [];
     for (const pid of this.#active) if (this.#known.has(pid) && !also.has(pid)) pids.push(pid);

@@ -499,6 +499,32 @@ describe('ProcScanner: the CPU pass in two steps, and the ticks the reads accoun
   });
 });
 
+describe('ProcScanner: a process read running', () => {
+  it('[S7] is read on every pass until it is read not running, though it used no tick', () => {
+    let now = 0;
+    write(kthreadd);
+    // Just exec'd: runnable, no tick used yet.
+    const child: Fake = { pid: 150, comm: 'child', state: 'R' };
+    write(child);
+    const scanner = new ProcScanner({ root, keepOpen: 0, cpuNews, clock: () => now });
+    scanner.scan();
+    now += 2000;
+    expect(scanner.refreshActive().read).toBe(2);
+    // Still runnable, still no tick: read again, so its going to sleep shows on a later pass.
+    now += 2000;
+    expect(scanner.refreshActive().read).toBe(1);
+    now += 2000;
+    writeFileSync(join(root, '150', 'stat'), stat({ ...child, state: 'S' }));
+    const asleep = scanner.refreshActive();
+    expect(asleep.read).toBe(1);
+    expect(asleep.changed.map((p) => [p.pid, p.state])).toEqual([[150, 'S']]);
+    // Asleep without a tick: idle from then on.
+    now += 2000;
+    expect(scanner.refreshActive().read).toBe(0);
+    scanner.close();
+  });
+});
+
 describe('ProcScanner: what reaped children used', () => {
   it('[S7] counts the ticks a reaper gained from its children as used, and reads it on every pass', () => {
     let now = 0;
