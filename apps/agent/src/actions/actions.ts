@@ -24,10 +24,11 @@ export interface ActionDeps {
   view: () => ProcessView;
   docker: () => Docker | null;
   /**
-   * A signal went out: the model looks at /proc again. Stopping or continuing a process has no
-   * process event, so the event source would show it only at its next rescan.
+   * A signal went out to `pids`: the model looks at them again, now and over the next moments.
+   * Stopping or continuing a process has no process event, and the target takes the signal in
+   * only once it is scheduled: one read right after may still see it as it was.
    */
-  signalled?: () => void;
+  signalled?: (pids: number[]) => void;
   /** Has the model look at /proc now, so a subtree's members are those of this moment. */
   look?: () => Promise<void>;
 }
@@ -93,7 +94,7 @@ export function createActions(deps: ActionDeps): Actions {
     const r = signalProcess(t.pid, t.startTime, signal.number, deps.procRoot);
     switch (r.outcome) {
       case 'sent':
-        deps.signalled?.();
+        deps.signalled?.([t.pid]);
         return;
       case 'gone':
         throw new AgentError('NO_SUCH_PROCESS', `PID ${t.pid} exited before the signal`);
@@ -200,7 +201,7 @@ export function createActions(deps: ActionDeps): Actions {
       },
       exited,
     );
-    deps.signalled?.();
+    deps.signalled?.(members.filter((m) => m.result === 'sent').map((m) => m.pid));
     const sent = members.filter((m) => m.result === 'sent').length;
     const missed = members.filter((m) => m.result !== 'sent');
     const rest = missed.length

@@ -77,8 +77,8 @@ export default fp(
       selfPid: self,
       view: () => modelView(fastify),
       docker: () => (fastify.docker.status().available ? dockerClient : null),
-      signalled: () => {
-        void fastify.model.refresh();
+      signalled: (pids) => {
+        void fastify.model.signalled(pids);
       },
       look: () => fastify.model.refresh(),
     });

@@ -53,6 +53,12 @@ export interface ModelService {
   recordEvent(event: Omit<NewEvent, 'at'> & { at?: number }): void;
   /** Scans now and resolves once the result is applied and published. */
   refresh(): Promise<void>;
+  /**
+   * Reads `pids` again over the next moments, as well as now (refresh): they were just signalled,
+   * and a stop or a continue has no process event. The scan alone may read them before they took
+   * the signal in.
+   */
+  signalled(pids: number[]): Promise<void>;
   scanStats(): ScanStats;
   sourceStats(): SourceStats;
   lastSample(): Sample | null;
@@ -279,6 +285,10 @@ export default fp(
         if (!closed) publish(model.commit());
       },
       refresh: () => enqueue(),
+      signalled: (pids) => {
+        sampler.look(pids);
+        return enqueue();
+      },
       scanStats: () => stats,
       sourceStats: () => sourceStats,
       lastSample: () => model.lastSample,

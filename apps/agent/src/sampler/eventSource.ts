@@ -302,6 +302,11 @@ export class EventSource {
       }
     }
     if (s) this.#hooks.emit({ ...s, counters: this.counters() });
+    this.#lookSoon();
+  }
+
+  /** Looks at young zombies and settling processes YOUNG_WATCH_MS from now, while there are any. */
+  #lookSoon(): void {
     if (!this.#zombieTimer && this.#sampling.hasYoung()) {
       this.#zombieArmedAt = Date.now();
       this.#zombieTimer = setTimeout(() => {
@@ -309,6 +314,16 @@ export class EventSource {
         this.#run(() => this.#sampling.watch(false));
       }, YOUNG_WATCH_MS);
     }
+  }
+
+  /**
+   * Looks at `pids` again over the next moments (Sampling.look): they were just signalled, and a
+   * stop or a continue has no event.
+   */
+  look(pids: readonly number[]): void {
+    if (this.#closed || !this.#started) return;
+    this.#sampling.look(pids);
+    this.#lookSoon();
   }
 
   #stop(err: Error): void {

@@ -3,12 +3,15 @@ import type { HostHeadroom, PidsCgroup, ProcEventKind, ProcessRecord } from '@pi
 /**
  * Main thread → sampler worker. `scan`: a walk of /proc; `full`: the model lost track, send every
  * process (Sample.full); `rescan`: it is the periodic safety rescan, which under kernel events
- * reads only what they and the CPU pass may have missed (Sampling.rescan). `close`: stop the
+ * reads only what they and the CPU pass may have missed (Sampling.rescan). `look`: processes just
+ * signalled, for the event source to read again over the next moments (Sampling.look); not
+ * answered, and nothing for the polling source, which reads them every interval. `close`: stop the
  * event source (its socket is watched by the worker's event loop, which must let go of it before
  * the thread ends); answered with `closed`.
  */
 export type SamplerRequest =
   | { type: 'scan'; id: number; full: boolean; rescan: boolean }
+  | { type: 'look'; pids: number[] }
   | { type: 'close' };
 
 /**

@@ -116,8 +116,30 @@ export function unexplainedBound(read: number, explained: number): number {
 /** The share of a limit in use from which the watch never slows down (see Sampling.calm). */
 const NEAR_LIMIT = 0.9;
 
+const NOTHING: ReadonlySet<number> = new Set();
+
 /** How long a zombie counts as young, and how often young ones are looked at. */
 const YOUNG_ZOMBIE_MS = 2000;
+
+/**
+ * Looks for settling (the event source's, YOUNG_WATCH_MS apart) a process read because of an
+ * event gets while it is still seen running: an exec'd program loading, a child not yet asleep.
+ * Going to sleep has no event, and may use no CPU tick that the CPU pass would notice.
+ */
+export const LOOKS_WHILE_RUNNING = 10;
+/**
+ * Looks a signalled process gets, whatever it is seen doing: a stop or a continue has no event,
+ * and shows only once the target is scheduled to take the signal in.
+ */
+export const LOOKS_AFTER_SIGNAL = 20;
+
+/** A process to look at again for the state it settles into. */
+interface Settling {
+  /** Looks left at most. */
+  looks: number;
+  /** Whether it is let go once it is seen not running (after an event), or only when out of looks. */
+  whileRunning: boolean;
+}
 
 /**
  * The worker's process table between samples, for the event source: a walk of /proc (what the
@@ -133,10 +155,11 @@ export class Sampling {
   /** Zombies by PID, with when they were first seen: reaping has no event, so they are watched. */
   readonly #zombies = new Map<number, number>();
   /**
-   * Processes read because of an event, to read once more a moment later: a process is read
-   * while it forks or execs, so running, and no event says when it goes to sleep.
+   * Processes to read again a moment later, by PID: those read because of an event (a process is
+   * read while it forks or execs, so running, and no event says when it goes to sleep), and those
+   * just signalled (see look).
    */
-  readonly #settling = new Set<number>();
+  readonly #settling = new Map<number, Settling>();
   #cgroups: Record<string, PidsCgroup | null> = {};
   #host: HostHeadroom | null = null;
   /** When the last CPU pass (or walk) read the processes that use CPU. */
@@ -168,7 +191,7 @@ export class Sampling {
   /** A walk of /proc: every process's stat, and everything of the new ones. */
   walk(full: boolean, cause: SampleCause): Sample {
     const s = sample(this.#scanner, this.#cgroupReader, this.#root, this.#headroom, full);
-    this.#settling.clear();
+    // What is settling is kept: the walk may have read it before it settled, as an event's read may.
     this.#zombies.clear();
     for (const r of this.#scanner.records()) if (r.state === 'Z') this.#zombies.set(r.pid, s.at);
     this.#cgroups = s.cgroups;
@@ -215,7 +238,8 @@ export class Sampling {
     const at = Date.now();
     const t0 = performance.now();
     const containers = new Set<string>();
-    const read = young ? new Set([...touched.read, ...this.#young(at)]) : touched.read;
+    const looked = young ? this.#young(at) : NOTHING;
+    const read = young ? new Set([...touched.read, ...looked]) : touched.read;
     for (const pid of read) {
       const id = this.#scanner.record(pid)?.containerId;
       if (id) containers.add(id);
@@ -229,9 +253,14 @@ export class Sampling {
     const changed = second ? [...first.changed, ...second.changed] : first.changed;
     const removed = second ? [...first.removed, ...second.removed] : first.removed;
     const vanished = first.vanished + (second?.vanished ?? 0);
+    if (young) this.#settleAgain(read);
     for (const r of changed) {
       if (r.containerId) containers.add(r.containerId);
-      if (r.state !== 'Z') this.#settling.add(r.pid);
+      // What only the look read stays as #settleAgain left it; a signalled process keeps its looks.
+      const named = touched.read.has(r.pid) || !looked.has(r.pid);
+      if (r.state !== 'Z' && named && this.#settling.get(r.pid)?.whileRunning !== false) {
+        this.#settling.set(r.pid, { looks: LOOKS_WHILE_RUNNING, whileRunning: true });
+      }
     }
     return this.#finish(changed, removed, containers, 'events', at, t0, vanished);
   }
@@ -252,6 +281,7 @@ export class Sampling {
     } else if (pids.size > 0) {
       r = this.#scanner.update(pids);
     }
+    this.#settleAgain(pids);
     const containers = new Set<string>(all ? Object.keys(this.#cgroups) : []);
     if (r) for (const c of r.changed) if (c.containerId) containers.add(c.containerId);
     return this.#finish(
@@ -302,12 +332,23 @@ export class Sampling {
   }
 
   /**
-   * What a look for settling takes: the processes just read (forgotten from then on) and the young
-   * zombies, or all zombies with `allZombies`.
+   * Has the next looks for settling read `pids` again, LOOKS_AFTER_SIGNAL times: they were just
+   * signalled, and what a stop or a continue did shows only in their state.
+   */
+  look(pids: Iterable<number>): void {
+    for (const pid of pids) {
+      if (this.#scanner.record(pid)) {
+        this.#settling.set(pid, { looks: LOOKS_AFTER_SIGNAL, whileRunning: false });
+      }
+    }
+  }
+
+  /**
+   * What a look for settling takes: the processes to read again (see #settleAgain for those kept
+   * after) and the young zombies, or all zombies with `allZombies`.
    */
   #young(now: number, allZombies = false): Set<number> {
-    const pids = new Set(this.#settling);
-    this.#settling.clear();
+    const pids = new Set(this.#settling.keys());
     for (const [pid, since] of this.#zombies) {
       if (allZombies || now - since < YOUNG_ZOMBIE_MS) pids.add(pid);
     }
@@ -328,6 +369,23 @@ export class Sampling {
     if (!host) return true;
     const limit = host.tasks + host.headroom;
     return host.tasks < NEAR_LIMIT * limit;
+  }
+
+  /**
+   * After a look that read `read`: each process to settle it held has one look less, and is let
+   * go when out of looks, gone, a zombie (watched as one), or seen not running when that is all
+   * it was waited for.
+   */
+  #settleAgain(read: ReadonlySet<number>): void {
+    for (const pid of read) {
+      const s = this.#settling.get(pid);
+      if (!s) continue;
+      const state = this.#scanner.record(pid)?.state;
+      s.looks--;
+      if (s.looks <= 0 || !state || state === 'Z' || (s.whileRunning && state !== 'R')) {
+        this.#settling.delete(pid);
+      }
+    }
   }
 
   /** Whether young zombies, or processes just read, are waiting to be looked at again. */

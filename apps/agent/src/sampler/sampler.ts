@@ -157,6 +157,12 @@ export class Sampler {
     });
   }
 
+  /** Has the event source read `pids` again over the next moments (see SamplerRequest `look`). */
+  look(pids: number[]): void {
+    if (this.#closed || this.#broken) return;
+    this.#worker.postMessage({ type: 'look', pids } satisfies SamplerRequest);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -62,6 +62,10 @@ function answer(req: SamplerRequest): void {
     post({ type: 'closed' });
     return;
   }
+  if (req.type === 'look') {
+    events?.look(req.pids);
+    return;
+  }
   let res: SamplerResponse;
   try {
     const light = events !== null && req.rescan && !full && !req.full;

@@ -273,8 +273,8 @@ describe('signals through pidfd', () => {
     await waitFor('the agent to see it', () => agent.app.model.findProcess(pid));
     const res = await post(signalUrl(pid), { signal: 'SIGSTOP', startTime: start });
     expect(res.statusCode).toBe(200);
-    // With the event source, only a walk of /proc tells a stop (no process event does), and the
-    // safety rescan is 15 s away: the signal's own refresh shows it.
+    // No process event tells a stop, and the safety rescan is 15 s away: the reads that follow
+    // a signal show it, though the first may come before the target took the signal in.
     await waitFor('state T', () => agent.app.model.findProcess(pid)?.state === 'T');
     stopped.kill('SIGKILL');
   });
