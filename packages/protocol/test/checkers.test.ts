@@ -150,9 +150,11 @@ describe('checkers', () => {
             expect(answer).toBe(Value.Check(schema, value));
           },
         ),
-        { numRuns: 300 },
+        { numRuns: 1500 },
       );
-      // Both answers came up, so the comparison above was not all one-sided.
+      // Both answers came up, so the comparison above was not all one-sided. Changes leave a
+      // value valid about 2% of the time for the tightest schemas (fleetHost, heartbeat): 300
+      // runs missed every valid one about once in 500, 1,500 runs once in 10^13.
       expect([...answers].sort()).toEqual([false, true]);
     },
   );
