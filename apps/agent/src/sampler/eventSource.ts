@@ -25,9 +25,12 @@ const YOUNG_WATCH_MS = 100;
  */
 export const BUSY_GAP_MS = 80;
 /**
- * A quiet host slows the watch down: after CALM_WATCHES_TO_SLOW watches in a row that found
- * nothing new, with no event meanwhile and nothing near a limit, each waits twice as long as the
- * one before, up to SLOWEST_WATCH times `watchMs`. The first event or news brings back `watchMs`.
+ * A quiet host slows the watch down: after CALM_WATCHES_TO_SLOW watches in a row that found no
+ * process gone (a zombie reaped, an exit missed), with no event meanwhile and nothing near a
+ * limit, each waits twice as long as the one before, up to SLOWEST_WATCH times `watchMs`. The
+ * first event or process gone brings back `watchMs`. Other news does not: a CPU or memory figure
+ * that moved is what the watch is for, and keeping the pace for it kept a host with one busy
+ * process (whose figure moves on most passes) waking every second.
  * On a virtual machine each wake-up of an idle thread costs milliseconds of CPU, whatever it does;
  * what slowing costs is a zombie reaped, a process gone busy, or a limit changed without any
  * event being seen up to SLOWEST_WATCH seconds (at 1 s) later instead of one.
@@ -228,7 +231,7 @@ export class EventSource {
     let news = false;
     this.#run(() => {
       const s = this.#sampling.watch(true);
-      news = s !== null;
+      news = s !== null && s.removed.length > 0;
       return s;
     });
     const calm = !news && !this.#eventsSinceWatch && this.#started && this.#sampling.calm();
