@@ -53,11 +53,13 @@ export function lagFigures(
 const monitored = new Set<RecordableHistogram>();
 
 /**
- * How long the timer keeps running after the last sign of work (see loopBusy). A loop with nothing
- * to do has no delay to measure, and on a quiet host the timer's own wake-up would be most of
- * the main thread's CPU; any stall happens while the loop works, and work wakes the timer first.
+ * How long the timer keeps running after the last sign of work (see loopBusy): one tick, whose
+ * lateness holds any stall the work caused. A loop with nothing to do has no delay to measure,
+ * and on a quiet host the timer's own wake-ups would be most of the main thread's CPU; any stall
+ * happens while the loop works, and work wakes the timer first. (At 5 s, each safety rescan kept
+ * it running a third of the time on a quiet host: five wake-ups of the main thread every 15 s.)
  */
-export const LAG_AWAKE_MS = 5000;
+export const LAG_AWAKE_MS = LAG_RESOLUTION_MS;
 
 let timer: NodeJS.Timeout | null = null;
 let lastWork = Number.NEGATIVE_INFINITY;
