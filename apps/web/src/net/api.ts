@@ -68,6 +68,8 @@ async function request<T>(
     throw new ApiError(0, null, err instanceof Error ? err.message : String(err));
   }
   const json: unknown = await res.json().catch(() => null);
+  // Aborted while its body came in: the read failed, and it is no answer of nothing (null).
+  if (signal?.aborted) throw signal.reason ?? new DOMException('aborted', 'AbortError');
   if (res.ok) return json as T;
   const e = (json ?? {}) as Partial<ErrorBody>;
   throw new ApiError(
