@@ -24,9 +24,9 @@ export interface ActionDeps {
   view: () => ProcessView;
   docker: () => Docker | null;
   /**
-   * A signal went out to `pids`: the model looks at them again, now and over the next moments.
-   * Stopping or continuing a process has no process event, and the target takes the signal in
-   * only once it is scheduled: one read right after may still see it as it was.
+   * A signal went out to `pids`: the model reads them again (ModelService.signalled). Stopping or
+   * continuing a process has no process event, and the target takes the signal in only once it
+   * is scheduled: one read right after may still see it as it was.
    */
   signalled?: (pids: number[]) => void;
   /** Has the model look at /proc now, so a subtree's members are those of this moment. */

@@ -77,9 +77,7 @@ export default fp(
       selfPid: self,
       view: () => modelView(fastify),
       docker: () => (fastify.docker.status().available ? dockerClient : null),
-      signalled: (pids) => {
-        void fastify.model.signalled(pids);
-      },
+      signalled: (pids) => fastify.model.signalled(pids),
       look: () => fastify.model.refresh(),
     });
     const notes = new WeakMap<FastifyRequest, AuditNote>();

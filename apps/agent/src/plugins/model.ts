@@ -54,11 +54,11 @@ export interface ModelService {
   /** Scans now and resolves once the result is applied and published. */
   refresh(): Promise<void>;
   /**
-   * Reads `pids` again over the next moments, as well as now (refresh): they were just signalled,
-   * and a stop or a continue has no process event. The scan alone may read them before they took
-   * the signal in.
+   * Shows what a signal did to `pids`: a stop or a continue has no process event. Under kernel
+   * events the sampler reads them again over the next moments (Sampler.look), which a scan right
+   * away could not replace (it may read them before they took the signal in); polling scans now.
    */
-  signalled(pids: number[]): Promise<void>;
+  signalled(pids: number[]): void;
   scanStats(): ScanStats;
   sourceStats(): SourceStats;
   lastSample(): Sample | null;
@@ -286,8 +286,8 @@ export default fp(
       },
       refresh: () => enqueue(),
       signalled: (pids) => {
-        sampler.look(pids);
-        return enqueue();
+        if (sourceStats.source.kind === 'proc-connector') sampler.look(pids);
+        else void enqueue();
       },
       scanStats: () => stats,
       sourceStats: () => sourceStats,
