@@ -228,13 +228,13 @@ export class EventSource {
         this.#flush();
       }
     }
-    let news = false;
+    let gone = false;
     this.#run(() => {
       const s = this.#sampling.watch(true);
-      news = s !== null && s.removed.length > 0;
+      gone = s !== null && s.removed.length > 0;
       return s;
     });
-    const calm = !news && !this.#eventsSinceWatch && this.#started && this.#sampling.calm();
+    const calm = !gone && !this.#eventsSinceWatch && this.#started && this.#sampling.calm();
     this.#eventsSinceWatch = false;
     this.#calmWatches = calm ? this.#calmWatches + 1 : 0;
     this.#paceWatch(
