@@ -156,6 +156,9 @@ describe('live: history across kill -9', () => {
     doomed.kill('SIGKILL');
     await waitFor(() => ppidOf(orphan.pid) !== doomedPid && ppidOf(orphan.pid), 'the reparenting');
     const adopter = ppidOf(orphan.pid) as number;
+    // The killed parent is a zombie until this test, its parent, reaps it: the agent shows the
+    // adoption with the exit, and the reap (which has no event) at a look after. t5 holds both.
+    await seen('t5-', doomedOf, 'absent', 'the agent to see the killed parent reaped');
     const t5 = await seen('t5', orphan, (p) => p.ppid === adopter, 'the adopted orphan');
 
     // Everything up to now is more than two seconds old at the crash.
