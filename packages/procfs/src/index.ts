@@ -11,6 +11,7 @@ export {
 } from './container.js';
 export { type CpuReading, cpuPercent, USER_HZ } from './cpu.js';
 export { isRestricted, isVanished, ProcfsError, type ProcfsErrorCode } from './errors.js';
+export { descriptorTableSize, reserveDescriptors } from './fdTable.js';
 export {
   computeHostHeadroom,
   countProcesses,

@@ -40,7 +40,15 @@ export interface Libc {
   pollReadable(fds: readonly number[], timeoutMs: number, done: (ready: boolean[]) => void): void;
   /** syscall(2) with integer arguments (a NULL pointer is 0). */
   syscall(number: number, ...args: number[]): CallResult;
+  /**
+   * fcntl(fd, F_DUPFD, lowest): a new descriptor for what `fd` refers to, the lowest free number
+   * from `lowest` on. Unlike dup2 it never closes a descriptor that holds that number.
+   */
+  dupAtLeast(fd: number, lowest: number): CallResult;
 }
+
+/** fcntl's command that duplicates onto the lowest free descriptor from a given number. */
+const F_DUPFD = 0;
 
 let loaded: Libc | null = null;
 /** Buffers lent to calls still running on libuv's pool. */
@@ -77,6 +85,7 @@ function bind(koffi: Koffi, lib: LibraryHandle): Libc {
   const read = lib.func('intptr_t read(int, _Out_ void *, size_t)');
   const poll = lib.func('int poll(_Inout_ void *, unsigned long, int)');
   const syscall = lib.func('long syscall(long, ...)');
+  const fcntl = lib.func('int fcntl(int, int, ...)');
   // errno is only meaningful right after a call that failed; read it before anything else runs.
   const result = (value: number | bigint): CallResult => {
     const n = Number(value);
@@ -115,6 +124,7 @@ function bind(koffi: Koffi, lib: LibraryHandle): Libc {
     },
     syscall: (number, ...args) =>
       result(syscall(number, ...args.flatMap((a) => ['long', a] as const))),
+    dupAtLeast: (fd, lowest) => result(fcntl(fd, F_DUPFD, 'int', lowest)),
   };
 }
 

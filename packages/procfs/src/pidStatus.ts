@@ -14,6 +14,8 @@ export interface PidStatus {
   /** Real, effective, saved, filesystem UID. */
   uids: [number, number, number, number];
   gids: [number, number, number, number];
+  /** Slots in the process's file descriptor table now (`FDSize`); null when not printed. */
+  fdSize: number | null;
   /** PID at every namespace level, the reader's namespace first, the innermost last. */
   nsPids: number[];
   nsTgids: number[];
@@ -80,6 +82,7 @@ const NEEDLES = Object.fromEntries(
     'PPid',
     'Uid',
     'Gid',
+    'FDSize',
     'NStgid',
     'NSpid',
     'Kthread',
@@ -180,6 +183,8 @@ function parseStatus(
   const ppid = int('PPid');
   const uids = four('Uid');
   const gids = four('Gid');
+  const fdSizes = ints('FDSize', false);
+  if (fdSizes !== null && fdSizes.length !== 1) throw bad('FDSize is not one integer');
   // NSpid appeared in Linux 4.1; without it the reader's view is the only level known.
   const nsTgids = ints('NStgid', false) ?? [tgid];
   const nsPids = ints('NSpid', false) ?? [pid];
@@ -200,6 +205,7 @@ function parseStatus(
     ppid,
     uids,
     gids,
+    fdSize: fdSizes?.[0] ?? null,
     nsPids,
     nsTgids,
     threads,

@@ -1,6 +1,7 @@
 import { closeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { cpuPercent } from './cpu.js';
+import { reserveDescriptors } from './fdTable.js';
 import { countProcesses, type ProcessCounts } from './headroom.js';
 import { systemPageSize } from './pageSize.js';
 import { parsePidLimits } from './pidLimits.js';
@@ -59,6 +60,9 @@ const anyChange = (shown: number, now: number) => shown !== now;
 export type UpdateResult = Omit<ScanResult, 'processes'>;
 
 const NONE: ReadonlySet<number> = new Set();
+
+/** Descriptors counted on besides those a scanner keeps: sockets, files, another scanner's. */
+const DESCRIPTORS_BESIDES = 256;
 
 /**
  * What the scanner keeps of a known process between reads besides its record. Each read changes
@@ -137,9 +141,19 @@ export class ProcScanner {
     this.#pageSize = opts.pageSize ?? systemPageSize();
     this.#cpuNews = opts.cpuNews ?? anyChange;
     this.#clock = opts.clock ?? (() => performance.now());
-    this.#keepOpen = Math.min(opts.keepOpen ?? 8192, Math.floor(openFileLimit() / 2));
+    this.#keepOpen = keepOpenBudget(opts.keepOpen);
     this.#deadband = opts.rssDeadband ?? null;
     unreleased.register(this, this.#held, this);
+  }
+
+  /**
+   * Grows this process's descriptor table for what a scanner of `root` (with `keepOpen`) keeps
+   * open after its first walk, as that walk would. The table is the process's: a thread that
+   * does it while the scanning one starts takes its wait (an RCU grace period, see
+   * reserveDescriptors) off the first walk's path.
+   */
+  static reserveDescriptors(root = '/proc', keepOpen?: number): void {
+    reserveFor(keepOpenBudget(keepOpen), listProcEntries(root).length);
   }
 
   /** Closes the descriptors held between scans. The scanner stays usable. */
@@ -462,8 +476,10 @@ export class ProcScanner {
     const held = new Map<number, number>();
     this.#held.fds = held;
 
+    const names = listProcEntries(root);
+    reserveFor(this.#keepOpen, names.length);
     try {
-      for (const name of listProcEntries(root)) {
+      for (const name of names) {
         const pid = toPid(name);
         if (pid < 0) continue;
         const file = `${root}/${name}/stat`;
@@ -574,6 +590,16 @@ export function recordChanges(
     }
   }
   return { changed, removed };
+}
+
+/** The stat descriptors a scanner keeps at most: as asked (8192 by default), half the limit at most. */
+function keepOpenBudget(asked = 8192): number {
+  return Math.min(asked, Math.floor(openFileLimit() / 2));
+}
+
+/** Room in the descriptor table for a walk of `entries` that keeps up to `keepOpen`, and the rest. */
+function reserveFor(keepOpen: number, entries: number): void {
+  if (keepOpen > 0) reserveDescriptors(Math.min(keepOpen, entries) + DESCRIPTORS_BESIDES);
 }
 
 /** RLIMIT_NOFILE soft limit of this process (Infinity when unlimited or unknown). */

@@ -80,6 +80,7 @@ describe('parsePidStatus', () => {
       ppid: 4400,
       uids: [1000, 0, 0, 0],
       gids: [100, 100, 100, 100],
+      fdSize: 64,
       nsPids: [4425, 7, 1],
       nsTgids: [4425, 7, 1],
       threads: 3,
@@ -118,9 +119,10 @@ describe('parsePidStatus', () => {
 
   it('copes with kernels without NSpid, Kthread or VmRSS (zombies, kernel threads)', () => {
     const old = STATUS.split('\n')
-      .filter((l) => !/^(NSpid|NStgid|Kthread|VmRSS)/.test(l))
+      .filter((l) => !/^(NSpid|NStgid|Kthread|VmRSS|FDSize)/.test(l))
       .join('\n');
     expect(parsePidStatus(old)).toMatchObject({
+      fdSize: null,
       nsPids: [4425],
       nsTgids: [4425],
       kthread: null,
@@ -143,6 +145,7 @@ describe('parsePidStatus', () => {
     ['missing Pid', STATUS.replace(/\nPid:[^\n]*/, '')],
     ['bad Uid', STATUS.replace('Uid:\t1000', 'Uid:\tx')],
     ['bad NSpid', STATUS.replace('NSpid:\t4425\t7\t1', 'NSpid:\t4425 seven')],
+    ['bad FDSize', STATUS.replace('FDSize:\t64', 'FDSize:\t64 128')],
     ['bad State', STATUS.replace('State:\tS (sleeping)', 'State:\t')],
     ['bad SigCgt', STATUS.replace('SigCgt:\t0000000180005201', 'SigCgt:\t00000001800g5201')],
     ['empty SigIgn', STATUS.replace('SigIgn:\t0000000000004000', 'SigIgn:\t')],

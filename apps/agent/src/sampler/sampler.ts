@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { ProcScanner } from '@pidscope/procfs';
 import type {
   EventSourceSettings,
   Sample,
@@ -87,6 +88,13 @@ export class Sampler {
     this.#worker.on('exit', (code) => {
       if (!this.#closed) this.#fail(new SamplerError(`sampler exited with code ${code}`, true));
     });
+    // The worker's first walk keeps a descriptor per process open, in a table that is the
+    // process's: growing it here, while the worker starts, takes the wait that costs off that walk.
+    try {
+      ProcScanner.reserveDescriptors(procRoot);
+    } catch {
+      // A root that cannot be listed: the worker's walk says why.
+    }
   }
 
   #receive(res: SamplerResponse): void {
