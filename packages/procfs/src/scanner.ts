@@ -61,6 +61,17 @@ export type UpdateResult = Omit<ScanResult, 'processes'>;
 
 const NONE: ReadonlySet<number> = new Set();
 
+/**
+ * Two reads closer together than this that show no tick used do not make a process idle: at
+ * USER_HZ 100, a process using a few percent of a CPU often shows none over a few dozen ms. A new
+ * process is read at its fork and again at its exec, events a moment apart. Before this rule, a
+ * fork storm's reaper, read twice before it began to reap, counted as idle at once and was no
+ * longer read. The time of the children it reaped then went unexplained, and every CPU pass read
+ * a slice of the idle processes looking for whoever had used it: 300 reads a second among 3,000
+ * sleepers.
+ */
+const IDLE_EVIDENCE_MS = 1000;
+
 /** Descriptors counted on besides those a scanner keeps: sockets, files, another scanner's. */
 const DESCRIPTORS_BESIDES = 256;
 
@@ -356,8 +367,15 @@ export class ProcScanner {
     }
     // A reaper that waits is read on every pass too: what its children used is explained then.
     // So is a process read while running, that used no tick yet: it is shown running until read
-    // again, and going to sleep leaves no tick to notice.
-    if (!same || ticks !== last.ticks || reaped !== last.reaped || stat.state === 'R')
+    // again, and going to sleep leaves no tick to notice. And one whose last two reads were too
+    // close together to show a tick (see IDLE_EVIDENCE_MS).
+    if (
+      !same ||
+      ticks !== last.ticks ||
+      reaped !== last.reaped ||
+      stat.state === 'R' ||
+      at - last.at < IDLE_EVIDENCE_MS
+    )
       this.#active.add(pid);
     else this.#active.delete(pid);
     last.startCode = startCodeToKeep(same ? last.startCode : undefined, stat.startCode);

@@ -499,6 +499,36 @@ describe('ProcScanner: the CPU pass in two steps, and the ticks the reads accoun
   });
 });
 
+describe('ProcScanner: reads too close together to tell', () => {
+  it('[S7] keep a process read by the CPU pass until reads a second apart show it used nothing', () => {
+    let now = 0;
+    write(kthreadd);
+    const reaper: Fake = { pid: 160, comm: 'sh' };
+    write(reaper);
+    const scanner = new ProcScanner({ root, keepOpen: 0, cpuNews, clock: () => now });
+    scanner.scan();
+    now += 2000;
+    expect(scanner.refreshActive().read).toBe(2);
+    expect(scanner.refreshActive().read).toBe(0);
+    // Events name it twice, 50 ms apart (a fork and an exec): no tick shows in so little time.
+    now += 10;
+    scanner.update([160]);
+    now += 50;
+    scanner.update([160]);
+    scanner.takeUsedTicks();
+    // It reaps children that used CPU: the pass reads it, and their time is accounted for.
+    now += 2000;
+    writeFileSync(join(root, '160', 'stat'), stat({ ...reaper, cutime: 30 }));
+    expect(scanner.refreshActive().read).toBe(1);
+    expect(scanner.takeUsedTicks()).toBe(30);
+    // Two seconds with nothing used: idle, and no longer read.
+    now += 2000;
+    expect(scanner.refreshActive().read).toBe(1);
+    expect(scanner.refreshActive().read).toBe(0);
+    scanner.close();
+  });
+});
+
 describe('ProcScanner: a process read running', () => {
   it('[S7] is read on every pass until it is read not running, though it used no tick', () => {
     let now = 0;

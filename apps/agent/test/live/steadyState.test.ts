@@ -50,10 +50,13 @@ describe('live: the steady state under kernel events', () => {
     kill.push(idle, busy);
     await waitFor(() => commOf(idle) === 'sleep' && stateOf(busy) === 'S', 'both asleep');
 
-    const scanner = new CountingScanner({ cpuNews });
+    let now = Date.now();
+    // The scanner keeps the passes' time too: its rules in time (CPU rates, how far apart two
+    // reads that show no tick must be to call a process idle) see passes CPU_REFRESH_MS apart.
+    const scanner = new CountingScanner({ cpuNews, clock: () => now });
     const sampling = new Sampling(scanner, new CgroupReader(), '/proc', readHostHeadroom);
     sampling.walk(true, 'scan');
-    let now = Date.now();
+    now = Date.now();
     /** One CPU pass: how often each of `pids` was read, and the CPU figure `busy` shows after it. */
     const pass = () => {
       now += CPU_REFRESH_MS;
