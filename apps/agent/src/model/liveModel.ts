@@ -422,25 +422,24 @@ export class LiveModel {
    * without sorting 3,000 processes on every commit (a dozen a second in a fork storm).
    */
   #nextProcesses(published: readonly Process[]): Process[] {
-    const now = new Map<Process, Process | undefined>();
-    const added: Process[] = [];
+    // Each change at its place in the published list, found by binary search (the list is in
+    // identity order): a dozen of them cost a few comparisons each, not a look at every process.
+    const edits: Edit[] = [];
     for (const [key, old] of this.#unpublished) {
-      const p = this.#byKey.get(key);
-      if (old) now.set(old, p);
-      else if (p) added.push(p);
+      const now = this.#byKey.get(key);
+      const at = old ?? now;
+      if (at) edits.push({ index: lowerBound(published, at), old, now, key: at });
     }
-    added.sort(compareProcesses);
+    // A new process goes before the one that holds its place: it sorts before it.
+    edits.sort((a, b) => a.index - b.index || compareProcesses(a.key, b.key));
     const out: Process[] = [];
-    let j = 0;
-    for (const old of published) {
-      const p = now.has(old) ? now.get(old) : old;
-      if (p === undefined) continue;
-      while (j < added.length && compareProcesses(added[j] as Process, p) < 0) {
-        out.push(added[j++] as Process);
-      }
-      out.push(p);
+    let i = 0;
+    for (const e of edits) {
+      while (i < e.index) out.push(published[i++] as Process);
+      if (e.old) i++;
+      if (e.now) out.push(e.now);
     }
-    while (j < added.length) out.push(added[j++] as Process);
+    while (i < published.length) out.push(published[i++] as Process);
     return out;
   }
 
@@ -505,4 +504,26 @@ export class LiveModel {
     this.#lastEventAt = at;
     return { ...e, at, id: this.#nextEventId++ };
   }
+}
+
+/** A change to the published process list: what it held under a key, and what it holds now. */
+interface Edit {
+  /** Where the key is, or would be, in the published list. */
+  index: number;
+  old: Process | undefined;
+  now: Process | undefined;
+  /** The process that stands for the key (either). */
+  key: Process;
+}
+
+/** The index of the first process of `sorted` (identity order) not before `p`. */
+function lowerBound(sorted: readonly Process[], p: Process): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareProcesses(sorted[mid] as Process, p) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
