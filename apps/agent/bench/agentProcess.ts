@@ -20,3 +20,19 @@ export async function spawnAgent(args: string[]): Promise<{ child: ChildProcess;
   });
   return { child, base };
 }
+
+/**
+ * Runs `cleanup` when the benchmark is interrupted (Ctrl-C, a kill), then exits: a `finally`
+ * does not run then, and the agent and the crowd of sleepers it started would outlive it.
+ */
+export function cleanUpOnSignal(cleanup: () => void): void {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => {
+      cleanup();
+      process.exit(code);
+    });
+  }
+}
