@@ -11,8 +11,14 @@ import { readText } from './readFile.js';
  * waiting. One growth to the size needed waits once.
  */
 
-/** The most slots a call asked for so far: the table never shrinks, so less needs no look. */
-let reserved = 0;
+/**
+ * The most slots a call asked for so far, and the table's size as the last call found it (a lower
+ * bound now: the table never shrinks). A growth that did not take (no FFI, past the open-file
+ * limit) would not take the next time either: a call for no more than either looks at nothing,
+ * which keeps a walk that calls it every second free of reads of its own.
+ */
+let asked = 0;
+let known: number | null = null;
 
 /** Slots in this process's descriptor table now (`FDSize` of /proc/self/status); null if unknown. */
 export function descriptorTableSize(): number | null {
@@ -22,19 +28,17 @@ export function descriptorTableSize(): number | null {
 
 /**
  * Grows this process's descriptor table to at least `slots` in one step, before descriptors are
- * opened one by one (see above). Returns the table's size after, or null when it is unknown. It
- * stays as it was where the table cannot be grown this way (no FFI, `slots` past the open-file
- * limit): that costs only the waits it would have saved.
+ * opened one by one (see above). Returns the table's size after (as the last call found it, when
+ * that call settled it), or null when it is unknown. The table stays as it was where it cannot be
+ * grown this way (no FFI, `slots` past the open-file limit): that costs only the waits it would
+ * have saved.
  */
 export function reserveDescriptors(slots: number): number | null {
-  if (slots <= reserved) return reserved;
-  const size = descriptorTableSize();
-  if (size === null || size >= slots) {
-    if (size !== null) reserved = size;
-    return size;
-  }
+  if (slots <= Math.max(asked, known ?? 0)) return known;
+  asked = slots;
+  known = descriptorTableSize();
   const lib = libc();
-  if (lib === null) return size;
+  if (known === null || known >= slots || lib === null) return known;
   const fd = openSync('/dev/null', 'r');
   try {
     const copy = lib.dupAtLeast(fd, slots - 1);
@@ -42,7 +46,6 @@ export function reserveDescriptors(slots: number): number | null {
   } finally {
     closeSync(fd);
   }
-  const after = descriptorTableSize();
-  if (after !== null && after >= slots) reserved = after;
-  return after;
+  known = descriptorTableSize();
+  return known;
 }
