@@ -427,11 +427,11 @@ export class LiveModel {
     const edits: Edit[] = [];
     for (const [key, old] of this.#unpublished) {
       const now = this.#byKey.get(key);
-      const at = old ?? now;
-      if (at) edits.push({ index: lowerBound(published, at), old, now, key: at });
+      const identity = old ?? now;
+      if (identity) edits.push({ index: lowerBound(published, identity), old, now, identity });
     }
     // A new process goes before the one that holds its place: it sorts before it.
-    edits.sort((a, b) => a.index - b.index || compareProcesses(a.key, b.key));
+    edits.sort((a, b) => a.index - b.index || compareProcesses(a.identity, b.identity));
     const out: Process[] = [];
     let i = 0;
     for (const e of edits) {
@@ -512,8 +512,8 @@ interface Edit {
   index: number;
   old: Process | undefined;
   now: Process | undefined;
-  /** The process that stands for the key (either). */
-  key: Process;
+  /** The identity it is about: `old` or `now`, whichever there is (the same identity if both). */
+  identity: Process;
 }
 
 /** The index of the first process of `sorted` (identity order) not before `p`. */
