@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerMessage } from '@pidscope/protocol';
 import WebSocket from 'ws';
-import { cleanUpOnSignal, spawnAgent } from './agentProcess.js';
+import { runCleaningUp, spawnAgent } from './agentProcess.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const OUT = `${ROOT}bench/results/agent.json`;
@@ -475,13 +475,6 @@ async function main() {
   console.log(rows.map((r) => `${r.metric}: ${r.value} ${r.unit}`).join('\n'));
 }
 
-const cleanUp = () => {
+await runCleaningUp(main, () => {
   for (const f of cleanup) f();
-  cleanup.length = 0;
-};
-cleanUpOnSignal(cleanUp);
-try {
-  await main();
-} finally {
-  cleanUp();
-}
+});

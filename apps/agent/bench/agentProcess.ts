@@ -22,17 +22,29 @@ export async function spawnAgent(args: string[]): Promise<{ child: ChildProcess;
 }
 
 /**
- * Runs `cleanup` when the benchmark is interrupted (Ctrl-C, a kill), then exits: a `finally`
- * does not run then, and the agent and the crowd of sleepers it started would outlive it.
+ * Runs the benchmark's `main`, then `cleanUp` once: when it ends, fails, or is interrupted (Ctrl-C,
+ * a kill). A `finally` alone does not run on a signal, and the agent and the crowd of sleepers a
+ * benchmark starts would outlive it.
  */
-export function cleanUpOnSignal(cleanup: () => void): void {
+export async function runCleaningUp(main: () => Promise<void>, cleanUp: () => void): Promise<void> {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    cleanUp();
+  };
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const) {
     process.once(signal, () => {
-      cleanup();
+      once();
       process.exit(code);
     });
+  }
+  try {
+    await main();
+  } finally {
+    once();
   }
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HistoryRange } from '@pidscope/protocol';
-import { cleanUpOnSignal, spawnAgent } from './agentProcess.js';
+import { runCleaningUp, spawnAgent } from './agentProcess.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const OUT = `${ROOT}bench/results/recording.json`;
@@ -156,13 +156,6 @@ async function main(): Promise<void> {
   console.log(rows.map((r) => `${r.metric}: ${r.value} ${r.unit}`).join('\n'));
 }
 
-const cleanUp = () => {
+await runCleaningUp(main, () => {
   for (const f of cleanup.reverse()) f();
-  cleanup.length = 0;
-};
-cleanUpOnSignal(cleanUp);
-try {
-  await main();
-} finally {
-  cleanUp();
-}
+});
