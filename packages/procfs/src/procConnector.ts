@@ -329,6 +329,10 @@ export class NetlinkSocket {
   #closed = false;
   /** Until when (ms since the epoch) the socket is left unwatched: see restFor. */
   #restUntil = 0;
+  /** While the socket rests: the timer that watches it again at #restUntil. */
+  #restTimer: NodeJS.Timeout | null = null;
+  /** Starts the next poll (set by watch). */
+  #poll: () => void = () => {};
   /** The clock that rides on the watch's wake-ups: see every. */
   #tick: { everyMs: number; run: () => void; next: number } | null = null;
 
@@ -458,15 +462,29 @@ export class NetlinkSocket {
           if (!this.#closed) this.#runTickIfDue();
         } finally {
           // What a listener throws is its thread's to handle; the socket stays watched (until
-          // closed: `wait` then stops). Unreferenced, like the poll on the pool: the socket alone
-          // keeps no loop alive.
-          const rest = this.#restUntil - Date.now();
-          if (rest > 0) setTimeout(wait, rest).unref();
-          else wait();
+          // closed: `wait` then stops).
+          this.#pollAfterRest();
         }
       });
     };
+    this.#poll = wait;
     wait();
+  }
+
+  /**
+   * Polls again now, or once the rest asked for is over. Unreferenced, like the poll on the pool:
+   * the socket alone keeps no loop alive.
+   */
+  #pollAfterRest(): void {
+    const rest = this.#restUntil - Date.now();
+    if (rest <= 0) {
+      this.#poll();
+      return;
+    }
+    this.#restTimer = setTimeout(() => {
+      this.#restTimer = null;
+      this.#poll();
+    }, rest).unref();
   }
 
   /**
@@ -487,6 +505,14 @@ export class NetlinkSocket {
     this.#lib.write(this.#wakeFd, EVENTFD_ONE);
   }
 
+  /**
+   * Runs the clock's tick now if it is due: for a listener that keeps the socket resting (see
+   * restFor) through a tick, which then comes with no wake-up of the socket to ride on.
+   */
+  tick(): void {
+    if (!this.#closed) this.#runTickIfDue();
+  }
+
   #runTickIfDue(): void {
     const tick = this.#tick;
     const now = Date.now();
@@ -497,16 +523,23 @@ export class NetlinkSocket {
 
   /**
    * Leaves the socket unwatched for `ms` after the current (or next) wake-up: datagrams wait in
-   * the kernel's queue meanwhile and come in one wake-up rather than one each.
+   * the kernel's queue meanwhile and come in one wake-up rather than one each. Asked while the
+   * socket rests, it moves the end of that rest: later, or now (`ms` ≤ 0 watches it again at once).
    */
   restFor(ms: number): void {
     this.#restUntil = Date.now() + ms;
+    if (this.#restTimer === null) return;
+    clearTimeout(this.#restTimer);
+    this.#restTimer = null;
+    this.#pollAfterRest();
   }
 
   /** Closes the descriptor; a poll still waiting on it is woken, and lets go of the eventfd. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#restTimer !== null) clearTimeout(this.#restTimer);
+    this.#restTimer = null;
     this.#lib.close(this.fd);
     // A poll in flight lets go of the eventfd when it returns; none waiting, it goes now.
     if (this.#pollEndsAt > 0) this.#wake();
@@ -652,10 +685,20 @@ export class ProcConnector {
 
   /**
    * Leaves the socket unwatched for `ms`: a listener that will not act on events before then
-   * takes them in one wake-up (or a `drain()`) instead of one wake-up each.
+   * takes them in one wake-up (or a `drain()`) instead of one wake-up each. Asked again while it
+   * rests, it moves the end of the rest (`ms` ≤ 0: watched again at once).
    */
   restFor(ms: number): void {
     this.#socket.restFor(ms);
+  }
+
+  /**
+   * Runs the `every` clock's tick now if it is due. The clock rides on the socket's wake-ups: a
+   * listener that keeps the socket resting for long (a steady cadence of drains) calls this on
+   * its own wake-ups instead.
+   */
+  tick(): void {
+    if (!this.#closed) this.#socket.tick();
   }
 
   /** Reads every queued datagram. ENOBUFS is reported once, and reading goes on past it. */

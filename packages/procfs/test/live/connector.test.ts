@@ -130,6 +130,74 @@ describe('the proc connector, live', () => {
     expect(late()).toHaveLength(1);
   });
 
+  it('moves a rest asked for again while resting: later keeps the socket unwatched, 0 watches it at once', async () => {
+    const connector = await ProcConnector.open();
+    open.push(connector);
+    const batches: ConnectorBatch[] = [];
+    let restAfter = 0;
+    connector.listen(
+      (b) => {
+        batches.push(b);
+        if (b.events.some((e) => e.kind === 'exit' && e.pid === restAfter)) connector.restFor(400);
+      },
+      (err) => {
+        throw err;
+      },
+    );
+    const first = pool.start('/bin/true', []);
+    restAfter = first.pid as number;
+    await waitFor('the first process', () =>
+      batches.find((b) => b.events.some((e) => e.kind === 'exit' && e.pid === first.pid)),
+    );
+    // Resting for 400 ms; at once, asked again for 1.5 s from now.
+    connector.restFor(1500);
+    const seen = batches.length;
+    const second = pool.start('/bin/true', []);
+    await new Promise((r) => second.once('exit', r));
+    const late = () =>
+      batches
+        .slice(seen)
+        .flatMap((b) => b.events.filter((e) => e.kind === 'exit' && e.pid === second.pid));
+    // Past the first rest's end: still unwatched.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(late()).toEqual([]);
+    // Asked for no rest: watched again now, and what waited comes without a drain.
+    connector.restFor(0);
+    await waitFor('the queued exit', () => late()[0], 300);
+  });
+
+  it('runs a due tick when asked while the socket rests, which would bring none', async () => {
+    const connector = await ProcConnector.open();
+    open.push(connector);
+    let restAfter = 0;
+    connector.listen(
+      (b) => {
+        if (b.events.some((e) => e.kind === 'exit' && e.pid === restAfter)) connector.restFor(5000);
+      },
+      (err) => {
+        throw err;
+      },
+    );
+    let ticks = 0;
+    connector.every(100, () => ticks++);
+    const first = pool.start('/bin/true', []);
+    restAfter = first.pid as number;
+    await new Promise((r) => first.once('exit', r));
+    // The exit's wake-up started the rest: no wake-up, so no tick, for the next 5 s.
+    await new Promise((r) => setTimeout(r, 100));
+    const resting = ticks;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ticks).toBe(resting);
+    connector.tick();
+    expect(ticks).toBe(resting + 1);
+    // Not due again yet.
+    connector.tick();
+    expect(ticks).toBe(resting + 1);
+    connector.close();
+    connector.tick();
+    expect(ticks).toBe(resting + 1);
+  });
+
   it('ticks on its own wake-ups, quiet or busy, and stops once closed', async () => {
     const connector = await ProcConnector.open();
     const log: string[] = [];
