@@ -1,6 +1,7 @@
 // A proc connector for the event source's tests, on fake timers: batches the test delivers (or
 // queues, for a drain to take in), and a clock that, like the real one's, takes in what is queued
-// before it ticks.
+// before it ticks. Like the real socket, one left to rest (restFor) queues what comes meanwhile
+// and hands it over in one wake-up when the rest ends, unless a drain took it first.
 import type { ConnectorBatch, ProcConnector, ProcEvent } from '@pidscope/procfs';
 
 export function fakeConnector() {
@@ -8,16 +9,42 @@ export function fakeConnector() {
   const queued: ConnectorBatch[] = [];
   /** What restFor was asked, in order. */
   const rests: number[] = [];
+  /** Batches handed over by a wake-up of the socket (not by a drain or the clock). */
+  const wakeUps = { count: 0 };
+  let restUntil = 0;
+  let restTimer: ReturnType<typeof setTimeout> | undefined;
   let clock: ReturnType<typeof setInterval> | undefined;
   const drain = () => {
     for (const b of queued.splice(0)) deliver(b);
+  };
+  const arrive = (b: ConnectorBatch) => {
+    if (Date.now() < restUntil) {
+      queued.push(b);
+      return;
+    }
+    wakeUps.count++;
+    deliver(b);
   };
   const connector = {
     listen: (onBatch: (b: ConnectorBatch) => void) => {
       deliver = onBatch;
     },
     drain,
-    restFor: (ms: number) => rests.push(ms),
+    restFor: (ms: number) => {
+      rests.push(ms);
+      restUntil = Date.now() + ms;
+      clearTimeout(restTimer);
+      restTimer = setTimeout(
+        () => {
+          if (queued.length === 0) return;
+          wakeUps.count++;
+          drain();
+        },
+        Math.max(0, ms),
+      );
+    },
+    // Its clock runs on its own (below): nothing is left for a tick asked for.
+    tick: () => {},
     // A new period replaces the clock: its next tick is one period from now.
     every: (ms: number, run: () => void) => {
       clearInterval(clock);
@@ -26,9 +53,12 @@ export function fakeConnector() {
         run();
       }, ms);
     },
-    close: () => clearInterval(clock),
+    close: () => {
+      clearInterval(clock);
+      clearTimeout(restTimer);
+    },
   } as unknown as ProcConnector;
-  return { connector, queued, rests, deliver: (b: ConnectorBatch) => deliver(b) };
+  return { connector, queued, rests, wakeUps, deliver: arrive };
 }
 
 const batch = (e: ProcEvent): ConnectorBatch => ({ events: [e], overrun: null, missing: 0 });

@@ -4,6 +4,7 @@ import type { HostHeadroom, ProcessRecord, ProcScanner } from '@pidscope/procfs'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   BUSY_GAP_MS,
+  CADENCE_REST_MARGIN_MS,
   CALM_WATCHES_TO_SLOW,
   COALESCE_MS,
   EventSource,
@@ -199,8 +200,8 @@ describe('the event source after a busy window', () => {
     vi.useRealTimers();
   });
 
-  it('reads a lone event at once, and a storm at most once per gap', () => {
-    const { connector, deliver, rests } = fakeConnector();
+  it('reads a lone event at once, and a storm once per gap, on a steady cadence that leaves the socket resting', () => {
+    const { connector, deliver, rests, wakeUps } = fakeConnector();
     const { sampling, reads, state } = fakeSampling();
     const hooks = { emit: () => {}, error: () => {}, stopped: () => {} };
     const source = new EventSource(
@@ -222,24 +223,31 @@ describe('the event source after a busy window', () => {
     reads.length = 0;
     state.young = true;
     const start = Date.now();
+    const wokeBefore = wakeUps.count;
     for (let i = 0; i < 500; i++) {
       deliver(fork(1000 + i));
       vi.advanceTimersByTime(2);
     }
     vi.advanceTimersByTime(200);
     const during = reads.filter((r) => r.at < start + 1000);
-    // The first window is cut at 25 ms; from then on one read per gap, not one per 25 ms.
+    // The first window is cut at 25 ms; from then on one read per gap, not one per 25 ms, each
+    // exactly a gap after the one before.
     expect(during[0]?.at).toBe(start + COALESCE_MS);
     for (let i = 1; i < during.length; i++) {
-      expect((during[i]?.at ?? 0) - (during[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(BUSY_GAP_MS);
+      expect((during[i]?.at ?? 0) - (during[i - 1]?.at ?? 0)).toBe(BUSY_GAP_MS);
     }
-    expect(during.length).toBeLessThanOrEqual(Math.ceil(1000 / BUSY_GAP_MS) + 1);
+    expect(during.length).toBe(Math.floor((1000 - COALESCE_MS) / BUSY_GAP_MS) + 1);
     // Every PID an event named is read, and what was read a gap before is looked at with it.
     expect(new Set(reads.flatMap((r) => r.pids)).size).toBe(500);
     expect(during.slice(1).every((r) => r.young)).toBe(true);
-    // Held back, the socket is left to queue events until the read instead of waking for each.
-    expect(rests.length).toBeGreaterThan(0);
-    expect(rests.every((ms) => ms > 0 && ms <= BUSY_GAP_MS)).toBe(true);
+    // The socket woke for each event of the first window (one every 2 ms), and for none after:
+    // the rest came in the flushes' drains, each rest lasting until just past the next flush.
+    expect(wakeUps.count - wokeBefore).toBe(Math.ceil(COALESCE_MS / 2));
+    const storming = rests.filter((ms) => ms > 0);
+    expect(storming.length).toBeGreaterThanOrEqual(during.length - 1);
+    expect(storming.every((ms) => ms <= BUSY_GAP_MS + CADENCE_REST_MARGIN_MS)).toBe(true);
+    // The flush after the storm found nothing: the socket is watched again at once.
+    expect(rests.at(-1)).toBe(0);
 
     // Once the storm is over, a lone event is read at once again.
     state.young = false;
