@@ -193,8 +193,8 @@ export class EventSource {
     const now = Date.now();
     if (this.#cadenceAt > 0) {
       // The cadence's flush reads these (a poll that was already waiting brought them): the
-      // socket rests until just past it.
-      this.#connector.restFor(this.#cadenceAt - now + CADENCE_REST_MARGIN_MS);
+      // socket rests until just past it, or a little while if it is late.
+      this.#connector.restFor(Math.max(this.#cadenceAt - now, 0) + CADENCE_REST_MARGIN_MS);
       return;
     }
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
