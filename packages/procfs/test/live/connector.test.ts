@@ -30,6 +30,36 @@ async function listen(
   return { events, batches };
 }
 
+/**
+ * A connector whose listener keeps every batch, resting for `restMs` since the wake-up that
+ * brought the exit of a first process.
+ */
+async function restingAfterOne(
+  restMs: number,
+): Promise<{ connector: ProcConnector; batches: ConnectorBatch[] }> {
+  const connector = await ProcConnector.open();
+  open.push(connector);
+  const batches: ConnectorBatch[] = [];
+  let restAfter = 0;
+  connector.listen(
+    (b) => {
+      batches.push(b);
+      if (exitsOf([b], restAfter).length > 0) connector.restFor(restMs);
+    },
+    (err) => {
+      throw err;
+    },
+  );
+  const first = pool.start('/bin/true', []);
+  restAfter = first.pid as number;
+  await waitFor('the first process', () => exitsOf(batches, first.pid)[0]);
+  return { connector, batches };
+}
+
+/** The exits of `pid` in `batches`. */
+const exitsOf = (batches: ConnectorBatch[], pid: number | undefined) =>
+  batches.flatMap((b) => b.events.filter((e) => e.kind === 'exit' && e.pid === pid));
+
 const probe = fileURLToPath(new URL('../support/connectorProbe.ts', import.meta.url));
 
 /** Runs the probe under `wrapper` (unshare, capsh…) and returns what it printed. */
@@ -99,103 +129,47 @@ describe('the proc connector, live', () => {
   });
 
   it('rests when asked: events wait in the kernel until a drain takes them in one batch', async () => {
-    const connector = await ProcConnector.open();
-    open.push(connector);
-    const batches: ConnectorBatch[] = [];
-    let restAfter = 0;
-    connector.listen(
-      (b) => {
-        batches.push(b);
-        if (b.events.some((e) => e.kind === 'exit' && e.pid === restAfter)) connector.restFor(5000);
-      },
-      (err) => {
-        throw err;
-      },
-    );
-    const first = pool.start('/bin/true', []);
-    restAfter = first.pid as number;
-    await waitFor('the first process', () =>
-      batches.find((b) => b.events.some((e) => e.kind === 'exit' && e.pid === first.pid)),
-    );
+    const { connector, batches } = await restingAfterOne(5000);
     const seen = batches.length;
     const second = pool.start('/bin/true', []);
     await new Promise((r) => second.once('exit', r));
     await new Promise((r) => setTimeout(r, 300));
-    const late = () =>
-      batches
-        .slice(seen)
-        .flatMap((b) => b.events.filter((e) => e.kind === 'exit' && e.pid === second.pid));
-    expect(late()).toEqual([]);
+    expect(exitsOf(batches.slice(seen), second.pid)).toEqual([]);
     connector.drain();
-    expect(late()).toHaveLength(1);
+    expect(exitsOf(batches.slice(seen), second.pid)).toHaveLength(1);
   });
 
   it('moves a rest asked for again while resting: later keeps the socket unwatched, 0 watches it at once', async () => {
-    const connector = await ProcConnector.open();
-    open.push(connector);
-    const batches: ConnectorBatch[] = [];
-    let restAfter = 0;
-    connector.listen(
-      (b) => {
-        batches.push(b);
-        if (b.events.some((e) => e.kind === 'exit' && e.pid === restAfter)) connector.restFor(400);
-      },
-      (err) => {
-        throw err;
-      },
-    );
-    const first = pool.start('/bin/true', []);
-    restAfter = first.pid as number;
-    await waitFor('the first process', () =>
-      batches.find((b) => b.events.some((e) => e.kind === 'exit' && e.pid === first.pid)),
-    );
+    const { connector, batches } = await restingAfterOne(400);
     // Resting for 400 ms; at once, asked again for 1.5 s from now.
     connector.restFor(1500);
     const seen = batches.length;
     const second = pool.start('/bin/true', []);
     await new Promise((r) => second.once('exit', r));
-    const late = () =>
-      batches
-        .slice(seen)
-        .flatMap((b) => b.events.filter((e) => e.kind === 'exit' && e.pid === second.pid));
     // Past the first rest's end: still unwatched.
     await new Promise((r) => setTimeout(r, 700));
-    expect(late()).toEqual([]);
+    expect(exitsOf(batches.slice(seen), second.pid)).toEqual([]);
     // Asked for no rest: watched again now, and what waited comes without a drain.
     connector.restFor(0);
-    await waitFor('the queued exit', () => late()[0], 300);
+    await waitFor('the queued exit', () => exitsOf(batches.slice(seen), second.pid)[0], 300);
   });
 
   it('runs a due tick when asked while the socket rests, which would bring none', async () => {
-    const connector = await ProcConnector.open();
-    open.push(connector);
-    let restAfter = 0;
-    connector.listen(
-      (b) => {
-        if (b.events.some((e) => e.kind === 'exit' && e.pid === restAfter)) connector.restFor(5000);
-      },
-      (err) => {
-        throw err;
-      },
-    );
+    const { connector } = await restingAfterOne(5000);
     let ticks = 0;
     connector.every(100, () => ticks++);
-    const first = pool.start('/bin/true', []);
-    restAfter = first.pid as number;
-    await new Promise((r) => first.once('exit', r));
-    // The exit's wake-up started the rest: no wake-up, so no tick, for the next 5 s.
-    await new Promise((r) => setTimeout(r, 100));
-    const resting = ticks;
+    // Resting for 5 s: no wake-up, so no tick.
     await new Promise((r) => setTimeout(r, 300));
-    expect(ticks).toBe(resting);
+    expect(ticks).toBe(0);
     connector.tick();
-    expect(ticks).toBe(resting + 1);
+    expect(ticks).toBe(1);
     // Not due again yet.
     connector.tick();
-    expect(ticks).toBe(resting + 1);
+    expect(ticks).toBe(1);
     connector.close();
+    await new Promise((r) => setTimeout(r, 150));
     connector.tick();
-    expect(ticks).toBe(resting + 1);
+    expect(ticks).toBe(1);
   });
 
   it('ticks on its own wake-ups, quiet or busy, and stops once closed', async () => {
