@@ -698,7 +698,7 @@ export class ProcConnector {
    * its own wake-ups instead.
    */
   tick(): void {
-    if (!this.#closed) this.#socket.tick();
+    this.#socket.tick();
   }
 
   /** Reads every queued datagram. ENOBUFS is reported once, and reading goes on past it. */

@@ -31,8 +31,8 @@ const YOUNG_WATCH_MS = 100;
  */
 export const BUSY_GAP_MS = 80;
 /**
- * The socket rests a little past each cadence flush: the flush, not a timer of the socket's, then
- * decides whether it is watched again.
+ * The socket rests a little past the flush that drains it: the flush, not a timer of the socket's,
+ * then decides whether it is watched again.
  */
 export const CADENCE_REST_MARGIN_MS = 10;
 /**
@@ -104,8 +104,6 @@ export class EventSource {
   /** A flush is taking in what the socket queued: it reads that itself. */
   #draining = false;
   #flushTimer: NodeJS.Timeout | null = null;
-  /** When the cadence's next flush is due (ms since the epoch); 0 outside a cadence. */
-  #cadenceAt = 0;
   #zombieTimer: NodeJS.Timeout | null = null;
   #zombieArmedAt = 0;
   #overrunTimer: NodeJS.Timeout | null = null;
@@ -191,12 +189,6 @@ export class EventSource {
     }
     if (this.#overrunTimer || this.#touched.empty || this.#draining) return;
     const now = Date.now();
-    if (this.#cadenceAt > 0) {
-      // The cadence's flush reads these (a poll that was already waiting brought them): the
-      // socket rests until just past it, or a little while if it is late.
-      this.#connector.restFor(Math.max(this.#cadenceAt - now, 0) + CADENCE_REST_MARGIN_MS);
-      return;
-    }
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     else this.#windowOpenedAt = now;
     const left = this.#windowOpenedAt + COALESCE_MS - now;
@@ -204,13 +196,13 @@ export class EventSource {
     const wait = Math.max(0, gap, Math.min(QUIET_MS, left));
     this.#flushTimer = setTimeout(() => this.#flush(), wait);
     // Held back by the gap, events need not wake this thread one by one: they wait in the
-    // kernel's queue, and the flush drains them.
-    if (gap > 0) this.#connector.restFor(wait);
+    // kernel's queue until just past the flush, which drains them (in a cadence, this is a poll
+    // that was already waiting when the cadence began).
+    if (gap > 0) this.#connector.restFor(wait + CADENCE_REST_MARGIN_MS);
   }
 
   #flush(): void {
     this.#flushTimer = null;
-    this.#cadenceAt = 0;
     this.#drain();
     // Lost events: a walk is due instead, and reads everything.
     if (this.#overrunTimer || this.#closed) return;
@@ -240,7 +232,7 @@ export class EventSource {
       this.#touched.clear();
       return s;
     });
-    if (this.#busy && !this.#closed && !this.#overrunTimer && this.#started) this.#keepCadence(now);
+    if (this.#busy && !this.#closed) this.#keepCadence(now);
   }
 
   /**
@@ -250,8 +242,7 @@ export class EventSource {
    */
   #keepCadence(now: number): void {
     this.#windowOpenedAt = now;
-    this.#cadenceAt = now + BUSY_GAP_MS;
-    const wait = Math.max(0, this.#cadenceAt - Date.now());
+    const wait = Math.max(0, now + BUSY_GAP_MS - Date.now());
     this.#connector.restFor(wait + CADENCE_REST_MARGIN_MS);
     this.#flushTimer = setTimeout(() => this.#flush(), wait);
     this.#connector.tick();
@@ -328,7 +319,6 @@ export class EventSource {
   #clearFlush(): void {
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     this.#flushTimer = null;
-    this.#cadenceAt = 0;
   }
 
   /**
