@@ -249,20 +249,25 @@ export class EventSource {
   }
 
   /**
-   * The watch's look, after the events already queued: its reads would otherwise find the exits,
-   * reparentings and execs those events name first, and tell them as the watch's.
+   * Reads now what the events already queued name, in a window or still in the socket (which
+   * rests in a storm's cadence, whose flushes run the watch): a look at processes comes after
+   * them, or its reads would find the exits, reparentings and execs they name first, and tell
+   * them as its own.
    */
-  #watch(): void {
-    if (this.#started && !this.#overrunTimer && !this.#closed) {
-      if (!this.#flushTimer) {
-        this.#drain();
-        if (!this.#touched.empty) this.#windowOpenedAt = Date.now();
-      }
-      if (!this.#touched.empty && !this.#overrunTimer) {
-        this.#clearFlush();
-        this.#flush();
-      }
+  #eventsFirst(): void {
+    if (!this.#started || this.#overrunTimer || this.#closed) return;
+    const opens = this.#flushTimer === null;
+    this.#drain();
+    if (opens && !this.#touched.empty) this.#windowOpenedAt = Date.now();
+    if (!this.#touched.empty && !this.#overrunTimer) {
+      this.#clearFlush();
+      this.#flush();
     }
+  }
+
+  /** The watch's look, after the events already queued (see #eventsFirst). */
+  #watch(): void {
+    this.#eventsFirst();
     let gone = false;
     this.#run(() => {
       const s = this.#sampling.watch(true);
@@ -349,6 +354,7 @@ export class EventSource {
       this.#zombieArmedAt = Date.now();
       this.#zombieTimer = setTimeout(() => {
         this.#zombieTimer = null;
+        this.#eventsFirst();
         this.#run(() => this.#sampling.watch(false));
       }, YOUNG_WATCH_MS);
     }

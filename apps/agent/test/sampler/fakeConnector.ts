@@ -1,7 +1,9 @@
 // A proc connector for the event source's tests, on fake timers: batches the test delivers (or
-// queues, for a drain to take in), and a clock that, like the real one's, takes in what is queued
-// before it ticks. Like the real socket, one left to rest (restFor) queues what comes meanwhile
-// and hands it over in one wake-up when the rest ends, unless a drain took it first.
+// queues, for a drain to take in), and a clock that, like the real one's, rides on the socket's
+// wake-ups: it takes in what is queued before it ticks. Like the real socket, one left to rest
+// (restFor) queues what comes meanwhile and hands it over in one wake-up when the rest ends,
+// unless a drain took it first; its clock does not tick meanwhile, but `tick()` runs a due tick
+// with nothing taken in.
 import type { ConnectorBatch, ProcConnector, ProcEvent } from '@pidscope/procfs';
 
 export function fakeConnector() {
@@ -13,7 +15,8 @@ export function fakeConnector() {
   const wakeUps = { count: 0 };
   let restUntil = 0;
   let restTimer: ReturnType<typeof setTimeout> | undefined;
-  let clock: ReturnType<typeof setInterval> | undefined;
+  let clock: { everyMs: number; run: () => void; next: number } | null = null;
+  let clockTimer: ReturnType<typeof setTimeout> | undefined;
   const drain = () => {
     for (const b of queued.splice(0)) deliver(b);
   };
@@ -24,6 +27,32 @@ export function fakeConnector() {
     }
     wakeUps.count++;
     deliver(b);
+  };
+  // As the real one: a tick that comes late keeps the cadence, one more than a period late
+  // starts it again from then.
+  const tickIfDue = () => {
+    const now = Date.now();
+    if (!clock || now < clock.next) return;
+    clock.next =
+      now - clock.next < clock.everyMs ? clock.next + clock.everyMs : now + clock.everyMs;
+    clock.run();
+  };
+  // The poll's timeout: the next tick, or the end of a rest if that is later.
+  const wakeForClock = () => {
+    clearTimeout(clockTimer);
+    if (!clock) return;
+    clockTimer = setTimeout(
+      () => {
+        if (Date.now() < restUntil) {
+          wakeForClock();
+          return;
+        }
+        drain();
+        tickIfDue();
+        wakeForClock();
+      },
+      Math.max(0, clock.next - Date.now(), restUntil - Date.now()),
+    );
   };
   const connector = {
     listen: (onBatch: (b: ConnectorBatch) => void) => {
@@ -42,19 +71,17 @@ export function fakeConnector() {
         },
         Math.max(0, ms),
       );
+      wakeForClock();
     },
-    // Its clock runs on its own (below): nothing is left for a tick asked for.
-    tick: () => {},
+    tick: tickIfDue,
     // A new period replaces the clock: its next tick is one period from now.
     every: (ms: number, run: () => void) => {
-      clearInterval(clock);
-      clock = setInterval(() => {
-        drain();
-        run();
-      }, ms);
+      clock = { everyMs: ms, run, next: Date.now() + ms };
+      wakeForClock();
     },
     close: () => {
-      clearInterval(clock);
+      clock = null;
+      clearTimeout(clockTimer);
       clearTimeout(restTimer);
     },
   } as unknown as ProcConnector;
