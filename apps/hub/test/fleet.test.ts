@@ -1,12 +1,16 @@
 // The hub against synthetic agents that speak the real protocol on real sockets: status,
 // summaries, fan-out, faults ([F2], [F3], [F9], [F10]) and the fleet answers.
-import type {
-  FleetContainersResponse,
-  FleetEventsResponse,
-  FleetZombiesResponse,
-  HostsResponse,
+import {
+  applyPatch,
+  type FleetContainersResponse,
+  type FleetEventsResponse,
+  type FleetZombiesResponse,
+  type HostsResponse,
+  type Patch,
+  type State,
 } from '@pidscope/protocol';
 import { afterEach, describe, expect, test } from 'vitest';
+import { createSyntheticHost } from '../../web/bench/synthetic.mjs';
 import {
   collect,
   container,
@@ -228,6 +232,48 @@ describe('streams', () => {
     }
     expect(a.connections).toBe(1);
     for (const s of sockets) s.close();
+  });
+
+  test('[F10] after many patches the hub holds exactly the agent’s state, and a late browser gets it', async () => {
+    // The hub writes each patch into the process list of the state before last: a list still in
+    // use, or one written before the patch is known to fit, would show here.
+    const host = createSyntheticHost({ processes: 300, containers: 6, seed: 11 });
+    const a = new SyntheticAgent({ hostname: 'churn', state: host.state() });
+    await a.start();
+    cleanups.push(() => a.stop());
+    const h = await hub([a.url]);
+    await waitFor(async () => statusOf(await hosts(h), idOf(a)) === 'up', 'churn up');
+    const early = collect(h.socket(`/api/v1/hosts/${idOf(a)}/stream`));
+    await waitFor(() => early.messages.length >= 2, 'hello and snapshot');
+    for (let i = 0; i < 40; i++) {
+      const { state, events } = host.tick();
+      a.publish(state, events);
+      // One patch the hub must refuse on the way: its base is wrong, so the hub resyncs.
+      if (i === 20) a.sendBadBase(host.tick().state);
+    }
+    const last = a.current();
+    // The early browser, applying what it is sent, comes to hold the agent's last state.
+    let view = early.messages.find((m) => m.type === 'snapshot')?.state as State;
+    let applied = 0;
+    const same = (x: State) => JSON.stringify(x.processes) === JSON.stringify(last.processes);
+    await waitFor(() => {
+      for (const m of early.messages.slice(2 + applied)) {
+        applied++;
+        if (m.type === 'patch') view = applyPatch(view, m as Patch);
+      }
+      return same(view);
+    }, 'the early browser to hold the agent’s last state');
+    expect(a.resyncs).toBe(1);
+    // The hub itself holds it: a browser that comes now is given it whole.
+    const late = collect(h.socket(`/api/v1/hosts/${idOf(a)}/stream`));
+    const snapshot = await waitFor(
+      () => late.messages.find((m) => m.type === 'snapshot'),
+      'the late browser’s snapshot',
+    );
+    const held = snapshot.state as State;
+    expect(held.seq).toBe(view.seq);
+    expect(held.processes).toEqual(last.processes);
+    expect(held.containers).toEqual(last.containers);
   });
 
   test('[F10] a resync upstream reaches browsers as a patch, and the seq keeps increasing across a restart', async () => {

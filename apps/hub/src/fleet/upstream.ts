@@ -13,6 +13,7 @@ import {
   isEmptyPatch,
   isEvent,
   type Patch,
+  type Process,
   ProtocolError,
   parseServerMessage,
   type Snapshot,
@@ -67,6 +68,13 @@ export class Upstream {
 
   private hello: Hello | null = null;
   private state: State | null = null;
+  /**
+   * The process list of the state before this one, which the next patch is written into ([A10]):
+   * a host's patch a second would otherwise leave a list of all its processes as garbage that
+   * lived long enough to be promoted, which across a fleet is most of what the old generation
+   * collects. Nothing keeps a state past the call that reads it, so the list is free to reuse.
+   */
+  private spare: Process[] = [];
   /** hub seq − agent seq of the agent's current run. */
   private offset = 0;
   private awaitingSnapshot = true;
@@ -321,7 +329,8 @@ export class Upstream {
     const stamped: Patch =
       offset === 0 ? msg : { ...msg, seq: msg.seq + offset, baseSeq: msg.baseSeq + offset };
     try {
-      this.state = applyPatch(held, stamped);
+      this.state = applyPatch(held, stamped, this.spare);
+      this.spare = held.processes as Process[];
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       this.resync(ws, err.message);
