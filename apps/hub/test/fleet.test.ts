@@ -1,12 +1,14 @@
 // The hub against synthetic agents that speak the real protocol on real sockets: status,
 // summaries, fan-out, faults ([F2], [F3], [F9], [F10]) and the fleet answers.
+import { isDeepStrictEqual } from 'node:util';
 import {
-  applyPatch,
   type FleetContainersResponse,
   type FleetEventsResponse,
   type FleetZombiesResponse,
   type HostsResponse,
-  type Patch,
+  initialStreamView,
+  receive,
+  type ServerMessage,
   type State,
 } from '@pidscope/protocol';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -252,17 +254,21 @@ describe('streams', () => {
       if (i === 20) a.sendBadBase(host.tick().state);
     }
     const last = a.current();
-    // The early browser, applying what it is sent, comes to hold the agent's last state.
-    let view = early.messages.find((m) => m.type === 'snapshot')?.state as State;
-    let applied = 0;
-    const same = (x: State) => JSON.stringify(x.processes) === JSON.stringify(last.processes);
+    // The early browser, folding what it is sent as the page does, comes to hold the agent's last
+    // state without ever needing to ask for a resync.
+    let view = initialStreamView;
+    let folded = 0;
+    const resyncs: string[] = [];
     await waitFor(() => {
-      for (const m of early.messages.slice(2 + applied)) {
-        applied++;
-        if (m.type === 'patch') view = applyPatch(view, m as Patch);
+      for (const m of early.messages.slice(folded)) {
+        const step = receive(view, m as ServerMessage);
+        view = step.view;
+        if (step.resync) resyncs.push(step.resync);
       }
-      return same(view);
+      folded = early.messages.length;
+      return isDeepStrictEqual(view.state?.processes, last.processes);
     }, 'the early browser to hold the agent’s last state');
+    expect(resyncs).toEqual([]);
     expect(a.resyncs).toBe(1);
     // The hub itself holds it: a browser that comes now is given it whole.
     const late = collect(h.socket(`/api/v1/hosts/${idOf(a)}/stream`));
@@ -271,7 +277,7 @@ describe('streams', () => {
       'the late browser’s snapshot',
     );
     const held = snapshot.state as State;
-    expect(held.seq).toBe(view.seq);
+    expect(held.seq).toBe(view.state?.seq);
     expect(held.processes).toEqual(last.processes);
     expect(held.containers).toEqual(last.containers);
   });

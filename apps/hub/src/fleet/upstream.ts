@@ -330,7 +330,7 @@ export class Upstream {
       offset === 0 ? msg : { ...msg, seq: msg.seq + offset, baseSeq: msg.baseSeq + offset };
     try {
       this.state = applyPatch(held, stamped, this.spare);
-      this.spare = held.processes as Process[];
+      this.spare = held.processes;
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       this.resync(ws, err.message);
